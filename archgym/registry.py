@@ -1,0 +1,171 @@
+"""Registries of simulators and environments, and ``archgym.make``.
+
+Example:
+    >>> import archgym
+    >>> env = archgym.make("archgym/Synthetic-v0")
+    >>> env.space.size > 1000
+    True
+
+Third-party packages register environments through the entry-point group ``archgym.envs``:
+each entry point names a callable that, when called with no arguments, calls
+:func:`register_env` (or returns an :class:`EnvSpec` or a list of them).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from archgym.objective import Objective
+from archgym.simulator import Simulator
+
+SimulatorSource = type[Simulator] | Callable[..., Simulator] | str
+ObjectiveSource = Objective | Mapping[str, Any] | Callable[[Simulator, Any], Objective] | None
+
+ENTRY_POINT_GROUP = "archgym.envs"
+
+
+@dataclass
+class EnvSpec:
+    """How to build one environment id: a simulator, its default workload and objective, and env defaults."""
+
+    id: str
+    simulator: SimulatorSource
+    workload: Any = None
+    objective: ObjectiveSource = None
+    description: str = ""
+    simulator_kwargs: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        tail = self.id.rsplit("-v", 1)
+        return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 0
+
+    def make_simulator(self, **overrides: Any) -> Simulator:
+        factory = _resolve(self.simulator)
+        sim = factory(**{**self.simulator_kwargs, **overrides})
+        if not isinstance(sim, Simulator):
+            raise TypeError(f"env {self.id!r}: simulator factory returned {type(sim).__name__}, not a Simulator")
+        return sim
+
+
+_ENVS: dict[str, EnvSpec] = {}
+_SIMULATORS: dict[str, SimulatorSource] = {}
+_entry_points_loaded = False
+
+
+class UnknownEnvError(KeyError):
+    def __str__(self) -> str:  # KeyError quotes its message; we want it readable
+        return str(self.args[0])
+
+
+def _resolve(source: SimulatorSource) -> Callable[..., Simulator]:
+    if isinstance(source, str):
+        if source in _SIMULATORS:
+            return _resolve(_SIMULATORS[source])
+        module, _, attr = source.partition(":")
+        if not attr:
+            raise ValueError(
+                f"simulator {source!r} is neither a registered simulator name ({sorted(_SIMULATORS)}) "
+                "nor an entry point 'package.module:Class'"
+            )
+        return getattr(importlib.import_module(module), attr)
+    return source
+
+
+def register_simulator(name: str, simulator: SimulatorSource) -> None:
+    """Make a simulator class (or factory, or ``"module:Class"``) available by name."""
+    _SIMULATORS[name] = simulator
+
+
+def simulators() -> dict[str, SimulatorSource]:
+    return dict(_SIMULATORS)
+
+
+def register_env(
+    id: str,
+    simulator: SimulatorSource,
+    workload: Any = None,
+    objective: ObjectiveSource = None,
+    *,
+    description: str = "",
+    simulator_kwargs: Mapping[str, Any] | None = None,
+    **defaults: Any,
+) -> EnvSpec:
+    """Register an environment id with archgym and with Gymnasium.
+
+    ``objective`` is an :class:`Objective`, its dict form, or a callable
+    ``(simulator, workload) -> Objective`` for workload-dependent targets. ``defaults`` are
+    :class:`archgym.env.DesignEnv` keyword arguments (``episode_length``, ``action_encoding``, ...).
+
+    Example:
+        >>> register_env("mylab/Square-v0", Square, objective=Minimize("cost_au"))  # doctest: +SKIP
+    """
+    if "/" not in id or "-v" not in id:
+        raise ValueError(f"env id {id!r} should look like 'namespace/Name-v0'")
+    spec = EnvSpec(id, simulator, workload, objective, description, dict(simulator_kwargs or {}), dict(defaults))
+    _ENVS[id] = spec
+    import gymnasium
+
+    if id in gymnasium.registry:
+        del gymnasium.registry[id]
+    gymnasium.register(id=id, entry_point=_gym_entry_point(id), disable_env_checker=True)
+    return spec
+
+
+def _gym_entry_point(env_id: str) -> Callable[..., Any]:
+    def entry_point(**kwargs: Any) -> Any:
+        return make(env_id, **kwargs)
+
+    return entry_point
+
+
+def load_entry_points() -> None:
+    """Import third-party environments declared under the ``archgym.envs`` entry-point group."""
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            hook = ep.load()
+        except Exception as err:  # a broken plug-in must not break archgym
+            import warnings
+
+            warnings.warn(f"archgym: entry point {ep.name!r} ({ep.value}) failed to load: {err}", stacklevel=2)
+            continue
+        result = hook() if callable(hook) else None
+        for spec in result if isinstance(result, list | tuple) else [result]:
+            if isinstance(spec, EnvSpec):
+                register_env(spec.id, spec.simulator, spec.workload, spec.objective, description=spec.description,
+                             simulator_kwargs=spec.simulator_kwargs, **spec.defaults)
+
+
+def spec(env_id: str) -> EnvSpec:
+    load_entry_points()
+    try:
+        return _ENVS[env_id]
+    except KeyError:
+        raise UnknownEnvError(f"no environment {env_id!r}; registered ids are {sorted(_ENVS)}") from None
+
+
+def list_envs() -> list[str]:
+    """Registered environment ids, built-in and from entry points."""
+    load_entry_points()
+    return sorted(_ENVS)
+
+
+def make(env_id: str, **kwargs: Any):  # -> archgym.env.DesignEnv
+    """Build the :class:`~archgym.env.DesignEnv` for an id.
+
+    Keyword arguments override the registered defaults: ``workload``, ``objective``,
+    ``simulator_kwargs``, ``store``, ``budget``, ``cost_model`` ("simulator", "proxy" or
+    "hybrid"), ``proxy`` (a path or model), ``episode_length``, ``action_encoding``.
+    """
+    from archgym.env import DesignEnv
+
+    return DesignEnv.from_spec(spec(env_id), **kwargs)

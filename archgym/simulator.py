@@ -1,0 +1,330 @@
+"""Cost models: the :class:`Simulator` interface, its metrics, and :class:`ExternalSimulator` for binaries.
+
+A simulator is a pure function from (design, workload) to named metrics. It knows nothing
+of Gymnasium, agents or stores; :class:`archgym.evaluator.Evaluator` is the one gate to it.
+
+Example:
+    >>> from archgym.simulator import Metric, Simulator
+    >>> from archgym.space import DesignSpace, Integer
+    >>> class Square(Simulator):
+    ...     name, version = "square", "1"
+    ...     metrics = (Metric("cost_au", "au", "min"),)
+    ...     def design_space(self, workload=None):
+    ...         return DesignSpace([Integer("x", -3, 3)])
+    ...     def evaluate(self, design, workload=None):
+    ...         return {"cost_au": float(design["x"] ** 2)}
+    >>> Square().evaluate({"x": 2})
+    {'cost_au': 4.0}
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any, Literal
+
+from archgym.space import Design, DesignSpace
+
+Direction = Literal["min", "max"]
+
+
+class EvaluationError(RuntimeError):
+    """A cost model could not score a design (a crash, a timeout, unparsable output).
+
+    The evaluator records it as a failed, infeasible evaluation; it never ends a run.
+    """
+
+    def __init__(self, message: str, stderr_tail: str = "") -> None:
+        super().__init__(message + (f"\n--- stderr tail ---\n{stderr_tail}" if stderr_tail else ""))
+        self.stderr_tail = stderr_tail
+
+
+class WorkloadError(ValueError):
+    """A workload name, file or object that a simulator cannot run."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named output of a cost model with its unit and the direction that is better.
+
+    ``scale`` is a typical magnitude, used to squash the metric into an observation.
+    """
+
+    name: str
+    unit: str
+    direction: Direction = "min"
+    scale: float = 1.0
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("min", "max"):
+            raise ValueError(f"metric {self.name!r}: direction must be 'min' or 'max', got {self.direction!r}")
+        if not self.scale > 0:
+            raise ValueError(f"metric {self.name!r}: scale must be positive, got {self.scale!r}")
+
+
+class Simulator(ABC):
+    """A pure cost model. Subclasses set ``name``, ``version``, ``metrics`` and implement two methods.
+
+    Workloads: ``load_workload(spec)`` turns a name, path or object into what ``evaluate``
+    runs; ``workload_id(workload)`` names it stably for the evaluation cache. The defaults
+    pass the spec through and hash its JSON form.
+    """
+
+    name: str = "simulator"
+    version: str = "0"
+    metrics: tuple[Metric, ...] = ()
+    default_workload: Any = None
+
+    @abstractmethod
+    def design_space(self, workload: Any = None) -> DesignSpace:
+        """The legal designs for this workload."""
+
+    @abstractmethod
+    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
+        """Metrics of one valid design (keys are ``metric.name``). Raise :class:`EvaluationError` on failure."""
+
+    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+        """Metrics of many designs; a failed design yields its :class:`EvaluationError` in place."""
+        out: list[dict[str, float] | EvaluationError] = []
+        for d in designs:
+            try:
+                out.append(self.evaluate(d, workload))
+            except EvaluationError as err:
+                out.append(err)
+        return out
+
+    def workloads(self) -> list[str]:
+        """Names of built-in workloads."""
+        return []
+
+    def load_workload(self, spec: Any = None) -> Any:
+        """Resolve a workload name, path or object (``None`` -> the default workload)."""
+        return self.default_workload if spec is None else spec
+
+    def workload_id(self, workload: Any) -> str:
+        """A stable identifier of a loaded workload, part of the evaluation cache key."""
+        if workload is None or isinstance(workload, str | int | float):
+            return str(workload)
+        for attr in ("workload_id", "name"):
+            value = getattr(workload, attr, None)
+            if isinstance(value, str):
+                return value
+        try:
+            text = json.dumps(workload, sort_keys=True, default=str)
+        except TypeError:
+            text = repr(workload)
+        return "sha1:" + hashlib.sha1(text.encode()).hexdigest()[:16]
+
+    def metric(self, name: str) -> Metric:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(f"simulator {self.name!r} has no metric {name!r}; metrics are {[m.name for m in self.metrics]}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, version={self.version!r})"
+
+
+# -- external binaries ------------------------------------------------------------------------
+
+ConfigFormat = Literal["json", "yaml", "ini", "text"]
+
+
+def render_config(design: Design, fmt: ConfigFormat, template: str | None = None) -> str:
+    """Write a design as a config file body.
+
+    ``text`` substitutes ``$name`` / ``${name}`` placeholders in ``template``; ``json``,
+    ``yaml`` and ``ini`` merge the design into the template's content (or an empty one).
+    """
+    if fmt == "text":
+        if template is None:
+            raise ValueError("config format 'text' needs a template with $name placeholders")
+        try:
+            return Template(template).substitute({k: _plain(v) for k, v in design.items()})
+        except KeyError as missing:
+            raise ValueError(f"template placeholder {missing} is not a parameter of the design") from None
+    if fmt == "json":
+        base = json.loads(template) if template else {}
+        base.update({k: _plain(v) for k, v in design.items()})
+        return json.dumps(base, indent=2)
+    if fmt == "yaml":
+        import yaml
+
+        base = yaml.safe_load(template) if template else {}
+        base = base or {}
+        base.update({k: _plain(v) for k, v in design.items()})
+        return yaml.safe_dump(base, sort_keys=False)
+    if fmt == "ini":
+        parser = configparser.ConfigParser()
+        parser.optionxform = str  # keep parameter names' case
+        if template:
+            parser.read_string(template)
+        section = parser.sections()[0] if parser.sections() else "design"
+        if not parser.has_section(section):
+            parser.add_section(section)
+        for k, v in design.items():
+            parser.set(section, k, str(_plain(v)))
+        from io import StringIO
+
+        buf = StringIO()
+        parser.write(buf)
+        return buf.getvalue()
+    raise ValueError(f"unknown config format {fmt!r}; legal formats are json, yaml, ini, text")
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str, str] | None) -> dict[str, float]:
+    """Metrics from a program's output: a regex per metric (first group), or a JSON object.
+
+    With no patterns, the last line of stdout that parses as a JSON object is used.
+    """
+    out: dict[str, float] = {}
+    if patterns:
+        for m in metrics:
+            pattern = patterns.get(m.name)
+            if pattern is None:
+                raise EvaluationError(f"no output pattern for metric {m.name!r}")
+            match = re.search(pattern, stdout, re.MULTILINE)
+            if not match:
+                raise EvaluationError(f"metric {m.name!r}: pattern {pattern!r} not found in output", stdout[-2000:])
+            try:
+                out[m.name] = float(match.group(1))
+            except (IndexError, ValueError):
+                raise EvaluationError(
+                    f"metric {m.name!r}: pattern {pattern!r} matched {match.group(0)!r}, not a number in group 1",
+                    stdout[-2000:],
+                ) from None
+        return out
+    for line in reversed(stdout.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            break
+    else:
+        raise EvaluationError("no JSON object of metrics found in the program's output", stdout[-2000:])
+    for m in metrics:
+        if m.name not in data:
+            raise EvaluationError(f"output JSON lacks metric {m.name!r}; it has {sorted(data)}", stdout[-2000:])
+        try:
+            out[m.name] = float(data[m.name])
+        except (TypeError, ValueError):
+            raise EvaluationError(f"metric {m.name!r}: {data[m.name]!r} is not a number", stdout[-2000:]) from None
+    return out
+
+
+class ExternalSimulator(Simulator):
+    """Runs a user's binary once per design.
+
+    For each evaluation: a fresh temporary directory, the design written to ``config_name``
+    (from ``template`` in ``config_format``), ``command`` run there (``{config}`` and
+    ``{workload}`` are substituted) with ``timeout_s`` after which the whole process group is
+    killed, metrics parsed from stdout (``patterns``: a regex per metric, or a JSON line),
+    and the directory removed. A crash, timeout or unparsable output raises
+    :class:`EvaluationError` with the tail of stderr.
+
+    Example:
+        >>> sim = ExternalSimulator(  # doctest: +SKIP
+        ...     name="cache", command=["./cachesim", "{config}"], space=space,
+        ...     metrics=[Metric("miss_rate", "ratio")], config_format="json")
+    """
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str] | str,
+        space: DesignSpace,
+        metrics: Sequence[Metric],
+        *,
+        config_format: ConfigFormat = "json",
+        template: str | Path | None = None,
+        config_name: str = "config",
+        patterns: Mapping[str, str] | None = None,
+        timeout_s: float = 60.0,
+        version: str = "1",
+        env: Mapping[str, str] | None = None,
+        workloads: Sequence[str] = (),
+        default_workload: str | None = None,
+    ) -> None:
+        if not metrics:
+            raise ValueError("ExternalSimulator needs at least one Metric")
+        if config_format not in ("json", "yaml", "ini", "text"):
+            raise ValueError(f"config_format {config_format!r} is not one of json, yaml, ini, text")
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        self.name = name
+        self.version = version
+        self.command = shlex.split(command) if isinstance(command, str) else list(command)
+        self._space = space
+        self.metrics = tuple(metrics)
+        self.config_format = config_format
+        if isinstance(template, Path) or (isinstance(template, str) and "\n" not in template and Path(template).is_file()):
+            template = Path(template).read_text()
+        self.template = template
+        self.config_name = config_name
+        self.patterns = dict(patterns) if patterns else None
+        self.timeout_s = float(timeout_s)
+        self.env = dict(env) if env else None
+        self._workloads = list(workloads)
+        self.default_workload = default_workload
+
+    def design_space(self, workload: Any = None) -> DesignSpace:
+        return self._space
+
+    def workloads(self) -> list[str]:
+        return list(self._workloads)
+
+    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
+        with tempfile.TemporaryDirectory(prefix=f"archgym-{self.name}-") as tmp:
+            config_path = Path(tmp) / self.config_name
+            config_path.write_text(render_config(design, self.config_format, self.template))
+            argv = [a.replace("{config}", str(config_path)).replace("{workload}", str(workload or "")) for a in self.command]
+            env = {**os.environ, **self.env} if self.env else None
+            try:
+                proc = subprocess.Popen(
+                    argv, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                    start_new_session=True, env=env,
+                )
+            except OSError as err:
+                raise EvaluationError(f"cannot start {argv[0]!r}: {err}") from None
+            try:
+                stdout, stderr = proc.communicate(timeout=self.timeout_s)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                _, stderr = proc.communicate()
+                raise EvaluationError(f"{argv[0]} timed out after {self.timeout_s:g} s", _tail(stderr)) from None
+            if proc.returncode != 0:
+                raise EvaluationError(f"{argv[0]} exited with status {proc.returncode}", _tail(stderr))
+            return parse_metrics(stdout, self.metrics, self.patterns)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _tail(text: str | None, lines: int = 20) -> str:
+    return "\n".join((text or "").strip().splitlines()[-lines:])
+
+
+SimulatorFactory = Callable[..., Simulator]

@@ -1,0 +1,1 @@
+"""Cost models, one package each; none imports envs, agents or another simulator."""
