@@ -1,1 +1,45 @@
-"""archgym."""
+"""archgym: a gym for machine-learning-assisted hardware design-space exploration.
+
+Example:
+    >>> import archgym
+    >>> from archgym.agents import RandomSearch
+    >>> result = archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=10, seed=0)
+    >>> len(result.evaluations)
+    10
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("archgym")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0+unknown"
+
+from archgym.env import DesignEnv
+from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
+from archgym.objective import Constrained, Maximize, Minimize, Objective, Pareto, Target, WeightedSum
+from archgym.registry import list_envs, make, register_env, register_simulator
+from archgym.simulator import EvaluationError, ExternalSimulator, Metric, Simulator, WorkloadError
+from archgym.space import (
+    Categorical,
+    Constraint,
+    DesignSpace,
+    Integer,
+    InvalidDesignError,
+    Ordinal,
+    Param,
+    PowerOfTwo,
+    Real,
+)
+from archgym.store import Store
+
+from archgym import envs as _builtin_envs  # noqa: E402,F401  registers the built-in env ids
+from archgym.agents.runner import RunResult, run  # noqa: E402
+
+__all__ = [
+    "BudgetExhausted", "Categorical", "Constrained", "Constraint", "DesignEnv", "DesignSpace", "Evaluation",
+    "EvaluationError", "Evaluator", "ExternalSimulator", "Integer", "InvalidDesignError", "Maximize", "Metric",
+    "Minimize", "Objective", "Ordinal", "Param", "Pareto", "PowerOfTwo", "Real", "RunResult", "Simulator",
+    "Store", "Target", "WeightedSum", "WorkloadError", "list_envs", "make", "register_env",
+    "register_simulator", "run",
+]
