@@ -6,7 +6,7 @@ Example:
     >>> obs, info = env.reset(seed=0)
     >>> obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
     >>> sorted(info)[:4]
-    ['counts', 'design', 'error', 'feasible']
+    ['design', 'error', 'feasible', 'metrics']
 """
 
 from __future__ import annotations
@@ -195,9 +195,10 @@ class DesignEnv(gym.Env):
         self._ensure_run()
         ev = self.evaluator.evaluate(self.action_to_design(action))
         self._t += 1
+        # Everything in info is a function of the design, so a seeded replay gives the same info
+        # (Gymnasium's determinism check); whether it was a cache hit is in evaluator.counts.
         info = {"design": ev.design, "metrics": ev.metrics, "reward": ev.reward, "feasible": ev.feasible,
-                "source": ev.source, "error": ev.error, "violations": ev.violations,
-                "counts": dict(self.evaluator.counts)}
+                "source": ev.origin, "error": ev.error, "violations": ev.violations}
         return self.observe(ev), float(ev.reward), False, self._t >= self.episode_length, info
 
     def close(self) -> None:

@@ -54,6 +54,8 @@ class Evaluation:
     violations: tuple[str, ...] = ()
     sim_seconds: float = 0.0
     step: int = -1
+    #: Who computed the metrics: "simulator" or "proxy" (a cache hit keeps its answer's origin).
+    origin: str = "simulator"
 
     @property
     def failed(self) -> bool:
@@ -65,6 +67,7 @@ class _Outcome:
     metrics: dict[str, float] | None
     error: str | None
     seconds: float = 0.0
+    origin: str = "simulator"
 
 
 @dataclass
@@ -150,7 +153,7 @@ class Evaluator:
             answers = self.proxy.answer(list(to_simulate.values()), self.workload)
             for (k, _d), answer in zip(list(to_simulate.items()), answers, strict=True):
                 if answer is not None:
-                    self._cache[k] = _Outcome({m: float(answer[m]) for m in self.metric_names}, None)
+                    self._cache[k] = _Outcome({m: float(answer[m]) for m in self.metric_names}, None, 0.0, "proxy")
                     del to_simulate[k]
                     for i, key in enumerate(keys):
                         if key == k and sources[i] == "simulator":
@@ -229,6 +232,7 @@ class Evaluator:
                             source, None, broken + score.violations,
                             outcome.seconds if source == "simulator" else 0.0)
         ev.step = self.step
+        ev.origin = outcome.origin
         self.step += 1
         self.history.append(ev)
         self._record(ev)
@@ -263,7 +267,8 @@ class Evaluator:
             design = self.space.validate(row["design"])
             k = self.key(design)
             if row["source"] == "simulator" or (row["source"] == "proxy" and row["metrics"] is not None):
-                self._cache.setdefault(k, _Outcome(row["metrics"], row["error"], row.get("sim_seconds") or 0.0))
+                origin = "proxy" if row["source"] == "proxy" else "simulator"
+                self._cache.setdefault(k, _Outcome(row["metrics"], row["error"], row.get("sim_seconds") or 0.0, origin))
             self.counts[row["source"]] += 1
             if row["error"] is not None:
                 self.counts["failed"] += 1

@@ -1,0 +1,40 @@
+# archgym: `make demo` runs the main job, `make test` the whole suite. Both create .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: install install-dev demo test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP) $@
+
+install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
+
+demo: $(STAMP)
+	$(BIN)/archgym run --env archgym/Synthetic-v0 --agent random --budget 200 --seed 0 --store archgym-runs/demo.db
+	$(BIN)/archgym run --env archgym/Synthetic-v0 --agent walk --budget 200 --seed 0 --store archgym-runs/demo.db
+
+test: $(DEV_STAMP)
+	$(BIN)/pytest -n 2 -q
+
+bench: $(DEV_STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check archgym tests benchmarks
+
+clean:
+	rm -rf $(VENV) archgym-runs .pytest_cache .ruff_cache

@@ -1,0 +1,220 @@
+"""The ``archgym`` command line.
+
+Examples:
+    archgym envs
+    archgym describe archgym/Synthetic-v0
+    archgym check archgym/Synthetic-v0
+    archgym run --env archgym/Synthetic-v0 --agent random --budget 100 --seed 0
+    archgym run --resume 3 --store archgym-runs/archgym.db
+    archgym export --store archgym-runs/archgym.db --format parquet --out runs.parquet
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="archgym: machine-learning-assisted hardware design-space exploration.")
+console = Console()
+
+DEFAULT_STORE = Path("archgym-runs") / "archgym.db"
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values parsed as JSON when they can be)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{what} {item!r} must look like NAME=VALUE")
+        out[key.strip()] = _parse_value(value.strip())
+    return out
+
+
+@app.command()
+def envs() -> None:
+    """List the registered environments."""
+    import archgym
+    from archgym.registry import spec
+
+    table = Table("env id", "simulator", "description")
+    for env_id in archgym.list_envs():
+        s = spec(env_id)
+        sim = s.simulator if isinstance(s.simulator, str) else getattr(s.simulator, "__name__", str(s.simulator))
+        table.add_row(env_id, sim, s.description)
+    console.print(table)
+
+
+@app.command()
+def agents() -> None:
+    """List the search agents and their hyperparameters."""
+    from archgym.agents import agent_class, list_agents
+
+    table = Table("agent", "class", "hyperparameters (default, range)")
+    for name in list_agents():
+        try:
+            cls = agent_class(name)
+        except ImportError as err:
+            table.add_row(name, "[red]unavailable[/red]", str(err))
+            continue
+        hps = ", ".join(
+            f"{h.name}={h.default!r}" + (f" {list(h.choices)}" if h.choices else
+                                        f" [{h.low}, {h.high}]" if h.low is not None else "")
+            for h in cls.hyperparameters().values())
+        table.add_row(name, cls.__name__, hps)
+    console.print(table)
+
+
+@app.command()
+def describe(env_id: str, workload: Annotated[str | None, typer.Option(help="workload name or path")] = None) -> None:
+    """Show an environment's design space, metrics and objective."""
+    import archgym
+
+    env = archgym.make(env_id, **({"workload": workload} if workload else {}))
+    console.print(f"[bold]{env_id}[/bold]  simulator {env.simulator.name} v{env.simulator.version}, "
+                  f"workload {env.simulator.workload_id(env.workload)}")
+    console.print(f"objective: {env.objective.to_dict()}")
+    space = Table("parameter", "kind", "values")
+    for p in env.space.params:
+        space.add_row(p.name, p.kind, p.legal())
+    console.print(space)
+    console.print(f"design space size: {env.space.size:,}")
+    metrics = Table("metric", "unit", "direction", "description")
+    for m in env.simulator.metrics:
+        metrics.add_row(m.name, m.unit, m.direction, m.description)
+    console.print(metrics)
+    if env.simulator.workloads():
+        console.print(f"built-in workloads: {', '.join(env.simulator.workloads())}")
+
+
+@app.command()
+def check(env_id: str) -> None:
+    """Run Gymnasium's, SB3's and PettingZoo's checkers plus encoding and determinism checks."""
+    from archgym.testing import ConformanceError, check_env
+
+    try:
+        check_env(env_id)
+    except (ConformanceError, AssertionError) as err:
+        console.print(f"[red]FAIL[/red] {env_id}: {err}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]OK[/green] {env_id} passes every check")
+
+
+def _progress(total: int) -> Progress:
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[best]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    console=console, transient=True)
+
+
+@app.command()
+def run(
+    env: Annotated[str | None, typer.Option(help="environment id, e.g. archgym/DRAM-v0")] = None,
+    agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
+    budget: Annotated[int, typer.Option(min=1, help="simulator evaluations")] = 100,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
+    workload: Annotated[str | None, typer.Option(help="workload name or path")] = None,
+    hp: Annotated[list[str] | None, typer.Option(help="agent hyperparameter NAME=VALUE (repeatable)")] = None,
+    env_arg: Annotated[list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")] = None,
+    resume: Annotated[int | None, typer.Option(help="continue the run with this id to its budget")] = None,
+) -> None:
+    """Run one agent on one environment and print the best design."""
+    import archgym
+    from archgym.agents import make_agent
+    from archgym.store import Store
+
+    db = Store(store)
+    if resume is not None:
+        record = db.run(resume)
+        env, agent = record.env_id, record.agent
+        hyper = record.hyperparameters
+        kwargs = {k: v for k, v in record.env_kwargs.items() if v is not None and k != "simulator_kwargs"}
+        if record.env_kwargs.get("simulator_kwargs"):
+            kwargs["simulator_kwargs"] = record.env_kwargs["simulator_kwargs"]
+        budget = record.budget or budget
+    else:
+        if env is None:
+            raise typer.BadParameter("--env is required (or --resume RUN_ID)")
+        hyper = parse_assignments(hp, "--hp")
+        kwargs = parse_assignments(env_arg, "--env-arg")
+        if workload is not None:
+            kwargs["workload"] = workload
+    try:
+        the_agent = make_agent(agent, **hyper)
+        the_env = archgym.make(env, **kwargs)
+    except (KeyError, ValueError) as err:
+        console.print(f"[red]error:[/red] {err.args[0] if isinstance(err, KeyError) else err}")
+        raise typer.Exit(2) from None
+    best: list[float] = []
+    with _progress(budget) as progress:
+        task = progress.add_task(f"{agent} on {env}", total=budget, best="")
+        done = the_env.evaluator.counts
+
+        def tick(ev: archgym.Evaluation) -> None:
+            if ev.feasible or not best:
+                best.append(max(best[-1], ev.reward) if best else ev.reward)
+            progress.update(task, completed=done["simulator"], best=f"best reward {best[-1]:.4g}")
+
+        result = archgym.run(the_agent, the_env, budget=budget, seed=seed, store=db, resume=resume,
+                             on_evaluation=tick)
+    print_result(result)
+
+
+def print_result(result: Any) -> None:
+    """The best design and its metrics, as a table."""
+    best = result.best
+    table = Table(title=f"run {result.run_id}: {result.agent} on {result.env_id} ({result.status})")
+    table.add_column("", style="bold")
+    table.add_column("value")
+    for k, v in best.design.items():
+        table.add_row(k, str(v))
+    for k, v in (best.metrics or {}).items():
+        table.add_row(k, f"{v:.6g}")
+    table.add_row("reward", f"{best.reward:.6g}")
+    table.add_row("feasible", str(best.feasible))
+    counts = result.counts
+    table.add_row("evaluations", f"{counts.get('simulator', 0)} simulator, {counts.get('cache', 0)} cache, "
+                                 f"{counts.get('proxy', 0)} proxy, {counts.get('failed', 0)} failed")
+    console.print(table)
+
+
+@app.command()
+def export(
+    store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
+    format: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+    out: Annotated[Path | None, typer.Option(help="output file (default: next to the store)")] = None,
+    env: Annotated[str | None, typer.Option(help="only this env id")] = None,
+    agent: Annotated[str | None, typer.Option(help="only this agent")] = None,
+) -> None:
+    """Export every evaluation in a store as one table (param_* and metric_* columns)."""
+    from archgym.store import Store
+
+    if format not in ("parquet", "csv"):
+        raise typer.BadParameter(f"--format {format!r}: use parquet or csv")
+    if not store.exists():
+        raise typer.BadParameter(f"--store {store}: no such file")
+    out = out or store.with_suffix(f".{format}")
+    path = Store(store).export(out, format, env_id=env, agent=agent)
+    console.print(f"wrote {path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
