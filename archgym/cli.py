@@ -212,6 +212,22 @@ def export(
     console.print(f"wrote {path}")
 
 
+#: Modules that add their own commands to ``app`` when imported (experiments, proxy models).
+COMMAND_MODULES = ("archgym.experiments.commands", "archgym.proxy_models.commands")
+
+
+def _load_command_modules() -> None:
+    import importlib
+    import importlib.util
+
+    for module in COMMAND_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+
+
+_load_command_modules()
+
+
 def main() -> None:
     app()
 
