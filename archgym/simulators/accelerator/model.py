@@ -114,6 +114,13 @@ def _covered(span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.ndar
     return np.where(stride < k, overlapping, disjoint)
 
 
+def footprints(layers: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ifmap and filter words of one group-instance of each layer, shape ``(1, L)``."""
+    p, q, r, s, c, stride = (layers[key][None, :] for key in ("p", "q", "r", "s", "c", "stride"))
+    u_if = _covered(layers["span_h"][None, :], p, r, stride) * _covered(layers["span_w"][None, :], q, s, stride) * c
+    return u_if, (layers["k"] * layers["n"])[None, :]
+
+
 def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Counts for one group-instance of every layer on every design, each ``(D, L)``.
 
@@ -154,8 +161,7 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     chunks = _cdiv(2 * s_ + 1, np.maximum(rf_words, 1))
     channel_passes = _cdiv(c_, np.maximum(sets // np.minimum(sets, n), 1))
     # Each input plane is multicast to the filters mapped at once and read again per filter group.
-    u_if = _covered(layers["span_h"][None, :], p_, r_, layers["stride"][None, :]) \
-        * _covered(layers["span_w"][None, :], q_, s_, layers["stride"][None, :]) * c_
+    u_if, u_f = footprints(layers)
     filter_groups = _cdiv(n, np.minimum(sets, n))
     rs_ifr = u_if * filter_groups
     rs_flr = k * n
@@ -171,7 +177,6 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     # Otherwise (our estimate, see the benchmark for its error against SCALE-Sim) the operand is
     # fetched again on every pass the dataflow makes over it; ws streams each window slice over
     # all pixels, so its reuse distance is the whole operand and every buffer read misses.
-    u_f = k * n
     buf_if, buf_f, _ = buffer_words(hw, u_if, u_f)
     win_if, win_f = scalesim_window(buf_if, hw.bits), scalesim_window(buf_f, hw.bits)
     if_passes = np.where(is_, 1, np.where(rs_, filter_groups, fc))
@@ -199,13 +204,18 @@ def area_mm2(hw: HardwareArrays) -> np.ndarray:
 
 
 def evaluate_arrays(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Whole-network metrics of every design, each shape ``(D,)``.
+    """Whole-network metrics of every design with the analytical model, each shape ``(D,)``."""
+    return network_metrics(hw, layers, layer_costs(hw, layers))
+
+
+def network_metrics(hw: HardwareArrays, layers: Mapping[str, np.ndarray],
+                    c: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Metrics from per-layer counts ``c`` (from :func:`layer_costs` or the SCALE-Sim backend).
 
     Cycles per layer instance are ``max(compute, buffer traffic / noc_bw)`` plus DRAM stalls:
     double buffering hides DRAM transfers behind compute except one fold's share of the
     traffic before the first fold, and whatever the transfer time exceeds compute by.
     """
-    c = layer_costs(hw, layers)
     e = technology()["energy_pj"]
     ref_bits = technology()["reference_bits"]
     count = layers["count"][None, :]

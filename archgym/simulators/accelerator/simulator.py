@@ -1,0 +1,129 @@
+"""The DNN accelerator cost model as an archgym :class:`~archgym.simulator.Simulator`.
+
+Hardware DSE over a whole network: PE array, dataflow, register file, global buffer,
+DRAM and NoC bandwidth, clock and word width. ``backend="analytical"`` (default) is the
+vectorised NumPy model; ``backend="scalesim"`` takes compute cycles and access counts from
+SCALE-Sim itself and applies the same stall, energy and area model, so both return the same
+metrics.
+
+Example:
+    >>> sim = AcceleratorSimulator()
+    >>> m = sim.evaluate(dict(BASELINE, dataflow="ws", pe_rows=16, pe_cols=16), "mobilenet_v2")
+    >>> sorted(m) == sorted(x.name for x in sim.metrics)
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from archgym.simulator import EvaluationError, Metric, Simulator
+from archgym.simulators.accelerator.layers import Network, builtin_workloads, load_network
+from archgym.simulators.accelerator.model import (
+    BASELINE,
+    BUFFER_POLICIES,
+    DATAFLOWS,
+    HardwareArrays,
+    evaluate_arrays,
+    network_metrics,
+)
+from archgym.space import Categorical, Design, DesignSpace, Ordinal, PowerOfTwo
+
+Backend = Literal["analytical", "scalesim"]
+ARRAY_SIDES = (4, 8, 12, 14, 16, 24, 32, 48, 64, 128)
+
+METRICS = (
+    Metric("cycles", "cycles", "min", 1e7, "clock cycles for the whole network, stalls included"),
+    Metric("latency_ms", "ms", "min", 50.0, "cycles / clock"),
+    Metric("energy_uj", "uJ", "min", 2e4, "MAC, register file, NoC, buffer and DRAM energy"),
+    Metric("area_mm2", "mm2", "min", 5.0, "PE array, global buffer and fixed I/O"),
+    Metric("utilization", "ratio", "max", 0.5, "MACs / (PEs x cycles)"),
+    Metric("dram_mb", "MB", "min", 200.0, "DRAM traffic"),
+    Metric("edp_uj_ms", "uJ*ms", "min", 1e6, "energy-delay product"),
+    Metric("power_mw", "mW", "min", 300.0, "average power = energy / latency"),
+)
+
+
+def accelerator_space() -> DesignSpace:
+    """The hardware knobs (the Eyeriss-like :data:`BASELINE` is one point of it)."""
+    return DesignSpace([
+        Ordinal("pe_rows", ARRAY_SIDES),
+        Ordinal("pe_cols", ARRAY_SIDES),
+        Categorical("dataflow", DATAFLOWS),
+        PowerOfTwo("rf_bytes", 16, 1024),
+        PowerOfTwo("glb_kb", 32, 4096),
+        Categorical("glb_policy", BUFFER_POLICIES),
+        PowerOfTwo("dram_bw", 2, 128),
+        PowerOfTwo("noc_bw", 8, 512),
+        Ordinal("clock_mhz", (200, 400, 600, 800, 1000)),
+        Ordinal("bits", (8, 16)),
+    ])
+
+
+class AcceleratorSimulator(Simulator):
+    """Spatial DNN accelerator over a network of layers (see the module docstring)."""
+
+    name = "accelerator"
+    metrics = METRICS
+    default_workload = "resnet18"
+
+    def __init__(self, backend: Backend = "analytical") -> None:
+        if backend not in ("analytical", "scalesim"):
+            raise ValueError(f"backend {backend!r} is not one of 'analytical', 'scalesim'")
+        self.backend = backend
+        self.version = f"1-{backend}"
+        self._space = accelerator_space()
+
+    def design_space(self, workload: Any = None) -> DesignSpace:
+        return self._space
+
+    def workloads(self) -> list[str]:
+        return builtin_workloads()
+
+    def load_workload(self, spec: Any = None) -> Network:
+        return load_network(self.default_workload if spec is None else spec)
+
+    def workload_id(self, workload: Any) -> str:
+        net = self.load_workload(workload)
+        if net.name in builtin_workloads() and not isinstance(workload, Network | list | tuple):
+            return net.name
+        digest = hashlib.sha1(repr(net.layers).encode()).hexdigest()[:12]
+        return f"{net.name}:{digest}"
+
+    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
+        result = self.evaluate_batch([design], workload)[0]
+        if isinstance(result, EvaluationError):
+            raise result
+        return result
+
+    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+        """All designs in one NumPy pass (analytical), or design by design through SCALE-Sim."""
+        net = self.load_workload(workload)
+        if not designs:
+            return []
+        if self.backend == "analytical":
+            metrics = evaluate_arrays(HardwareArrays.from_designs(designs), net.arrays)
+            return [{k: float(v[i]) for k, v in metrics.items()} for i in range(len(designs))]
+        out: list[dict[str, float] | EvaluationError] = []
+        for design in designs:
+            try:
+                out.append(self._evaluate_scalesim(design, net))
+            except EvaluationError as err:
+                out.append(err)
+        return out
+
+    def _evaluate_scalesim(self, design: Design, net: Network) -> dict[str, float]:
+        from archgym.simulators.accelerator.scalesim_backend import layer_costs_scalesim
+
+        hw = HardwareArrays.from_designs([design])
+        metrics = network_metrics(hw, net.arrays, layer_costs_scalesim(design, net.layers))
+        return {k: float(np.asarray(v)[0]) for k, v in metrics.items()}
+
+
+def baseline_metrics(workload: Any = None) -> dict[str, float]:
+    """Metrics of the Eyeriss-like :data:`BASELINE` on a workload (analytical model)."""
+    return AcceleratorSimulator().evaluate(dict(BASELINE), workload)
