@@ -1,1 +1,29 @@
-"""LLM inference on a roofline: model/hardware catalogues, a per-operator analyzer, and the co-design simulator."""
+"""LLM inference on a roofline: model/hardware catalogues, a per-operator analyzer, and the co-design simulator.
+
+Example:
+    >>> from archgym.simulators.roofline import analyze
+    >>> r = analyze("llama-2-7b", "a100", "decode", batch_size=1, seq_len=1024)
+    >>> r.ops.set_index("op").loc["q_proj", "bound"]
+    'memory'
+"""
+
+from archgym.simulators.roofline.analyzer import RooflineResult, analyze
+from archgym.simulators.roofline.catalog import (
+    CatalogError,
+    Hardware,
+    ModelConfig,
+    hardware_from_dict,
+    hardware_names,
+    load_hardware,
+    load_model,
+    model_from_config,
+    model_names,
+)
+from archgym.simulators.roofline.plot import plot_roofline
+from archgym.simulators.roofline.simulator import LLMWorkload, RooflineSimulator, load_workload, workload_names
+
+__all__ = [
+    "CatalogError", "Hardware", "LLMWorkload", "ModelConfig", "RooflineResult", "RooflineSimulator", "analyze",
+    "hardware_from_dict", "hardware_names", "load_hardware", "load_model", "load_workload", "model_from_config",
+    "model_names", "plot_roofline", "workload_names",
+]
