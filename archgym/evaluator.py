@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from collections import Counter
@@ -215,9 +216,13 @@ class Evaluator:
         if missing:
             return _Outcome(None, f"{self.simulator.name} did not report metric(s) {missing}")
         try:
-            return _Outcome({m: float(answer[m]) for m in self.metric_names}, None)
+            metrics = {m: float(answer[m]) for m in self.metric_names}
         except (TypeError, ValueError) as err:
             return _Outcome(None, f"{self.simulator.name} reported a non-numeric metric: {err}")
+        nan = sorted(m for m, v in metrics.items() if math.isnan(v))
+        if nan:  # a NaN reward would poison every agent's comparisons
+            return _Outcome(None, f"{self.simulator.name} reported NaN for metric(s) {nan}")
+        return _Outcome(metrics, None)
 
     def _score(self, design: Design, outcome: _Outcome, source: str) -> Evaluation:
         if source != "simulator":

@@ -22,6 +22,7 @@ from __future__ import annotations
 import configparser
 import hashlib
 import json
+import math
 import os
 import re
 import shlex
@@ -210,7 +211,7 @@ def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str,
                     f"metric {m.name!r}: pattern {pattern!r} matched {match.group(0)!r}, not a number in group 1",
                     stdout[-2000:],
                 ) from None
-        return out
+        return _finite(out, stdout)
     for line in reversed(stdout.strip().splitlines()):
         line = line.strip()
         if line.startswith("{"):
@@ -228,7 +229,15 @@ def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str,
             out[m.name] = float(data[m.name])
         except (TypeError, ValueError):
             raise EvaluationError(f"metric {m.name!r}: {data[m.name]!r} is not a number", stdout[-2000:]) from None
-    return out
+    return _finite(out, stdout)
+
+
+def _finite(metrics: dict[str, float], stdout: str) -> dict[str, float]:
+    # float() accepts "nan" and "inf", and json accepts NaN: a binary's garbage must not become a score.
+    bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
+    if bad:
+        raise EvaluationError(f"non-finite metric value(s) {bad} in the program's output", stdout[-2000:])
+    return metrics
 
 
 class ExternalSimulator(Simulator):
@@ -300,8 +309,9 @@ class ExternalSimulator(Simulator):
             env = {**os.environ, **self.env} if self.env else None
             try:
                 proc = subprocess.Popen(
-                    argv, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                    start_new_session=True, env=env,
+                    # errors="replace": a binary printing invalid UTF-8 must give a parse error, not a crash.
+                    argv, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                    errors="replace", start_new_session=True, env=env,
                 )
             except OSError as err:
                 raise EvaluationError(f"cannot start {argv[0]!r}: {err}") from None
