@@ -15,9 +15,19 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
+from archgym import envs as _builtin_envs  # noqa: E402,F401  registers the built-in env ids
+from archgym.agents.runner import RunResult, run  # noqa: E402
 from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
-from archgym.objective import Constrained, Maximize, Minimize, Objective, Pareto, Target, WeightedSum
+from archgym.objective import (
+    Constrained,
+    Maximize,
+    Minimize,
+    Objective,
+    Pareto,
+    Target,
+    WeightedSum,
+)
 from archgym.registry import list_envs, make, register_env, register_simulator
 from archgym.simulator import EvaluationError, ExternalSimulator, Metric, Simulator, WorkloadError
 from archgym.space import (
@@ -32,9 +42,6 @@ from archgym.space import (
     Real,
 )
 from archgym.store import Store
-
-from archgym import envs as _builtin_envs  # noqa: E402,F401  registers the built-in env ids
-from archgym.agents.runner import RunResult, run  # noqa: E402
 
 __all__ = [
     "BudgetExhausted", "Categorical", "Constrained", "Constraint", "DesignEnv", "DesignSpace", "Evaluation",

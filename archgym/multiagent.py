@@ -55,12 +55,12 @@ class MultiAgentDesignEnv(ParallelEnv):
         self._obs_space = spaces.Box(-1.0, 1.0, shape=env.observation_space.shape, dtype=np.float32)
         self._t = 0
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019  PettingZoo expects the same object per agent
+    @functools.cache  # noqa: B019  PettingZoo expects the same object per agent
     def action_space(self, agent: str) -> spaces.Space:
         nvec = [self.env.space[p].cardinality for p in self.groups[agent]]
         return spaces.Discrete(nvec[0]) if len(nvec) == 1 else spaces.MultiDiscrete(nvec)
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019
+    @functools.cache  # noqa: B019
     def observation_space(self, agent: str) -> spaces.Space:
         return self._obs_space
 

@@ -232,7 +232,10 @@ class Real(Param):
             raise ValueError(f"real parameter {name!r} needs steps >= 2, got {steps}")
         self.low, self.high, self.log, self.steps = float(low), float(high), log, int(steps)
         grid = np.geomspace(low, high, steps) if log else np.linspace(low, high, steps)
-        super().__init__(name, [round(float(v), 12) for v in grid])
+        # Rounded for readable values; the ends stay exact so they are legal.
+        values = [round(float(v), 12) for v in grid]
+        values[0], values[-1] = self.low, self.high
+        super().__init__(name, values)
 
     def legal(self) -> str:
         scale = ", log scale" if self.log else ""
@@ -395,7 +398,7 @@ class DesignSpace:
         for p, i in zip(self.params, indices, strict=True):
             if not (0 <= int(i) < p.cardinality) or int(i) != i:
                 raise InvalidDesignError(
-                    f"parameter {p.name!r}: index {i!r} is out of range 0..{p.cardinality - 1}", parameter=p.name
+                    f"parameter {p.name!r}: index {i.item()!r} is out of range 0..{p.cardinality - 1}", parameter=p.name
                 )
             design[p.name] = p.values[int(i)]
         return design

@@ -301,8 +301,8 @@ class Store:
         base_cols = ["run_id", "env_id", "agent", "seed", "hyperparameters", "workload", "step", "design",
                      "metrics", "reward", "feasible", "source", "error", "sim_seconds", "created_at"]
         df = pd.DataFrame(rows, columns=base_cols)
-        designs = [json.loads(d) for d in df["design"]]
-        metrics = [json.loads(m) if m else {} for m in df["metrics"]]
+        designs = [json.loads(r[7]) for r in rows]
+        metrics = [json.loads(r[8]) if r[8] else {} for r in rows]
         params_df = pd.DataFrame(designs, index=df.index).add_prefix("param_")
         metrics_df = pd.DataFrame(metrics, index=df.index).add_prefix("metric_")
         df = df.drop(columns=["design", "metrics"])

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +32,8 @@ class Synthetic(Simulator):
     """Cost = 1 + dataflow offset + weighted squared distances + interaction terms.
 
     ``n_integers`` sets the number of integer knobs (0..15 each) so agents can be tested on
-    small and large spaces; ``seed`` moves the optimum.
+    small and large spaces; ``seed`` moves the optimum; ``delay_s`` makes each design take
+    that long, to stand in for a slow simulator in framework tests.
     """
 
     name = "synthetic"
@@ -41,9 +43,12 @@ class Synthetic(Simulator):
         Metric("area_au", "au", "min", scale=10.0, description="a conflicting second objective"),
     )
 
-    def __init__(self, n_integers: int = 3, seed: int = 0) -> None:
+    def __init__(self, n_integers: int = 3, seed: int = 0, delay_s: float = 0.0) -> None:
         if not 1 <= int(n_integers) <= 64:
             raise ValueError(f"n_integers must be in 1..64, got {n_integers}")
+        if delay_s < 0:
+            raise ValueError(f"delay_s must be >= 0, got {delay_s}")
+        self.delay_s = float(delay_s)
         self.n_integers = int(n_integers)
         self.seed = int(seed)
         rng = np.random.default_rng(seed)
@@ -66,6 +71,8 @@ class Synthetic(Simulator):
 
     def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float]]:
         n = len(designs)
+        if self.delay_s:
+            time.sleep(self.delay_s * n)
         x = np.array([[d[f"x{i}"] for i in range(self.n_integers)] for d in designs], dtype=float).reshape(n, -1)
         offset = np.array([DATAFLOW_OFFSET[d["dataflow"]] for d in designs])
         banks_target = np.array([DATAFLOW_BANKS_LOG2[d["dataflow"]] for d in designs], dtype=float)
