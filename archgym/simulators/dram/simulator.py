@@ -1,0 +1,188 @@
+"""The DRAM memory-controller simulator: memspec + address mapping + compiled controller + DRAMPower energy.
+
+Example:
+    >>> sim = DramSimulator("ddr3")
+    >>> space = sim.design_space()
+    >>> m = sim.evaluate(space.sample(0), "stream:n=2000")
+    >>> sorted(m) == sorted(x.name for x in sim.metrics)
+    True
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
+from archgym.simulators.dram import controller as ctl
+from archgym.simulators.dram.mapping import AddressMapping
+from archgym.simulators.dram.memspec import MemSpec, load_memspec
+from archgym.simulators.dram.trace import GENERATORS, Trace, builtin_trace, read_trace
+from archgym.space import Categorical, Design, DesignSpace, PowerOfTwo
+
+METRICS = (
+    Metric("total_time_ns", "ns", "min", 1e5, "time from the first request to the last response"),
+    Metric("avg_latency_ns", "ns", "min", 100.0, "mean request latency, arrival (or acceptance, closed loop) to response"),
+    Metric("avg_read_latency_ns", "ns", "min", 100.0, "mean read latency"),
+    Metric("p99_latency_ns", "ns", "min", 300.0, "99th-percentile request latency"),
+    Metric("bandwidth_gb_per_s", "GB/s", "max", 10.0, "requested bytes / total time (gigabytes per second)"),
+    Metric("row_hit_rate", "ratio", "max", 1.0, "share of requests whose first command was RD/WR"),
+    Metric("row_conflict_rate", "ratio", "min", 1.0, "share of requests whose first command was PRE"),
+    Metric("energy_nj", "nJ", "min", 1e5, "DRAMPower-style energy of all devices"),
+    Metric("avg_power_mw", "mW", "min", 2000.0, "energy / total time"),
+)
+
+
+def drampower_energy_pj(spec: MemSpec, summary: np.ndarray) -> dict[str, float]:
+    """DRAMPower's per-command energy model (pJ, all devices), from the controller's counters.
+
+    ACT+PRE from IDD0 over tRC less the background it already contains, RD/WR from
+    IDD4R/IDD4W above IDD3N over a burst, REF from IDD5 above IDD3N over tRFC, background
+    IDD3N while any bank is open and IDD2N while all are closed; summed over supply rails.
+    """
+    t, tck = spec.timing, spec.tck_ns
+    s = {name: float(summary[i]) for i, name in enumerate(ctl.SUMMARY_FIELDS)}
+    closed_cycles = spec.channels * s["end_cycle"] - s["active_cycles"]
+    parts = dict.fromkeys(("act", "pre", "read", "write", "refresh", "background"), 0.0)
+    for rail in spec.power.values():
+        v = rail["voltage"] * tck * spec.devices  # mA * V * ns = pJ
+        parts["act"] += s["n_act"] * (rail["idd0"] - rail["idd3n"]) * t["RAS"] * v
+        parts["pre"] += s["n_pre"] * (rail["idd0"] - rail["idd2n"]) * (t["RC"] - t["RAS"]) * v
+        parts["read"] += s["n_rd"] * (rail["idd4r"] - rail["idd3n"]) * spec.burst_cycles * v
+        parts["write"] += s["n_wr"] * (rail["idd4w"] - rail["idd3n"]) * spec.burst_cycles * v
+        parts["refresh"] += s["n_ref_ab"] * (rail["idd5"] - rail["idd3n"]) * t["RFC"] * v
+        if s["n_ref_pb"]:
+            parts["refresh"] += s["n_ref_pb"] * (rail["idd5pb"] - rail["idd3n"]) * t["RFCPB"] * v
+        parts["background"] += (s["active_cycles"] * rail["idd3n"] + closed_cycles * rail["idd2n"]) * v
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+class DramSimulator(Simulator):
+    """A DRAMSys-like controller on one memspec (``ddr3``, ``ddr4``, ``lpddr4``, ``hbm2`` or a JSON file).
+
+    ``mapping`` is ``rbc``, ``brc``, ``bg_interleave`` or a dict of bit lists (see
+    :mod:`archgym.simulators.dram.mapping`). Workloads: a built-in name
+    (``stream``, ``random``, ... optionally ``name:n=..,seed=..,interval_ns=..``), a trace file
+    path, or a :class:`Trace`.
+    """
+
+    name = "dram"
+    version = "1"
+    metrics = METRICS
+    default_workload = "stream"
+
+    def __init__(self, memspec: str | Path | Mapping[str, Any] | MemSpec = "ddr3",
+                 mapping: str | Mapping[str, Sequence[int]] = "rbc") -> None:
+        self.spec = load_memspec(memspec)
+        self.mapping = (AddressMapping.named(mapping, self.spec) if isinstance(mapping, str)
+                        else AddressMapping.from_bits(mapping, self.spec))
+        self._prepared: OrderedDict[str, tuple] = OrderedDict()
+        params = []
+        for name, values in ctl.KNOBS.items():
+            if name in ctl.NUMERIC_KNOBS:
+                params.append(PowerOfTwo(name, values[0], values[-1]))
+            else:
+                if name == "RefreshPolicy":  # PerBank only where the device has per-bank refresh
+                    values = tuple(v for v in values if v in self.spec.refresh_modes)
+                params.append(Categorical(name, values))
+        self._space = DesignSpace(params)
+
+    # -- workloads ----------------------------------------------------------------------------
+    def workloads(self) -> list[str]:
+        return list(GENERATORS)
+
+    def load_workload(self, spec: Any = None) -> Trace:
+        spec = self.default_workload if spec is None else spec
+        if isinstance(spec, Trace):
+            return spec
+        if isinstance(spec, Path):
+            return read_trace(spec, self.spec.clock_mhz)
+        if isinstance(spec, str):
+            if spec.partition(":")[0].strip() in GENERATORS:
+                return builtin_trace(spec)
+            if Path(spec).is_file():
+                return read_trace(spec, self.spec.clock_mhz)
+            raise WorkloadError(f"unknown workload {spec!r}; built-in workloads are {list(GENERATORS)} "
+                                "(optionally 'name:n=..,seed=..,interval_ns=..') or a path to a trace file")
+        raise WorkloadError(f"a DRAM workload is a name, a trace path or a Trace, got {type(spec).__name__}")
+
+    def workload_id(self, workload: Any) -> str:
+        return self.load_workload(workload).workload_id
+
+    # -- designs ------------------------------------------------------------------------------
+    def design_space(self, workload: Any = None) -> DesignSpace:
+        return self._space
+
+    def default_design(self) -> Design:
+        """DRAMSys's fr_fcfs example configuration, the one ArchGym started from."""
+        return self._space.validate({
+            "PagePolicy": "Open", "Scheduler": "FrFcfs", "SchedulerBuffer": "Bankwise", "RequestBufferSize": 8,
+            "RespQueue": "Fifo", "RefreshPolicy": "AllBank" if "AllBank" in self.spec.refresh_modes else "NoRefresh",
+            "RefreshMaxPostponed": 8, "RefreshMaxPulledin": 8, "Arbiter": "Simple", "MaxActiveTransactions": 128,
+        })
+
+    def _prepare(self, trace: Trace) -> tuple:
+        key = trace.workload_id
+        if key not in self._prepared:
+            bank, row = self.mapping.global_bank(trace.address, self.spec)
+            if trace.arrival_ns is None:
+                arrival = np.zeros(len(trace), dtype=np.int64)
+            else:
+                arrival = np.round(trace.arrival_ns / self.spec.tck_ns).astype(np.int64)
+            self._prepared[key] = (arrival, trace.is_write.astype(np.int8), bank, row.astype(np.int64),
+                                   trace.closed_loop)
+            while len(self._prepared) > 8:
+                self._prepared.popitem(last=False)
+        return self._prepared[key]
+
+    def _geometry(self) -> tuple[int, int, int]:
+        return self.spec.channels, self.spec.bank_groups, self.spec.banks_per_group
+
+    def run(self, design: Mapping[str, Any], workload: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """The controller's raw summary vector (``controller.SUMMARY_FIELDS``) and response cycles per request."""
+        design = self._space.validate(design)
+        trace = self.load_workload(workload)
+        try:
+            return ctl.simulate(*self._prepare(trace), *self._geometry(), self.spec.timing_vector(),
+                                ctl.encode_knobs(design))
+        except RuntimeError as err:
+            raise EvaluationError(f"DRAM controller failed on {design}: {err}") from None
+
+    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
+        summary, _ = self.run(design, workload)
+        return self.metrics_from_summary(summary, len(self.load_workload(workload)))
+
+    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+        """All designs at once, in parallel over cores (Numba ``prange``)."""
+        if not designs:
+            return []
+        trace = self.load_workload(workload)
+        knobs = np.stack([ctl.encode_knobs(self._space.validate(d)) for d in designs])
+        try:
+            summaries = ctl.simulate_many(*self._prepare(trace), *self._geometry(), self.spec.timing_vector(), knobs)
+        except RuntimeError:  # find the culprit(s) one by one
+            return super().evaluate_batch(designs, workload)
+        return [self.metrics_from_summary(s, len(trace)) for s in summaries]
+
+    def metrics_from_summary(self, summary: np.ndarray, n_requests: int) -> dict[str, float]:
+        s = {name: float(summary[i]) for i, name in enumerate(ctl.SUMMARY_FIELDS)}
+        tck = self.spec.tck_ns
+        total_ns = max(s["end_cycle"], 1.0) * tck
+        energy_pj = drampower_energy_pj(self.spec, summary)["total"]
+        n = max(n_requests, 1)
+        return {
+            "total_time_ns": total_ns,
+            "avg_latency_ns": s["lat_sum"] / n * tck,
+            "avg_read_latency_ns": s["read_lat_sum"] / max(s["n_read"], 1.0) * tck,
+            "p99_latency_ns": s["p99_lat"] * tck,
+            "bandwidth_gb_per_s": n_requests * self.spec.request_bytes / total_ns,
+            "row_hit_rate": s["hits"] / n,
+            "row_conflict_rate": s["conflicts"] / n,
+            "energy_nj": energy_pj / 1000.0,
+            "avg_power_mw": energy_pj / total_ns,
+        }
