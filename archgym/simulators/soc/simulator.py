@@ -106,6 +106,7 @@ class SoCSimulator(Simulator):
         if not (self.power_window_s > 0 and self.area_cap_mm2 > 0):
             raise ValueError("power_window_s and area_cap_mm2 must be positive")
         self._compiled: dict[str, _Compiled] = {}
+        self._by_name: dict[str, _Compiled] = {}
 
     # -- workloads ------------------------------------------------------------------------
     def workloads(self) -> list[str]:
@@ -115,6 +116,13 @@ class SoCSimulator(Simulator):
         return load_workload(self.default_workload if spec is None else spec)
 
     def _compile(self, workload: Any) -> _Compiled:
+        # Built-in names are resolved once; anything else is keyed by its content hash.
+        if workload is None or isinstance(workload, str):
+            name = self.default_workload if workload is None else workload
+            if name in self._by_name:
+                return self._by_name[name]
+            self._by_name[name] = self._compile(self.load_workload(name))
+            return self._by_name[name]
         scenario = workload if isinstance(workload, Scenario) else self.load_workload(workload)
         wid = scenario.workload_id
         if wid in self._compiled:

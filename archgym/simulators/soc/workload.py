@@ -20,7 +20,7 @@ import heapq
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +193,7 @@ class Scenario:
     def names(self) -> list[str]:
         return [g.name for g in self.graphs]
 
-    @property
+    @cached_property
     def workload_id(self) -> str:
         """Name plus a content hash, so an edited file is never served from a stale cache."""
         text = json.dumps([g.to_dict() for g in self.graphs], sort_keys=True)
