@@ -20,9 +20,12 @@ We differ from LLM-Viewer where it is not right, and say so:
 * ``fused_attention`` (FlashAttention-2) writes O once, sized ``q_len x head_dim`` (LLM-Viewer
   writes ``q_len x context`` twice). K and V are re-read once per block of ``Br`` query rows,
   ``Br = min(ceil(M / (4 d b_kv)), d)`` with ``M`` the on-chip SRAM per compute unit (the
-  FlashAttention paper's tiling; LLM-Viewer uses the whole chip's buffer).
-* Memory is checked against capacity: weights (including an untied embedding table, which
-  LLM-Viewer leaves out), the KV cache for prompt + generated tokens, and LLM-Viewer's
+  FlashAttention paper's tiling; LLM-Viewer uses the whole chip's buffer), and the causal mask
+  lets the kernel skip the key blocks above the diagonal (LLM-Viewer computes all of them).
+  Unfused attention computes and stores the whole ``q_len x context`` score matrix, as eager
+  PyTorch does.
+* Memory is checked against capacity: weights (including the lm_head, an untied embedding
+  table and the norm scales, which LLM-Viewer's memory figure leaves out), the KV cache for prompt + generated tokens, and LLM-Viewer's
   transient-activation estimate (one prefill layer's outputs). What does not fit must be
   streamed from the next memory tier on every forward pass (``offload`` bandwidth), so a model
   that does not fit is reported slow and ``fits=False`` — never fast.
@@ -167,11 +170,14 @@ def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayL
         Op("sv_matmul", unfused, qk_ops, 0.0, scores * aB, q_bytes, kv_read, 0.0, att_bits),
         Op("softmax", unfused, softmax_ops, 0.0, scores * aB, scores * aB, 0.0, 0.0, act_bits),
     ]
-    # FlashAttention-2: Q read and O written once; K and V re-read once per Br query rows.
+    # FlashAttention-2: Q read and O written once; K and V re-read once per block of Br query
+    # rows. With a causal mask the kernel skips key blocks above the diagonal: of n x n block
+    # pairs it visits n (n + 1) / 2 (in decode n = 1, nothing is skipped).
     block_rows = np.maximum(np.minimum(np.ceil(dev.onchip_per_unit / (4.0 * d * kvB)), d), 1.0)
     passes = np.ceil(q / block_rows)
-    ops.append(Op("fused_attention", L * flash, 2 * qk_ops + softmax_ops, 0.0, q_bytes, q_bytes,
-                  2.0 * passes * kv_read, 0.0, att_bits))
+    causal = (passes + 1.0) / (2.0 * passes)
+    ops.append(Op("fused_attention", L * flash, causal * (2 * qk_ops + softmax_ops), 0.0, q_bytes, q_bytes,
+                  2.0 * passes * causal * kv_read, 0.0, att_bits))
 
     # Element-wise layers act on whole hidden vectors (replicated under TP), as in LLM-Viewer.
     hidden = T * h
