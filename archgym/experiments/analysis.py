@@ -1,0 +1,263 @@
+"""Turn a store of runs into comparison tables (pandas): one row per trial, per setting, per agent.
+
+Every figure is computed from the store alone, so it can be re-made at any time:
+
+* **best reward**: the highest reward a run saw (rewards already carry infeasibility penalties);
+* **best-so-far curve**: that maximum after each of the run's simulator evaluations (the budget
+  unit; cache hits cost nothing), held flat after a run that stopped early;
+* **AUC**: the mean of the best-so-far curve over the budget (higher is better: found good
+  designs early);
+* **success** and **evaluations to target**: the target is, in order of precedence, a reward
+  threshold given by the caller, feasibility for a ``target`` objective (ArchGym's target
+  specs), or the optimum where the simulator knows it;
+* **regret**: optimum reward minus best reward, where the simulator has ``optimum()`` and the
+  run used the env's default objective (the optimum is of that objective);
+* **lottery**: each agent's spread of outcomes over its hyperparameter settings;
+* **Pareto**: for runs with a ``pareto`` objective, the front each agent found and the
+  hypervolume of each run against one reference point per env.
+
+Example:
+    >>> import archgym
+    >>> from archgym.agents import RandomSearch
+    >>> from archgym.store import Store
+    >>> store = Store(":memory:")
+    >>> _ = archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=10, seed=0, store=store)
+    >>> result = analyze(store)
+    >>> result.trials[["agent", "seed", "evaluations"]].values.tolist()
+    [['random', 0, 10]]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from archgym.experiments.spec import canonical
+from archgym.objective import hypervolume, pareto_front
+from archgym.store import Store
+
+#: Relative tolerance for "found the optimum" when the optimum is the target.
+OPTIMUM_RTOL = 1e-9
+
+
+@dataclass
+class Analysis:
+    """The tables a report shows.
+
+    ``trials``: one row per trial; ``curves``: best-so-far per simulator evaluation, long form;
+    ``settings``: per env x agent x hyperparameter setting; ``comparison``: per env x agent at its
+    best setting; ``lottery``: spread over settings; ``pareto``: hypervolume per env x agent x
+    setting; ``fronts``: the points of each (env, agent) front (all objectives minimised).
+    """
+
+    trials: pd.DataFrame
+    curves: pd.DataFrame
+    settings: pd.DataFrame
+    comparison: pd.DataFrame
+    lottery: pd.DataFrame
+    pareto: pd.DataFrame
+    fronts: dict[tuple[str, str], np.ndarray]
+    front_metrics: dict[str, list[str]]
+
+
+def completed_runs(store: Store) -> pd.DataFrame:
+    """The runs to analyse: for each trial key its latest finished run, plus finished runs made
+    without a key (``archgym run``), each on its own."""
+    runs = store.runs()
+    runs = runs[runs["status"] == "finished"].copy()
+    keyed = runs[runs["trial_key"].notna()].sort_values("id").groupby("trial_key").tail(1)
+    return pd.concat([keyed, runs[runs["trial_key"].isna()]]).sort_values("id").reset_index(drop=True)
+
+
+def best_so_far(rewards: np.ndarray, sources: np.ndarray, budget: int) -> np.ndarray:
+    """Best reward after 1..budget simulator evaluations (NaN before the first finite reward).
+
+    Example:
+        >>> best_so_far(np.array([1.0, 3.0, 3.0, 2.0]), np.array(["simulator", "simulator", "cache", "simulator"]), 4)
+        array([1., 3., 3., 3.])
+    """
+    running = np.fmax.accumulate(np.where(np.isnan(rewards), -np.inf, rewards)) if len(rewards) else rewards
+    used = np.cumsum(sources == "simulator")
+    # The evaluation that is last among those made with at most n simulator calls.
+    last = np.searchsorted(used, np.arange(1, budget + 1), side="right") - 1
+    curve = np.where(last >= 0, running[np.clip(last, 0, None)] if len(running) else -np.inf, -np.inf)
+    return np.where(np.isinf(curve), np.nan, curve)
+
+
+def analyze(store: Store, targets: Mapping[str, float] | None = None) -> Analysis:
+    """Every table for the finished runs in ``store``; ``targets`` maps env id -> reward threshold."""
+    runs = completed_runs(store)
+    evals = store.to_dataframe(runs["id"].tolist()) if len(runs) else store.to_dataframe([])
+    targets = dict(targets or {})
+    rows, curve_rows, pareto_rows = [], [], []
+    fronts: dict[tuple[str, str], list[np.ndarray]] = {}
+    front_metrics: dict[str, list[str]] = {}
+    by_run = dict(tuple(evals.groupby("run_id"))) if len(evals) else {}
+    for run in runs.itertuples(index=False):
+        ev = by_run.get(run.id)
+        if ev is None or ev.empty:
+            continue
+        objective = json.loads(run.objective) if run.objective else {}
+        env_kwargs = json.loads(run.env_kwargs)
+        budget = int(run.budget or (ev["source"] == "simulator").sum())
+        rewards, sources = ev["reward"].to_numpy(float), ev["source"].to_numpy(str)
+        curve = best_so_far(rewards, sources, budget)
+        used = np.cumsum(sources == "simulator")
+        optimum = _optimum_reward(run.env_id, canonical(env_kwargs), canonical(objective))
+        target, hit = _target(run.env_id, objective, optimum, targets, curve, ev["feasible"].to_numpy(bool), used)
+        best = float(np.nanmax(rewards)) if np.isfinite(rewards).any() else math.nan
+        config = canonical(json.loads(run.hyperparameters))
+        rows.append(dict(run_id=run.id, env_id=run.env_id, agent=run.agent, config=config, seed=run.seed,
+                         budget=budget, evaluations=int(used[-1]), best_reward=best,
+                         auc=float(np.nanmean(curve)) if np.isfinite(curve).any() else math.nan,
+                         target=target, success=(hit is not None) if target is not None else math.nan,
+                         evals_to_target=hit if hit is not None else math.nan,
+                         optimum=optimum if optimum is not None else math.nan,
+                         regret=optimum - best if optimum is not None else math.nan))
+        curve_rows.append(pd.DataFrame(dict(run_id=run.id, env_id=run.env_id, agent=run.agent, config=config,
+                                            seed=run.seed, evaluation=np.arange(1, budget + 1), best=curve)))
+        if objective.get("type") == "pareto":
+            points = _pareto_points(run.env_id, canonical(env_kwargs), canonical(objective), ev)
+            front_metrics[run.env_id] = list(objective["metrics"])
+            fronts.setdefault((run.env_id, run.agent), []).append(points)
+            pareto_rows.append(dict(run_id=run.id, env_id=run.env_id, agent=run.agent, config=config,
+                                    seed=run.seed, points=points))
+    trials = pd.DataFrame(rows, columns=["run_id", "env_id", "agent", "config", "seed", "budget", "evaluations",
+                                         "best_reward", "auc", "target", "success", "evals_to_target", "optimum",
+                                         "regret"])
+    curves = (pd.concat(curve_rows, ignore_index=True) if curve_rows else
+              pd.DataFrame(columns=["run_id", "env_id", "agent", "config", "seed", "evaluation", "best"]))
+    settings = summarize_settings(trials)
+    pareto, merged = _pareto_tables(pareto_rows, fronts)
+    return Analysis(trials, curves, settings, compare(settings), lottery(settings), pareto, merged, front_metrics)
+
+
+def _iqr(x: pd.Series) -> float:
+    return float(x.quantile(0.75) - x.quantile(0.25)) if x.notna().any() else math.nan
+
+
+def summarize_settings(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per env x agent x hyperparameter setting: seeds, median/IQR of best reward, success rate,
+    median evaluations to target, median AUC and regret."""
+    cols = ["env_id", "agent", "config", "seeds", "best_median", "best_iqr", "success_rate",
+            "evals_to_target", "auc_median", "regret_median"]
+    if trials.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = trials.groupby(["env_id", "agent", "config"], sort=True)
+    out = grouped.agg(seeds=("seed", "size"), best_median=("best_reward", "median"),
+                      best_iqr=("best_reward", _iqr),
+                      success_rate=("success", lambda s: float(s.astype(float).mean()) if s.notna().any() else math.nan),
+                      evals_to_target=("evals_to_target", "median"), auc_median=("auc", "median"),
+                      regret_median=("regret", "median")).reset_index()
+    return out[cols]
+
+
+def compare(settings: pd.DataFrame) -> pd.DataFrame:
+    """Per env x agent at its best setting (highest median best reward): the tuned comparison,
+    with how many settings were tried (the more, the more optimistic the figure)."""
+    if settings.empty:
+        return settings.assign(settings=pd.Series(dtype=int))
+    order = settings.sort_values(["env_id", "agent", "best_median"], ascending=[True, True, False])
+    best = order.groupby(["env_id", "agent"], sort=True).head(1).copy()
+    counts = settings.groupby(["env_id", "agent"]).size()
+    best["settings"] = [int(counts[(e, a)]) for e, a in zip(best["env_id"], best["agent"], strict=True)]
+    return best.sort_values(["env_id", "best_median"], ascending=[True, False]).reset_index(drop=True)
+
+
+def lottery(settings: pd.DataFrame) -> pd.DataFrame:
+    """The hyperparameter lottery: per env x agent, the median best reward of its worst, median and
+    best setting and their spread; a wide spread means the agent's rank depends on tuning."""
+    cols = ["env_id", "agent", "settings", "worst", "median", "best", "spread"]
+    if settings.empty:
+        return pd.DataFrame(columns=cols)
+    g = settings.groupby(["env_id", "agent"], sort=True)["best_median"]
+    out = g.agg(settings="size", worst="min", median="median", best="max").reset_index()
+    out["spread"] = out["best"] - out["worst"]
+    return out[cols]
+
+
+def _target(env_id: str, objective: Mapping[str, Any], optimum: float | None, targets: Mapping[str, float],
+            curve: np.ndarray, feasible: np.ndarray, used: np.ndarray) -> tuple[float | None, int | None]:
+    """The reward target of a run and the simulator evaluation at which it was first met."""
+    if env_id in targets:
+        target = float(targets[env_id])
+        hits = np.flatnonzero(curve >= target)
+    elif objective.get("type") == "target":
+        # ArchGym's target specs: met exactly when a design is feasible; its reward is then its score.
+        hit = np.flatnonzero(feasible)
+        return 0.0, int(max(used[hit[0]], 1)) if hit.size else None
+    elif optimum is not None:
+        target = optimum - OPTIMUM_RTOL * max(1.0, abs(optimum))
+        hits = np.flatnonzero(curve >= target)
+    else:
+        return None, None
+    return target, int(hits[0]) + 1 if hits.size else None
+
+
+def _make_env(env_id: str, env_kwargs: str, objective: str | None) -> Any:
+    import archgym
+
+    kwargs = {k: v for k, v in json.loads(env_kwargs).items() if v is not None and k != "simulator_kwargs"}
+    sim_kwargs = json.loads(env_kwargs).get("simulator_kwargs")
+    if sim_kwargs:
+        kwargs["simulator_kwargs"] = sim_kwargs
+    if objective is not None:
+        kwargs["objective"] = json.loads(objective)
+    return archgym.make(env_id, **kwargs)
+
+
+@lru_cache(maxsize=256)
+def _optimum_reward(env_id: str, env_kwargs: str, objective: str) -> float | None:
+    """The reward of the simulator's known optimum, when it has one and the run used the default objective."""
+    try:
+        default = _make_env(env_id, env_kwargs, None)
+        optimum = getattr(default.simulator, "optimum", None)
+        if optimum is None or canonical(default.objective.to_dict()) != objective:
+            return None
+        design, _ = optimum()
+        return float(default.objective(default.simulator.evaluate(design, default.workload)).reward)
+    except Exception:  # an env that can no longer be built (renamed, removed) has no known optimum
+        return None
+
+
+@lru_cache(maxsize=64)
+def _pareto_objective(env_id: str, env_kwargs: str, objective: str) -> Any:
+    return _make_env(env_id, env_kwargs, objective).objective
+
+
+def _pareto_points(env_id: str, env_kwargs: str, objective: str, ev: pd.DataFrame) -> np.ndarray:
+    """The run's evaluated metric vectors, every objective minimised."""
+    obj = _pareto_objective(env_id, env_kwargs, objective)
+    cols = [f"metric_{m}" for m in obj.metrics]
+    ok = ev[cols].notna().all(axis=1) if set(cols) <= set(ev.columns) else pd.Series(False, index=ev.index)
+    points = [-obj.vector(dict(zip(obj.metrics, row, strict=True))) for row in ev.loc[ok, cols].to_numpy(float)]
+    return np.asarray(points, dtype=float).reshape(-1, len(obj.metrics))
+
+
+def _pareto_tables(rows: list[dict[str, Any]], fronts: dict[tuple[str, str], list[np.ndarray]]
+                   ) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
+    cols = ["env_id", "agent", "config", "seeds", "hypervolume_median", "hypervolume_iqr", "front_size"]
+    if not rows:
+        return pd.DataFrame(columns=cols), {}
+    merged = {k: pareto_front(np.vstack(v)) for k, v in fronts.items()}
+    # One reference point per env (a little worse than the worst point any agent saw), so every
+    # agent's hypervolume on that env is measured against the same box.
+    reference = {}
+    for env_id in {r["env_id"] for r in rows}:
+        allpts = np.vstack([r["points"] for r in rows if r["env_id"] == env_id and len(r["points"])])
+        lo, hi = allpts.min(0), allpts.max(0)
+        reference[env_id] = hi + 0.1 * np.where(hi > lo, hi - lo, 1.0)
+    table = pd.DataFrame([dict(env_id=r["env_id"], agent=r["agent"], config=r["config"],
+                               hv=hypervolume(r["points"], reference[r["env_id"]]) if len(r["points"]) and
+                               len(reference[r["env_id"]]) in (2, 3) else math.nan) for r in rows])
+    out = table.groupby(["env_id", "agent", "config"], sort=True)["hv"].agg(
+        seeds="size", hypervolume_median="median", hypervolume_iqr=_iqr).reset_index()
+    out["front_size"] = [len(merged[(e, a)]) for e, a in zip(out["env_id"], out["agent"], strict=True)]
+    return out[cols], merged
