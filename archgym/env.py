@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -33,10 +34,12 @@ def squash(metrics: Mapping[str, float] | None, names: Sequence[str], scales: Se
     """Map metrics into (-1, 1) with ``x / (|x| + scale)``; a failed evaluation observes zeros."""
     if metrics is None:
         return np.zeros(len(names), dtype=np.float32)
-    x = np.array([metrics[n] for n in names], dtype=np.float64)
-    s = np.asarray(scales, dtype=np.float64)
-    out = np.nan_to_num(x / (np.abs(x) + s), nan=0.0, posinf=1.0, neginf=-1.0)
-    return np.clip(out, -1.0, 1.0).astype(np.float32)
+    # A plain loop: for a handful of metrics it is several times faster than NumPy calls.
+    out = []
+    for name, scale in zip(names, scales, strict=True):
+        x = metrics[name]
+        out.append(0.0 if x != x else (1.0 if x == math.inf else -1.0 if x == -math.inf else x / (abs(x) + scale)))
+    return np.array(out, dtype=np.float32)
 
 
 class DesignEnv(gym.Env):

@@ -96,8 +96,9 @@ class Evaluator:
         if self.space is None:
             self.space = self.simulator.design_space(self.workload)
         self.objective.bind(self.simulator.metrics)
-        self._prefix = f"{self.simulator.name}|{self.simulator.version}|{self.simulator.workload_id(self.workload)}|"
-        self._cache: dict[str, _Outcome] = {}
+        # One evaluator serves one simulator version and workload, so a design's values key its
+        # cache; the store keeps (simulator, version, workload) per run for sharing across runs.
+        self._cache: dict[tuple[Any, ...], _Outcome] = {}
         self._pending: list[dict[str, Any]] = []
         self._replay: list[Evaluation] = []
         #: Every evaluation this evaluator returned, in order.
@@ -118,8 +119,9 @@ class Evaluator:
         return self.remaining == 0
 
     # -- evaluation -------------------------------------------------------------------------
-    def key(self, design: Design) -> str:
-        return self._prefix + self.space.canonical_json(design)
+    def key(self, design: Design) -> tuple[Any, ...]:
+        """Cache key of a validated design (the simulator, version and workload are fixed per evaluator)."""
+        return tuple(design.values())
 
     def evaluate(self, design: Mapping[str, Any]) -> Evaluation:
         """Evaluate one design (raises :class:`BudgetExhausted` if it needs the simulator and none is left)."""
@@ -138,7 +140,7 @@ class Evaluator:
         keys = [self.key(d) for d in valid]
         sources: list[str] = []
         outcomes: list[_Outcome | None] = []
-        to_simulate: dict[str, Design] = {}
+        to_simulate: dict[tuple[Any, ...], Design] = {}
         for d, k in zip(valid, keys, strict=True):
             if k in self._cache:
                 sources.append("cache")
@@ -172,11 +174,14 @@ class Evaluator:
             results.append(self._score(d, outcome, src))
         return results
 
-    def _simulate(self, designs: Mapping[str, Design]) -> None:
+    def _simulate(self, designs: Mapping[tuple[Any, ...], Design]) -> None:
         batch = list(designs.values())
         start = time.perf_counter()
         try:
-            answers: list[Any] = self.simulator.evaluate_batch(batch, self.workload)
+            if len(batch) == 1:  # one design: skip the batch path's vectorisation set-up
+                answers: list[Any] = [self.simulator.evaluate(batch[0], self.workload)]
+            else:
+                answers = self.simulator.evaluate_batch(batch, self.workload)
             if len(answers) != len(batch):
                 raise EvaluationError(f"evaluate_batch returned {len(answers)} results for {len(batch)} designs")
         except Exception as err:  # a failing batch falls back to one call per design

@@ -107,6 +107,8 @@ class Param:
 
 
 def _hashable(value: Any) -> Any:
+    if type(value) is str or type(value) is int:  # the common case, checked first for speed
+        return value
     # numpy scalars compare equal to Python numbers but we want 3 and np.int64(3) to be one key.
     if isinstance(value, np.generic):
         value = value.item()
@@ -317,12 +319,13 @@ class DesignSpace:
             raise ValueError(f"duplicate parameter names: {duplicated}")
         self.constraints: tuple[Constraint, ...] = tuple(constraints)
         self._by_name = {p.name: p for p in self.params}
+        self._names = tuple(p.name for p in self.params)
         self.nvec = np.array([p.cardinality for p in self.params], dtype=np.int64)
 
     # -- basics -----------------------------------------------------------------------------
     @property
     def names(self) -> list[str]:
-        return [p.name for p in self.params]
+        return list(self._names)
 
     def __getitem__(self, name: str) -> Param:
         try:
@@ -362,7 +365,7 @@ class DesignSpace:
             raise InvalidDesignError(
                 f"unknown parameter {unknown[0]!r}; parameters are {self.names}", parameter=unknown[0]
             )
-        missing = [n for n in self.names if n not in design]
+        missing = [n for n in self._names if n not in design]
         if missing:
             raise InvalidDesignError(
                 f"missing parameter {missing[0]!r} (legal values: {self[missing[0]].legal()})",
@@ -394,14 +397,15 @@ class DesignSpace:
             raise InvalidDesignError(
                 f"index vector has {indices.shape[0]} entries; this space has {len(self.params)} parameters {self.names}"
             )
-        design: Design = {}
-        for p, i in zip(self.params, indices, strict=True):
-            if not (0 <= int(i) < p.cardinality) or int(i) != i:
-                raise InvalidDesignError(
-                    f"parameter {p.name!r}: index {i.item()!r} is out of range 0..{p.cardinality - 1}", parameter=p.name
-                )
-            design[p.name] = p.values[int(i)]
-        return design
+        if indices.dtype.kind not in "iu" or (indices < 0).any() or (indices >= self.nvec).any():
+            for p, i in zip(self.params, indices, strict=True):
+                if not (0 <= i < p.cardinality) or int(i) != i:
+                    raise InvalidDesignError(
+                        f"parameter {p.name!r}: index {i.item()!r} is out of range or not an integer; "
+                        f"legal indices are 0..{p.cardinality - 1}",
+                        parameter=p.name,
+                    )
+        return {p.name: p.values[i] for p, i in zip(self.params, indices.astype(np.int64).tolist(), strict=True)}
 
     def to_gym(self):  # -> gymnasium.spaces.MultiDiscrete
         """The index encoding as a Gymnasium ``MultiDiscrete`` space."""
@@ -483,10 +487,6 @@ class DesignSpace:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> DesignSpace:
         return cls([param_from_dict(p) for p in spec["params"]])
-
-    def canonical_json(self, design: Mapping[str, Any]) -> str:
-        """Stable text form of a valid design, used as a cache key."""
-        return json.dumps(self.validate(design), sort_keys=False, separators=(",", ":"), default=_json_default)
 
 
 def _json_default(value: Any) -> Any:

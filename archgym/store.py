@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_trial_key ON runs (trial_key);
 CREATE TABLE IF NOT EXISTS evaluations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES runs (id),
     step INTEGER NOT NULL,
     design TEXT NOT NULL,
@@ -65,7 +65,6 @@ CREATE TABLE IF NOT EXISTS evaluations (
     created_at REAL NOT NULL,
     UNIQUE (run_id, step)
 );
-CREATE INDEX IF NOT EXISTS evaluations_run ON evaluations (run_id);
 """
 
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")

@@ -35,8 +35,8 @@ def test_resume_replays_without_resimulating(tmp_path):
     store.reopen_run(partial.run_id)
     sim = Synthetic()
     calls = []
-    original = sim.evaluate_batch
-    sim.evaluate_batch = lambda designs, workload=None: calls.append(len(designs)) or original(designs, workload)
+    original = sim.evaluate
+    sim.evaluate = lambda design, workload=None: calls.append(1) or original(design, workload)
     env = archgym.DesignEnv(sim, objective=archgym.Minimize("cost_au"), env_id="archgym/Synthetic-v0")
     resumed = archgym.run(RandomSearch(), env, budget=999, store=store, resume=partial.run_id)
     assert sum(calls) == 18  # only the lost evaluations are simulated again
