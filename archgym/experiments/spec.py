@@ -192,7 +192,7 @@ def load_spec(path: str | Path, **overrides: Any) -> ExperimentSpec:
     if not isinstance(data, dict):
         raise SpecError(f"spec file {str(path)!r} must hold a mapping of keys ({', '.join(SPEC_KEYS)})")
     data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
-    if "store" in data and "store" not in overrides and not Path(str(data["store"])).is_absolute():
+    if "store" in data and overrides.get("store") is None and not Path(str(data["store"])).is_absolute():
         data["store"] = str(path.parent / str(data["store"]))
     return spec_from_dict(data)
 
