@@ -1,0 +1,375 @@
+"""``TableSimulator``: a table of (parameters -> metrics) rows as a cost model.
+
+Published design-space datasets are tables: one row per simulated design, parameter columns
+and metric columns. ``TableSimulator`` infers the design space from the parameter columns
+(or takes one), answers a design by looking up its row, and reports a design the table does
+not hold as a failed, infeasible evaluation whose reason names the nearest row it does hold.
+Lookups are vectorised: a batch of designs is encoded column by column and found with one
+binary search over the sorted row keys.
+
+Example:
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"cores": [1, 2, 4, 1], "cache_kb": [32, 32, 32, 64],
+    ...                      "latency_ns": [90.0, 50.0, 30.0, 70.0]})
+    >>> sim = TableSimulator(rows, metrics={"latency_ns": "min"})
+    >>> sim.design_space()
+    DesignSpace(2 params, size=6)
+    >>> sim.evaluate({"cores": 4, "cache_kb": 32})
+    {'latency_ns': 30.0}
+    >>> sim.evaluate({"cores": 4, "cache_kb": 64})
+    Traceback (most recent call last):
+    ...
+    archgym.simulator.EvaluationError: design {'cores': 4, 'cache_kb': 64} is not in table 'table' (4 of the 6 designs in its space have a row); the nearest row differs in cores (4 -> 1)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
+from archgym.space import Categorical, Design, DesignSpace, Integer, InvalidDesignError, Ordinal, Param, PowerOfTwo, Real
+
+Duplicates = Literal["error", "first", "last", "mean"]
+MetricsSpec = Mapping[str, str] | Sequence[Metric | str]
+
+#: File suffixes :func:`read_table` understands, and the pandas reader for each.
+READERS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Load a CSV, TSV or Parquet file into a DataFrame.
+
+    >>> read_table("results.xlsx")
+    Traceback (most recent call last):
+    ...
+    ValueError: table 'results.xlsx': unknown file type '.xlsx'; legal suffixes are .csv, .tsv, .parquet, .pq
+    """
+    path = Path(path)
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"table {str(path)!r}: unknown file type {path.suffix!r}; legal suffixes are "
+                         + ", ".join(READERS))
+    if not path.is_file():
+        raise FileNotFoundError(f"table {str(path)!r} does not exist")
+    if kind == "parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, sep="\t" if kind == "tsv" else ",")
+
+
+def infer_param(name: str, values: pd.Series) -> Param:
+    """The narrowest parameter holding exactly a column's distinct values.
+
+    Consecutive powers of two become :class:`PowerOfTwo`, evenly spaced integers
+    :class:`Integer`, other numbers :class:`Ordinal`, anything else :class:`Categorical`.
+
+    >>> infer_param("banks", pd.Series([4, 1, 2, 8, 2]))
+    PowerOfTwo('banks', powers of two 1..8)
+    >>> infer_param("cores", pd.Series([2, 6, 4]))
+    Integer('cores', integers 2..6 in steps of 2)
+    >>> infer_param("vdd", pd.Series([0.8, 0.9, 1.1]))
+    Ordinal('vdd', 0.8, 0.9, 1.1)
+    >>> infer_param("policy", pd.Series(["open", "closed"]))
+    Categorical('policy', 'closed', 'open')
+    """
+    distinct = pd.unique(values.dropna())
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return Categorical(name, sorted((v.item() if isinstance(v, np.generic) else v for v in distinct), key=str))
+    numbers = np.sort(distinct.astype(np.float64))
+    if not np.all(numbers == np.round(numbers)):
+        return Ordinal(name, [float(v) for v in numbers])
+    ints = [int(v) for v in numbers]
+    if len(ints) >= 2 and ints[0] >= 1 and all(b == 2 * a for a, b in zip(ints, ints[1:], strict=False)) \
+            and ints[0] & (ints[0] - 1) == 0:
+        return PowerOfTwo(name, ints[0], ints[-1])
+    steps = set(np.diff(ints).tolist())
+    if len(ints) == 1 or len(steps) == 1:
+        return Integer(name, ints[0], ints[-1], steps.pop() if steps else 1)
+    return Ordinal(name, ints)
+
+
+class TableSimulator(Simulator):
+    """A cost model that looks designs up in a table of (parameters -> metrics) rows.
+
+    ``data`` is a DataFrame or a CSV/TSV/Parquet path. ``metrics`` names the metric columns:
+    ``{"latency_ns": "min", "throughput": "max"}``, a list of names (all minimised), or
+    :class:`Metric` objects. The parameter columns are ``params`` (default: every other
+    column), or the parameters of ``space`` when one is given; the space is otherwise
+    inferred with :func:`infer_param`. ``workload_column`` names a column whose values are
+    workloads (one sub-table each). Rows that repeat a design are an error unless
+    ``duplicates`` is ``"first"``, ``"last"`` or ``"mean"``.
+
+    An absent design raises :class:`EvaluationError` (a failed, infeasible evaluation in a
+    run) naming the nearest design the table holds; so does a row with an empty metric.
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame | str | Path,
+        metrics: MetricsSpec,
+        *,
+        params: Sequence[str] | None = None,
+        space: DesignSpace | None = None,
+        workload_column: str | None = None,
+        duplicates: Duplicates = "error",
+        name: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        if isinstance(data, str | Path):
+            self.source = str(data)
+            frame = read_table(data)
+            self.name = name or Path(data).stem
+        elif isinstance(data, pd.DataFrame):
+            self.source = name or "table"
+            frame = data
+            self.name = name or "table"
+        else:
+            raise TypeError(f"data must be a pandas DataFrame or a path to a CSV/Parquet file, got {type(data).__name__}")
+        if duplicates not in ("error", "first", "last", "mean"):
+            raise ValueError(f"duplicates={duplicates!r}; legal values are 'error', 'first', 'last', 'mean'")
+        if frame.empty:
+            raise ValueError(f"table {self.source!r} has no rows")
+        frame = frame.reset_index(drop=True)
+        columns = [str(c) for c in frame.columns]
+        frame.columns = columns
+        self.metrics = self._metrics(metrics, frame)
+        metric_names = [m.name for m in self.metrics]
+        if workload_column is not None and workload_column not in columns:
+            raise ValueError(f"workload_column {workload_column!r} is not a column of table {self.source!r}; "
+                             f"columns are {columns}")
+        self.workload_column = workload_column
+        param_names = self._param_names(params, space, columns, metric_names)
+        self._space = space if space is not None else DesignSpace(
+            [infer_param(p, frame[p]) for p in param_names])
+        if workload_column is not None:
+            codes, labels = pd.factorize(frame[workload_column])
+            self._check_empty(codes, workload_column)
+            self._workloads = [v.item() if isinstance(v, np.generic) else v for v in labels]
+        else:
+            codes, self._workloads = np.zeros(len(frame), dtype=np.int64), []
+        self.default_workload = self._workloads[0] if self._workloads else None
+        row_codes = np.column_stack([codes] + [self._encode_column(frame[p], self._space[p]) for p in param_names])
+        values = frame[metric_names].to_numpy(dtype=np.float64)
+        self._store_rows(row_codes.astype(np.int32), values, duplicates)
+        self.table = frame
+        self.version = version or self._fingerprint(frame, param_names, metric_names)
+
+    # -- construction helpers ---------------------------------------------------------------
+    def _metrics(self, spec: MetricsSpec, frame: pd.DataFrame) -> tuple[Metric, ...]:
+        if isinstance(spec, str):
+            spec = [spec]
+        items = list(spec.items()) if isinstance(spec, Mapping) else list(spec)
+        if not items:
+            raise ValueError("metrics must name at least one metric column, e.g. metrics={'latency_ns': 'min'}")
+        out = []
+        for item in items:
+            if isinstance(item, Metric):
+                metric = item
+            elif isinstance(item, str):
+                metric = Metric(item, "", "min")
+            else:
+                col, direction = item
+                if direction not in ("min", "max"):
+                    raise ValueError(f"metrics[{col!r}]={direction!r}; a direction is 'min' or 'max'")
+                metric = Metric(col, "", direction)
+            if metric.name not in frame.columns:
+                raise ValueError(f"metric {metric.name!r} is not a column of table {self.source!r}; "
+                                 f"columns are {list(frame.columns)}")
+            numbers = pd.to_numeric(frame[metric.name], errors="coerce")
+            bad = numbers.isna() & frame[metric.name].notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ValueError(f"metric column {metric.name!r}, {self._where(row)}: "
+                                 f"{frame[metric.name].iloc[row]!r} is not a number")
+            if isinstance(item, str | tuple):  # a typical magnitude for the observation, from the data
+                typical = float(np.nanmedian(np.abs(numbers))) if numbers.notna().any() else 1.0
+                metric = Metric(metric.name, metric.unit, metric.direction, typical if typical > 0 else 1.0)
+            frame[metric.name] = numbers
+            out.append(metric)
+        return tuple(out)
+
+    def _param_names(self, params: Sequence[str] | None, space: DesignSpace | None, columns: list[str],
+                     metric_names: list[str]) -> list[str]:
+        if space is not None:
+            if params is not None and list(params) != space.names:
+                raise ValueError(f"params={list(params)} disagrees with space parameters {space.names}; give one")
+            for p in space.params:
+                if isinstance(p, Real):
+                    raise ValueError(f"parameter {p.name!r} is Real; a table holds discrete values, so declare it "
+                                     f"as Ordinal({p.name!r}, values) with the values in the table")
+            names = space.names
+        elif params is not None:
+            names = list(params)
+        else:
+            names = [c for c in columns if c not in metric_names and c != self.workload_column]
+        for n in names:
+            if n not in columns:
+                raise ValueError(f"parameter {n!r} is not a column of table {self.source!r}; columns are {columns}")
+            if n in metric_names or n == self.workload_column:
+                raise ValueError(f"column {n!r} cannot be both a parameter and a metric/workload column")
+        if not names:
+            raise ValueError(f"table {self.source!r} has no parameter columns besides the metrics {metric_names}")
+        return names
+
+    def _where(self, row: int) -> str:
+        # Users open the CSV in an editor: name the line there (the header is line 1).
+        if self.source.lower().endswith((".csv", ".tsv")):
+            return f"line {row + 2} of {self.source}"
+        return f"row {row} of table {self.source!r}"
+
+    def _check_empty(self, codes: np.ndarray, column: str) -> None:
+        if (codes < 0).any():
+            raise ValueError(f"column {column!r} is empty at {self._where(int(np.flatnonzero(codes < 0)[0]))}; "
+                             "drop or fill such rows before building the table")
+
+    def _encode_column(self, column: pd.Series, param: Param) -> np.ndarray:
+        codes, uniques = pd.factorize(column)
+        self._check_empty(codes, param.name)
+        index = np.empty(len(uniques), dtype=np.int64)
+        for i, value in enumerate(uniques):  # one validation per distinct value, not per row
+            try:
+                index[i] = param.index(value.item() if isinstance(value, np.generic) else value)
+            except InvalidDesignError as err:
+                row = int(np.flatnonzero(codes == i)[0])
+                raise ValueError(f"{self._where(row)}: {err}; filter the table to the space first") from None
+        return index[codes]
+
+    def _store_rows(self, codes: np.ndarray, values: np.ndarray, duplicates: Duplicates) -> None:
+        keys = _keys(codes)
+        unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        if duplicates == "error" and (counts > 1).any():
+            dup = int(np.flatnonzero(counts > 1)[0])
+            rows = np.flatnonzero(inverse == dup)[:2]
+            raise ValueError(f"{self._where(int(rows[0]))} and {self._where(int(rows[1]))} hold the same design "
+                             f"{self._design(codes[rows[0]])}; pass duplicates='mean', 'first' or 'last'")
+        if duplicates == "mean":
+            values = pd.DataFrame(values).groupby(inverse).mean().to_numpy()
+        elif duplicates == "last":
+            last = np.zeros(len(unique), dtype=np.int64)
+            last[inverse] = np.arange(len(inverse))  # later rows overwrite earlier ones
+            values, first = values[last], last
+        else:
+            values = values[first]
+        self._keys, self._values, self._rows, self._codes = unique, values, first, codes[first]
+
+    @staticmethod
+    def _fingerprint(frame: pd.DataFrame, params: list[str], metrics: list[str]) -> str:
+        # The version keys the evaluation cache, so it changes whenever the table does.
+        digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        digest.update(repr((params, metrics)).encode())
+        return "table-" + digest.hexdigest()[:12]
+
+    def _design(self, codes: np.ndarray) -> Design:
+        return {p.name: p.values[int(i)] for p, i in zip(self._space.params, codes[1:], strict=True)}
+
+    # -- Simulator interface --------------------------------------------------------------
+    def design_space(self, workload: Any = None) -> DesignSpace:
+        return self._space
+
+    def workloads(self) -> list[str]:
+        return [str(w) for w in self._workloads]
+
+    def load_workload(self, spec: Any = None) -> Any:
+        if self.workload_column is None:
+            if spec is not None:
+                raise WorkloadError(f"table {self.source!r} has no workload column; workload must be None, got {spec!r}")
+            return None
+        if spec is None:
+            return self.default_workload
+        for w in self._workloads:
+            if w == spec or str(w) == str(spec):
+                return w
+        raise WorkloadError(f"workload {spec!r} is not in column {self.workload_column!r} of table "
+                            f"{self.source!r}; legal workloads are {self._workloads}")
+
+    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
+        answer = self.evaluate_batch([design], workload)[0]
+        if isinstance(answer, EvaluationError):
+            raise answer
+        return answer
+
+    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+        """Look a batch up at once: encode column by column, then one ``searchsorted`` over the row keys."""
+        w = self._workload_code(workload)
+        codes = np.empty((len(designs), len(self._space) + 1), dtype=np.int32)
+        codes[:, 0] = w
+        for j, p in enumerate(self._space.params, start=1):
+            codes[:, j] = self._encode_values([self._value(d, p.name) for d in designs], p)
+        keys = _keys(codes)
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        found = self._keys[pos] == keys
+        names = [m.name for m in self.metrics]
+        out: list[dict[str, float] | EvaluationError] = []
+        for i, design in enumerate(designs):
+            if not found[i]:
+                out.append(self._absent(design, codes[i], w))
+                continue
+            row = self._values[pos[i]]
+            empty = [n for n, v in zip(names, row, strict=True) if np.isnan(v)]
+            if empty:
+                out.append(EvaluationError(f"design {dict(design)} has no value for metric(s) {empty} at "
+                                           f"{self._where(int(self._rows[pos[i]]))}"))
+                continue
+            out.append(dict(zip(names, row.tolist(), strict=True)))
+        return out
+
+    # -- lookup helpers ----------------------------------------------------------------------
+    def _workload_code(self, workload: Any) -> int:
+        if self.workload_column is None:
+            return 0
+        return self._workloads.index(self.load_workload(workload))
+
+    def _value(self, design: Design, name: str) -> Any:
+        try:
+            return design[name]
+        except (KeyError, TypeError):
+            self._space.validate(design)  # raises the space's message: missing/unknown parameter
+            raise
+
+    @staticmethod
+    def _encode_values(values: list[Any], param: Param) -> np.ndarray:
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+        if (codes < 0).any():
+            raise InvalidDesignError(f"parameter {param.name!r}: None/NaN is not legal; legal values are "
+                                     f"{param.legal()}", parameter=param.name)
+        return np.array([param.index(u) for u in uniques], dtype=np.int64)[codes]
+
+    def _absent(self, design: Design, codes: np.ndarray, workload_code: int) -> EvaluationError:
+        where = self._codes[:, 0] == workload_code
+        held = int(where.sum())
+        scope = f"table {self.source!r}"
+        if self.workload_column is not None:
+            scope += f" for workload {self._workloads[workload_code]!r}"
+        message = f"design {dict(design)} is not in {scope} ({held} of the {self._space.size} designs in its space have a row)"
+        if held:
+            candidates = self._codes[where]
+            nearest = candidates[int(np.argmin((candidates[:, 1:] != codes[1:]).sum(axis=1)))]
+            diffs = [f"{p.name} ({p.values[int(a)]!r} -> {p.values[int(b)]!r})"
+                     for p, a, b in zip(self._space.params, codes[1:], nearest[1:], strict=True) if a != b]
+            message += "; the nearest row differs in " + ", ".join(diffs)
+        return EvaluationError(message)
+
+    # -- conveniences -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        """Number of distinct (workload, design) rows."""
+        return len(self._keys)
+
+    def designs(self, workload: Any = None) -> list[Design]:
+        """Every design the table holds for a workload, in table order."""
+        w = self._workload_code(workload)
+        rows = np.argsort(self._rows, kind="stable")
+        return [self._design(self._codes[r]) for r in rows if self._codes[r, 0] == w]
+
+    def __repr__(self) -> str:
+        return f"TableSimulator({self.source!r}, rows={len(self)}, space={self._space!r}, metrics={[m.name for m in self.metrics]})"
+
+
+def _keys(codes: np.ndarray) -> np.ndarray:
+    """One opaque, sortable key per row of an int32 code matrix (exact for any space size)."""
+    codes = np.ascontiguousarray(codes, dtype=np.int32)
+    return codes.view(np.dtype((np.void, codes.shape[1] * codes.itemsize))).ravel()
