@@ -133,12 +133,14 @@ def load_entry_points() -> None:
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             hook = ep.load()
+            # Calling the hook runs the plug-in's register_env calls, which may raise too.
+            result = hook() if callable(hook) else None
         except Exception as err:  # a broken plug-in must not break archgym
             import warnings
 
-            warnings.warn(f"archgym: entry point {ep.name!r} ({ep.value}) failed to load: {err}", stacklevel=2)
+            warnings.warn(f"archgym: entry point {ep.name!r} ({ep.value}) failed to load: "
+                          f"{type(err).__name__}: {err}", stacklevel=2)
             continue
-        result = hook() if callable(hook) else None
         for spec in result if isinstance(result, list | tuple) else [result]:
             if isinstance(spec, EnvSpec):
                 register_env(spec.id, spec.simulator, spec.workload, spec.objective, description=spec.description,
