@@ -1,0 +1,149 @@
+"""Speed and fidelity of the analytical accelerator model against SCALE-Sim, measured in one run.
+
+    .venv/bin/python benchmarks/bench_accelerator.py                    # benchmark (~1 min)
+    .venv/bin/python benchmarks/bench_accelerator.py --write-reference  # regenerate the test CSV
+
+Prints layer-evaluations per second of the vectorised model and of SCALE-Sim on the same
+layers, their ratio, and the model's agreement with SCALE-Sim (exact where the operands fit
+SCALE-Sim's buffer window; the relative error of our re-fetch estimate where they spill).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archgym.simulators.accelerator.layers import Layer, load_network  # noqa: E402
+from archgym.simulators.accelerator.model import BASELINE, HardwareArrays, layer_costs  # noqa: E402
+from archgym.simulators.accelerator.scalesim_backend import COUNT_KEYS, run_layer, scalesim_version  # noqa: E402
+from archgym.simulators.accelerator.simulator import AcceleratorSimulator  # noqa: E402
+
+REFERENCE = ROOT / "tests/simulators/accelerator/data/scalesim_reference.csv"
+#: Layers small enough for SCALE-Sim to run in seconds (it walks every address in Python).
+REFERENCE_LAYERS = {
+    "resnet18": ["conv5_1_down", "fc"],
+    "mobilenet_v2": ["block7_1_dw", "block4_1_dw"],
+    "mobilenet_v3_large": ["bneck4_se_reduce", "bneck4_se_expand"],
+    "efficientnet_b0": ["mb2_1_se_reduce"],
+}
+BERT_GEMMS = [Layer.gemm("bert_scores_head", 128, 128, 64), Layer.gemm("bert_context_head", 128, 64, 128),
+              Layer.gemm("bert_pooler", 1, 768, 768)]
+#: A global buffer large enough that every operand fits SCALE-Sim's window (exact regime),
+#: and a small one where operands spill (our estimate).
+BUFFERS = {"fits": 65536, "spills": 64}
+
+
+def reference_layers() -> list[tuple[str, Layer]]:
+    out = []
+    for net_name, names in REFERENCE_LAYERS.items():
+        by_name = {layer.name: layer for layer in load_network(net_name).layers}
+        out += [(net_name, by_name[n]) for n in names]
+    return out + [("bert_base", g) for g in BERT_GEMMS]
+
+
+def design(df: str, side: int, glb_kb: int) -> dict:
+    return dict(BASELINE, dataflow=df, pe_rows=side, pe_cols=side, glb_kb=glb_kb, glb_policy="split", bits=8)
+
+
+def write_reference() -> None:
+    """Run SCALE-Sim on the reference layers (16x16 and 32x32; os, ws, is; both buffers)."""
+    fields = ["network", "layer", "p", "q", "r", "s", "c", "k", "stride", "span_h", "span_w", "groups",
+              "dataflow", "side", "glb_kb", *COUNT_KEYS, "seconds"]
+    REFERENCE.parent.mkdir(parents=True, exist_ok=True)
+    with open(REFERENCE, "w", newline="") as f:
+        f.write(f"# source: SCALE-Sim {scalesim_version()} (pip scalesim), stall-free CALC mode, 1-byte words, "
+                "run by `python benchmarks/bench_accelerator.py --write-reference`; one group of each layer\n")
+        writer = csv.DictWriter(f, fields)
+        writer.writeheader()
+        for net, layer in reference_layers():
+            one = Layer(layer.name, layer.kind, layer.p, layer.q, layer.r, layer.s, layer.in_c // layer.groups,
+                        layer.out_c // layer.groups, layer.stride, span_h=layer.span_h, span_w=layer.span_w)
+            for side in (16, 32):
+                for df in ("os", "ws", "is"):
+                    for glb in BUFFERS.values():
+                        t = time.perf_counter()
+                        counts = run_layer(one, design(df, side, glb))
+                        row = {"network": net, "layer": layer.name, "p": one.p, "q": one.q, "r": one.r, "s": one.s,
+                               "c": one.in_c, "k": one.out_c, "stride": one.stride, "span_h": one.span_h,
+                               "span_w": one.span_w, "groups": 1, "dataflow": df, "side": side, "glb_kb": glb,
+                               **counts, "seconds": round(time.perf_counter() - t, 2)}
+                        writer.writerow(row)
+                        f.flush()
+                        print(net, layer.name, df, side, glb, row["seconds"], "s", flush=True)
+
+
+def fidelity() -> None:
+    """Model vs the committed SCALE-Sim reference: exact matches, and spill-regime error."""
+    with open(REFERENCE) as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    exact = {k: 0 for k in COUNT_KEYS}
+    spill_err: dict[str, list[float]] = {k: [] for k in COUNT_KEYS}
+    fits = [r for r in rows if int(r["glb_kb"]) == BUFFERS["fits"]]
+    for r in rows:
+        layer = Layer(r["layer"], "conv", *(int(r[x]) for x in ("p", "q", "r", "s", "c", "k", "stride")),
+                      span_h=int(r["span_h"]), span_w=int(r["span_w"]))
+        hw = HardwareArrays.from_designs([design(r["dataflow"], int(r["side"]), int(r["glb_kb"]))])
+        costs = layer_costs(hw, load_network([layer]).arrays)
+        for k in COUNT_KEYS:
+            model, ref = int(costs[k][0, 0]), int(r[k])
+            if r in fits:
+                exact[k] += model == ref
+            else:
+                spill_err[k].append(abs(model - ref) / max(ref, 1))
+    print(f"\nfidelity vs SCALE-Sim reference ({len(fits)} layer x array x dataflow cases, operands fit):")
+    for k in COUNT_KEYS:
+        print(f"  {k:20s} exact in {exact[k]}/{len(fits)}")
+    print(f"where operands spill a {BUFFERS['spills']} KB buffer ({len(rows) - len(fits)} cases), "
+          "model error (median / max):")
+    for k in COUNT_KEYS:
+        e = np.asarray(spill_err[k])
+        print(f"  {k:20s} {np.median(e):7.1%} / {e.max():7.1%}")
+
+
+def speed() -> None:
+    sim = AcceleratorSimulator()
+    space = sim.design_space()
+    rng = np.random.default_rng(0)
+    designs = [d for d in space.sample(rng, 6000) if d["dataflow"] != "rs"][:4000]
+    net = load_network("resnet18")
+    sim.evaluate_batch(designs[:10], net)  # warm up
+    t = time.perf_counter()
+    sim.evaluate_batch(designs, net)
+    vec = time.perf_counter() - t
+    vec_rate = len(designs) * len(net.layers) / vec
+    t = time.perf_counter()
+    for d in designs[:200]:
+        sim.evaluate(d, net)
+    loop = time.perf_counter() - t
+    loop_rate = 200 * len(net.layers) / loop
+    small = [layer for _, layer in reference_layers()][:4]
+    t = time.perf_counter()
+    for layer in small:
+        run_layer(layer, design("ws", 16, 256))
+    ss = time.perf_counter() - t
+    ss_rate = len(small) / ss
+    print(f"analytical, {len(designs)} designs x {len(net.layers)} ResNet-18 layers in one batch: "
+          f"{vec_rate:,.0f} layer-evaluations/s")
+    print(f"analytical, one design per call:                     {loop_rate:,.0f} layer-evaluations/s "
+          f"(batch is {vec_rate / loop_rate:.0f}x faster)")
+    print(f"SCALE-Sim {scalesim_version()}, {len(small)} small layers (16x16 ws):          "
+          f"{ss_rate:,.2f} layer-evaluations/s  -> analytical batch is {vec_rate / ss_rate:,.0f}x faster")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write-reference", action="store_true", help="rerun SCALE-Sim and rewrite the test CSV")
+    args = parser.parse_args()
+    if args.write_reference:
+        write_reference()
+    else:
+        speed()
+        fidelity()
