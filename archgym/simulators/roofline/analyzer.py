@@ -105,12 +105,16 @@ class Op(NamedTuple):
     store_act: ArrayLike
     load_kv: ArrayLike
     store_kv: ArrayLike
-    bits: ArrayLike  # operand width that picks the peak
+    peak: ArrayLike  # OP/s at the operands' precision
     comm: ArrayLike = 0.0  # bytes all-reduced over the interconnect
     per_layer: bool = True
 
 
-def _peak(dev: DeviceArrays, bits: ArrayLike) -> ArrayLike:
+def peak_for(dev: DeviceArrays, bits: ArrayLike) -> ArrayLike:
+    """Peak OP/s for operands ``bits`` wide: the narrowest precision the device has that holds them."""
+    if np.ndim(bits) == 0:  # the common case in a batch: one bit-width, pick without a full-array select
+        b = float(bits)
+        return dev.peak4 if b <= 4 else dev.peak8 if b <= 8 else dev.peak16 if b <= 16 else dev.peak32
     bits = np.asarray(bits)
     return np.where(bits <= 4, dev.peak4, np.where(bits <= 8, dev.peak8, np.where(bits <= 16, dev.peak16, dev.peak32)))
 
@@ -135,15 +139,16 @@ def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayL
         Te = T * k  # token-expert pairs
     else:
         experts_touched, Te = np.ones_like(T), T
-    lin_bits = np.maximum(w_bit, a_bit)
-    att_bits = np.maximum(a_bit, kv_bit)
-    act_bits = np.asarray(a_bit, dtype=np.float64)
+    # "Quantisation picks the peak of the lowest precision all operands share."
+    lin_peak = peak_for(dev, np.maximum(w_bit, a_bit))
+    att_peak = peak_for(dev, np.maximum(a_bit, kv_bit))
+    act_peak = peak_for(dev, a_bit)
 
     def linear(name: str, ic: ArrayLike, oc: ArrayLike, tokens: ArrayLike, count: ArrayLike = L,
                weights: ArrayLike = 1.0, kv_out: bool = False, per_layer: bool = True) -> Op:
-        return Op(name, count, 2.0 * ic * oc * tokens, ic * oc * wB * weights, ic * tokens * aB,
-                  0.0 * T if kv_out else oc * tokens * aB, 0.0 * T, oc * tokens * kvB if kv_out else 0.0 * T,
-                  lin_bits, per_layer=per_layer)
+        out = oc * tokens
+        return Op(name, count, 2.0 * ic * out, ic * oc * wB * weights, ic * tokens * aB,
+                  0.0 if kv_out else out * aB, 0.0, out * kvB if kv_out else 0.0, lin_peak, per_layer=per_layer)
 
     ops = [
         linear("q_proj", h, hq * d, T),
@@ -164,11 +169,12 @@ def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayL
     softmax_ops = SOFTMAX_OPS_PER_ELEMENT * scores
     q_bytes = batch * q * hq * d * aB
     kv_read = batch * context * hkv * d * kvB  # K (or V) of the whole context
+    score_bytes = scores * aB
     unfused = L * (1.0 - flash)
     ops += [
-        Op("qk_matmul", unfused, qk_ops, 0.0, q_bytes, scores * aB, kv_read, 0.0, att_bits),
-        Op("sv_matmul", unfused, qk_ops, 0.0, scores * aB, q_bytes, kv_read, 0.0, att_bits),
-        Op("softmax", unfused, softmax_ops, 0.0, scores * aB, scores * aB, 0.0, 0.0, act_bits),
+        Op("qk_matmul", unfused, qk_ops, 0.0, q_bytes, score_bytes, kv_read, 0.0, att_peak),
+        Op("sv_matmul", unfused, qk_ops, 0.0, score_bytes, q_bytes, kv_read, 0.0, att_peak),
+        Op("softmax", unfused, softmax_ops, 0.0, score_bytes, score_bytes, 0.0, 0.0, act_peak),
     ]
     # FlashAttention-2: Q read and O written once; K and V re-read once per block of Br query
     # rows. With a causal mask the kernel skips key blocks above the diagonal: of n x n block
@@ -177,32 +183,35 @@ def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayL
     passes = np.ceil(q / block_rows)
     causal = (passes + 1.0) / (2.0 * passes)
     ops.append(Op("fused_attention", L * flash, causal * (2 * qk_ops + softmax_ops), 0.0, q_bytes, q_bytes,
-                  2.0 * passes * causal * kv_read, 0.0, att_bits))
+                  2.0 * passes * causal * kv_read, 0.0, att_peak))
 
     # Element-wise layers act on whole hidden vectors (replicated under TP), as in LLM-Viewer.
     hidden = T * h
-    norm = Op("attn_norm", L, NORM_OPS_PER_ELEMENT * hidden, 0.0, hidden * aB, hidden * aB, 0.0, 0.0, act_bits)
-    add = Op("attn_add", L, hidden, 0.0, hidden * aB, hidden * aB, 0.0, 0.0, act_bits)
+    hidden_bytes = hidden * aB
+    norm = Op("attn_norm", L, NORM_OPS_PER_ELEMENT * hidden, 0.0, hidden_bytes, hidden_bytes, 0.0, 0.0, act_peak)
+    add = Op("attn_add", L, hidden, 0.0, hidden_bytes, hidden_bytes, 0.0, 0.0, act_peak)
     act_in = 2.0 if m.gated_mlp else 1.0
     ops += [
         norm, norm._replace(name="mlp_norm"), add, add._replace(name="mlp_add"),
-        Op("mlp_act", L, act_in * Te * inter, 0.0, act_in * Te * inter * aB, Te * inter * aB, 0.0, 0.0, act_bits),
+        Op("mlp_act", L, act_in * Te * inter, 0.0, act_in * Te * inter * aB, Te * inter * aB, 0.0, 0.0, act_peak),
     ]
     # Logits only for the last position of each sequence (what generation samples from).
     ops.append(linear("lm_head", h, m.vocab_size / tp, batch, count=1.0, per_layer=False))
     # Two all-reduces per layer (after out_proj and down_proj) when tensor-parallel.
-    allreduce = Op("attn_allreduce", L * (tp > 1), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, act_bits, comm=hidden * aB)
+    allreduce = Op("attn_allreduce", L * (tp > 1), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, act_peak, comm=hidden_bytes)
     ops += [allreduce, allreduce._replace(name="mlp_allreduce")]
     return ops
 
 
 def op_time(op: Op, dev: DeviceArrays, tp: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(time of one instance in s, peak OP/s used, memory bytes) of an operator on a device."""
-    peak = _peak(dev, op.bits)
-    mem = np.asarray(op.load_weight + op.load_act + op.store_act + op.load_kv + op.store_kv, dtype=np.float64)
-    tp = np.asarray(tp, dtype=np.float64)
-    ring = np.where(tp > 1, 2.0 * (tp - 1.0) / tp, 0.0) * op.comm / dev.interconnect
-    return np.maximum(op.ops / peak, mem / dev.bandwidth) + ring, peak, mem
+    mem = sum(x for x in (op.load_weight, op.load_act, op.store_act, op.load_kv, op.store_kv) if np.ndim(x) or x)
+    mem = np.asarray(mem, dtype=np.float64)
+    time = np.maximum(op.ops / op.peak, mem / dev.bandwidth)
+    if np.ndim(op.comm) or op.comm:
+        tp = np.asarray(tp, dtype=np.float64)
+        time = time + np.where(tp > 1, 2.0 * (tp - 1.0) / tp, 0.0) * op.comm / dev.interconnect
+    return time, np.asarray(op.peak, dtype=np.float64), mem
 
 
 def stage_time(ops: list[Op], dev: DeviceArrays, tp: ArrayLike) -> np.ndarray:
@@ -332,7 +341,7 @@ def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardwa
     dev = DeviceArrays.from_hardware(hw)
     bits = (w_bit, a_bit, kv_bit)
     for b in bits:
-        if np.isnan(_peak(dev, b)):
+        if np.isnan(peak_for(dev, b)):
             raise CatalogError(f"hardware {hw.name!r} has no precision of {b} bits or wider")
     flash = float(bool(use_flash_attention))
     ops = operators(m, dev, stage, batch_size, seq_len, *bits, flash, tensor_parallel)
