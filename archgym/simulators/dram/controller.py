@@ -153,11 +153,9 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
     b_col = np.zeros(nbk, np.int64)
     b_iv = np.full(nbk, -1, np.int64)  # index of the bank's open interval (background energy)
     bg_act = np.zeros(nbg, np.int64)
-    bg_rd = np.zeros(nbg, np.int64)
-    bg_wr = np.zeros(nbg, np.int64)
+    bg_col = np.zeros((nbg, 2), np.int64)  # earliest RD (0) / WR (1) in the bank group
     ch_act = np.zeros(n_ch, np.int64)
-    ch_rd = np.zeros(n_ch, np.int64)
-    ch_wr = np.zeros(n_ch, np.int64)
+    ch_col = np.zeros((n_ch, 2), np.int64)  # earliest RD (0) / WR (1) in the channel
     cmd_bus = np.zeros(n_ch, np.int64)
     faw = np.full((n_ch, 4), -INF, np.int64)
     faw_ptr = np.zeros(n_ch, np.int64)
@@ -168,6 +166,13 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
     qn = np.zeros(nbk, np.int64)
     cand = np.zeros(nbk, np.int64)
     dirty = np.ones(nbk, np.bool_)
+    bank_t = np.full(nbk, INF, np.int64)
+    bank_r = np.zeros(nbk, np.int64)
+    bank_cmd = np.zeros(nbk, np.int64)
+    rescan = True
+    touched = 0
+    oldest_free = INF
+    cmd_best = -1
     n_buf = 0
     n_buf_rd = 0
     n_buf_wr = 0
@@ -256,21 +261,25 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
                 elif ref_trig[c] < t_trig:
                     t_trig, trig_c = max(ref_trig[c], now), c
 
-        # ---- the bank machines' commands; the oldest ready one wins
-        oldest_free = INF
+        # ---- the bank machines' commands; the oldest ready one wins. A bank's candidate (which
+        # request, which command, earliest cycle) is cached and re-evaluated only when something it
+        # depends on changed: every bank after a command or refresh, the admitted bank after an admission.
         if sched == SCHED_FCFS:
+            rescan = True
+            oldest_free = INF
             for b in range(nbk):
                 for p in range(min(qn[b], 2)):
                     rq = qbuf[b, p]
                     if not activated[rq]:
                         oldest_free = min(oldest_free, rq)
                         break
-        t_best = INF
-        r_best = -1
-        b_best = -1
-        cmd_best = -1
-        for b in range(nbk):
+        if rescan:
+            lo, hi = 0, nbk
+        else:
+            lo, hi = touched, touched + 1
+        for b in range(lo, hi):
             if qn[b] == 0 or blocked[b]:
+                bank_t[b] = INF
                 continue
             if dirty[b]:
                 pos = 0
@@ -293,24 +302,29 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             r = qbuf[b, cand[b]]
             c = b // banks_per_ch
             g = b // banks_per_bg
-            if open_row[b] == row[r]:
-                if is_write[r]:
-                    cmd = 3
-                    t = max(b_col[b], max(ch_wr[c], bg_wr[g]))
-                else:
-                    cmd = 2
-                    t = max(b_col[b], max(ch_rd[c], bg_rd[g]))
-            elif open_row[b] < 0:
-                cmd = 1
-                t = max(max(b_act[b], ch_act[c]), max(bg_act[g], faw[c, faw_ptr[c]] + faw_t))
-            else:
-                cmd = 0
-                t = b_pre[b]
+            w = is_write[r]
+            orow = open_row[b]
+            t_col = max(b_col[b], max(ch_col[c, w], bg_col[g, w]))
+            t_act = max(max(b_act[b], ch_act[c]), max(bg_act[g], faw[c, faw_ptr[c]] + faw_t))
+            hit = orow == row[r]
+            closed = orow < 0
+            cmd = (2 + w) if hit else (1 if closed else 0)
+            t = t_col if hit else (t_act if closed else b_pre[b])
             if sched == SCHED_FCFS and not activated[r] and r != oldest_free:
-                continue
-            t = max(max(t, adm[r] + 1), max(cmd_bus[c], now))
-            if t < t_best or (t == t_best and r < r_best):
-                t_best, r_best, b_best, cmd_best = t, r, b, cmd
+                t = INF
+            bank_t[b] = max(max(t, adm[r] + 1), cmd_bus[c])
+            bank_r[b] = r
+            bank_cmd[b] = cmd
+        rescan = False
+        t_best = INF
+        r_best = -1
+        b_best = -1
+        for b in range(nbk):
+            t = max(bank_t[b], now)
+            if t < t_best or (t == t_best and bank_r[b] < r_best):
+                t_best, r_best, b_best = t, bank_r[b], b
+        if b_best >= 0:
+            cmd_best = bank_cmd[b_best]
 
         tmin = min(min(ta, t_trig), min(t_ref, t_best))
         if tmin >= INF:
@@ -326,6 +340,7 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             qbuf[b, qn[b]] = r
             qn[b] += 1
             dirty[b] = True
+            touched = b
             n_buf += 1
             if is_write[r]:
                 n_buf_wr += 1
@@ -367,10 +382,12 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             if ref_pending[c]:
                 for bb in range(lo, hi):
                     blocked[bb] = True
+            rescan = True
             continue
 
         if t_ref <= t_best:
             # ---- the pending refresh's PRE(A) or REF
+            rescan = True
             c = ref_c
             now = t_ref
             cmd_bus[c] = now + 1
@@ -414,6 +431,7 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             continue
 
         # ---- issue the chosen bank command
+        rescan = True
         now = t_best
         r, b, cmd = r_best, b_best, cmd_best
         c = b // banks_per_ch
@@ -452,18 +470,18 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
         # column command (the last burst of a multi-burst request is `span` later)
         t_last = now + span
         if cmd == 2:
-            ch_rd[c] = max(ch_rd[c], t_last + ccd_s)
-            bg_rd[g] = max(bg_rd[g], t_last + ccd_l)
-            ch_wr[c] = max(ch_wr[c], t_last + rtw)
-            bg_wr[g] = max(bg_wr[g], t_last + rtw)
+            ch_col[c, 0] = max(ch_col[c, 0], t_last + ccd_s)
+            bg_col[g, 0] = max(bg_col[g, 0], t_last + ccd_l)
+            ch_col[c, 1] = max(ch_col[c, 1], t_last + rtw)
+            bg_col[g, 1] = max(bg_col[g, 1], t_last + rtw)
             b_pre[b] = max(b_pre[b], t_last + rtp)
             done[r] = t_last + cl + burst
             cnt[S_RD] += nburst
         else:
-            ch_wr[c] = max(ch_wr[c], t_last + ccd_s)
-            bg_wr[g] = max(bg_wr[g], t_last + ccd_l)
-            ch_rd[c] = max(ch_rd[c], t_last + cwl + burst + wtr_s)
-            bg_rd[g] = max(bg_rd[g], t_last + cwl + burst + wtr_l)
+            ch_col[c, 1] = max(ch_col[c, 1], t_last + ccd_s)
+            bg_col[g, 1] = max(bg_col[g, 1], t_last + ccd_l)
+            ch_col[c, 0] = max(ch_col[c, 0], t_last + cwl + burst + wtr_s)
+            bg_col[g, 0] = max(bg_col[g, 0], t_last + cwl + burst + wtr_l)
             b_pre[b] = max(b_pre[b], t_last + cwl + burst + twr)
             done[r] = t_last + cwl + burst
             cnt[S_WR] += nburst
