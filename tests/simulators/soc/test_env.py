@@ -1,0 +1,46 @@
+"""archgym/SoC-v0: builds, steps, passes the conformance checks, and targets FARSI's budgets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import archgym
+from archgym.envs.soc import make_multiagent
+from archgym.testing import check_env
+
+
+def test_check_env_passes():
+    check_env("archgym/SoC-v0", steps=4)
+
+
+@pytest.mark.parametrize(("workload", "latency_target"), [("audio_decoder", ("latency_ms", 21.0)),
+                                                          ("hpvm_cava", ("latency_ms", 34.0)),
+                                                          ("arvr", ("latency_budget_ratio", 1.0))])
+def test_budget_targets_per_workload(workload, latency_target):
+    env = archgym.make("archgym/SoC-v0", workload=workload)
+    targets = env.objective.targets
+    assert targets[latency_target[0]] == latency_target[1]
+    assert targets["peak_power_mw"] == 8.737 and targets["area_mm2"] == 17.475
+    obs, _ = env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    assert env.observation_space.contains(obs) and np.isfinite(reward) and info["error"] is None
+
+
+def test_a_known_good_design_meets_every_budget():
+    """Audio decoder on SRAM with its heavy tasks on accelerators: fast, frugal and small (FARSI's aim)."""
+    env = archgym.make("archgym/SoC-v0")
+    d = env.space.decode([0] * len(env.space))
+    for t in ("zoomProcess", "psychoFilter", "FIR_left", "FIR_right", "IFFT_left", "IFFT_right"):
+        d[f"{t}_pe"] = "accel"
+    env.reset(seed=0)
+    _, reward, _, _, info = env.step(env.space.encode(d))
+    assert info["feasible"] and reward == 0.0, info["metrics"]
+
+
+def test_multiagent_view_groups_by_subsystem():
+    env = make_multiagent()
+    assert env.possible_agents == ["compute", "memory", "interconnect"]
+    obs, _ = env.reset(seed=1)
+    _, rewards, _, _, _ = env.step({a: env.action_space(a).sample() for a in env.agents})
+    assert len(set(rewards.values())) == 1
