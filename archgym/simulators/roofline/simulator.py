@@ -16,8 +16,8 @@ Example:
     ...           "sram_mb": 64, "batch_size": 16, "w_bit": 16, "a_bit": 16, "kv_bit": 16,
     ...           "flash_attention": True, "tensor_parallel": 1}
     >>> m = sim.evaluate(design, wl)
-    >>> round(m["tpot_ms"], 2), m["memory_util"] < 1
-    (3.88, True)
+    >>> m["tpot_ms"] < wl.tpot_target_ms, m["memory_util"] < 1
+    (True, True)
 """
 
 from __future__ import annotations
