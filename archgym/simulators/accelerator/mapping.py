@@ -120,8 +120,8 @@ def mapping_costs(designs: Sequence[Design], layer: Layer) -> dict[str, np.ndarr
     for (em, cm), (en, cn), (ek, ck) in itertools.product(*(_tile_classes(np.int64(sizes[x]), tiles[x]) for x in DIMS)):
         ext = {"M": em, "N": en, "K": ek}
         count = cm * cn * ck
-        pick = lambda which: np.select([which == x for x in DIMS], [ext[x] for x in DIMS])  # noqa: E731
-        sr, sc, t = pick(row_dim), pick(col_dim), pick(time_dim)
+        sr, sc, t = (np.select([which == x for x in DIMS], [ext[x] for x in DIMS])
+                     for which in (row_dim, col_dim, time_dim))
         fr, fc = -(-sr // rows), -(-sc // cols)
         # A reduction spread over the array (K spatial) needs its stationary operand loaded first.
         per_fold = np.where(time_dim == "K", t + rows + cols - 2, 2 * rows + cols + t - 2)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import archgym
-from archgym.space import InvalidDesignError
 from archgym.simulators.accelerator.mapping import MappingSimulator, mapping_costs, resolve_layer
 from archgym.simulators.accelerator.model import BASELINE
 from archgym.simulators.accelerator.simulator import AcceleratorSimulator, baseline_metrics
+from archgym.space import InvalidDesignError
 from archgym.testing import check_env, check_simulator
 
 

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from archgym.simulator import WorkloadError
-from archgym.simulators.accelerator.layers import Layer, builtin_workloads, load_network, parse_layer_csv
+from archgym.simulators.accelerator.layers import (
+    Layer,
+    builtin_workloads,
+    load_network,
+    parse_layer_csv,
+)
 
 DATA = Path(__file__).parent / "data"
 

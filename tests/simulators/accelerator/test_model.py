@@ -16,7 +16,13 @@ import numpy as np
 import pytest
 
 from archgym.simulators.accelerator.layers import Layer, load_network
-from archgym.simulators.accelerator.model import BASELINE, HardwareArrays, area_mm2, layer_costs, technology
+from archgym.simulators.accelerator.model import (
+    BASELINE,
+    HardwareArrays,
+    area_mm2,
+    layer_costs,
+    technology,
+)
 from archgym.simulators.accelerator.scalesim_backend import COUNT_KEYS, run_layer
 from archgym.simulators.accelerator.simulator import AcceleratorSimulator
 

@@ -6,7 +6,7 @@ activation layers carry no multiply-accumulates and are left out; squeeze-and-ex
 blocks appear as their two fully connected layers.
 
 Example:
-    >>> rows = resnet18()  # doctest: +SKIP
+    >>> rows = resnet18()
     >>> rows[0]["name"]
     'conv1'
 """
