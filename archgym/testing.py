@@ -9,10 +9,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import numbers
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -24,8 +27,19 @@ class ConformanceError(AssertionError):
     """A simulator, environment or agent breaks the archgym contract."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise ConformanceError(message)
+
+
+def _evaluate(simulator: Simulator, design: dict[str, Any], workload: Any) -> Any:
+    """``simulator.evaluate``, turning an unexpected exception into advice on what to raise instead."""
+    try:
+        return simulator.evaluate(dict(design), workload)
+    except EvaluationError:
+        raise
+    except Exception as err:
+        _fail(f"{type(simulator).__name__}.evaluate({design}) raised {type(err).__name__}: {err}; a design the "
+              "model cannot score must raise archgym.EvaluationError (a run records it as a failed evaluation)")
 
 
 def check_simulator(simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0) -> None:
@@ -49,31 +63,42 @@ def check_simulator(simulator: Simulator, workload: Any = None, *, samples: int 
     if not isinstance(simulator.workload_id(loaded), str):
         _fail(f"{name}.workload_id() must return a string")
     designs = space.sample(np.random.default_rng(seed), samples)
-    single = []
+    single: list[dict[str, float] | None] = []
+    errors: list[str] = []
     for d in designs:
         try:
-            out = simulator.evaluate(dict(d), loaded)
-        except EvaluationError:
+            out = _evaluate(simulator, d, loaded)
+        except EvaluationError as err:
             single.append(None)
+            errors.append(str(err).splitlines()[0])
             continue
         if not isinstance(out, dict):
             _fail(f"{name}.evaluate must return a dict of metrics, got {type(out).__name__}")
         for m in names:
             if m not in out:
-                _fail(f"{name}.evaluate({d}) did not report metric {m!r}")
-            if not isinstance(out[m], int | float) or not math.isfinite(float(out[m])):
-                _fail(f"{name}.evaluate({d}) reported {m}={out[m]!r}; metrics must be finite numbers")
-        again = simulator.evaluate(dict(d), loaded)
+                _fail(f"{name}.evaluate({d}) did not report metric {m!r}; it reported {sorted(out)}")
+            if isinstance(out[m], bool) or not isinstance(out[m], numbers.Real) or not math.isfinite(float(out[m])):
+                _fail(f"{name}.evaluate({d}) reported {m}={out[m]!r}; metrics must be finite numbers "
+                      "(raise archgym.EvaluationError for a design the model cannot score)")
+        try:
+            again = _evaluate(simulator, d, loaded)
+        except EvaluationError as err:
+            _fail(f"{name}.evaluate is not deterministic: {d} gave {out}, then raised {err}")
         if any(float(again[m]) != float(out[m]) for m in names):
-            _fail(f"{name}.evaluate is not deterministic: {d} gave {out} then {again}")
+            _fail(f"{name}.evaluate is not deterministic: {d} gave {out} then {again}; seed any randomness "
+                  "from the design (results are cached by design)")
         single.append(out)
+    if errors and len(errors) == len(designs):
+        _fail(f"{name}: all {len(designs)} sampled designs failed, e.g. {errors[0]!r}; fix the simulator (or, for a "
+              "sparse table, pass more samples=)")
     batch = simulator.evaluate_batch([dict(d) for d in designs], loaded)
     if len(batch) != len(designs):
         _fail(f"{name}.evaluate_batch returned {len(batch)} results for {len(designs)} designs")
     for d, one, many in zip(designs, single, batch, strict=True):
         if one is None:
             if not isinstance(many, EvaluationError):
-                _fail(f"{name}: evaluate raised EvaluationError on {d} but evaluate_batch did not report it")
+                _fail(f"{name}: evaluate raised EvaluationError on {d} but evaluate_batch returned {many!r}; "
+                      "evaluate_batch must put the EvaluationError in that design's place")
             continue
         if isinstance(many, BaseException):
             _fail(f"{name}: evaluate_batch failed on {d} where evaluate succeeded: {many}")
@@ -133,7 +158,8 @@ def check_env(env_or_id: Any, *, seed: int = 0, steps: int = 6, **make_kwargs: A
 
     from archgym.multiagent import MultiAgentDesignEnv
 
-    parallel_api_test(MultiAgentDesignEnv(build()), num_cycles=steps)
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Passed ..." into the user's test output
+        parallel_api_test(MultiAgentDesignEnv(build()), num_cycles=steps)
     box_env = archgym.make(env_or_id, action_encoding="box", **make_kwargs) if isinstance(env_or_id, str) else None
     if box_env is not None:
         with warnings.catch_warnings():
