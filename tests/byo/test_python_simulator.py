@@ -1,0 +1,22 @@
+"""Way in #1: a Python class implementing ``Simulator`` becomes a checked env that every agent runs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import PyCache, black_box_agents, run_agent
+
+import archgym
+from archgym.testing import check_env, check_simulator
+
+
+def test_a_python_simulator_is_a_checked_registered_env() -> None:
+    check_simulator(PyCache())
+    archgym.register_env("mylab/PyCacheChecked-v0", PyCache, objective=archgym.Minimize("amat_ns"))
+    check_env("mylab/PyCacheChecked-v0", steps=4)
+
+
+@pytest.mark.parametrize("agent", black_box_agents())
+def test_every_agent_runs_on_the_python_simulator(agent: str) -> None:
+    objective = archgym.Constrained(archgym.Minimize("amat_ns"), {"area_mm2": 0.5})
+    result = run_agent(agent, lambda: archgym.DesignEnv(PyCache(), objective=objective), budget=24)
+    assert result.best.feasible and result.best.metrics["area_mm2"] <= 0.5
