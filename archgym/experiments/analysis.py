@@ -51,6 +51,7 @@ OPTIMUM_RTOL = 1e-9
 class Analysis:
     """The tables a report shows.
 
+    Rows are grouped by ``env``: the env id, or an id and variant (see :func:`env_labels`).
     ``trials``: one row per trial; ``curves``: best-so-far per simulator evaluation, long form;
     ``settings``: per env x agent x hyperparameter setting; ``comparison``: per env x agent at its
     best setting; ``lottery``: spread over settings; ``pareto``: hypervolume per env x agent x
@@ -74,6 +75,41 @@ def completed_runs(store: Store) -> pd.DataFrame:
     runs = runs[runs["status"] == "finished"].copy()
     keyed = runs[runs["trial_key"].notna()].sort_values("id").groupby("trial_key").tail(1)
     return pd.concat([keyed, runs[runs["trial_key"].isna()]]).sort_values("id").reset_index(drop=True)
+
+
+def env_labels(runs: pd.DataFrame) -> dict[int, str]:
+    """A name per run for its environment: the env id, plus what tells its variant apart (objective,
+    env kwargs) when the runs hold several variants of one id.
+
+    Example:
+        >>> runs = pd.DataFrame({"id": [1, 2], "env_id": ["e/A-v0"] * 2, "env_kwargs": ["{}"] * 2,
+        ...                      "objective": ['{"type":"minimize","metric":"x"}', '{"type":"pareto","metrics":["x","y"]}']})
+        >>> env_labels(runs)
+        {1: 'e/A-v0 [minimize x]', 2: 'e/A-v0 [pareto x,y]'}
+    """
+    variants = {int(r.id): (r.env_id, json.loads(r.env_kwargs), json.loads(r.objective) if r.objective else {})
+                for r in runs.itertuples(index=False)}
+    labels: dict[int, str] = {}
+    for env_id in {v[0] for v in variants.values()}:
+        ids = [i for i, v in variants.items() if v[0] == env_id]
+        if len({canonical(variants[i][1:]) for i in ids}) == 1:
+            labels.update(dict.fromkeys(ids, env_id))
+            continue
+        objectives_differ = len({canonical(variants[i][2]) for i in ids}) > 1
+        keys = sorted({k for i in ids for k in variants[i][1]})
+        differing = [k for k in keys if len({canonical(variants[i][1].get(k)) for i in ids}) > 1]
+        for i in ids:
+            kwargs, objective = variants[i][1], variants[i][2]
+            parts = [_short_objective(objective)] if objectives_differ else []
+            parts += [f"{k}={canonical(kwargs.get(k))}" for k in differing]
+            labels[i] = f"{env_id} [{'; '.join(parts)}]"
+    return labels
+
+
+def _short_objective(objective: Mapping[str, Any]) -> str:
+    names = objective.get("metric") or ",".join(objective.get("metrics") or objective.get("targets")
+                                                or objective.get("weights") or [])
+    return f"{objective.get('type', 'default')} {names}".strip()
 
 
 def best_so_far(rewards: np.ndarray, sources: np.ndarray, budget: int) -> np.ndarray:
@@ -100,10 +136,12 @@ def analyze(store: Store, targets: Mapping[str, float] | None = None) -> Analysi
     fronts: dict[tuple[str, str], list[np.ndarray]] = {}
     front_metrics: dict[str, list[str]] = {}
     by_run = dict(tuple(evals.groupby("run_id"))) if len(evals) else {}
+    labels = env_labels(runs)
     for run in runs.itertuples(index=False):
         ev = by_run.get(run.id)
         if ev is None or ev.empty:
             continue
+        env = labels[run.id]
         objective = json.loads(run.objective) if run.objective else {}
         env_kwargs = json.loads(run.env_kwargs)
         budget = int(run.budget or (ev["source"] == "simulator").sum())
@@ -114,26 +152,26 @@ def analyze(store: Store, targets: Mapping[str, float] | None = None) -> Analysi
         target, hit = _target(run.env_id, objective, optimum, targets, curve, ev["feasible"].to_numpy(bool), used)
         best = float(np.nanmax(rewards)) if np.isfinite(rewards).any() else math.nan
         config = canonical(json.loads(run.hyperparameters))
-        rows.append(dict(run_id=run.id, env_id=run.env_id, agent=run.agent, config=config, seed=run.seed,
+        rows.append(dict(run_id=run.id, env=env, env_id=run.env_id, agent=run.agent, config=config, seed=run.seed,
                          budget=budget, evaluations=int(used[-1]), best_reward=best,
                          auc=float(np.nanmean(curve)) if np.isfinite(curve).any() else math.nan,
                          target=target, success=(hit is not None) if target is not None else math.nan,
                          evals_to_target=hit if hit is not None else math.nan,
                          optimum=optimum if optimum is not None else math.nan,
                          regret=optimum - best if optimum is not None else math.nan))
-        curve_rows.append(pd.DataFrame(dict(run_id=run.id, env_id=run.env_id, agent=run.agent, config=config,
+        curve_rows.append(pd.DataFrame(dict(run_id=run.id, env=env, env_id=run.env_id, agent=run.agent, config=config,
                                             seed=run.seed, evaluation=np.arange(1, budget + 1), best=curve)))
         if objective.get("type") == "pareto":
             points = _pareto_points(run.env_id, canonical(env_kwargs), canonical(objective), ev)
-            front_metrics[run.env_id] = list(objective["metrics"])
-            fronts.setdefault((run.env_id, run.agent), []).append(points)
-            pareto_rows.append(dict(run_id=run.id, env_id=run.env_id, agent=run.agent, config=config,
+            front_metrics[env] = list(objective["metrics"])
+            fronts.setdefault((env, run.agent), []).append(points)
+            pareto_rows.append(dict(run_id=run.id, env=env, env_id=run.env_id, agent=run.agent, config=config,
                                     seed=run.seed, points=points))
-    trials = pd.DataFrame(rows, columns=["run_id", "env_id", "agent", "config", "seed", "budget", "evaluations",
+    trials = pd.DataFrame(rows, columns=["run_id", "env", "env_id", "agent", "config", "seed", "budget", "evaluations",
                                          "best_reward", "auc", "target", "success", "evals_to_target", "optimum",
                                          "regret"])
     curves = (pd.concat(curve_rows, ignore_index=True) if curve_rows else
-              pd.DataFrame(columns=["run_id", "env_id", "agent", "config", "seed", "evaluation", "best"]))
+              pd.DataFrame(columns=["run_id", "env", "env_id", "agent", "config", "seed", "evaluation", "best"]))
     settings = summarize_settings(trials)
     pareto, merged = _pareto_tables(pareto_rows, fronts)
     return Analysis(trials, curves, settings, compare(settings), lottery(settings), pareto, merged, front_metrics)
@@ -146,11 +184,11 @@ def _iqr(x: pd.Series) -> float:
 def summarize_settings(trials: pd.DataFrame) -> pd.DataFrame:
     """Per env x agent x hyperparameter setting: seeds, median/IQR of best reward, success rate,
     median evaluations to target, median AUC and regret."""
-    cols = ["env_id", "agent", "config", "seeds", "best_median", "best_iqr", "success_rate",
+    cols = ["env", "agent", "config", "seeds", "best_median", "best_iqr", "success_rate",
             "evals_to_target", "auc_median", "regret_median"]
     if trials.empty:
         return pd.DataFrame(columns=cols)
-    grouped = trials.groupby(["env_id", "agent", "config"], sort=True)
+    grouped = trials.groupby(["env", "agent", "config"], sort=True)
     out = grouped.agg(seeds=("seed", "size"), best_median=("best_reward", "median"),
                       best_iqr=("best_reward", _iqr),
                       success_rate=("success", lambda s: float(s.astype(float).mean()) if s.notna().any() else math.nan),
@@ -164,20 +202,20 @@ def compare(settings: pd.DataFrame) -> pd.DataFrame:
     with how many settings were tried (the more, the more optimistic the figure)."""
     if settings.empty:
         return settings.assign(settings=pd.Series(dtype=int))
-    order = settings.sort_values(["env_id", "agent", "best_median"], ascending=[True, True, False])
-    best = order.groupby(["env_id", "agent"], sort=True).head(1).copy()
-    counts = settings.groupby(["env_id", "agent"]).size()
-    best["settings"] = [int(counts[(e, a)]) for e, a in zip(best["env_id"], best["agent"], strict=True)]
-    return best.sort_values(["env_id", "best_median"], ascending=[True, False]).reset_index(drop=True)
+    order = settings.sort_values(["env", "agent", "best_median"], ascending=[True, True, False])
+    best = order.groupby(["env", "agent"], sort=True).head(1).copy()
+    counts = settings.groupby(["env", "agent"]).size()
+    best["settings"] = [int(counts[(e, a)]) for e, a in zip(best["env"], best["agent"], strict=True)]
+    return best.sort_values(["env", "best_median"], ascending=[True, False]).reset_index(drop=True)
 
 
 def lottery(settings: pd.DataFrame) -> pd.DataFrame:
     """The hyperparameter lottery: per env x agent, the median best reward of its worst, median and
     best setting and their spread; a wide spread means the agent's rank depends on tuning."""
-    cols = ["env_id", "agent", "settings", "worst", "median", "best", "spread"]
+    cols = ["env", "agent", "settings", "worst", "median", "best", "spread"]
     if settings.empty:
         return pd.DataFrame(columns=cols)
-    g = settings.groupby(["env_id", "agent"], sort=True)["best_median"]
+    g = settings.groupby(["env", "agent"], sort=True)["best_median"]
     out = g.agg(settings="size", worst="min", median="median", best="max").reset_index()
     out["spread"] = out["best"] - out["worst"]
     return out[cols]
@@ -243,21 +281,21 @@ def _pareto_points(env_id: str, env_kwargs: str, objective: str, ev: pd.DataFram
 
 def _pareto_tables(rows: list[dict[str, Any]], fronts: dict[tuple[str, str], list[np.ndarray]]
                    ) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
-    cols = ["env_id", "agent", "config", "seeds", "hypervolume_median", "hypervolume_iqr", "front_size"]
+    cols = ["env", "agent", "config", "seeds", "hypervolume_median", "hypervolume_iqr", "front_size"]
     if not rows:
         return pd.DataFrame(columns=cols), {}
     merged = {k: pareto_front(np.vstack(v)) for k, v in fronts.items()}
     # One reference point per env (a little worse than the worst point any agent saw), so every
     # agent's hypervolume on that env is measured against the same box.
     reference = {}
-    for env_id in {r["env_id"] for r in rows}:
-        allpts = np.vstack([r["points"] for r in rows if r["env_id"] == env_id and len(r["points"])])
+    for env in {r["env"] for r in rows}:
+        allpts = np.vstack([r["points"] for r in rows if r["env"] == env and len(r["points"])])
         lo, hi = allpts.min(0), allpts.max(0)
-        reference[env_id] = hi + 0.1 * np.where(hi > lo, hi - lo, 1.0)
-    table = pd.DataFrame([dict(env_id=r["env_id"], agent=r["agent"], config=r["config"],
-                               hv=hypervolume(r["points"], reference[r["env_id"]]) if len(r["points"]) and
-                               len(reference[r["env_id"]]) in (2, 3) else math.nan) for r in rows])
-    out = table.groupby(["env_id", "agent", "config"], sort=True)["hv"].agg(
+        reference[env] = hi + 0.1 * np.where(hi > lo, hi - lo, 1.0)
+    table = pd.DataFrame([dict(env=r["env"], agent=r["agent"], config=r["config"],
+                               hv=hypervolume(r["points"], reference[r["env"]]) if len(r["points"]) and
+                               len(reference[r["env"]]) in (2, 3) else math.nan) for r in rows])
+    out = table.groupby(["env", "agent", "config"], sort=True)["hv"].agg(
         seeds="size", hypervolume_median="median", hypervolume_iqr=_iqr).reset_index()
-    out["front_size"] = [len(merged[(e, a)]) for e, a in zip(out["env_id"], out["agent"], strict=True)]
+    out["front_size"] = [len(merged[(e, a)]) for e, a in zip(out["env"], out["agent"], strict=True)]
     return out[cols], merged

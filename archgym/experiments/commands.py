@@ -76,9 +76,10 @@ def _print_comparison(spec: ExperimentSpec) -> None:
 
     with Store(spec.store) as store:
         analysis = analyze(store, spec.targets())
-    for env in spec.envs:
-        df = analysis.comparison[analysis.comparison["env_id"] == env.id]
-        table = Table(*TERMINAL_COLUMNS.values(), title=f"{env.id}: median over seeds, budget {spec.budget}")
+    ids = {e.id for e in spec.envs}
+    for env in analysis.trials.loc[analysis.trials["env_id"].isin(ids), "env"].unique():
+        df = analysis.comparison[analysis.comparison["env"] == env]
+        table = Table(*TERMINAL_COLUMNS.values(), title=f"{env}: median over seeds, budget {spec.budget}")
         for row in df[list(TERMINAL_COLUMNS)].itertuples(index=False):
             table.add_row(*map(fmt, row))
         console.print(table)

@@ -33,7 +33,7 @@ from archgym.store import Store  # noqa: E402
 
 #: Column headers for the tables in reports and on the terminal.
 HEADERS = {
-    "env_id": "env", "agent": "agent", "config": "hyperparameters", "seeds": "seeds",
+    "env": "env", "agent": "agent", "config": "hyperparameters", "seeds": "seeds",
     "best_median": "best reward (median)", "best_iqr": "IQR", "success_rate": "success",
     "evals_to_target": "evals to target", "auc_median": "AUC (mean best-so-far)", "regret_median": "regret",
     "settings": "settings tried", "worst": "worst setting", "median": "median setting", "best": "best setting",
@@ -45,8 +45,8 @@ COMPARISON_COLUMNS = ["agent", "settings", "seeds", "best_median", "best_iqr", "
 
 
 def slug(text: str) -> str:
-    """A file-name-safe form of an env id: ``archgym/DRAM-v0`` -> ``archgym_DRAM-v0``."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
+    """A file-name-safe form of an env name: ``archgym/DRAM-v0`` -> ``archgym_DRAM-v0``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
 
 
 def fmt(value: object) -> str:
@@ -58,9 +58,9 @@ def fmt(value: object) -> str:
     return str(value)
 
 
-def comparison_table(analysis: Analysis, env_id: str) -> pd.DataFrame:
+def comparison_table(analysis: Analysis, env: str) -> pd.DataFrame:
     """The tuned comparison for one env, with readable headers (what the terminal and report show)."""
-    table = analysis.comparison[analysis.comparison["env_id"] == env_id]
+    table = analysis.comparison[analysis.comparison["env"] == env]
     return table[COMPARISON_COLUMNS].rename(columns=HEADERS)
 
 
@@ -77,33 +77,33 @@ def html_table(df: pd.DataFrame) -> str:
                       formatters={c: fmt for c in df.columns})
 
 
-def plot_best_so_far(analysis: Analysis, env_id: str, path: Path) -> Path:
+def plot_best_so_far(analysis: Analysis, env: str, path: Path) -> Path:
     """Median best-so-far reward vs simulator evaluations per agent (its best setting), with the
     interquartile band over seeds."""
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    best_config = analysis.comparison[analysis.comparison["env_id"] == env_id].set_index("agent")["config"]
-    curves = analysis.curves[analysis.curves["env_id"] == env_id]
+    best_config = analysis.comparison[analysis.comparison["env"] == env].set_index("agent")["config"]
+    curves = analysis.curves[analysis.curves["env"] == env]
     for agent, config in best_config.items():
         c = curves[(curves["agent"] == agent) & (curves["config"] == config)]
         q = c.groupby("evaluation")["best"].quantile([0.25, 0.5, 0.75]).unstack()
         line, = ax.plot(q.index, q[0.5], drawstyle="steps-post", label=f"{agent} ({c['seed'].nunique()} seeds)")
         ax.fill_between(q.index, q[0.25], q[0.75], step="post", color=line.get_color(), alpha=0.2, linewidth=0)
-    optimum = analysis.trials.loc[analysis.trials["env_id"] == env_id, "optimum"].dropna()
+    optimum = analysis.trials.loc[analysis.trials["env"] == env, "optimum"].dropna()
     if len(optimum):
         ax.axhline(float(optimum.iloc[0]), color="black", linestyle=":", linewidth=1, label="optimum")
     ax.set_xlabel("simulator evaluations")
     ax.set_ylabel("best reward so far")
-    ax.set_title(f"{env_id}: best so far (median, IQR band)")
+    ax.set_title(f"{env}: best so far (median, IQR band)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _save(fig, path)
 
 
-def plot_lottery(analysis: Analysis, env_id: str, path: Path) -> Path:
+def plot_lottery(analysis: Analysis, env: str, path: Path) -> Path:
     """The hyperparameter lottery: per agent, a box over its settings' median best reward (each
     dot one setting), or over seeds when an agent ran one setting."""
-    settings = analysis.settings[analysis.settings["env_id"] == env_id]
-    trials = analysis.trials[analysis.trials["env_id"] == env_id]
+    settings = analysis.settings[analysis.settings["env"] == env]
+    trials = analysis.trials[analysis.trials["env"] == env]
     agents = sorted(settings["agent"].unique())
     data, labels = [], []
     for agent in agents:
@@ -118,23 +118,23 @@ def plot_lottery(analysis: Analysis, env_id: str, path: Path) -> Path:
     for i, values in enumerate(data, start=1):
         ax.scatter(i + rng.uniform(-0.12, 0.12, len(values)), values, s=14, alpha=0.7, zorder=3)
     ax.set_ylabel("best reward\n(a dot: one setting's median over seeds,\nor one seed if the agent ran one setting)", fontsize=8)
-    ax.set_title(f"{env_id}: hyperparameter lottery")
+    ax.set_title(f"{env}: hyperparameter lottery")
     ax.grid(alpha=0.3, axis="y")
     return _save(fig, path)
 
 
-def plot_pareto(analysis: Analysis, env_id: str, path: Path) -> Path:
+def plot_pareto(analysis: Analysis, env: str, path: Path) -> Path:
     """Each agent's Pareto front (union over its runs) in the first two objectives."""
-    names = analysis.front_metrics.get(env_id, ["objective 1", "objective 2"])
+    names = analysis.front_metrics.get(env, ["objective 1", "objective 2"])
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    for (env, agent), front in sorted(analysis.fronts.items()):
-        if env != env_id or len(front) == 0:
+    for (front_env, agent), front in sorted(analysis.fronts.items()):
+        if front_env != env or len(front) == 0:
             continue
         order = np.argsort(front[:, 0])
         ax.step(front[order, 0], front[order, 1], where="post", marker="o", markersize=3, label=agent)
     ax.set_xlabel(f"{names[0]} (minimised)")
     ax.set_ylabel(f"{names[1]} (minimised)")
-    ax.set_title(f"{env_id}: Pareto fronts")
+    ax.set_title(f"{env}: Pareto fronts")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _save(fig, path)
@@ -157,26 +157,26 @@ def write_report(store: Store, out: str | Path, *, targets: Mapping[str, float] 
     paths: dict[str, Path] = {}
     sections_md: list[str] = []
     sections_html: list[str] = []
-    for env_id in sorted(analysis.trials["env_id"].unique()):
-        s = slug(env_id)
-        images = {"best so far": plot_best_so_far(analysis, env_id, out / f"best_so_far_{s}.png"),
-                  "hyperparameter lottery": plot_lottery(analysis, env_id, out / f"lottery_{s}.png")}
-        tables = {"Comparison (each agent at its best setting)": comparison_table(analysis, env_id)}
-        lot = analysis.lottery[analysis.lottery["env_id"] == env_id]
+    for env in sorted(analysis.trials["env"].unique()):
+        s = slug(env)
+        images = {"best so far": plot_best_so_far(analysis, env, out / f"best_so_far_{s}.png"),
+                  "hyperparameter lottery": plot_lottery(analysis, env, out / f"lottery_{s}.png")}
+        tables = {"Comparison (each agent at its best setting)": comparison_table(analysis, env)}
+        lot = analysis.lottery[analysis.lottery["env"] == env]
         if (lot["settings"] > 1).any():
-            tables["Hyperparameter lottery (median best reward per setting)"] = lot.drop(columns="env_id").rename(
+            tables["Hyperparameter lottery (median best reward per setting)"] = lot.drop(columns="env").rename(
                 columns=HEADERS)
-        pareto = analysis.pareto[analysis.pareto["env_id"] == env_id]
+        pareto = analysis.pareto[analysis.pareto["env"] == env]
         if len(pareto):
-            images["Pareto fronts"] = plot_pareto(analysis, env_id, out / f"pareto_{s}.png")
-            tables["Pareto: hypervolume per setting"] = pareto.drop(columns="env_id").rename(columns=HEADERS)
+            images["Pareto fronts"] = plot_pareto(analysis, env, out / f"pareto_{s}.png")
+            tables["Pareto: hypervolume per setting"] = pareto.drop(columns="env").rename(columns=HEADERS)
         paths.update({p.stem: p for p in images.values()})
-        n = analysis.trials[analysis.trials["env_id"] == env_id]
+        n = analysis.trials[analysis.trials["env"] == env]
         intro = f"{len(n)} trials, budget {int(n['budget'].max())} simulator evaluations."
-        sections_md.append("\n\n".join([f"## {env_id}", intro,
+        sections_md.append("\n\n".join([f"## {env}", intro,
                                         *[f"### {name}\n\n{markdown_table(t)}" for name, t in tables.items()],
                                         *[f"![{name}]({p.name})" for name, p in images.items()]]))
-        sections_html.append("\n".join([f"<h2>{html.escape(env_id)}</h2>", f"<p>{html.escape(intro)}</p>",
+        sections_html.append("\n".join([f"<h2>{html.escape(env)}</h2>", f"<p>{html.escape(intro)}</p>",
                                         *[f"<h3>{html.escape(name)}</h3>\n{html_table(t)}" for name, t in tables.items()],
                                         *[_img(name, p) for name, p in images.items()]]))
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,163 @@
+"""Executors: every trial lands once in the store; finished trials are skipped, interrupted or
+killed ones resume to exactly their budget with the designs an uninterrupted run would have made."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import archgym
+from archgym.agents import RandomSearch, make_agent, register_agent
+from archgym.experiments.executors import make_executor, run_sweep
+from archgym.experiments.spec import ExperimentSpec
+from archgym.store import Store
+
+
+def trajectories(store_path: Path) -> dict[str, list[tuple[int, str, str]]]:
+    """trial key -> the (step, design, source) rows of its finished run."""
+    with Store(store_path) as store:
+        runs = store.runs()
+        out = {}
+        for run in runs[runs["status"] == "finished"].itertuples():
+            out[run.trial_key] = [(e["step"], str(sorted(e["design"].items())), e["source"])
+                                  for e in store.evaluations(run.id)]
+        return out
+
+
+def assert_one_complete_run_per_trial(spec: ExperimentSpec) -> None:
+    with Store(spec.store) as store:
+        runs = store.runs()
+        keys = {t.key for t in spec.trials()}
+        assert set(runs["trial_key"]) == keys
+        assert len(runs) == len(keys), "a trial has more than one run"
+        assert (runs["status"] == "finished").all()
+        for run_id in runs["id"]:
+            assert store.count_evaluations(int(run_id), "simulator") == spec.budget
+
+
+def test_serial_sweep_runs_every_trial_once_and_a_rerun_skips_them(make_spec) -> None:
+    spec = make_spec()
+    first = run_sweep(spec, executor="serial")
+    assert sorted(o.status for o in first.outcomes) == ["finished"] * 4
+    assert sum(o.new_evaluations for o in first.outcomes) == 4 * spec.budget
+    again = run_sweep(spec, executor="serial")
+    assert [o.status for o in again.outcomes] == ["skipped"] * 4
+    assert_one_complete_run_per_trial(spec)
+
+
+def test_local_pool_matches_serial_results(make_spec, tmp_path: Path) -> None:
+    spec = make_spec(seeds=3, budget=25, workers=2)
+    progress = []
+    result = run_sweep(spec, executor="local", on_progress=lambda p: progress.append((p.done, p.evaluations)))
+    assert not result.failed and len(result.outcomes) == 6
+    assert progress[-1][0] == 6 and progress[-1][1] >= 6 * 25
+    assert_one_complete_run_per_trial(spec)
+    serial = make_spec(seeds=3, budget=25, store=str(tmp_path / "serial.db"))
+    run_sweep(serial, executor="serial")
+    assert trajectories(spec.store) == trajectories(serial.store)
+
+
+def test_interrupted_trial_resumes_to_its_budget(make_spec, tmp_path: Path) -> None:
+    spec = make_spec(agents=["walk"], seeds=1, budget=30)
+    (trial,) = spec.trials()
+    seen = []
+
+    def stop(ev: archgym.Evaluation) -> None:
+        seen.append(ev)
+        if len(seen) == 12:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        archgym.run(make_agent("walk", **trial.hyperparameters), trial.env.id, budget=trial.budget, seed=trial.seed,
+                    store=spec.store, trial_key=trial.key, on_evaluation=stop)
+    (outcome,) = run_sweep(spec, executor="serial").outcomes
+    assert outcome.resumed and outcome.status == "finished"
+    assert outcome.new_evaluations < spec.budget
+    assert_one_complete_run_per_trial(spec)
+    reference = make_spec(agents=["walk"], seeds=1, budget=30, store=str(tmp_path / "ref.db"))
+    run_sweep(reference, executor="serial")
+    assert trajectories(spec.store) == trajectories(reference.store)
+
+
+@dataclass
+class Boom(RandomSearch):
+    """An agent whose every proposal crashes, to check one bad trial does not stop a sweep."""
+
+    name = "boom-test"
+
+    def ask(self, n: int = 1):
+        raise RuntimeError("boom")
+
+
+def test_a_failing_trial_is_reported_and_the_rest_run(make_spec) -> None:
+    register_agent("boom-test", Boom)
+    spec = make_spec(agents=["boom-test", "random"], seeds=1)
+    result = run_sweep(spec, executor="serial")
+    assert sorted(o.status for o in result.outcomes) == ["failed", "finished"]
+    (failed,) = result.failed
+    assert "RuntimeError: boom" in failed.error
+    with Store(spec.store) as store:
+        assert sorted(store.runs()["status"]) == ["failed", "finished"]
+    # A re-run retries (resumes) the failed trial and skips the finished one.
+    again = run_sweep(spec, executor="serial")
+    assert sorted(o.status for o in again.outcomes) == ["failed", "skipped"]
+    assert again.failed[0].resumed
+
+
+def test_unknown_executor_is_an_error() -> None:
+    with pytest.raises(ValueError, match="'slurm'"):
+        make_executor("slurm")
+
+
+def test_sweep_killed_mid_way_then_rerun_has_one_complete_run_per_trial(make_spec, tmp_path: Path) -> None:
+    spec = make_spec(budget=300, seeds=2)
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(f"budget: 300\nseeds: 2\nstore: {spec.store}\nenvs: [archgym/Synthetic-v0]\n"
+                         "agents: [random, walk]\n")
+    cli = [sys.executable, "-c", "from archgym.cli import app; app()", "sweep", str(spec_file),
+           "--executor", "local", "--workers", "2"]
+    # A session of its own, so the kill reaches the sweep and its workers and nothing else.
+    proc = subprocess.Popen(cli, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            n = 0
+            if spec.store.exists():
+                try:
+                    with sqlite3.connect(spec.store, timeout=5) as db:
+                        n = db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+                except sqlite3.OperationalError:
+                    n = 0  # schema not created yet
+            if n >= 150:
+                break
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    with Store(spec.store) as store:
+        runs = store.runs()
+        assert (runs["status"] != "finished").any(), "the sweep finished before it was killed; raise the budget"
+    result = run_sweep(spec, executor="local", workers=2)
+    assert not result.failed
+    assert any(o.resumed for o in result.outcomes)
+    assert_one_complete_run_per_trial(spec)
+    reference = make_spec(budget=300, seeds=2, store=str(tmp_path / "ref.db"))
+    run_sweep(reference, executor="serial")
+    assert trajectories(spec.store) == trajectories(reference.store)
+
+
+def test_ray_executor_runs_a_small_sweep(make_spec) -> None:
+    pytest.importorskip("ray")
+    spec = make_spec(budget=10, executor="ray", workers=2)
+    result = run_sweep(spec)
+    assert sorted(o.status for o in result.outcomes) == ["finished"] * 4
+    assert_one_complete_run_per_trial(spec)
+    assert [o.status for o in run_sweep(spec, executor="ray", workers=2).outcomes] == ["skipped"] * 4
