@@ -322,12 +322,13 @@ def check_settings(model: ModelConfig, batch_size: Any, seq_len: Any, gen_len: A
 def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardware | Mapping[str, Any],
             stage: Stage = "decode", batch_size: int = 1, seq_len: int = 1024, w_bit: int = 16, a_bit: int = 16,
             kv_bit: int = 16, use_flash_attention: bool = False, tensor_parallel: int = 1,
-            gen_len: int = 128) -> RooflineResult:
+            gen_len: int = 128, interconnect_gbps: float | None = None) -> RooflineResult:
     """Roofline analysis of one forward pass of ``stage`` plus the generation summary.
 
     ``seq_len`` is the prompt length (prefill) or the cached context (decode); the summary is
     for a ``seq_len``-token prompt followed by ``gen_len`` new tokens: ``ttft_s``, ``tpot_s``,
     ``e2e_s``, ``throughput_tok_s`` (generated tokens / e2e), memory in bytes and ``fits``.
+    Tensor-parallel all-reduces run over the device's interconnect, or ``interconnect_gbps``.
 
     >>> r = analyze("llama-2-7b", "a100", "prefill", batch_size=1, seq_len=1024)
     >>> list(r.ops["op"][:4])
@@ -341,6 +342,10 @@ def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardwa
         raise ValueError(f"stage must be 'prefill' or 'decode', got {stage!r}")
     check_settings(m, batch_size, seq_len, gen_len, w_bit, a_bit, kv_bit, tensor_parallel)
     dev = DeviceArrays.from_hardware(hw)
+    if interconnect_gbps is not None:
+        if not (isinstance(interconnect_gbps, int | float) and interconnect_gbps > 0):
+            raise ValueError(f"interconnect_gbps must be a positive number of GB/s, got {interconnect_gbps!r}")
+        dev = dev._replace(interconnect=float(interconnect_gbps) * 1e9)
     bits = (w_bit, a_bit, kv_bit)
     for b in bits:
         if np.isnan(peak_for(dev, b)):
@@ -365,5 +370,6 @@ def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardwa
     summary = {k: (bool(v) if k == "fits" else float(v)) for k, v in
                summarize(m, dev, batch_size, seq_len, gen_len, *bits, flash, tensor_parallel).items()}
     settings = dict(batch_size=batch_size, seq_len=seq_len, gen_len=gen_len, w_bit=w_bit, a_bit=a_bit,
-                    kv_bit=kv_bit, use_flash_attention=bool(use_flash_attention), tensor_parallel=tensor_parallel)
+                    kv_bit=kv_bit, use_flash_attention=bool(use_flash_attention), tensor_parallel=tensor_parallel,
+                    interconnect_gbps=dev.interconnect / 1e9)
     return RooflineResult(m, hw, stage, table, summary, settings)

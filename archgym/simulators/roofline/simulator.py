@@ -25,9 +25,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -205,9 +205,6 @@ class AcceleratorModel:
 
 # -- the simulator -----------------------------------------------------------------------------
 
-PARAM_NAMES = ("compute_units", "clock_ghz", "hbm_stacks", "hbm_gen", "sram_mb", "batch_size", "w_bit", "a_bit",
-               "kv_bit", "flash_attention", "tensor_parallel")
-
 
 class RooflineSimulator(Simulator):
     """LLM inference on a roofline, for hardware/serving co-design.
@@ -235,6 +232,7 @@ class RooflineSimulator(Simulator):
 
     def __init__(self, constants: Mapping[str, Any] | None = None) -> None:
         self.accelerator = AcceleratorModel(constants) if constants is not None else AcceleratorModel.default()
+        self._spaces: dict[str, DesignSpace] = {}
 
     def workloads(self) -> list[str]:
         return workload_names()
@@ -263,14 +261,18 @@ class RooflineSimulator(Simulator):
             Categorical("flash_attention", [False, True]),
             PowerOfTwo("tensor_parallel", 1, max_tp),
         ]
-        fits = Constraint("fits_in_memory", lambda d: self._columns_metrics([d], wl)["memory_util"][0] <= 1.0,
+        fits = Constraint("fits_in_memory", partial(self.fits_in_memory, workload=wl),
                           "weights + KV cache + activations exceed device memory")
         return DesignSpace(params, [fits])
+
+    def fits_in_memory(self, design: Design, workload: Any = None) -> bool:
+        """Whether the design holds the workload's weights, KV cache and activations on each device."""
+        wl = self.load_workload(workload)
+        return bool(self._columns_metrics([design], wl)["memory_util"][0] <= 1.0)
 
     # -- evaluation -----------------------------------------------------------------------
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
         wl = self.load_workload(workload)
-        design = self.design_space(wl).validate(design)
         out = self._columns_metrics([design], wl)
         return {k: float(v[0]) for k, v in out.items()}
 
@@ -282,27 +284,50 @@ class RooflineSimulator(Simulator):
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def _columns_metrics(self, designs: Sequence[Design], wl: LLMWorkload) -> dict[str, np.ndarray]:
+        """Dict designs -> parameter columns (checked against the space, column by column) -> metrics."""
+        space = self.design_space_cached(wl)
         columns = {}
-        for name in PARAM_NAMES:
+        for param in space.params:
             try:
-                values = [d[name] for d in designs]
+                values = [d[param.name] for d in designs]
             except KeyError:
-                raise InvalidDesignError(f"missing parameter {name!r}; parameters are {list(PARAM_NAMES)}",
-                                         parameter=name) from None
-            if name == "hbm_gen":
-                lookup = {g: i for i, g in enumerate(HBM_GENERATIONS)}
-                bad = next((v for v in values if v not in lookup), None)
-                if bad is not None:
-                    raise InvalidDesignError(f"parameter 'hbm_gen': {bad!r} is not legal; legal values are "
-                                             f"{', '.join(HBM_GENERATIONS)}", parameter="hbm_gen")
-                columns[name] = np.fromiter((lookup[v] for v in values), np.int64, len(values))
+                raise InvalidDesignError(f"missing parameter {param.name!r} (legal values: {param.legal()})",
+                                         parameter=param.name) from None
+            if param.name in ("hbm_gen", "flash_attention"):
+                lookup = {v: i for i, v in enumerate(param.values)}
+                try:
+                    column = np.fromiter((lookup[v] for v in values), np.int64, len(values))
+                except (KeyError, TypeError):
+                    bad = next(v for v in values if not isinstance(v, Hashable) or v not in lookup)
+                    param.validate(bad)  # raises, naming the parameter and its legal values
+                    raise
             else:
-                columns[name] = np.asarray(values, dtype=np.float64)
+                try:
+                    column = np.asarray(values, dtype=np.float64)
+                    legal = np.isin(column, np.asarray(param.values, dtype=np.float64))
+                except (TypeError, ValueError):
+                    legal = np.zeros(len(values), dtype=bool)
+                if not legal.all():
+                    param.validate(values[int(np.argmin(legal))])  # raises, naming the parameter
+            columns[param.name] = column
+        n = len(space.params)
+        for d in designs:
+            if len(d) != n:  # every parameter is present, so a longer design names an unknown one
+                extra = sorted(set(d) - set(space.names))[0]
+                raise InvalidDesignError(f"unknown parameter {extra!r}; parameters are {space.names}", parameter=extra)
         return self.evaluate_arrays(columns, wl)
+
+    def design_space_cached(self, wl: LLMWorkload) -> DesignSpace:
+        """The space of a loaded workload, built once per workload id."""
+        key = wl.workload_id
+        if key not in self._spaces:
+            self._spaces[key] = self.design_space(wl)
+        return self._spaces[key]
 
     def evaluate_arrays(self, columns: Mapping[str, np.ndarray], workload: Any = None) -> dict[str, np.ndarray]:
         """Metrics of N designs given as arrays (one per parameter; ``hbm_gen`` as an index into
-        :data:`HBM_GENERATIONS`). The fast path: pure NumPy, no per-design Python."""
+        :data:`HBM_GENERATIONS`, ``flash_attention`` as 0/1). The fast path: pure NumPy, no
+        per-design Python; values are not checked against the space."""
         wl = self.load_workload(workload)
         c = {k: np.asarray(v) for k, v in columns.items()}
         tp = c["tensor_parallel"]

@@ -92,6 +92,8 @@ def test_tensor_parallel_splits_weights_and_adds_ring_allreduce() -> None:
     msg = 8 * m.hidden_size * 2
     assert two.loc["attn_allreduce", "time_s"] == pytest.approx(2 * (2 - 1) / 2 * msg / hw.interconnect)
     assert two.loc["attn_allreduce", "count"] == m.num_layers
+    pcie = analyze(m, hw, "decode", 8, 1024, tensor_parallel=2, interconnect_gbps=32).ops.set_index("op")
+    assert pcie.loc["mlp_allreduce", "time_s"] == pytest.approx(msg / 32e9)
     # 8 KV heads over 16 devices cannot split: each keeps a whole head
     big = analyze(m, hw, "decode", 8, 1024, tensor_parallel=16).ops.set_index("op")
     assert big.loc["k_proj", "store_kv_bytes"] == one.loc["k_proj", "store_kv_bytes"] / 8

@@ -95,6 +95,23 @@ def test_bad_designs_name_the_parameter(sim: RooflineSimulator) -> None:
         sim.evaluate_batch([{k: v for k, v in A100_LIKE.items() if k != "sram_mb"}])
     with pytest.raises(InvalidDesignError, match="'batch_size': 3 is not legal"):
         sim.evaluate({**A100_LIKE, "batch_size": 3})
+    with pytest.raises(InvalidDesignError, match="'batch_size': 3 is not legal; legal values are powers of two 1..256"):
+        sim.evaluate_batch([A100_LIKE, {**A100_LIKE, "batch_size": 3}])
+    with pytest.raises(InvalidDesignError, match="'flash_attention': 'yes' is not legal; legal values are False, True"):
+        sim.evaluate({**A100_LIKE, "flash_attention": "yes"})
+    with pytest.raises(InvalidDesignError, match="unknown parameter 'voltage'"):
+        sim.evaluate_batch([A100_LIKE, {**A100_LIKE, "voltage": 0.8}])
+    # Llama-2-13B has 40 heads: 8-way tensor parallelism is legal, 16 is not offered
+    with pytest.raises(InvalidDesignError, match="'tensor_parallel': 16 is not legal; legal values are powers of two 1..8"):
+        sim.evaluate({**A100_LIKE, "tensor_parallel": 16}, "llama-2-13b-server")
+
+
+def test_space_pickles_for_process_pools(sim: RooflineSimulator) -> None:
+    import pickle
+
+    space = pickle.loads(pickle.dumps(sim.design_space("llama-2-70b-server")))
+    assert space.violations({**A100_LIKE, "hbm_stacks": 1}) and not space.violations(
+        {**A100_LIKE, "hbm_stacks": 8, "hbm_gen": "hbm3e", "w_bit": 4})
 
 
 def test_workload_files_and_their_errors(sim: RooflineSimulator, tmp_path: Path) -> None:
