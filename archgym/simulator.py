@@ -282,6 +282,11 @@ class ExternalSimulator(Simulator):
         self.name = name
         self.version = version
         self.command = shlex.split(command) if isinstance(command, str) else list(command)
+        if not self.command:
+            raise ValueError("command must name a program to run, e.g. ['./cachesim', '{config}']")
+        if os.sep in self.command[0] and not os.path.isabs(self.command[0]):
+            # The binary runs in a fresh temp dir, where "./cachesim" would not be found: anchor it here.
+            self.command[0] = os.path.abspath(self.command[0])
         self._space = space
         self.metrics = tuple(metrics)
         self.config_format = config_format
