@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,16 @@ from archgym.simulator import EvaluationError, Metric, Simulator
 from archgym.simulators.soc.hardware import HardwareLibrary
 from archgym.simulators.soc.scheduler import POLICIES, schedule_batch
 from archgym.simulators.soc.workload import Scenario, builtin_names, load_workload
-from archgym.space import Categorical, Constraint, Design, DesignSpace, Integer, InvalidDesignError, Ordinal, Param
+from archgym.space import (
+    Categorical,
+    Constraint,
+    Design,
+    DesignSpace,
+    Integer,
+    InvalidDesignError,
+    Ordinal,
+    Param,
+)
 
 CORE, ACCEL = "core", "accel"
 
@@ -226,39 +236,54 @@ class SoCSimulator(Simulator):
         return {"compute": compute, "memory": memory, "interconnect": interconnect}
 
     # -- evaluation -----------------------------------------------------------------------
-    def _column(self, designs: Sequence[Mapping[str, Any]], param: Param) -> list[Any]:
-        lookup = {v: v for v in param.values}
-        out = []
-        for d in designs:
+    @staticmethod
+    def _columns(designs: Sequence[Mapping[str, Any]], space: DesignSpace) -> dict[str, Sequence[Any]]:
+        """Each parameter's values over the designs, canonical and checked (per distinct value: fast)."""
+        if not designs:
+            return {p.name: [] for p in space.params}
+        try:
+            columns = list(zip(*map(itemgetter(*space.names), designs), strict=True))
+        except (KeyError, TypeError):
+            columns = None  # find and name the culprit below
+        if columns is None or len(columns) != len(space.names):
+            for d in designs:
+                if not isinstance(d, Mapping):
+                    raise InvalidDesignError(f"a design must be a mapping of parameter names to values, "
+                                             f"got {type(d).__name__}")
+                for p in space.params:
+                    if p.name not in d:
+                        raise InvalidDesignError(f"missing parameter {p.name!r} (legal values: {p.legal()})",
+                                                 parameter=p.name)
+        out: dict[str, Sequence[Any]] = {}
+        for param, values in zip(space.params, columns, strict=True):  # type: ignore[arg-type]
+            legal = set(param.values)
             try:
-                value = d[param.name]
-            except KeyError:
-                raise InvalidDesignError(f"missing parameter {param.name!r} (legal values: {param.legal()})",
-                                         parameter=param.name) from None
-            except TypeError:
-                raise InvalidDesignError(f"a design must be a mapping of parameter names to values, "
-                                         f"got {type(d).__name__}") from None
-            hit = lookup.get(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
-            out.append(hit if hit is not None else param.validate(value))
+                # bool is excluded: True == 1 would otherwise pass as one core.
+                if all(type(v) in (int, str) and v in legal for v in set(values)):
+                    out[param.name] = values
+                    continue
+            except TypeError:  # an unhashable value; validate() below names it
+                pass
+            out[param.name] = [param.validate(v) for v in values]
         return out
 
     def _arrays(self, designs: Sequence[Mapping[str, Any]], c: _Compiled) -> dict[str, np.ndarray]:
         """Per-design inputs of the scheduler, plus energy and area (vectorised over designs)."""
         hw, space, m, n = self.hw, c.space, len(designs), len(c.keys)
-        col = {p.name: self._column(designs, p) for p in space.params}
+        col = self._columns(designs, space)
         on_accel = np.zeros((m, n), dtype=np.bool_)
         unroll = np.ones((m, n))
         clock = np.ones((m, n))
         for i in c.accel_ids:
             key = c.keys[i]
-            on_accel[:, i] = np.array(col[f"{key}_pe"]) == ACCEL
+            on_accel[:, i] = [v == ACCEL for v in col[f"{key}_pe"]]
             if f"{key}_unroll" in col:
                 unroll[:, i] = col[f"{key}_unroll"]
             clock[:, i] = col[f"{key}_clock"]
         accel_s = c.accel_cycles / (unroll * hw.accelerator.base_clock_hz * clock)
         compute_s = np.where(on_accel, accel_s, c.core_s)
         kinds = list(hw.memory.kinds)
-        kind_idx = np.array([kinds.index(k) for k in col["mem_kind"]])
+        kind_idx = np.array([kinds.index(k) for k in col["mem_kind"]], dtype=np.int64)
         fixed = np.array([hw.memory.kinds[k].access_energy_fixed_pj for k in kinds])[kind_idx]
         per_byte = np.array([hw.memory.kinds[k].energy_pj_per_byte for k in kinds])[kind_idx]
         area_per_mb = np.array([hw.memory.kinds[k].area_mm2_per_mb for k in kinds])[kind_idx]
@@ -309,7 +334,7 @@ class SoCSimulator(Simulator):
         return row
 
     def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
-        """Many designs in one compiled call (about 50x faster than a loop over :meth:`evaluate`)."""
+        """Many designs in one compiled call (10-25x faster than a loop over :meth:`evaluate`)."""
         if not designs:
             return []
         c = self._compile(workload)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _soc_helpers import design, graph
 
 from archgym.simulators.soc import SoCSimulator, load_workload, synthetic_task_graph
-
-from _soc_helpers import design, graph
 
 US = 1e-3  # one microsecond in ms
 
