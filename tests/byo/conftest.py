@@ -61,7 +61,7 @@ def cachesim_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def make_cachesim(binary: Path, *, json: bool = False, timeout_s: float = 0.5) -> archgym.ExternalSimulator:
+def make_cachesim(binary: Path | str, *, json: bool = False, timeout_s: float = 0.5) -> archgym.ExternalSimulator:
     """The binary as a simulator (way in #2): a config template, a command, a parser, a timeout."""
     patterns = None if json else {m.name: rf"^{m.name}:\s*(\S+)$" for m in CACHE_METRICS}
     return archgym.ExternalSimulator(

@@ -142,6 +142,16 @@ def test_every_agent_runs_on_the_binary(cachesim_binary: Path, agent: str) -> No
     assert all(CACHE_SPACE.validate(e.design) for e in result.evaluations)
 
 
+def test_relative_program_path_is_anchored(cachesim_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``./cachesim`` means the caller's directory, not the temp dir the binary runs in."""
+    monkeypatch.chdir(cachesim_binary.parent)
+    sim = make_cachesim(f"./{cachesim_binary.name}")
+    assert sim.command[0] == str(cachesim_binary)
+    assert sim.evaluate(GOOD, "loop")["miss_rate"] >= 0
+    with pytest.raises(ValueError, match="command must name a program"):
+        archgym.ExternalSimulator("x", [], CACHE_SPACE, [archgym.Metric("m", "au")])
+
+
 def test_no_stray_processes_left(cachesim_binary: Path) -> None:
     """Last in the file: no cachesim process from these tests is still running."""
     mine = []
