@@ -20,7 +20,12 @@ from archgym.simulators.roofline.catalog import (
     model_names,
 )
 from archgym.simulators.roofline.plot import plot_roofline
-from archgym.simulators.roofline.simulator import LLMWorkload, RooflineSimulator, load_workload, workload_names
+from archgym.simulators.roofline.simulator import (
+    LLMWorkload,
+    RooflineSimulator,
+    load_workload,
+    workload_names,
+)
 
 __all__ = [
     "CatalogError", "Hardware", "LLMWorkload", "ModelConfig", "RooflineResult", "RooflineSimulator", "analyze",

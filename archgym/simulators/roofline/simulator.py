@@ -37,7 +37,15 @@ import yaml
 from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
 from archgym.simulators.roofline.analyzer import DeviceArrays, check_settings, summarize
 from archgym.simulators.roofline.catalog import HERE, CatalogError, ModelConfig, load_model
-from archgym.space import Categorical, Constraint, Design, DesignSpace, InvalidDesignError, Ordinal, PowerOfTwo
+from archgym.space import (
+    Categorical,
+    Constraint,
+    Design,
+    DesignSpace,
+    InvalidDesignError,
+    Ordinal,
+    PowerOfTwo,
+)
 
 # -- workloads ---------------------------------------------------------------------------------
 

@@ -10,7 +10,12 @@ import pytest
 import archgym
 from archgym.objective import Constrained
 from archgym.simulator import WorkloadError
-from archgym.simulators.roofline import RooflineSimulator, analyze, hardware_from_dict, plot_roofline
+from archgym.simulators.roofline import (
+    RooflineSimulator,
+    analyze,
+    hardware_from_dict,
+    plot_roofline,
+)
 from archgym.simulators.roofline.simulator import AcceleratorModel
 from archgym.space import InvalidDesignError
 from archgym.testing import check_env, check_simulator
@@ -160,3 +165,15 @@ def test_plot_roofline_writes_a_png(tmp_path: Path) -> None:
     assert (tmp_path / "roofline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     points = [c for c in fig.axes[0].collections]
     assert len(points) == len(result.ops)  # one marker per operator
+
+
+def test_random_search_finds_designs_that_meet_the_service_targets() -> None:
+    from archgym.agents import RandomSearch
+
+    result = archgym.run(RandomSearch(), "archgym/LLMRoofline-v0", budget=60, seed=1)
+    feasible = [e for e in result.evaluations if e.feasible]
+    assert feasible and len(feasible) < len(result.evaluations)  # the constraints bite both ways
+    for e in feasible:
+        assert e.metrics["ttft_ms"] <= 450 and e.metrics["tpot_ms"] <= 40 and e.metrics["memory_util"] <= 1
+    infeasible = [e for e in result.evaluations if not e.feasible]
+    assert max(e.reward for e in infeasible) < max(e.reward for e in feasible)
