@@ -135,6 +135,9 @@ class HardwareLibrary:
                     _get(c, "max_cores", "core", int))
         if core.freq_hz <= 0 or core.instructions_per_joule <= 0:
             raise HardwareError("hardware library: core.freq_hz and core.instructions_per_joule must be positive")
+        for key, part in (("accelerator", a), ("memory", m), ("bus", b)):
+            if not _get(part, "base_clock_hz", key) > 0:
+                raise HardwareError(f"hardware library: '{key}.base_clock_hz' must be positive")
         return cls(
             core,
             Accelerators(_get(a, "base_clock_hz", "accelerator"), _get(a, "clock_multipliers", "accelerator", list),

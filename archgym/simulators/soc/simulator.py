@@ -6,6 +6,15 @@ memory (SRAM or DRAM; width; clock) and one bus (width; clock). Every buffer liv
 memory and every byte crosses that bus. :mod:`archgym.simulators.soc.scheduler` list-schedules
 the task DAG(s); energy, power and area follow from the hardware library.
 
+The design space has no invalid corners: every task with an accelerator may use it, unroll
+factors stop at the task's loop trip count, and there is always at least one core. The one
+remaining rule, the area cap, is a named constraint (legal but infeasible designs).
+
+Model limits, on purpose first-order like FARSI: no leakage (FARSI's energy does not change
+with run time), no caches or local memories (every buffer goes through the one memory and
+bus), fixed core frequency, and an accelerator's energy per run does not depend on its unroll
+or clock (the same operations, done wider or faster).
+
 Example:
     >>> sim = SoCSimulator()
     >>> space = sim.design_space("audio_decoder")

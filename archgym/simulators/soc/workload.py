@@ -9,7 +9,7 @@ Example:
     >>> from archgym.simulators.soc.workload import load_workload
     >>> wl = load_workload("audio_decoder")
     >>> wl.graphs[0].name, len(wl.graphs[0].tasks), len(wl.graphs[0].edges)
-    ('audio_decoder', 18, 24)
+    ('audio_decoder', 18, 23)
 """
 
 from __future__ import annotations

@@ -154,6 +154,10 @@ def test_hardware_library_errors_name_the_field(simple_hw, tmp_path):
     simple_hw["bus"]["widths_bytes"] = []
     with pytest.raises(HardwareError, match="'bus.widths_bytes' must be a list of positive integers"):
         SoCSimulator(simple_hw)
+    simple_hw["bus"]["widths_bytes"] = [4]
+    simple_hw["bus"]["base_clock_hz"] = 0
+    with pytest.raises(HardwareError, match="'bus.base_clock_hz' must be positive"):
+        SoCSimulator(simple_hw)
     bad = tmp_path / "hw.yaml"
     bad.write_text("core: [1, 2\n")
     with pytest.raises(HardwareError, match="not valid YAML"):
