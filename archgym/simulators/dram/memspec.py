@@ -65,6 +65,7 @@ class MemSpec:
     timing: Mapping[str, int]
     power: Mapping[str, Mapping[str, float]]
     source: str = ""
+    default_mapping: str = "rbc"
 
     @property
     def tck_ns(self) -> float:
@@ -206,7 +207,10 @@ def _parse(data: Mapping[str, Any], where: str) -> MemSpec:
             raise MemSpecError(f"{rwhere} must be an object of voltage and IDD currents (mA)")
         fields = ("voltage", *CURRENT_FIELDS) + (("idd5pb",) if "PerBank" in modes else ())
         power[rail] = {k: float(_field(values, k, rwhere, float, minimum=0)) for k in fields}
+    mapping = data.get("default_mapping", "rbc")
+    if mapping not in ("rbc", "brc", "bg_interleave"):
+        raise MemSpecError(f"{where}: field 'default_mapping' must be one of 'rbc', 'brc', 'bg_interleave', got {mapping!r}")
     return MemSpec(
-        name=str(data.get("name", where)), standard=str(data.get("standard", "")), clock_mhz=float(clock),
+        name=str(data.get("name", where)), default_mapping=mapping, standard=str(data.get("standard", "")), clock_mhz=float(clock),
         refresh_modes=tuple(modes), timing=timing, power=power, source=str(data.get("source", "")), **ints,
     )

@@ -66,7 +66,8 @@ class DramSimulator(Simulator):
     """A DRAMSys-like controller on one memspec (``ddr3``, ``ddr4``, ``lpddr4``, ``hbm2`` or a JSON file).
 
     ``mapping`` is ``rbc``, ``brc``, ``bg_interleave`` or a dict of bit lists (see
-    :mod:`archgym.simulators.dram.mapping`). Workloads: a built-in name
+    :mod:`archgym.simulators.dram.mapping`); by default the memspec's (``bg_interleave`` for
+    DDR4 and HBM2, ``rbc`` otherwise). Workloads: a built-in name
     (``stream``, ``random``, ... optionally ``name:n=..,seed=..,interval_ns=..``), a trace file
     path, or a :class:`Trace`.
     """
@@ -77,8 +78,9 @@ class DramSimulator(Simulator):
     default_workload = "stream"
 
     def __init__(self, memspec: str | Path | Mapping[str, Any] | MemSpec = "ddr3",
-                 mapping: str | Mapping[str, Sequence[int]] = "rbc") -> None:
+                 mapping: str | Mapping[str, Sequence[int]] | None = None) -> None:
         self.spec = load_memspec(memspec)
+        mapping = self.spec.default_mapping if mapping is None else mapping
         self.mapping = (AddressMapping.named(mapping, self.spec) if isinstance(mapping, str)
                         else AddressMapping.from_bits(mapping, self.spec))
         self._prepared: OrderedDict[str, tuple] = OrderedDict()
