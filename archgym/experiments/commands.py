@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -39,7 +40,7 @@ def execute(spec: ExperimentSpec, *, executor: str | None, workers: int | None, 
                TextColumn("trials  {task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
                TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(spec.name, total=len(spec.trials()), rate="")
+        task = progress.add_task(escape(spec.name), total=len(spec.trials()), rate="")
 
         def show(p: Any) -> None:
             failed = f", [red]{p.failed} failed[/red]" if p.failed else ""
@@ -79,7 +80,7 @@ def _print_comparison(spec: ExperimentSpec) -> None:
     ids = {e.id for e in spec.envs}
     for env in analysis.trials.loc[analysis.trials["env_id"].isin(ids), "env"].unique():
         df = analysis.comparison[analysis.comparison["env"] == env]
-        table = Table(*TERMINAL_COLUMNS.values(), title=f"{env}: median over seeds, budget {spec.budget}")
+        table = Table(*TERMINAL_COLUMNS.values(), title=escape(f"{env}: median over seeds, budget {spec.budget}"))
         for row in df[list(TERMINAL_COLUMNS)].itertuples(index=False):
             table.add_row(*map(fmt, row))
         console.print(table)

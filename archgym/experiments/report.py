@@ -38,7 +38,7 @@ HEADERS = {
     "evals_to_target": "evals to target", "auc_median": "AUC (mean best-so-far)", "regret_median": "regret",
     "settings": "settings tried", "worst": "worst setting", "median": "median setting", "best": "best setting",
     "spread": "spread", "hypervolume_median": "hypervolume (median)", "hypervolume_iqr": "IQR",
-    "front_size": "front size",
+    "front_size": "front size (agent, all runs)",
 }
 COMPARISON_COLUMNS = ["agent", "settings", "seeds", "best_median", "best_iqr", "success_rate", "evals_to_target",
                       "auc_median", "regret_median", "config"]
@@ -118,7 +118,7 @@ def plot_lottery(analysis: Analysis, env: str, path: Path) -> Path:
     for i, values in enumerate(data, start=1):
         ax.scatter(i + rng.uniform(-0.12, 0.12, len(values)), values, s=14, alpha=0.7, zorder=3)
     ax.set_ylabel("best reward\n(a dot: one setting's median over seeds,\nor one seed if the agent ran one setting)", fontsize=8)
-    ax.set_title(f"{env}: hyperparameter lottery")
+    ax.set_title(f"{env}\nhyperparameter lottery", fontsize=9)
     ax.grid(alpha=0.3, axis="y")
     return _save(fig, path)
 
