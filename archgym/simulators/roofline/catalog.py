@@ -299,8 +299,8 @@ def hardware_names() -> list[str]:
     return sorted(_catalogue("hardware.yaml"))
 
 
-def load_hardware(spec: str | Mapping[str, Any] | Hardware) -> Hardware:
-    """A catalogue name, a mapping of catalogue fields, or a Hardware.
+def load_hardware(spec: str | Path | Mapping[str, Any] | Hardware) -> Hardware:
+    """A catalogue name, a YAML/JSON file of catalogue fields, a mapping of them, or a Hardware.
 
     >>> load_hardware("h100").bandwidth / 1e9
     3072.0
@@ -311,6 +311,16 @@ def load_hardware(spec: str | Mapping[str, Any] | Hardware) -> Hardware:
         return hardware_from_dict(spec, name=str(spec.get("name", "custom")))
     catalogue = _catalogue("hardware.yaml")
     key = str(spec).lower()
-    if key not in catalogue:
-        raise CatalogError(f"unknown hardware {spec!r}; built-in devices are {', '.join(hardware_names())}")
-    return hardware_from_dict(catalogue[key], name=key, source=f"hardware.yaml entry {key!r}")
+    if key in catalogue:
+        return hardware_from_dict(catalogue[key], name=key, source=f"hardware.yaml entry {key!r}")
+    path = Path(str(spec)).expanduser()
+    if not path.is_file():
+        raise CatalogError(f"unknown hardware {str(spec)!r}; built-in devices are {', '.join(hardware_names())}, "
+                           "or give a path to a YAML/JSON file of hardware fields")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CatalogError(f"{path}: malformed YAML/JSON{where}: {getattr(err, 'problem', err)}") from None
+    return hardware_from_dict(data, name=path.stem, source=str(path))

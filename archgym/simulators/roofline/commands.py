@@ -25,7 +25,7 @@ from archgym.simulators.roofline.report import summary_text, write_report
 @app.command()
 def roofline(
     model: Annotated[str, typer.Option(help=f"built-in model ({', '.join(model_names())}) or a config.json path")],
-    hardware: Annotated[str, typer.Option(help=f"built-in device: {', '.join(hardware_names())}")],
+    hardware: Annotated[str, typer.Option(help=f"built-in device ({', '.join(hardware_names())}) or a YAML file")],
     batch: Annotated[int, typer.Option(min=1, help="batch size")] = 1,
     seq_len: Annotated[int, typer.Option(min=1, help="prompt length (prefill) / cached context (decode)")] = 1024,
     gen_len: Annotated[int, typer.Option(min=1, help="new tokens, for the end-to-end summary")] = 128,

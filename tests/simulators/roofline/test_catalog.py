@@ -104,3 +104,16 @@ def test_bad_hardware_is_refused(spec: dict, message: str) -> None:
 def test_unknown_hardware_lists_the_catalogue() -> None:
     with pytest.raises(CatalogError, match="unknown hardware 'b200'; built-in devices are a100"):
         load_hardware("b200")
+
+
+def test_hardware_from_a_yaml_file(tmp_path: Path) -> None:
+    path = tmp_path / "npu.yaml"
+    path.write_text("name: my NPU\nbandwidth_gbps: 800\npeak_tops: {fp16: 200, int8: 400}\nmemory_gb: 64\n")
+    hw = load_hardware(path)
+    assert (hw.name, hw.bandwidth, hw.peak_for_bits(8)) == ("my NPU", 800e9, 400e12)
+    path.write_text("bandwidth_gbps: 800\npeak_tops: {fp16: 200\n")
+    with pytest.raises(CatalogError, match="npu.yaml: malformed YAML/JSON at line"):
+        load_hardware(path)
+    path.write_text("bandwidth_gbps: 800\nmemory_gb: 64\n")
+    with pytest.raises(CatalogError, match="npu.yaml: missing field 'peak_tops'"):
+        load_hardware(str(path))
