@@ -273,6 +273,17 @@ class RooflineSimulator(Simulator):
                           "weights + KV cache + activations exceed device memory")
         return DesignSpace(params, [fits])
 
+    def param_groups(self, workload: Any = None) -> dict[str, list[str]]:
+        """Parameters by who decides them, for multi-agent co-design: compute, memory, serving.
+
+        >>> RooflineSimulator().param_groups()["memory"]
+        ['hbm_stacks', 'hbm_gen']
+        """
+        names = self.design_space(workload).names
+        compute = ["compute_units", "clock_ghz", "sram_mb"]
+        memory = ["hbm_stacks", "hbm_gen"]
+        return {"compute": compute, "memory": memory, "serving": [n for n in names if n not in compute + memory]}
+
     def fits_in_memory(self, design: Design, workload: Any = None) -> bool:
         """Whether the design holds the workload's weights, KV cache and activations on each device."""
         wl = self.load_workload(workload)

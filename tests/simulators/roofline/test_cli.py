@@ -32,8 +32,9 @@ def test_roofline_command_reports_bad_input() -> None:
     assert result.exit_code == 2 and "w_bit must be one of 4, 8, 16, 32" in result.output
 
 
-@pytest.mark.parametrize("module", ["catalog", "analyzer", "simulator", "plot", "report", "__init__"])
+@pytest.mark.parametrize("module", ["catalog", "analyzer", "simulator", "plot", "report", "__init__", "env"])
 def test_docstring_examples(module: str) -> None:
-    name = "archgym.simulators.roofline" + ("" if module == "__init__" else f".{module}")
+    name = {"__init__": "archgym.simulators.roofline", "env": "archgym.envs.roofline"}.get(
+        module, f"archgym.simulators.roofline.{module}")
     failures, _ = doctest.testmod(importlib.import_module(name))
     assert failures == 0

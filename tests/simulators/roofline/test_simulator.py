@@ -177,3 +177,13 @@ def test_random_search_finds_designs_that_meet_the_service_targets() -> None:
         assert e.metrics["ttft_ms"] <= 450 and e.metrics["tpot_ms"] <= 40 and e.metrics["memory_util"] <= 1
     infeasible = [e for e in result.evaluations if not e.feasible]
     assert max(e.reward for e in infeasible) < max(e.reward for e in feasible)
+
+
+def test_multiagent_co_design_view_passes_pettingzoo_api_test() -> None:
+    from pettingzoo.test import parallel_api_test
+
+    from archgym.envs.roofline import make_multiagent
+
+    env = make_multiagent(workload="opt-1.3b-edge")
+    assert env.groups["serving"] == ["batch_size", "w_bit", "a_bit", "kv_bit", "flash_attention", "tensor_parallel"]
+    parallel_api_test(env, num_cycles=4)
