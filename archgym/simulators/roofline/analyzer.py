@@ -97,7 +97,7 @@ class DeviceArrays(NamedTuple):
 
 
 class Op(NamedTuple):
-    """One operator: per-instance work and traffic, how often it runs, and its operand width."""
+    """One operator: per-instance work and traffic (bytes), how often it runs, and the peak it runs at."""
 
     name: str
     count: ArrayLike
