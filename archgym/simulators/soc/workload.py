@@ -308,11 +308,34 @@ def _cell(value: str, where: str) -> float | None:
         raise WorkloadError(f"{where}: {value!r} is not a number") from None
 
 
+def _farsi_budget(folder: Path, name: str, core_ms: float) -> Budget:
+    """Budgets from ``misc_database - Budget.csv`` (FARSI's SoC budgets) or ``<name>_database - Budget.csv``:
+    the workload's row (latency s, power W, area m^2), gaps filled from the file's ``all`` row."""
+    for path in (folder / "misc_database - Budget.csv", folder / f"{name}_database - Budget.csv"):
+        if not path.is_file():
+            continue
+        rows = {r[0].strip(): (line, r) for line, r in enumerate(_read_csv(path)[1:], start=2)}
+        if name not in rows:
+            continue
+        fields = []
+        for col, scale in ((1, 1e3), (2, 1e3), (3, 1e6)):  # s -> ms, W -> mW, m^2 -> mm^2
+            value = None
+            for key in (name, "all"):
+                if key in rows and value is None:
+                    line, row = rows[key]
+                    value = _cell(row[col], f"{path.name} line {line}") if len(row) > col else None
+            fields.append(value * scale if value else None)
+        latency, power, area = fields
+        return Budget(latency or max(core_ms, 1e-9), power or DEFAULT_POWER_MW, area or DEFAULT_AREA_MM2)
+    return Budget(max(core_ms, 1e-9))
+
+
 def load_farsi_csv(folder: str | Path, name: str | None = None) -> TaskGraph:
     """Read a FARSI database folder: ``<name>_database - Task Data Movement.csv`` (required),
     ``Task PE Performance.csv`` (required; column 1 = reference core cycles, column 2 = IP
     cycles), and the optional ``Task PE Energy``, ``Task PE Area`` and ``Task Itr Count`` tabs;
-    the latency budget comes from ``misc_database - Budget.csv`` or ``<name>_database - Budget.csv``.
+    budgets come from ``misc_database - Budget.csv`` or ``<name>_database - Budget.csv`` (without
+    either, the latency budget is one reference core's time and power/area are FARSI's SoC budgets).
 
     Example:
         >>> g = load_farsi_csv("path/to/farsi_db", "audio_decoder")  # doctest: +SKIP
@@ -389,18 +412,7 @@ def load_farsi_csv(folder: str | Path, name: str | None = None) -> TaskGraph:
             accel = Accel(ip_cycles, (e[1] if len(e) > 1 and e[1] is not None else 0.0),
                           (a[1] if len(a) > 1 and a[1] is not None else 0.0), int(count))
         tasks.append(Task(t, perf[t][0], accel))
-    latency_ms = None
-    for budget_file in (folder / f"{name}_database - Budget.csv", folder / "misc_database - Budget.csv"):
-        if budget_file.is_file():
-            for line, row in enumerate(_read_csv(budget_file)[1:], start=2):
-                if row[0].strip() == name and len(row) > 1:
-                    seconds = _cell(row[1], f"{budget_file.name} line {line}")
-                    if seconds:
-                        latency_ms = seconds * 1e3
-            if latency_ms is not None:
-                break
-    core_ms = sum(t.core_cycles for t in tasks) / 1e6
-    budget = Budget(latency_ms if latency_ms is not None else max(core_ms, 1e-9))
+    budget = _farsi_budget(folder, name, sum(t.core_cycles for t in tasks) / 1e6)
     return TaskGraph(name, tuple(tasks), tuple(edges), budget, f"FARSI database {folder / name}")
 
 

@@ -200,3 +200,57 @@ def test_batch_kernel_equals_single_designs_on_a_random_sample():
         one = sim.evaluate(d, "arvr")
         for k, v in one.items():
             assert batch[k][i] == pytest.approx(v, rel=1e-12)
+
+
+def standalone_durations(sim: SoCSimulator, scenario, d: dict) -> dict[tuple[str, str], float]:
+    """Each task's time alone on the SoC, worked out from the hardware library, not the simulator."""
+    hw = sim.hw
+    bw = min(d["mem_width_bytes"] * hw.memory.base_clock_hz * d["mem_clock_mult"],
+             d["bus_width_bytes"] * hw.bus.base_clock_hz * d["bus_clock_mult"])
+    out = {}
+    for g in scenario.graphs:
+        for t in g.tasks:
+            if t.dummy:
+                out[(g.name, t.name)] = 0.0
+                continue
+            key = scenario.task_key(g, t)
+            if d.get(f"{key}_pe") == "accel":
+                compute = t.accel.cycles / (d.get(f"{key}_unroll", 1) * hw.accelerator.base_clock_hz
+                                            * d[f"{key}_clock"])
+            else:
+                compute = t.core_cycles / hw.core.freq_hz
+            r = sum(b for p, c, b in g.edges if c == t.name)
+            w = sum(b for p, c, b in g.edges if p == t.name)
+            out[(g.name, t.name)] = max(compute, r / bw, w / bw)
+    return out
+
+
+@pytest.mark.parametrize("workload", ["audio_decoder", "synthetic:24:2", "arvr"])
+def test_random_designs_respect_physical_bounds(workload):
+    sim = SoCSimulator()
+    scenario = load_workload(workload)
+    designs = sim.design_space(workload).sample(np.random.default_rng(21), 60)
+    out = sim.evaluate_arrays(designs, workload)
+    for i, d in enumerate(designs):
+        alone = standalone_durations(sim, scenario, d)
+        latency_s = out["latency_ms"][i] / 1e3
+        for g in scenario.graphs:
+            # No schedule beats the longest chain of stand-alone task times.
+            longest: dict[str, float] = {}
+            for name in g.topological_order():
+                preds = [longest[p] for p, c, _ in g.edges if c == name]
+                longest[name] = max(preds, default=0.0) + alone[(g.name, name)]
+            assert latency_s >= max(longest.values()) * (1 - 1e-9)
+        # The cores cannot do their work faster than all of them busy all the time.
+        core_work = sum(t.core_cycles / 1e9 for g in scenario.graphs for t in g.tasks
+                        if d.get(f"{scenario.task_key(g, t)}_pe", "core") == "core")
+        assert latency_s >= core_work / d["cores"] * (1 - 1e-9)
+        # Nor can the readers together pull more than the bandwidth.
+        bw = min(d["mem_width_bytes"] * d["mem_clock_mult"], d["bus_width_bytes"] * d["bus_clock_mult"]) * 1e8
+        reads = sum(b for g in scenario.graphs for p, c, b in g.edges
+                    if not next(t for t in g.tasks if t.name == c).dummy)
+        assert latency_s >= reads / bw * (1 - 1e-9)
+        assert out["peak_power_mw"][i] >= out["avg_power_mw"][i] * (1 - 1e-9)
+    # Energy is the same work however it is scheduled.
+    reshuffled = [{**d, "cores": 1 + (d["cores"] % 4), "mapping": "critical_path"} for d in designs]
+    assert sim.evaluate_arrays(reshuffled, workload)["energy_mj"] == pytest.approx(out["energy_mj"], rel=1e-12)

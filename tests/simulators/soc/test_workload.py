@@ -109,7 +109,8 @@ def write_farsi(folder: Path, name: str = "toy", movement: str | None = None) ->
     tab("Task PE Energy", "Task Name,A53,IP0\nsouurce,0,\nwork,,12.5\nsiink,0,\n")
     tab("Task PE Area", "Task Name,A53,IP0\nsouurce,0,\nwork,,3000\nsiink,0,\n")
     tab("Task Itr Count", "Task Name,number of iterations\nsource,1\nwork,64\nsiink,1\n")
-    (folder / "misc_database - Budget.csv").write_text("Workload,latency,power,area,cost\ntoy,.005,,,\n")
+    (folder / "misc_database - Budget.csv").write_text(
+        "Workload,latency,power,area,cost\ntoy,.005,,,\nall,,0.004,0.000002,1e-9\n")
 
 
 def test_farsi_csv_folder_loads(tmp_path: Path):
@@ -122,7 +123,8 @@ def test_farsi_csv_folder_loads(tmp_path: Path):
     assert (work.core_cycles, work.accel.cycles, work.accel.energy_fj, work.accel.area_um2, work.accel.max_unroll) == (
         20000, 400, 12.5, 3000, 64)
     assert g.tasks[0].dummy and g.tasks[2].dummy
-    assert g.budget.latency_ms == pytest.approx(5.0)
+    # Latency from the workload's row; power (W) and area (m^2) from the 'all' row.
+    assert (g.budget.latency_ms, g.budget.power_mw, g.budget.area_mm2) == pytest.approx((5.0, 4.0, 2.0))
     assert load_workload(str(tmp_path / "db")).graphs[0] == g
 
 
