@@ -266,6 +266,7 @@ def summarize(model: ModelConfig, dev: DeviceArrays, batch: ArrayLike, prompt_le
     return {
         "ttft_s": ttft, "tpot_s": tpot, "e2e_s": e2e,
         "throughput_tok_s": np.asarray(batch, dtype=np.float64) * gen_len / e2e,
+        "decode_throughput_tok_s": np.asarray(batch, dtype=np.float64) / tpot,
         "weights_bytes": weights, "kv_cache_bytes": kv, "activation_bytes": act, "memory_bytes": need,
         "capacity_bytes": np.broadcast_to(np.asarray(dev.memory, dtype=np.float64), np.shape(need)),
         "offload_s_per_pass": spill, "fits": need <= dev.memory,

@@ -162,6 +162,7 @@ def test_summary_is_consistent() -> None:
     s = r.summary
     assert s["e2e_s"] == pytest.approx(s["ttft_s"] + 99 * s["tpot_s"])
     assert s["throughput_tok_s"] == pytest.approx(4 * 100 / s["e2e_s"])
+    assert s["decode_throughput_tok_s"] == pytest.approx(4 / s["tpot_s"])
     assert s["ttft_s"] == pytest.approx(analyze("mistral-7b", "l40", "prefill", 4, 1000).total_time_s)
     # mean decode step == step at the mean context (decode time is affine in context)
     steps = [analyze("mistral-7b", "l40", "decode", 4, 1000 + i).total_time_s for i in range(1, 100)]
