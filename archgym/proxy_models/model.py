@@ -1,0 +1,291 @@
+"""``ProxyModel``: one regressor per metric on the design space's features, saved without pickle.
+
+A saved model is a directory:
+
+- ``card.json``: format, env id and version, simulator name and version, workload, the
+  feature spec (the space's ``to_dict``), metrics with their transforms and regressor kinds
+  and hyperparameters, the training-data hash, scores, and the SHA-256 of every other file;
+- ``<metric>.skops`` (scikit-learn, loaded with an allow-list of types) or ``<metric>.pt``
+  (torch state dict, loaded with ``weights_only=True``);
+- ``data.json``: the training designs and values, for refits (active learning) and the hash.
+
+Loading checks every file against the card (a changed file is refused as tampered), and
+:meth:`ProxyModel.check_compatible` refuses a model made for another simulator, version,
+workload or feature spec.
+
+Example:
+    >>> import archgym, tempfile
+    >>> from archgym.agents import RandomSearch
+    >>> store = archgym.Store(":memory:")
+    >>> _ = archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=60, seed=0, store=store)
+    >>> from archgym.proxy_models.dataset import from_store
+    >>> model = ProxyModel.fit(from_store(store, "archgym/Synthetic-v0"), "rf")
+    >>> path = model.save(tempfile.mkdtemp() + "/m")
+    >>> sorted(ProxyModel.load(path).predict([model.data.designs[0]])[0])
+    ['area_au', 'cost_au']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym.proxy_models.dataset import Dataset, ProxyDataError, Transform, forward, from_records, inverse
+from archgym.proxy_models.regressors import REGRESSORS, Z90, ProxyModelError, Regressor, make_regressor
+from archgym.simulator import Metric, Simulator
+from archgym.space import DesignSpace
+
+FORMAT = "archgym-proxy/1"
+CARD = "card.json"
+DATA = "data.json"
+
+
+class IncompatibleModelError(ProxyModelError):
+    """A saved model was made for another simulator, version, workload, env or feature spec."""
+
+
+@dataclass
+class Prediction:
+    """Per-metric arrays: ``mean``, 90 % interval ``low``/``high`` (metric units), and
+    ``uncertainty`` = predicted std / std of the training targets (model space; scale-free)."""
+
+    mean: dict[str, np.ndarray]
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+    uncertainty: dict[str, np.ndarray]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _safe_name(metric: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in metric)
+
+
+class ProxyModel:
+    """A fitted regressor per metric, the space it reads, and where its data came from."""
+
+    def __init__(self, data: Dataset, regressors: Mapping[str, Regressor], transforms: Mapping[str, Transform],
+                 scores: Mapping[str, Any] | None = None, selection: Sequence[Mapping[str, Any]] | None = None) -> None:
+        missing = [m for m in data.metric_names if m not in regressors]
+        if missing:
+            raise ProxyModelError(f"no regressor for metric(s) {missing}")
+        self.data = data
+        self.space: DesignSpace = data.space
+        self.metrics: tuple[Metric, ...] = data.metrics
+        self.regressors = dict(regressors)
+        self.transforms = dict(transforms)
+        self.provenance = dict(data.provenance)
+        self.scores: dict[str, Any] = dict(scores or {})
+        self.selection = list(selection or [])
+        # Scale of each target, so uncertainty is comparable across metrics and units.
+        self.target_std = {m: float(np.std(forward(data.y(m), self.transforms[m]))) or 1.0 for m in self.metric_names}
+
+    # -- fitting ----------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, data: Dataset, model: str | Mapping[str, str] = "rf", *, seed: int = 0,
+            params: Mapping[str, Mapping[str, Any]] | None = None, folds: int = 5,
+            candidates: Sequence[str] | None = None) -> ProxyModel:
+        """Fit one regressor per metric.
+
+        ``model``: a kind for every metric (``rf``, ``et``, ``gbm``, ``gp``, ``mlp``, ``linear``),
+        a ``{metric: kind}`` mapping, or ``"auto"`` to pick per metric by ``folds``-fold
+        cross-validated RMSE among ``candidates`` (see :func:`~archgym.proxy_models.selection.select`).
+        ``params``: hyperparameters per kind.
+        """
+        params = {k: dict(v) for k, v in (params or {}).items()}
+        selection: list[dict[str, Any]] = []
+        if model == "auto":
+            from archgym.proxy_models.selection import select
+
+            result = select(data, candidates=candidates, folds=folds, seed=seed, params=params)
+            kinds, selection = result.best, result.rows
+        elif isinstance(model, str):
+            kinds = {m: model for m in data.metric_names}
+        else:
+            unknown = [m for m in model if m not in data.metric_names]
+            if unknown:
+                raise ProxyDataError(f"unknown metric {unknown[0]!r}; metrics are {data.metric_names}")
+            kinds = {m: model.get(m, "rf") for m in data.metric_names}
+        transforms = data.transforms()
+        regressors = {m: fit_regressor(make_regressor(kinds[m], seed=seed, **params.get(kinds[m], {})), data, m,
+                                       transforms[m]) for m in data.metric_names}
+        return cls(data, regressors, transforms, selection=selection)
+
+    def refit(self, extra: Dataset | None = None) -> ProxyModel:
+        """A model of the same kinds and hyperparameters fitted on the training data plus ``extra``."""
+        data = self.data
+        if extra is not None:
+            data = from_records(self.space, self.metrics, self.data.designs + extra.designs,
+                                [dict(zip(self.metric_names, row, strict=True)) for row in _rows(self.data)]
+                                + [dict(zip(self.metric_names, row, strict=True)) for row in _rows(extra)],
+                                self.provenance)
+        regressors = {m: fit_regressor(r.clone(), data, m, self.transforms[m]) for m, r in self.regressors.items()}
+        return ProxyModel(data, regressors, self.transforms, self.scores, self.selection)
+
+    # -- predicting -------------------------------------------------------------------------
+    @property
+    def metric_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        return {m: r.kind for m, r in self.regressors.items()}
+
+    def predict_distribution(self, designs: Sequence[Mapping[str, Any]]) -> Prediction:
+        """Means, 90 % intervals and uncertainties of every metric for ``designs``."""
+        X = self.space.features(designs)
+        out = Prediction({}, {}, {}, {})
+        for m, reg in self.regressors.items():
+            mean, std = reg.predict_with_std(X)
+            t = self.transforms[m]
+            out.mean[m] = inverse(mean, t)
+            out.low[m] = inverse(mean - Z90 * std, t)
+            out.high[m] = inverse(mean + Z90 * std, t)
+            out.uncertainty[m] = std / self.target_std[m]
+        return out
+
+    def predict(self, designs: Sequence[Mapping[str, Any]]) -> list[dict[str, float]]:
+        """Predicted metrics, one dict per design."""
+        if not designs:
+            return []
+        mean = self.predict_distribution(designs).mean
+        return [{m: float(mean[m][i]) for m in self.metric_names} for i in range(len(designs))]
+
+    # -- compatibility ----------------------------------------------------------------------
+    def check_compatible(self, simulator: Simulator, workload: Any = None, env_id: str | None = None) -> None:
+        """Raise :class:`IncompatibleModelError` unless this model was made for this simulator and space."""
+        p = self.provenance
+        problems = []
+        if env_id is not None and p.get("env_id") not in (None, env_id):
+            problems.append(f"env {p.get('env_id')!r}, not {env_id!r}")
+        if p.get("simulator") not in (None, simulator.name):
+            problems.append(f"simulator {p.get('simulator')!r}, not {simulator.name!r}")
+        if p.get("simulator_version") not in (None, simulator.version):
+            problems.append(f"{simulator.name} version {p.get('simulator_version')!r}, not {simulator.version!r}")
+        workload_id = simulator.workload_id(workload)
+        if p.get("workload") not in (None, workload_id):
+            problems.append(f"workload {p.get('workload')!r}, not {workload_id!r}")
+        space = simulator.design_space(workload)
+        if space.to_dict()["params"] != self.space.to_dict()["params"]:
+            theirs = {q["name"]: q for q in space.to_dict()["params"]}
+            ours = {q["name"]: q for q in self.space.to_dict()["params"]}
+            diff = sorted(n for n in set(theirs) | set(ours) if theirs.get(n) != ours.get(n)) or ["parameter order"]
+            problems.append(f"a different feature spec (parameters differ: {diff})")
+        sim_metrics = [m.name for m in simulator.metrics]
+        if sim_metrics != self.metric_names:
+            problems.append(f"metrics {self.metric_names}, not {sim_metrics}")
+        if problems:
+            raise IncompatibleModelError("proxy model was made for " + "; ".join(problems))
+
+    # -- persistence ------------------------------------------------------------------------
+    def card(self) -> dict[str, Any]:
+        from archgym import __version__
+
+        p = self.provenance
+        return {
+            "format": FORMAT,
+            "env_id": p.get("env_id"), "env_version": p.get("env_version"),
+            "simulator": p.get("simulator"), "simulator_version": p.get("simulator_version"),
+            "workload": p.get("workload"), "env_kwargs": p.get("env_kwargs", {}), "run_ids": p.get("run_ids", []),
+            "feature_spec": self.space.to_dict(), "feature_names": self.space.feature_names(),
+            "metrics": [{"name": m.name, "unit": m.unit, "direction": m.direction, "scale": m.scale,
+                         "description": m.description, "transform": self.transforms[m.name],
+                         "kind": self.regressors[m.name].kind, "params": self.regressors[m.name].get_params()}
+                        for m in self.metrics],
+            "training": {"n_designs": len(self.data), "data_hash": self.data.hash()},
+            "scores": self.scores, "selection": self.selection,
+            "archgym_version": __version__, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model directory (created; existing model files in it are replaced)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        card = self.card()
+        files: dict[str, str] = {}
+        for entry in card["metrics"]:
+            reg = self.regressors[entry["name"]]
+            name = _safe_name(entry["name"]) + reg.suffix
+            reg.save(path / name)
+            entry["file"] = name
+            files[name] = _sha256(path / name)
+        (path / DATA).write_text(json.dumps({"designs": self.data.designs,
+                                             "values": {m: self.data.values[m].tolist() for m in self.metric_names}},
+                                            default=_plain))
+        files[DATA] = _sha256(path / DATA)
+        card["files"] = files
+        (path / CARD).write_text(json.dumps(card, indent=2, default=_plain))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ProxyModel:
+        """Read a model directory, refusing tampered files and untrusted types."""
+        path = Path(path)
+        card_path = path / CARD if path.is_dir() else path
+        if not card_path.is_file():
+            raise ProxyModelError(f"{path}: not a proxy model (no {CARD}); train one with `archgym proxy train`")
+        root = card_path.parent
+        try:
+            card = json.loads(card_path.read_text())
+        except json.JSONDecodeError as err:
+            raise ProxyModelError(f"{card_path}: unreadable card ({err})") from None
+        if card.get("format") != FORMAT:
+            raise ProxyModelError(f"{card_path}: format {card.get('format')!r} is not {FORMAT!r}")
+        for name, digest in card.get("files", {}).items():
+            if not (root / name).is_file():
+                raise ProxyModelError(f"{root}: file {name} listed in the card is missing")
+            if _sha256(root / name) != digest:
+                raise ProxyModelError(f"{root / name}: contents differ from the card's SHA-256; "
+                                      "the model was tampered with or corrupted")
+        space = DesignSpace.from_dict(card["feature_spec"])
+        metrics = tuple(Metric(e["name"], e["unit"], e["direction"], e.get("scale", 1.0), e.get("description", ""))
+                        for e in card["metrics"])
+        raw = json.loads((root / DATA).read_text())
+        provenance = {k: card.get(k) for k in ("env_id", "env_version", "simulator", "simulator_version",
+                                               "workload", "env_kwargs", "run_ids")}
+        data = Dataset(space, raw["designs"], metrics, {m: np.asarray(v, dtype=float) for m, v in raw["values"].items()},
+                       provenance)
+        if data.hash() != card["training"]["data_hash"]:
+            raise ProxyModelError(f"{root / DATA}: training data hash differs from the card")
+        regressors, transforms = {}, {}
+        n_features = len(space.feature_names())
+        for e in card["metrics"]:
+            if e["kind"] not in REGRESSORS:
+                raise ProxyModelError(f"{card_path}: metric {e['name']!r} uses unknown regressor {e['kind']!r}")
+            regressors[e["name"]] = REGRESSORS[e["kind"]].load(root / e["file"], e["params"], n_features)
+            transforms[e["name"]] = e["transform"]
+        return cls(data, regressors, transforms, card.get("scores"), card.get("selection"))
+
+    def __repr__(self) -> str:
+        return (f"ProxyModel({self.provenance.get('env_id')!r}, {self.kinds}, "
+                f"{len(self.data)} designs)")
+
+
+def fit_regressor(reg: Regressor, data: Dataset, metric: str, transform: Transform) -> Regressor:
+    """Fit ``reg`` to one metric of ``data`` in model space."""
+    return reg.fit(data.X, forward(data.y(metric), transform))
+
+
+def _rows(data: Dataset) -> np.ndarray:
+    return np.column_stack([data.values[m] for m in data.metric_names])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {value!r} to JSON")
+
+
+def as_model(proxy: ProxyModel | str | Path) -> ProxyModel:
+    """A model object from a model or a saved model path."""
+    return proxy if isinstance(proxy, ProxyModel) else ProxyModel.load(proxy)
+

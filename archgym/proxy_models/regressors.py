@@ -1,0 +1,478 @@
+"""Regressors behind one small interface, each with an uncertainty estimate.
+
+Every regressor maps a feature matrix to one target and honours:
+
+- ``fit(X, y) -> self``
+- ``predict(X) -> mean``
+- ``predict_with_std(X) -> (mean, std)``: ``std`` is the model's own spread (per-tree spread
+  for forests, quantile heads for gradient boosting, the posterior for the GP and the
+  Bayesian linear model, ensemble spread for the MLP); ``mean ± 1.645 std`` is its 90 % interval
+- ``save(path)`` / ``Regressor.load(path, params)`` without pickle, ``get_params()`` as JSON
+
+:func:`check_regressor` checks a regressor against this contract (in the spirit of
+scikit-learn's ``check_estimator``); the tests run it over every entry of :data:`REGRESSORS`.
+
+Example:
+    >>> import numpy as np
+    >>> X = np.linspace(0, 1, 40).reshape(-1, 1)
+    >>> model = make_regressor("rf", n_estimators=20).fit(X, 3 * X[:, 0])
+    >>> mean, std = model.predict_with_std(X[:2])
+    >>> mean.shape, bool(np.all(std >= 0))
+    ((2,), True)
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+#: z-score of the two-sided 90 % interval that ``std`` describes.
+Z90 = 1.6448536269514722
+
+
+class ProxyModelError(ValueError):
+    """A model used before fitting, given malformed data, or loaded from a refused file."""
+
+
+def _one_thread() -> Any:
+    """Limit BLAS/OpenMP pools to one thread: on small data, thread start-up and spinning
+    against other busy processes cost far more than they save."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+def _check_X(X: Any, n_features: int | None = None) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ProxyModelError(f"features must be a 2-D matrix, got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ProxyModelError("empty feature matrix: no designs to fit or predict")
+    if not np.all(np.isfinite(X)):
+        raise ProxyModelError("features contain NaN or infinity")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ProxyModelError(f"model was fitted on {n_features} features, got {X.shape[1]}")
+    return X
+
+
+def _check_y(y: Any, n: int) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if y.shape[0] != n:
+        raise ProxyModelError(f"{n} feature rows but {y.shape[0]} targets")
+    if not np.all(np.isfinite(y)):
+        raise ProxyModelError("targets contain NaN or infinity")
+    return y
+
+
+class Regressor(ABC):
+    """The interface every proxy regressor honours (see the module docstring)."""
+
+    kind: ClassVar[str]
+    #: Largest training set the method is meant for (``None``: no limit); selection skips it beyond.
+    max_samples: ClassVar[int | None] = None
+    #: File suffix of :meth:`save`.
+    suffix: ClassVar[str]
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        self.seed = int(seed)
+        self.params = {**self.default_params(), **params}
+        unknown = sorted(set(params) - set(self.default_params()))
+        if unknown:
+            raise ProxyModelError(f"{self.kind}: unknown hyperparameter {unknown[0]!r}; "
+                                  f"known are {sorted(self.default_params())}")
+        self.n_features: int | None = None
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        return {}
+
+    def get_params(self) -> dict[str, Any]:
+        """JSON-friendly hyperparameters (with ``seed``), enough to rebuild an unfitted copy."""
+        return {"seed": self.seed, **self.params}
+
+    def clone(self) -> Self:
+        """An unfitted copy with the same hyperparameters."""
+        return type(self)(**self.get_params())
+
+    def fit(self, X: Any, y: Any) -> Self:
+        X = _check_X(X)
+        y = _check_y(y, X.shape[0])
+        if self.max_samples is not None and X.shape[0] > self.max_samples:
+            raise ProxyModelError(f"{self.kind} is meant for at most {self.max_samples} designs, got {X.shape[0]}; "
+                                  "use rf, et or gbm")
+        with _one_thread():
+            self._fit(X, y)
+        self.n_features = X.shape[1]
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.predict_with_std(X)[0]
+
+    def predict_with_std(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        if self.n_features is None:
+            raise ProxyModelError(f"{self.kind} regressor is not fitted; call fit(X, y) first")
+        with _one_thread():
+            mean, std = self._predict(_check_X(X, self.n_features))
+        return np.asarray(mean, dtype=np.float64).ravel(), np.maximum(np.asarray(std, dtype=np.float64).ravel(), 0.0)
+
+    @abstractmethod
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @abstractmethod
+    def save(self, path: Path) -> None:
+        """Write the fitted state to ``path`` (no pickle)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: Path, params: dict[str, Any], n_features: int) -> Self:
+        """Rebuild a fitted regressor saved by :meth:`save` with hyperparameters ``params``."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+
+
+# -- scikit-learn based --------------------------------------------------------------------
+
+#: Types a skops file may hold beyond skops' own defaults. Anything else is refused on load.
+SKOPS_ALLOWED = (
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.gaussian_process.kernels.ConstantKernel",
+    "sklearn.gaussian_process.kernels.Matern",
+    "sklearn.gaussian_process.kernels.Product",
+    "sklearn.gaussian_process.kernels.Sum",
+    "sklearn.gaussian_process.kernels.WhiteKernel",
+)
+
+
+def skops_load(path: Path) -> Any:
+    """Load a skops file, refusing any type outside skops' defaults and :data:`SKOPS_ALLOWED`."""
+    import skops.io as sio
+
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as err:  # a truncated or foreign file
+        raise ProxyModelError(f"{path}: not a readable skops file ({type(err).__name__}: {err})") from None
+    refused = sorted(set(untrusted) - set(SKOPS_ALLOWED))
+    if refused:
+        raise ProxyModelError(f"{path}: refusing to load untrusted type(s) {refused}")
+    return sio.load(path, trusted=list(untrusted))
+
+
+class _SklearnRegressor(Regressor):
+    """Holds named scikit-learn estimators in ``self.models``; saved together with skops."""
+
+    suffix = ".skops"
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        super().__init__(seed, **params)
+        self.models: dict[str, Any] = {}
+
+    def save(self, path: Path) -> None:
+        import skops.io as sio
+
+        if not self.models:
+            raise ProxyModelError(f"{self.kind} regressor is not fitted; nothing to save")
+        sio.dump(self.models, path)
+
+    @classmethod
+    def load(cls, path: Path, params: dict[str, Any], n_features: int) -> Self:
+        model = cls(**params)
+        models = skops_load(path)
+        if not isinstance(models, dict) or not models:
+            raise ProxyModelError(f"{path}: expected a dict of estimators, got {type(models).__name__}")
+        model.models = models
+        model.n_features = n_features
+        return model
+
+
+class _Forest(_SklearnRegressor):
+    """A tree ensemble whose uncertainty is the spread of its trees' predictions."""
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        return {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 1.0}
+
+    def _estimator(self) -> Any:
+        raise NotImplementedError
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.models = {"forest": self._estimator().fit(X, y)}
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        forest = self.models["forest"]
+        per_tree = np.stack([t.predict(X) for t in forest.estimators_])
+        return per_tree.mean(0), per_tree.std(0)
+
+
+class RandomForest(_Forest):
+    """Random forest (bootstrap) with per-tree spread; ArchGym's DRAM proxy was one."""
+
+    kind = "rf"
+
+    def _estimator(self) -> Any:
+        from sklearn.ensemble import RandomForestRegressor
+
+        return RandomForestRegressor(random_state=self.seed, n_jobs=1, **self.params)
+
+
+class ExtraTrees(_Forest):
+    """Extremely randomised trees with per-tree spread; smoother than a random forest."""
+
+    kind = "et"
+
+    def _estimator(self) -> Any:
+        from sklearn.ensemble import ExtraTreesRegressor
+
+        return ExtraTreesRegressor(random_state=self.seed, n_jobs=1, **self.params)
+
+
+class GradientBoosting(_SklearnRegressor):
+    """Histogram gradient boosting: a squared-error head for the mean, two quantile heads for the 90 % interval."""
+
+    kind = "gbm"
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        return {"max_iter": 200, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 5}
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        def head(**loss: Any) -> Any:
+            # No early stopping: its internal validation split would make small fits erratic.
+            return HistGradientBoostingRegressor(random_state=self.seed, early_stopping=False, **loss,
+                                                 **self.params).fit(X, y)
+
+        self.models = {"mean": head(), "low": head(loss="quantile", quantile=0.05),
+                       "high": head(loss="quantile", quantile=0.95)}
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean = self.models["mean"].predict(X)
+        low, high = self.models["low"].predict(X), self.models["high"].predict(X)
+        # Quantile heads can cross; the width, not its sign, is the uncertainty.
+        return mean, np.abs(high - low) / (2 * Z90)
+
+
+class GaussianProcess(_SklearnRegressor):
+    """Gaussian process (Matern 5/2 with per-feature length scales plus noise) for small data."""
+
+    kind = "gp"
+    max_samples = 2000
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        return {"n_restarts_optimizer": 1}
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.ones(X.shape[1]), (1e-2, 1e3), nu=2.5)
+                  + WhiteKernel(1e-4, (1e-9, 1e0)))
+        gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=self.seed, **self.params)
+        with warnings.catch_warnings():
+            # A bound reached by the optimiser (e.g. an irrelevant feature) is expected, not a fault.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.models = {"gp": make_pipeline(StandardScaler(), gp).fit(X, y)}
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.models["gp"].predict(X, return_std=True)
+
+
+class Linear(_SklearnRegressor):
+    """Bayesian ridge regression on standardised features: the baseline every model must beat."""
+
+    kind = "linear"
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        from sklearn.linear_model import BayesianRidge
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        self.models = {"linear": make_pipeline(StandardScaler(), BayesianRidge(**self.params)).fit(X, y)}
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.models["linear"].predict(X, return_std=True)
+
+
+# -- torch ---------------------------------------------------------------------------------
+
+class MLP(Regressor):
+    """A small ensemble of torch MLPs on standardised data; the ensemble spread is the uncertainty.
+
+    Trained full-batch with Adam (designs are few and cheap), each member on a bootstrap
+    resample with its own initialisation. Saved as a ``state_dict`` of tensors loaded with
+    ``torch.load(weights_only=True)``.
+    """
+
+    kind = "mlp"
+    suffix = ".pt"
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        return {"hidden": [64, 64], "members": 3, "epochs": 300, "lr": 0.01, "weight_decay": 1e-4}
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        super().__init__(seed, **params)
+        self.state: dict[str, Any] = {}
+
+    def _net(self, n_in: int) -> Any:
+        import torch
+
+        layers: list[Any] = []
+        for width in self.params["hidden"]:
+            layers += [torch.nn.Linear(n_in, int(width)), torch.nn.SiLU()]
+            n_in = int(width)
+        layers.append(torch.nn.Linear(n_in, 1))
+        return torch.nn.Sequential(*layers)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        import torch
+
+        x_mean, x_std = X.mean(0), X.std(0)
+        x_std[x_std == 0] = 1.0
+        y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+        xt = torch.as_tensor((X - x_mean) / x_std, dtype=torch.float32)
+        yt = torch.as_tensor((y - y_mean) / y_std, dtype=torch.float32).unsqueeze(1)
+        gen = torch.Generator().manual_seed(self.seed)
+        threads = torch.get_num_threads()
+        # Tiny full-batch nets run fastest on one thread; more only contend with other work.
+        torch.set_num_threads(1)
+        state: dict[str, Any] = {"x_mean": torch.as_tensor(x_mean), "x_std": torch.as_tensor(x_std),
+                                 "y_mean": torch.tensor(y_mean), "y_std": torch.tensor(y_std)}
+        try:
+            self._train(xt, yt, gen, state)
+        finally:
+            torch.set_num_threads(threads)
+        self.state = state
+
+    def _train(self, xt: Any, yt: Any, gen: Any, state: dict[str, Any]) -> None:
+        import torch
+
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)
+            for m in range(int(self.params["members"])):
+                net = self._net(xt.shape[1])
+                rows = torch.randint(0, len(xt), (len(xt),), generator=gen) if self.params["members"] > 1 else \
+                    torch.arange(len(xt))
+                opt = torch.optim.Adam(net.parameters(), lr=self.params["lr"],
+                                       weight_decay=self.params["weight_decay"])
+                for _ in range(int(self.params["epochs"])):
+                    opt.zero_grad()
+                    loss = torch.nn.functional.mse_loss(net(xt[rows]), yt[rows])
+                    loss.backward()
+                    opt.step()
+                state.update({f"member{m}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+
+    def _members(self) -> list[Any]:
+        nets = []
+        for m in range(int(self.params["members"])):
+            net = self._net(int(self.state["x_mean"].shape[0]))
+            prefix = f"member{m}."
+            net.load_state_dict({k[len(prefix):]: v for k, v in self.state.items() if k.startswith(prefix)})
+            nets.append(net.eval())
+        return nets
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        s = self.state
+        xt = torch.as_tensor((X - s["x_mean"].numpy()) / s["x_std"].numpy(), dtype=torch.float32)
+        with torch.no_grad():
+            preds = np.stack([net(xt).numpy().ravel() for net in self._members()])
+        preds = preds * float(s["y_std"]) + float(s["y_mean"])
+        return preds.mean(0), preds.std(0)
+
+    def save(self, path: Path) -> None:
+        import torch
+
+        if not self.state:
+            raise ProxyModelError("mlp regressor is not fitted; nothing to save")
+        torch.save(self.state, path)
+
+    @classmethod
+    def load(cls, path: Path, params: dict[str, Any], n_features: int) -> Self:
+        import torch
+
+        model = cls(**params)
+        try:
+            # weights_only=True: plain tensors only, no arbitrary code from the file.
+            state = torch.load(path, weights_only=True, map_location="cpu")
+        except Exception as err:
+            raise ProxyModelError(f"{path}: refusing to load ({type(err).__name__}: {err})") from None
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise ProxyModelError(f"{path}: expected a state dict of tensors")
+        model.state = state
+        model.n_features = n_features
+        model._members()  # fail now, naming the file, if the weights do not fit the architecture
+        return model
+
+
+#: Every regressor by its short name.
+REGRESSORS: dict[str, type[Regressor]] = {
+    cls.kind: cls for cls in (Linear, RandomForest, ExtraTrees, GradientBoosting, GaussianProcess, MLP)
+}
+
+
+def make_regressor(kind: str, seed: int = 0, **params: Any) -> Regressor:
+    """A regressor by short name: ``linear``, ``rf``, ``et``, ``gbm``, ``gp`` or ``mlp``."""
+    if kind not in REGRESSORS:
+        raise ProxyModelError(f"unknown regressor {kind!r}; known are {sorted(REGRESSORS)}")
+    return REGRESSORS[kind](seed=seed, **params)
+
+
+def check_regressor(model: Regressor, tmp_dir: Path) -> None:
+    """Check one regressor against the interface; raises ``AssertionError`` naming the broken rule.
+
+    Small data, a known smooth function; writes one file in ``tmp_dir``.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(60, 3))
+    y = X[:, 0] ** 2 + 0.5 * X[:, 1]
+    name = model.kind
+    try:
+        model.clone().predict(X)
+    except ProxyModelError:
+        pass
+    else:
+        raise AssertionError(f"{name}: predict before fit must raise ProxyModelError")
+    for bad_X, bad_y, why in ((X[:0], y[:0], "empty data"), (X, y[:-1], "mismatched lengths"),
+                              (np.where(X > 0.9, np.nan, X), y, "NaN features")):
+        try:
+            model.clone().fit(bad_X, bad_y)
+        except ProxyModelError:
+            continue
+        raise AssertionError(f"{name}: fit on {why} must raise ProxyModelError")
+    fitted = model.clone().fit(X, y)
+    assert fitted.n_features == 3, f"{name}: n_features not set by fit"
+    mean, std = fitted.predict_with_std(X[:7])
+    assert mean.shape == (7,) and std.shape == (7,), f"{name}: predict_with_std shapes {mean.shape}, {std.shape}"
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std >= 0), f"{name}: bad std"
+    assert np.allclose(fitted.predict(X[:7]), mean), f"{name}: predict disagrees with predict_with_std"
+    assert np.allclose(model.clone().fit(X, y).predict(X[:7]), mean), f"{name}: same seed, different model"
+    if name != "linear":  # the baseline cannot fit x^2; the others must beat the mean
+        assert np.mean((fitted.predict(X) - y) ** 2) < 0.5 * np.var(y), f"{name}: fits no better than the mean"
+    try:
+        fitted.predict(X[:, :2])
+    except ProxyModelError:
+        pass
+    else:
+        raise AssertionError(f"{name}: predicting with the wrong number of features must raise ProxyModelError")
+    path = Path(tmp_dir) / f"check_{name}{model.suffix}"
+    fitted.save(path)
+    loaded = type(model).load(path, fitted.get_params(), 3)
+    assert np.allclose(loaded.predict_with_std(X[:7])[0], mean), f"{name}: save/load changes predictions"
+    import json
+
+    json.dumps(fitted.get_params())  # hyperparameters must go into the JSON card
