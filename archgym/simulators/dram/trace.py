@@ -51,6 +51,10 @@ class Trace:
                 h.update(self.arrival_ns.tobytes())
             object.__setattr__(self, "workload_id", f"{self.name}#{h.hexdigest()[:12]}")
 
+    def __repr__(self) -> str:
+        mode = "closed loop" if self.closed_loop else "open loop"
+        return f"Trace({self.name!r}, {len(self)} requests, {self.n_write} writes, {mode})"
+
     @property
     def closed_loop(self) -> bool:
         return self.arrival_ns is None
