@@ -22,7 +22,7 @@ Example:
     >>> import numpy as np
     >>> from archgym.simulators.soc.scheduler import ROUND_ROBIN, schedule
     >>> # chain a -> b on one core: 1 s + 2 s
-    >>> fin, peak = schedule(np.array([0, 1]), np.array([0, 0, 1]), np.array([0]), np.array([0, 1, 1]),
+    >>> fin, peak = schedule(np.array([0, 1]), np.array([0, 0, 1]), np.array([0, 1, 1]),
     ...     np.array([1]), np.zeros(2, np.bool_), np.zeros(2, np.int64), 1, np.array([1.0, 2.0]),
     ...     np.zeros(2), np.zeros(2), np.zeros(2, np.bool_), 1, ROUND_ROBIN, 1.0, np.array([3.0, 3.0]), 10.0)
     >>> fin.tolist(), round(peak, 6)
@@ -73,15 +73,15 @@ def _window_peak(seg_t: np.ndarray, seg_p: np.ndarray, k: int, window: float) ->
 
 
 @njit(cache=True)
-def schedule(order: np.ndarray, pred_ptr: np.ndarray, pred_idx: np.ndarray, succ_ptr: np.ndarray,
-             succ_idx: np.ndarray, dummy: np.ndarray, graph_of: np.ndarray, n_graphs: int,
+def schedule(order: np.ndarray, pred_ptr: np.ndarray, succ_ptr: np.ndarray, succ_idx: np.ndarray,
+             dummy: np.ndarray, graph_of: np.ndarray, n_graphs: int,
              compute_s: np.ndarray, read_b: np.ndarray, write_b: np.ndarray, on_accel: np.ndarray,
              n_cores: int, policy: int, bw: float, energy_j: np.ndarray,
              window_s: float) -> tuple[np.ndarray, float]:
     """Simulate one design; returns (finish time of each graph in s, peak windowed power in W).
 
-    ``order`` is a topological order of the tasks (the list order); ``pred_*``/``succ_*`` are
-    CSR adjacency; per-task arrays are indexed by task id.
+    ``order`` is a topological order of the tasks (the list order); ``pred_ptr`` gives each
+    task's number of predecessors (CSR offsets), ``succ_*`` its successors in CSR form; per-task arrays are indexed by task id.
     """
     n = order.shape[0]
     indeg = np.empty(n, np.int64)
@@ -196,8 +196,8 @@ def schedule(order: np.ndarray, pred_ptr: np.ndarray, pred_idx: np.ndarray, succ
 
 
 @njit(cache=True)
-def schedule_batch(order: np.ndarray, pred_ptr: np.ndarray, pred_idx: np.ndarray, succ_ptr: np.ndarray,
-                   succ_idx: np.ndarray, dummy: np.ndarray, graph_of: np.ndarray, n_graphs: int,
+def schedule_batch(order: np.ndarray, pred_ptr: np.ndarray, succ_ptr: np.ndarray, succ_idx: np.ndarray,
+                   dummy: np.ndarray, graph_of: np.ndarray, n_graphs: int,
                    compute_s: np.ndarray, read_b: np.ndarray, write_b: np.ndarray, on_accel: np.ndarray,
                    n_cores: np.ndarray, policy: np.ndarray, bw: np.ndarray, energy_j: np.ndarray,
                    window_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +206,7 @@ def schedule_batch(order: np.ndarray, pred_ptr: np.ndarray, pred_idx: np.ndarray
     fin = np.zeros((m, n_graphs))
     peak = np.zeros(m)
     for d in range(m):
-        f, p = schedule(order, pred_ptr, pred_idx, succ_ptr, succ_idx, dummy, graph_of, n_graphs,
+        f, p = schedule(order, pred_ptr, succ_ptr, succ_idx, dummy, graph_of, n_graphs,
                         compute_s[d], read_b, write_b, on_accel[d], n_cores[d], policy[d], bw[d],
                         energy_j[d], window_s)
         fin[d] = f

@@ -73,7 +73,6 @@ class _Compiled:
     keys: list[str]
     order: np.ndarray
     pred_ptr: np.ndarray
-    pred_idx: np.ndarray
     succ_ptr: np.ndarray
     succ_idx: np.ndarray
     dummy: np.ndarray
@@ -135,8 +134,9 @@ class SoCSimulator(Simulator):
         return load_workload(self.default_workload if spec is None else spec)
 
     def _compile(self, workload: Any) -> _Compiled:
-        # Built-in names are resolved once; anything else is keyed by its content hash.
-        if workload is None or isinstance(workload, str):
+        # Names are resolved once; files (which may change) and objects are keyed by content hash.
+        if workload is None or (isinstance(workload, str) and "/" not in workload
+                                and not workload.endswith((".yaml", ".yml", ".json"))):
             name = self.default_workload if workload is None else workload
             if name in self._by_name:
                 return self._by_name[name]
@@ -184,7 +184,7 @@ class SoCSimulator(Simulator):
             idx = np.array([j for x in lists for j in x], dtype=np.int64)
             return ptr, idx
 
-        pred_ptr, pred_idx = csr(preds)
+        pred_ptr, _ = csr(preds)
         succ_ptr, succ_idx = csr(succs)
         accel_ids = [i for i, t in enumerate(tasks) if t.accel is not None]
         accel_cycles, accel_energy, accel_area = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -196,7 +196,7 @@ class SoCSimulator(Simulator):
         core_cycles = np.array([t.core_cycles for t in tasks])
         capacity_mb = sum(nb for g in scenario.graphs for _, _, nb in g.edges) / 1e6
         compiled = _Compiled(
-            scenario, keys, order, pred_ptr, pred_idx, succ_ptr, succ_idx, dummy,
+            scenario, keys, order, pred_ptr, succ_ptr, succ_idx, dummy,
             np.array(graph_of, dtype=np.int64), core_cycles / hw.core.freq_hz, core_cycles * hw.core.energy_per_cycle_j,
             accel_cycles, accel_energy, accel_area, read_b, write_b, read_b + write_b, capacity_mb,
             np.array([g.budget.latency_ms / 1e3 for g in scenario.graphs]), accel_ids,
@@ -312,7 +312,7 @@ class SoCSimulator(Simulator):
     def _evaluate_arrays(self, designs: Sequence[Mapping[str, Any]], c: _Compiled) -> dict[str, np.ndarray]:
         a = self._arrays(designs, c)
         finish, peak_w = schedule_batch(
-            c.order, c.pred_ptr, c.pred_idx, c.succ_ptr, c.succ_idx, c.dummy, c.graph_of,
+            c.order, c.pred_ptr, c.succ_ptr, c.succ_idx, c.dummy, c.graph_of,
             len(c.scenario.graphs), a["compute_s"], c.read_b, c.write_b, a["on_accel"], a["n_cores"],
             a["policy"], a["bw"], a["energy_j"], self.power_window_s)
         latency_s = finish.max(1)
