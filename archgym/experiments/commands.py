@@ -13,8 +13,16 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich import box
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from archgym.cli import DEFAULT_STORE, app, console, parse_assignments
@@ -65,7 +73,7 @@ def execute(spec: ExperimentSpec, *, executor: str | None, workers: int | None, 
 
 
 #: The comparison on a terminal: short headers, no hyperparameter column (the report has it).
-TERMINAL_COLUMNS = {"agent": "agent", "settings": "settings", "seeds": "seeds", "best_median": "best reward",
+TERMINAL_COLUMNS = {"agent": "agent", "settings": "configs", "seeds": "seeds", "best_median": "best",
                     "best_iqr": "IQR", "success_rate": "success", "evals_to_target": "to target",
                     "auc_median": "AUC", "regret_median": "regret"}
 
@@ -80,9 +88,11 @@ def _print_comparison(spec: ExperimentSpec) -> None:
     ids = {e.id for e in spec.envs}
     for env in analysis.trials.loc[analysis.trials["env_id"].isin(ids), "env"].unique():
         df = analysis.comparison[analysis.comparison["env"] == env]
-        table = Table(*TERMINAL_COLUMNS.values(), title=escape(f"{env}: median over seeds, budget {spec.budget}"))
+        table = Table(*TERMINAL_COLUMNS.values(), title=escape(f"{env}: median over seeds, budget {spec.budget}"),
+                      box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
         for row in df[list(TERMINAL_COLUMNS)].itertuples(index=False):
-            table.add_row(*map(fmt, row))
+            # three significant digits, so the table fits an 80-column terminal
+            table.add_row(*(f"{v:.3g}" if isinstance(v, float) and v == v else fmt(v) for v in row))
         console.print(table)
 
 

@@ -83,7 +83,7 @@ def test_pareto_fronts_and_hypervolume(make_spec) -> None:
         a = analyze(store)
     assert set(a.pareto["agent"]) == {"random", "walk"}
     assert (a.pareto["hypervolume_median"] > 0).all()
-    for (env, agent), front in a.fronts.items():
+    for (env, _agent), front in a.fronts.items():
         assert env == ENV and front.shape[1] == 2
         assert len(non_dominated_sort(front)) == 1  # every point of a front is non-dominated
     assert a.front_metrics[ENV] == ["cost_au", "area_au"]

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from archgym.agents import agent_class
-from archgym.experiments.spec import AgentEntry, EnvEntry, SpecError, Trial, load_spec, spec_from_dict
+from archgym.experiments.spec import (
+    AgentEntry,
+    EnvEntry,
+    SpecError,
+    Trial,
+    load_spec,
+    spec_from_dict,
+)
 
 ENV = "archgym/Synthetic-v0"
 BASE = {"budget": 10, "seeds": 2, "envs": [ENV], "agents": ["random"]}
