@@ -220,7 +220,11 @@ def export(
 
 
 #: Modules that add their own commands to ``app`` when imported (experiments, proxy models).
-COMMAND_MODULES = ("archgym.experiments.commands", "archgym.proxy_models.commands")
+COMMAND_MODULES = (
+    "archgym.experiments.commands",
+    "archgym.proxy_models.commands",
+    "archgym.simulators.roofline.commands",
+)
 
 
 def _load_command_modules() -> None:
