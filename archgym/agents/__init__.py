@@ -17,6 +17,10 @@ from archgym.agents.walk import RandomWalk
 _AGENTS: dict[str, str | type[Agent]] = {
     "random": RandomSearch,
     "walk": RandomWalk,
+    "grid": "archgym.agents.grid:GridSearch",
+    "ga": "archgym.agents.genetic:GeneticAlgorithm",
+    "aco": "archgym.agents.aco:AntColony",
+    "bo": "archgym.agents.bayesopt:BayesianOptimization",
 }
 
 

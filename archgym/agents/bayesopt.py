@@ -1,0 +1,135 @@
+"""Bayesian optimisation on scikit-optimize's ``Optimizer`` ask/tell, one simulator call per candidate.
+
+Each parameter becomes one skopt dimension over its value indices: ``Integer`` for ordered
+parameters (so the surrogate sees their order), ``Categorical`` for unordered ones. In a
+discrete space the acquisition often proposes a design that was already evaluated; such a
+proposal is answered from the agent's record (told to the surrogate again, never sent to the
+simulator), and after ``max_repeats`` repeats in a row the agent proposes an unseen random
+design instead, so a run never spins on duplicates.
+
+Example:
+    >>> import archgym
+    >>> bo = BayesianOptimization(initial_points=5, acquisition_points=200)
+    >>> archgym.run(bo, "archgym/Synthetic-v0", budget=8, seed=0).counts["simulator"]
+    8
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from archgym.agents.base import Agent, hyperparameter
+from archgym.evaluator import Evaluation
+from archgym.space import Design
+
+
+@dataclass
+class BayesianOptimization(Agent):
+    """GP / random-forest / extra-trees / GBRT surrogate with EI, PI, LCB or gp_hedge acquisition.
+
+    Example:
+        >>> BayesianOptimization(surrogate="RF", acquisition="EI").get_params()["surrogate"]
+        'RF'
+    """
+
+    name = "bo"
+    surrogate: str = hyperparameter("GP", choices=("GP", "RF", "ET", "GBRT"))
+    acquisition: str = hyperparameter("gp_hedge", choices=("gp_hedge", "EI", "PI", "LCB"))
+    initial_points: int = hyperparameter(10, low=1, high=1000, log=True)
+    #: Exploration of EI/PI (``xi``) ...
+    xi: float = hyperparameter(0.01, low=0.0, high=10.0)
+    #: ... and of LCB (``kappa``).
+    kappa: float = hyperparameter(1.96, low=0.0, high=100.0)
+    #: Random candidates scored by the acquisition function per proposal.
+    acquisition_points: int = hyperparameter(2000, low=10, high=100_000, log=True)
+    #: Proposals of already-evaluated designs in a row before a random unseen design is used.
+    max_repeats: int = hyperparameter(3, low=1, high=100)
+
+    def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
+        super().setup(space, seed=seed, objective=objective, budget=budget)
+        try:
+            from skopt import Optimizer
+            from skopt.space import Categorical as SkCategorical
+            from skopt.space import Integer as SkInteger
+        except ImportError as err:
+            raise ImportError("BayesianOptimization needs scikit-optimize: pip install scikit-optimize") from err
+        # Single-valued parameters are fixed; skopt cannot represent a dimension of one value.
+        self._free = [i for i, p in enumerate(space.params) if p.cardinality > 1]
+        dims = [SkInteger(0, space.params[i].cardinality - 1) if space.params[i].ordered
+                else SkCategorical(list(range(space.params[i].cardinality))) for i in self._free]
+        self._opt: Any = None
+        if dims:
+            self._opt = Optimizer(
+                dims, base_estimator=self.surrogate, n_initial_points=self.initial_points,
+                acq_func=self.acquisition, acq_optimizer="sampling",
+                acq_func_kwargs={"xi": self.xi, "kappa": self.kappa},
+                acq_optimizer_kwargs={"n_points": self.acquisition_points},
+                random_state=int(self.rng.integers(2**31)))
+        self._known: dict[tuple[int, ...], float] = {}  # index vector -> value told to skopt (minimised)
+        self._worst: float | None = None  # worst successful value told so far
+
+    def _full(self, x: Sequence[int]) -> tuple[int, ...]:
+        idx = [0] * len(self._require_setup().params)
+        for i, v in zip(self._free, x, strict=True):
+            idx[i] = int(v)
+        return tuple(idx)
+
+    def ask(self, n: int = 1) -> list[Design]:
+        space = self._require_setup()
+        out: list[Design] = []
+        for _ in range(n):
+            idx = self._propose(exclude={space.encode(d).tobytes() for d in out})
+            out.append(space.decode(idx))
+        return out
+
+    def _propose(self, exclude: set[bytes]) -> tuple[int, ...]:
+        space = self._require_setup()
+        if self._opt is None:
+            return self._full([])
+        for _ in range(self.max_repeats):
+            with warnings.catch_warnings(), threadpool_limits(1):
+                warnings.simplefilter("ignore")  # skopt warns about repeated points; we handle them
+                x = [int(v) for v in self._opt.ask()]
+            idx = self._full(x)
+            if idx not in self._known and np.asarray(idx).tobytes() not in exclude:
+                return idx
+            if idx in self._known:
+                # A repeat: answer it from the record so the surrogate moves on, no simulation.
+                self._tell_skopt(idx, self._known[idx])
+        if len(self._known) + len(exclude) >= space.size:
+            return idx
+        while True:  # the space still holds unseen designs; draw one
+            idx = tuple(int(i) for i in space.sample_indices(self.rng, 1)[0])
+            if idx not in self._known and np.asarray(idx).tobytes() not in exclude:
+                return idx
+
+    def _tell_skopt(self, idx: tuple[int, ...], y: float) -> None:
+        # One BLAS thread: the GP's small matrices gain nothing from more, and on a busy
+        # machine oversubscribed threads made each fit ten times slower.
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")
+            self._opt.tell([idx[i] for i in self._free], y)
+
+    def tell(self, designs: Sequence[Design], results: Sequence[Evaluation]) -> None:
+        space = self._require_setup()
+        for design, ev in zip(designs, results, strict=True):
+            idx = tuple(int(i) for i in space.encode(design))
+            if ev.failed or not np.isfinite(ev.reward):
+                # A failed design is told as a bit worse than the worst success seen, not as the
+                # -1e6 failure reward, which would flatten the surrogate everywhere else.
+                worst = 0.0 if self._worst is None else self._worst
+                y = worst + max(1.0, 0.1 * abs(worst))
+            else:
+                y = -ev.reward  # skopt minimises; the objective already penalises infeasibility
+                self._worst = y if self._worst is None else max(self._worst, y)
+            if idx in self._known:
+                continue  # already told (a cache hit of a design this agent proposed before)
+            self._known[idx] = y
+            if self._opt is not None:
+                self._tell_skopt(idx, y)
