@@ -44,3 +44,27 @@ def test_multiagent_view_groups_by_subsystem():
     obs, _ = env.reset(seed=1)
     _, rewards, _, _, _ = env.step({a: env.action_space(a).sample() for a in env.agents})
     assert len(set(rewards.values())) == 1
+
+
+@pytest.mark.parametrize(("workload", "max_unroll"), [("edge_detection", 64), ("hpvm_cava", 151), ("arvr", 151)])
+def test_farsis_budgets_are_reachable(workload, max_unroll):
+    """Every task on its IP at x8 (unroll capped to fit the area), 128-B SRAM and bus at x8, meets
+    every budget: the targets are demanding (random search rarely meets them) but not impossible."""
+    env = archgym.make("archgym/SoC-v0", workload=workload)
+    space = env.space
+    d = space.decode([0] * len(space))
+    d.update(mem_kind="sram", mem_width_bytes=128, bus_width_bytes=128, mem_clock_mult=8, bus_clock_mult=8)
+    for name in space.names:
+        if name.endswith("_pe"):
+            d[name] = "accel"
+        elif name.endswith("_clock"):
+            d[name] = 8
+        elif name.endswith("_unroll"):
+            d[name] = max(v for v in space[name].values if v <= max_unroll)
+    env.reset(seed=0)
+    _, reward, _, _, info = env.step(space.encode(d))
+    assert info["feasible"] and reward == 0.0, info["metrics"]
+    # One notch slower (IP clocks x1) misses the latency budget.
+    slow = {k: (1 if k.endswith("_clock") else v) for k, v in d.items()}
+    _, reward, _, _, info = env.step(space.encode(slow))
+    assert not info["feasible"] and reward < 0
