@@ -95,12 +95,13 @@ def scalesim_window(buffer_bytes: np.ndarray, bits: np.ndarray) -> np.ndarray:
 
 def buffer_words(hw: HardwareArrays, u_if: np.ndarray, u_f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Buffer bytes for ifmap, filter and ofmap. A shared buffer is divided per layer in
-    proportion to the two input operands' footprints (the ofmap keeps the split share)."""
+    proportion to the two input operands' footprints, neither getting less than 1/16 of it
+    (the ofmap keeps the split share)."""
     total = hw.glb_kb * 1024
     fi, ff, fo = SPLIT_FRACTIONS
     split_if, split_f, out = (total * fi).astype(np.int64), (total * ff).astype(np.int64), (total * fo).astype(np.int64)
     inputs = total - out
-    share_if = (inputs * u_if // np.maximum(u_if + u_f, 1)).astype(np.int64)
+    share_if = np.clip(inputs * u_if // np.maximum(u_if + u_f, 1), inputs // 16, inputs - inputs // 16).astype(np.int64)
     buf_if = np.where(hw.shared, share_if, split_if)
     buf_f = np.where(hw.shared, inputs - share_if, split_f)
     return buf_if, buf_f, np.broadcast_to(out, buf_if.shape)

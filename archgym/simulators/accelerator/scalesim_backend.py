@@ -80,11 +80,15 @@ def run_layer(layer: Layer, design: Mapping[str, Any], buffer_kb: Sequence[float
     topo.topo_calc_hyperparams()
     sim = single_layer_sim()
     # SCALE-Sim prints progress and banners; keep them off the user's terminal.
-    with contextlib.redirect_stdout(io.StringIO()):
-        sim.set_params(layer_id=0, config_obj=cfg, topology_obj=topo, layout_obj=layouts(), verbose=False)
-        sim.run()
-        compute = sim.get_compute_report_items()
-        detail = sim.get_detail_report_items()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            sim.set_params(layer_id=0, config_obj=cfg, topology_obj=topo, layout_obj=layouts(), verbose=False)
+            sim.run()
+            compute = sim.get_compute_report_items()
+            detail = sim.get_detail_report_items()
+    except Exception as err:  # SCALE-Sim asserts and reshapes its way out of odd configurations
+        raise EvaluationError(f"SCALE-Sim failed on layer {layer.name!r} with buffers {buffer_kb} KB: "
+                              f"{type(err).__name__}: {err}") from err
     values = (compute[1], detail[2], detail[5], detail[8], detail[11], detail[14], detail[17])
     return {key: int(v) for key, v in zip(COUNT_KEYS, values, strict=True)}
 

@@ -2,7 +2,8 @@
 
 Hardware DSE over a whole network: PE array, dataflow, register file, global buffer,
 DRAM and NoC bandwidth, clock and word width. ``backend="analytical"`` (default) is the
-vectorised NumPy model; ``backend="scalesim"`` takes compute cycles and access counts from
+vectorised NumPy model (``dram="replay"`` makes its DRAM reads equal SCALE-Sim's also where
+operands spill the buffer, at O(requests) cost per spilling layer); ``backend="scalesim"`` takes compute cycles and access counts from
 SCALE-Sim itself and applies the same stall, energy and area model, so both return the same
 metrics.
 
@@ -15,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -28,12 +30,17 @@ from archgym.simulators.accelerator.model import (
     BUFFER_POLICIES,
     DATAFLOWS,
     HardwareArrays,
-    evaluate_arrays,
+    buffer_words,
+    footprints,
+    layer_costs,
     network_metrics,
+    scalesim_window,
 )
+from archgym.simulators.accelerator.replay import replay_dram_reads
 from archgym.space import Categorical, Design, DesignSpace, Ordinal, PowerOfTwo
 
 Backend = Literal["analytical", "scalesim"]
+DramModel = Literal["estimate", "replay"]
 ARRAY_SIDES = (4, 8, 12, 14, 16, 24, 32, 48, 64, 128)
 
 METRICS = (
@@ -71,11 +78,14 @@ class AcceleratorSimulator(Simulator):
     metrics = METRICS
     default_workload = "resnet18"
 
-    def __init__(self, backend: Backend = "analytical") -> None:
+    def __init__(self, backend: Backend = "analytical", dram: DramModel = "estimate") -> None:
         if backend not in ("analytical", "scalesim"):
             raise ValueError(f"backend {backend!r} is not one of 'analytical', 'scalesim'")
+        if dram not in ("estimate", "replay"):
+            raise ValueError(f"dram {dram!r} is not one of 'estimate', 'replay'")
         self.backend = backend
-        self.version = f"1-{backend}"
+        self.dram = dram
+        self.version = f"1-{backend}" + ("-replay" if dram == "replay" and backend == "analytical" else "")
         self._space = accelerator_space()
 
     def design_space(self, workload: Any = None) -> DesignSpace:
@@ -106,7 +116,11 @@ class AcceleratorSimulator(Simulator):
         if not designs:
             return []
         if self.backend == "analytical":
-            metrics = evaluate_arrays(HardwareArrays.from_designs(designs), net.arrays)
+            hw = HardwareArrays.from_designs(designs)
+            costs = layer_costs(hw, net.arrays)
+            if self.dram == "replay":
+                _replay_spills(costs, hw, designs, net)
+            metrics = network_metrics(hw, net.arrays, costs)
             return [{k: float(v[i]) for k, v in metrics.items()} for i in range(len(designs))]
         out: list[dict[str, float] | EvaluationError] = []
         for design in designs:
@@ -122,6 +136,24 @@ class AcceleratorSimulator(Simulator):
         hw = HardwareArrays.from_designs([design])
         metrics = network_metrics(hw, net.arrays, layer_costs_scalesim(design, net.layers))
         return {k: float(np.asarray(v)[0]) for k, v in metrics.items()}
+
+
+def _replay_spills(costs: dict[str, np.ndarray], hw: HardwareArrays, designs: Sequence[Design], net: Network) -> None:
+    """Overwrite estimated ifmap/filter DRAM reads with SCALE-Sim's exact figures (by replay)
+    wherever an operand spills the buffer window of a systolic dataflow."""
+    u_if, u_f = footprints(net.arrays)
+    buf_if, buf_f, _ = buffer_words(hw, u_if, u_f)
+    win_if, win_f = scalesim_window(buf_if, hw.bits), scalesim_window(buf_f, hw.bits)
+    spills = ((u_if > win_if) | (u_f > win_f)) & (hw.dataflow < DATAFLOWS.index("rs"))
+    for i, j in zip(*np.nonzero(spills), strict=True):
+        d = designs[i]
+        costs["ifmap_dram_reads"][i, j], costs["filter_dram_reads"][i, j] = _replay(
+            net.layers[j], d["dataflow"], int(d["pe_rows"]), int(d["pe_cols"]), int(win_if[i, j]), int(win_f[i, j]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _replay(layer: Any, dataflow: str, rows: int, cols: int, window_if: int, window_f: int) -> tuple[int, int]:
+    return replay_dram_reads(layer, dataflow, rows, cols, window_if=window_if, window_f=window_f)
 
 
 def baseline_metrics(workload: Any = None) -> dict[str, float]:
