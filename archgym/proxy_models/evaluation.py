@@ -19,6 +19,9 @@ from archgym.proxy_models.dataset import Dataset, ProxyDataError
 
 #: Score names, in report order; "rmse_pct_range" is the figure ArchGym reported (0.61 % on DRAM).
 SCORE_NAMES = ("rmse", "rmse_pct_range", "rmse_pct_mean", "mape_pct", "r2", "kendall_tau", "coverage_90")
+#: Short column headers for tables.
+SCORE_LABELS = {"rmse": "RMSE", "rmse_pct_range": "RMSE %range", "rmse_pct_mean": "RMSE %mean", "mape_pct": "MAPE %",
+                "r2": "R2", "kendall_tau": "tau", "coverage_90": "cover90"}
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, low: np.ndarray | None = None,

@@ -1,0 +1,61 @@
+"""Proxy cost models: learn a simulator from the store, answer in its place, know when not to.
+
+Train from a store, save, and use as a drop-in cost model:
+
+    >>> import archgym, tempfile
+    >>> from archgym.agents import RandomSearch
+    >>> from archgym.proxy_models import ProxyModel, from_store
+    >>> store = archgym.Store(":memory:")
+    >>> _ = archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=60, seed=0, store=store)
+    >>> path = ProxyModel.fit(from_store(store, "archgym/Synthetic-v0"), "et").save(tempfile.mkdtemp() + "/m")
+    >>> env = archgym.make("archgym/Synthetic-v0", cost_model="proxy", proxy=path)
+    >>> env.evaluate([env.space.sample(0)])[0].metrics is not None
+    True
+
+On the command line: ``archgym proxy train``, ``archgym proxy eval``, ``archgym proxy select``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from archgym.proxy_models.dataset import Dataset, ProxyDataError, from_records, from_store
+from archgym.proxy_models.evaluation import evaluate_model, learning_curve, parity_plot, scores
+from archgym.proxy_models.model import IncompatibleModelError, Prediction, ProxyModel
+from archgym.proxy_models.regressors import REGRESSORS, ProxyModelError, Regressor, check_regressor, make_regressor
+from archgym.proxy_models.selection import SelectionResult, select
+from archgym.proxy_models.simulator import HybridProxy, ProxySimulator
+from archgym.simulator import Simulator
+
+
+def attach(kind: str, simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
+           workload: Any = None) -> tuple[Simulator, HybridProxy | None]:
+    """What ``DesignEnv(cost_model=kind, proxy=...)`` uses as its cost model.
+
+    ``"proxy"``: a :class:`ProxySimulator` in place of ``simulator`` and no proxy.
+    ``"hybrid"``: the real ``simulator`` plus a :class:`HybridProxy` (pass a configured one
+    to choose its threshold). Either way a model made for another simulator, version,
+    workload or feature spec is refused with :class:`IncompatibleModelError`.
+    """
+    if kind == "proxy":
+        if isinstance(proxy, ProxySimulator):
+            proxy.model.check_compatible(simulator, workload)
+            return proxy, None
+        model = proxy.model if isinstance(proxy, HybridProxy) else proxy
+        return ProxySimulator(model, simulator, workload), None
+    if kind == "hybrid":
+        if isinstance(proxy, ProxySimulator):
+            proxy = proxy.model
+        hybrid = proxy if isinstance(proxy, HybridProxy) else HybridProxy(proxy)
+        hybrid.check_compatible(simulator, workload)
+        return simulator, hybrid
+    raise ValueError(f"cost_model={kind!r}; a proxy attaches as 'proxy' or 'hybrid'")
+
+
+__all__ = [
+    "REGRESSORS", "Dataset", "HybridProxy", "IncompatibleModelError", "Prediction", "ProxyDataError", "ProxyModel",
+    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "check_regressor",
+    "evaluate_model", "from_records", "from_store", "learning_curve", "make_regressor", "parity_plot", "scores",
+    "select",
+]

@@ -1,0 +1,124 @@
+"""The proxy as a cost model: ``ProxySimulator`` (in place of the simulator) and ``HybridProxy``
+(answers where confident, learns from the simulator where not).
+
+Example:
+    >>> import archgym, tempfile
+    >>> from archgym.agents import RandomSearch
+    >>> from archgym.proxy_models import ProxyModel, from_store
+    >>> store = archgym.Store(":memory:")
+    >>> _ = archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=60, seed=0, store=store)
+    >>> path = ProxyModel.fit(from_store(store, "archgym/Synthetic-v0"), "rf").save(tempfile.mkdtemp() + "/m")
+    >>> env = archgym.make("archgym/Synthetic-v0", cost_model="proxy", proxy=path)
+    >>> env.simulator.name
+    'proxy:synthetic'
+    >>> hybrid = archgym.make("archgym/Synthetic-v0", cost_model="hybrid", proxy=HybridProxy(path, threshold=0.2))
+    >>> _ = hybrid.evaluate([hybrid.space.sample(i) for i in range(20)])
+    >>> sum(hybrid.evaluator.counts[s] for s in ("simulator", "cache", "proxy"))
+    20
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym.proxy_models.dataset import from_records
+from archgym.proxy_models.model import ProxyModel, as_model
+from archgym.simulator import Simulator
+from archgym.space import Design, DesignSpace
+
+
+class ProxySimulator(Simulator):
+    """A :class:`~archgym.simulator.Simulator` that answers from a :class:`ProxyModel`.
+
+    Given the real ``simulator`` (as ``archgym.make(..., cost_model="proxy")`` does) it first
+    checks that the model was made for it, then borrows its design space (with constraints),
+    metrics and workloads, so it drops in anywhere that simulator did.
+    """
+
+    def __init__(self, model: ProxyModel | str | Path, simulator: Simulator | None = None,
+                 workload: Any = None) -> None:
+        self.model = as_model(model)
+        if simulator is not None:
+            self.model.check_compatible(simulator, workload)
+        self.simulator = simulator
+        self.name = f"proxy:{self.model.provenance.get('simulator') or 'unknown'}"
+        # The data hash in the version keeps cache entries of two proxies of one simulator apart.
+        self.version = f"{self.model.provenance.get('simulator_version')}+{self.model.data.hash()[:12]}"
+        self.metrics = simulator.metrics if simulator is not None else self.model.metrics
+        self.default_workload = simulator.default_workload if simulator is not None else None
+        self._space = simulator.design_space(workload) if simulator is not None else self.model.space
+
+    def design_space(self, workload: Any = None) -> DesignSpace:
+        return self._space
+
+    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
+        return self.model.predict([design])[0]
+
+    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float]]:
+        return self.model.predict(designs)
+
+    def workloads(self) -> list[str]:
+        return self.simulator.workloads() if self.simulator is not None else []
+
+    def load_workload(self, spec: Any = None) -> Any:
+        return self.simulator.load_workload(spec) if self.simulator is not None else spec
+
+    def workload_id(self, workload: Any) -> str:
+        if self.simulator is not None:
+            return self.simulator.workload_id(workload)
+        return str(self.model.provenance.get("workload"))
+
+
+class HybridProxy:
+    """The evaluator's proxy for ``cost_model="hybrid"``: confident answers only, plus active learning.
+
+    A design is answered when every metric's uncertainty (predicted std / std of the training
+    targets) is at most ``threshold``; otherwise it goes to the simulator, whose answers are
+    kept and, every ``refit_every`` of them, the model is refitted on all data so far
+    (``refit_every=0`` never refits). ``answered``/``declined``/``observed``/``refits`` count
+    what happened.
+    """
+
+    def __init__(self, model: ProxyModel | str | Path, threshold: float = 0.1, refit_every: int = 50) -> None:
+        if not threshold >= 0:
+            raise ValueError(f"threshold must be >= 0, got {threshold!r}")
+        if refit_every < 0:
+            raise ValueError(f"refit_every must be >= 0, got {refit_every!r}")
+        self.model = as_model(model)
+        self.threshold = float(threshold)
+        self.refit_every = int(refit_every)
+        self._new_designs: list[Design] = []
+        self._new_values: list[dict[str, float]] = []
+        self.answered = self.declined = self.observed = self.refits = 0
+
+    def check_compatible(self, simulator: Simulator, workload: Any = None) -> None:
+        self.model.check_compatible(simulator, workload)
+
+    def answer(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | None]:
+        if not designs:
+            return []
+        pred = self.model.predict_distribution(designs)
+        worst = np.max(np.stack([pred.uncertainty[m] for m in self.model.metric_names]), axis=0)
+        out: list[dict[str, float] | None] = []
+        for i, u in enumerate(worst):
+            if u <= self.threshold:
+                out.append({m: float(pred.mean[m][i]) for m in self.model.metric_names})
+            else:
+                out.append(None)
+        self.answered += sum(a is not None for a in out)
+        self.declined += sum(a is None for a in out)
+        return out
+
+    def observe(self, designs: Sequence[Design], metrics: Sequence[Mapping[str, float]]) -> None:
+        self._new_designs += [dict(d) for d in designs]
+        self._new_values += [dict(m) for m in metrics]
+        self.observed += len(designs)
+        if self.refit_every and len(self._new_designs) >= self.refit_every:
+            extra = from_records(self.model.space, self.model.metrics, self._new_designs, self._new_values)
+            self.model = self.model.refit(extra)
+            self._new_designs, self._new_values = [], []
+            self.refits += 1
