@@ -31,13 +31,25 @@ from archgym.space import Design
 
 
 class MultiAgentDesignEnv(ParallelEnv):
-    """Wraps a :class:`DesignEnv`; ``groups`` maps agent names to the parameters each owns."""
+    """Wraps a :class:`DesignEnv`; ``groups`` maps agent names to the parameters each owns.
+
+    ``groups=None`` gives one agent per parameter (the MARL paper's formulation);
+    ``groups="simulator"`` takes the subsystem grouping a simulator offers through
+    ``param_groups(workload)`` (e.g. compute / memory / interconnect).
+    """
 
     metadata = {"render_modes": [], "name": "archgym_multiagent_v0"}
 
-    def __init__(self, env: DesignEnv, groups: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(self, env: DesignEnv, groups: Mapping[str, Sequence[str]] | str | None = None) -> None:
         self.env = env
         space = env.space
+        if groups == "simulator":
+            offer = getattr(env.simulator, "param_groups", None)
+            if offer is None:
+                raise ValueError(f"simulator {env.simulator.name!r} offers no param_groups; pass groups= explicitly")
+            groups = offer(env.workload)
+        elif isinstance(groups, str):
+            raise ValueError(f"groups={groups!r}; use None (one agent per parameter), 'simulator' or a mapping")
         if groups is None:
             groups = {name: [name] for name in space.names}
         owned = [p for params in groups.values() for p in params]

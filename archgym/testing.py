@@ -160,6 +160,8 @@ def check_env(env_or_id: Any, *, seed: int = 0, steps: int = 6, **make_kwargs: A
 
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Passed ..." into the user's test output
         parallel_api_test(MultiAgentDesignEnv(build()), num_cycles=steps)
+    if hasattr(env.simulator, "param_groups"):
+        parallel_api_test(MultiAgentDesignEnv(build(), groups="simulator"), num_cycles=steps)
     box_env = archgym.make(env_or_id, action_encoding="box", **make_kwargs) if isinstance(env_or_id, str) else None
     if box_env is not None:
         with warnings.catch_warnings():

@@ -84,3 +84,10 @@ def test_multiagent_env_reaches_every_value_and_shares_reward():
     assert infos["memory"]["design"] == {"dataflow": "d", "x0": 15, "x1": 0, "x2": 7, "buffer_kb": 1024, "banks": 64}
     with pytest.raises(ValueError, match="exactly one group"):
         MultiAgentDesignEnv(archgym.make("archgym/Synthetic-v0"), groups={"a": ["x0"]})
+
+
+def test_multiagent_groups_from_the_simulator():
+    with pytest.raises(ValueError, match="offers no param_groups"):
+        MultiAgentDesignEnv(archgym.make("archgym/Synthetic-v0"), groups="simulator")
+    with pytest.raises(ValueError, match="groups='bogus'"):
+        MultiAgentDesignEnv(archgym.make("archgym/Synthetic-v0"), groups="bogus")
