@@ -467,10 +467,14 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             n_iv += 1
             dirty[b] = True
             continue
-        # column command (the last burst of a multi-burst request is `span` later)
+        # column command. A multi-burst request's bursts hit one bank at tCCD_L, so bank and bank-group
+        # constraints run from its last burst (`span` later); other bank groups may slot their bursts in
+        # between, so the channel's same-direction spacing is only (bursts - 1) x tCCD_S. Turnarounds
+        # stay measured from the last burst.
         t_last = now + span
+        t_ch = now + (nburst - 1) * ccd_s
         if cmd == 2:
-            ch_col[c, 0] = max(ch_col[c, 0], t_last + ccd_s)
+            ch_col[c, 0] = max(ch_col[c, 0], t_ch + ccd_s)
             bg_col[g, 0] = max(bg_col[g, 0], t_last + ccd_l)
             ch_col[c, 1] = max(ch_col[c, 1], t_last + rtw)
             bg_col[g, 1] = max(bg_col[g, 1], t_last + rtw)
@@ -478,7 +482,7 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             done[r] = t_last + cl + burst
             cnt[S_RD] += nburst
         else:
-            ch_col[c, 1] = max(ch_col[c, 1], t_last + ccd_s)
+            ch_col[c, 1] = max(ch_col[c, 1], t_ch + ccd_s)
             bg_col[g, 1] = max(bg_col[g, 1], t_last + ccd_l)
             ch_col[c, 0] = max(ch_col[c, 0], t_last + cwl + burst + wtr_s)
             bg_col[g, 0] = max(bg_col[g, 0], t_last + cwl + burst + wtr_l)

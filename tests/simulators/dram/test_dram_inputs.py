@@ -1,0 +1,224 @@
+"""Memspecs, address mappings and traces: built-ins load, bad input is refused with a clear message."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from archgym.simulator import WorkloadError
+from archgym.simulators.dram import (
+    AddressMapping, MappingError, MemSpecError, available_memspecs, builtin_trace, generate, load_memspec, read_trace,
+    write_stl,
+)
+from archgym.simulators.dram.memspec import MEMSPEC_DIR
+
+# -- memspecs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ddr3", "ddr4", "lpddr4", "hbm2"])
+def test_builtin_memspecs_are_consistent(name):
+    spec = load_memspec(name)
+    t = spec.timing
+    assert t["RC"] >= t["RAS"] and t["RAS"] > t["RCD"]
+    assert t["RRD_L"] >= t["RRD_S"] and t["CCD_L"] >= t["CCD_S"] >= spec.burst_cycles
+    assert t["REFI"] > 10 * t["RFC"] > 0
+    assert spec.request_bytes == 64
+    assert spec.source  # every data file names where its figures come from
+
+
+def test_ddr3_organisation_matches_the_datasheet():
+    spec = load_memspec("ddr3")
+    assert spec.capacity_bytes == 1 << 30  # 8 x 1 Gb
+    assert spec.peak_gbytes_per_s == pytest.approx(12.8)
+    assert spec.rtw() == 10 + 4 + 2 - 8
+
+
+def test_available_memspecs():
+    assert available_memspecs() == ["ddr3", "ddr4", "hbm2", "lpddr4"]
+
+
+def _memspec_dict() -> dict:
+    return json.loads((MEMSPEC_DIR / "ddr3_1600.json").read_text())
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d["timing"].pop("RCD"), "timing: missing field 'RCD'"),
+    (lambda d: d["timing"].update(RP=-3), "'RP' must be an integer >= 1"),
+    (lambda d: d["timing"].update(tRP=10), "unknown field(s) ['tRP']"),
+    (lambda d: d["timing"].update(RC=20), "'RC' (20) must be at least 'RAS'"),
+    (lambda d: d.update(rows=1000), "'rows' must be a power of two"),
+    (lambda d: d.pop("power"), "missing field 'power'"),
+    (lambda d: d["power"]["vdd"].pop("idd4r"), "power.vdd: missing field 'idd4r'"),
+    (lambda d: d.update(refresh_modes=["Sometimes"]), "'refresh_modes' must be a non-empty list"),
+    (lambda d: d.update(default_mapping="xyz"), "'default_mapping' must be one of"),
+])
+def test_malformed_memspec_names_the_field(tmp_path, mutate, message):
+    data = _memspec_dict()
+    mutate(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(MemSpecError) as err:
+        load_memspec(path)
+    assert message in str(err.value) and "bad.json" in str(err.value)
+
+
+def test_memspec_json_syntax_error_and_unknown_name(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"name": "x",\n "clock_mhz": }')
+    with pytest.raises(MemSpecError, match=r"not valid JSON \(line 2\)"):
+        load_memspec(path)
+    with pytest.raises(MemSpecError, match="neither a built-in"):
+        load_memspec("ddr9")
+
+
+def test_per_bank_refresh_needs_its_timings(tmp_path):
+    data = _memspec_dict()
+    data["refresh_modes"] = ["AllBank", "PerBank"]
+    with pytest.raises(MemSpecError, match="missing field 'RFCPB'"):
+        load_memspec(data)
+
+
+def test_user_memspec_file_is_used(tmp_path):
+    data = _memspec_dict()
+    data["timing"]["CL"] = 11
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(data))
+    assert load_memspec(path).timing["CL"] == 11
+
+
+# -- address mapping -------------------------------------------------------------------------
+
+
+def test_rbc_walks_a_row_then_the_next_bank():
+    spec = load_memspec("ddr3")
+    m = AddressMapping.named("rbc", spec)
+    ch, bg, bank, row, col = m.decode(np.array([0, 64, 8191, 8192, 8192 * 8, (1 << 30) + 64]))
+    assert bank.tolist() == [0, 0, 0, 1, 0, 0]
+    assert row.tolist() == [0, 0, 0, 0, 1, 0]  # the last address wraps past 1 GiB
+    assert col.tolist() == [0, 8, 1023, 0, 0, 8]
+
+
+def test_brc_puts_the_bank_on_top():
+    spec = load_memspec("ddr3")
+    m = AddressMapping.named("brc", spec)
+    _, _, bank, row, _ = m.decode(np.array([8192, 1 << 27, (1 << 27) * 5 + 8192 * 3]))
+    assert bank.tolist() == [0, 1, 5]
+    assert row.tolist() == [1, 0, 3]
+
+
+def test_bank_group_interleave_rotates_groups_per_request():
+    spec = load_memspec("ddr4")
+    m = AddressMapping.named("bg_interleave", spec)
+    _, bg, bank, row, _ = m.decode(64 * np.arange(8))
+    assert bg.tolist() == [0, 1, 2, 3, 0, 1, 2, 3]
+    assert set(bank.tolist()) == {0} and set(row.tolist()) == {0}
+
+
+def test_hbm2_channels_interleave_per_request():
+    spec = load_memspec("hbm2")
+    ch, *_ = AddressMapping.named("rbc", spec).decode(64 * np.arange(4))
+    assert ch.tolist() == [0, 1, 0, 1]
+
+
+def test_custom_mapping_and_its_errors():
+    spec = load_memspec("ddr3")
+    bits = {"column": list(range(3, 13)), "bank": [13, 14, 15], "row": list(range(16, 30))}
+    custom = AddressMapping.from_bits(bits, spec)
+    named = AddressMapping.named("rbc", spec)
+    addr = np.random.default_rng(0).integers(0, 1 << 30, 100)
+    for a, b in zip(custom.decode(addr), named.decode(addr), strict=True):
+        assert np.array_equal(a, b)
+    with pytest.raises(MappingError, match="field 'bank' needs 3 bit"):
+        AddressMapping.from_bits({**bits, "bank": [13, 14]}, spec)
+    with pytest.raises(MappingError, match="bit 13 is used twice"):
+        AddressMapping.from_bits({**bits, "column": [*range(3, 12), 13]}, spec)
+    with pytest.raises(MappingError, match="unknown field"):
+        AddressMapping.from_bits({**bits, "rank": [31]}, spec)
+    with pytest.raises(MappingError, match="legal names"):
+        AddressMapping.named("rcb", spec)
+
+
+# -- traces ------------------------------------------------------------------------------------
+
+
+def test_generators_are_deterministic_and_seeded():
+    a, b, c = generate("random", n=1000, seed=1), generate("random", n=1000, seed=1), generate("random", n=1000, seed=2)
+    assert np.array_equal(a.address, b.address) and a.workload_id == b.workload_id
+    assert not np.array_equal(a.address, c.address) and a.workload_id != c.workload_id
+
+
+def test_generator_shapes():
+    assert np.all(np.diff(generate("stream", n=100).address) == 64)
+    assert np.all(np.diff(generate("stride4k", n=100).address) == 4096)
+    hot = generate("hotspot_rw", n=20_000)
+    in_hot = (hot.address >= 512 << 20) & (hot.address < (512 << 20) + (1 << 20))
+    assert hot.n_write / len(hot) == pytest.approx(0.3, abs=0.02)
+    assert in_hot.mean() == pytest.approx(0.8 + 0.2 / 1024, abs=0.02)
+    cloud = generate("cloud-1", n=20_000)
+    sequential = np.mean(np.diff(cloud.address) == 64)
+    assert 0.35 < sequential < 0.65  # alternating sequential and random runs
+    r = generate("random", n=50_000)
+    assert r.address.max() < 1 << 30 and np.all(r.address % 64 == 0)
+
+
+def test_poisson_arrivals_have_the_requested_mean():
+    t = builtin_trace("random:n=20000,interval_ns=10")
+    assert not t.closed_loop
+    assert np.mean(np.diff(t.arrival_ns)) == pytest.approx(10, rel=0.03)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("randon", "unknown workload 'randon'; built-in workloads are"),
+    ("random:n=abc", "parameter 'n' must be int"),
+    ("random:size=3", "bad parameter 'size=3'"),
+    ("random:n=0", "'n' must be at least 1"),
+    ("random:interval_ns=-1", "'interval_ns' must be positive"),
+    ("hotspot_rw:write_frac=1.5", "'write_frac' must be in [0, 1]"),
+])
+def test_bad_builtin_workload_specs(spec, message):
+    with pytest.raises(WorkloadError) as err:
+        builtin_trace(spec)
+    assert message in str(err.value)
+
+
+def test_read_dramsys_and_ramulator_traces(tmp_path):
+    stl = tmp_path / "t.stl"
+    stl.write_text("# a comment\n0:\tread\t0x40\n\n8:\twrite\t0x80\n16:\tread\t192\n")
+    t = read_trace(stl, clock_mhz=800)
+    assert t.address.tolist() == [64, 128, 192] and t.is_write.tolist() == [0, 1, 0]
+    assert t.arrival_ns.tolist() == [0.0, 10.0, 20.0]
+    ram = tmp_path / "t.trace"
+    ram.write_text("0x40 R\n0x80 W\n")
+    r = read_trace(ram)
+    assert r.closed_loop and r.is_write.tolist() == [0, 1]
+
+
+def test_stl_round_trip(tmp_path):
+    t = builtin_trace("hotspot_rw:n=500,interval_ns=5")
+    write_stl(t, tmp_path / "x.stl", clock_mhz=800)
+    back = read_trace(tmp_path / "x.stl", clock_mhz=800)
+    assert np.array_equal(back.address, t.address) and np.array_equal(back.is_write, t.is_write)
+    assert np.allclose(back.arrival_ns, t.arrival_ns, atol=0.625 + 1e-9)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("0:\tread\t0x40\n5:\tfetch\t0x80\n", ":2: expected '<cycle>:<TAB>read|write<TAB>0xADDR'"),
+    ("0:\tread\t0x40\n5:\tread\t0xZZ\n", ":2: expected"),
+    ("9:\tread\t0x40\n5:\tread\t0x80\n", ":2: time 5 goes back"),
+    ("0x40 R\n0x80 X\n", ":2: expected '0xADDR R|W'"),
+    ("hello world\n", ":1: cannot tell the trace format"),
+    ("# only comments\n", "the trace has no requests"),
+])
+def test_bad_trace_lines_are_reported_with_their_number(tmp_path, text, message):
+    path = tmp_path / "bad.trace"
+    path.write_text(text)
+    with pytest.raises(WorkloadError) as err:
+        read_trace(path)
+    assert message in str(err.value)
+
+
+def test_missing_trace_file():
+    with pytest.raises(WorkloadError, match="does not exist"):
+        read_trace("/nonexistent/trace.stl")
