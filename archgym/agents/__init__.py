@@ -21,6 +21,11 @@ _AGENTS: dict[str, str | type[Agent]] = {
     "ga": "archgym.agents.genetic:GeneticAlgorithm",
     "aco": "archgym.agents.aco:AntColony",
     "bo": "archgym.agents.bayesopt:BayesianOptimization",
+    "ppo": "archgym.agents.rl:PPO",
+    "a2c": "archgym.agents.rl:A2C",
+    "dqn": "archgym.agents.rl:DQN",
+    "sac": "archgym.agents.rl:SAC",
+    "td3": "archgym.agents.rl:TD3",
 }
 
 
