@@ -15,8 +15,11 @@ fidelity checks and on request (``AcceleratorSimulator(dram="replay")``), not in
 
 Example:
     >>> from archgym.simulators.accelerator.layers import Layer
-    >>> replay_dram_reads(Layer.gemm("g", 64, 32, 48), "os", 8, 8, window_if=500, window_f=500)
+    >>> g = Layer.gemm("g", 64, 32, 48)  # ifmap 64x48, filter 48x32 words
+    >>> replay_dram_reads(g, "os", 8, 8, window_if=10_000, window_f=10_000)  # both fit: once each
     (3072, 1536)
+    >>> replay_dram_reads(g, "os", 8, 8, window_if=500, window_f=500)  # re-fetched per fold pass
+    (12288, 1884)
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ def request_streams(layer: Layer, dataflow: str, rows: int, cols: int) -> tuple[
 def windowed_distinct(stream: np.ndarray, window: int) -> int:
     """Sum over consecutive windows of ``window`` distinct words of the distinct words in each.
 
-    >>> windowed_distinct(np.array([1, 2, 1, 3, 1, 2]), 2)  # {1,2} {3,1} {2}
+    >>> windowed_distinct(np.array([1, 2, 1, 3, 1, 2]), 3)  # {1,2,3} closes at the 3; then {1,2}
     5
     """
     n = stream.size
