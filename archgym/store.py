@@ -149,24 +149,30 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
     def _write_script(self, script: str) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
         try:
+            self._conn.execute("BEGIN IMMEDIATE")
             for statement in filter(str.strip, script.split(";")):
                 self._conn.execute(statement)
             self._conn.execute("COMMIT")
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def _write(self, sql: str, params: Sequence[Any] | Iterable[Sequence[Any]], many: bool = False) -> int:
-        self._conn.execute("BEGIN IMMEDIATE")
         try:
+            self._conn.execute("BEGIN IMMEDIATE")
             cur = self._conn.executemany(sql, params) if many else self._conn.execute(sql, params)
             self._conn.execute("COMMIT")
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._rollback()
             raise
         return int(cur.lastrowid or 0)
+
+    def _rollback(self) -> None:
+        # BEGIN is inside the try: a Ctrl-C that lands just after BEGIN returns must still end the
+        # transaction, or the connection keeps the write lock and cannot record the run's status.
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def create_run(
         self,
