@@ -222,7 +222,7 @@ def from_store(store: Store, env_id: str, *, agents: Sequence[str] | None = None
                             for (v, w), g in groups)
         raise ProxyDataError(f"runs of {env_id!r} mix simulator versions or workloads ({listing}); "
                              "pass run_ids= of one group")
-    first = runs.iloc[0]
+    first = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in runs.iloc[0].items()}
     sim, workload = env_simulator(env_id, json.loads(first["env_kwargs"] or "{}"))
     if first["simulator_version"] not in (None, sim.version):
         raise ProxyDataError(f"runs of {env_id!r} were made with simulator {first['simulator']!r} version "
