@@ -140,3 +140,21 @@ def test_rows_stationary_design_is_evaluated_and_scalesim_refuses_it() -> None:
     assert AcceleratorSimulator().evaluate(dict(BASELINE), "alexnet")["utilization"] <= 1.0
     result = AcceleratorSimulator(backend="scalesim").evaluate_batch([dict(BASELINE)], "alexnet")[0]
     assert isinstance(result, EvaluationError) and "runs os, ws and is" in str(result)
+
+
+def test_row_stationary_fold_by_hand() -> None:
+    # 3x3 conv, 12x12 outputs, 4 channels, 8 filters on Eyeriss's 12x14 array: a PE set is
+    # 3 filter rows x 12 output rows, 4 sets fit, 32 (channel, filter) pairs -> 8 passes of
+    # S*Q = 36 MACs per PE plus 3 + 12 - 2 cycles of fill.
+    layer = Layer("c", "conv", 12, 12, 3, 3, 4, 8, 1)
+    hw = HardwareArrays.from_designs([dict(BASELINE, dataflow="rs")])
+    assert int(layer_costs(hw, load_network([layer]).arrays)["compute_cycles"][0, 0]) == 8 * (36 + 13)
+
+
+def test_baseline_is_a_point_of_the_space_and_options_are_checked() -> None:
+    sim = AcceleratorSimulator()
+    assert sim.design_space().validate(BASELINE) == BASELINE
+    with pytest.raises(ValueError, match="backend 'timeloop' is not one of 'analytical', 'scalesim'"):
+        AcceleratorSimulator(backend="timeloop")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="dram 'exact' is not one of 'estimate', 'replay'"):
+        AcceleratorSimulator(dram="exact")  # type: ignore[arg-type]
