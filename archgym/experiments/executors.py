@@ -17,8 +17,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections import Counter
@@ -27,6 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
 from archgym.store import Store
@@ -43,7 +46,8 @@ MAX_RETRIES = 2
 @dataclass(frozen=True)
 class TrialOutcome:
     """What happened to one trial: ``status`` is "skipped" (already finished in the store),
-    "finished", "stalled" (the agent stopped proposing new designs) or "failed"."""
+    "finished", "stalled" (the agent stopped proposing new designs), "failed", or "cancelled"
+    (the sweep was stopped before the trial started)."""
 
     key: str
     status: str
@@ -127,7 +131,11 @@ class SerialExecutor:
 
 class LocalExecutor:
     """A process pool over this machine's cores; a pool broken by a killed worker is rebuilt and
-    the trials it was running resume (up to :data:`MAX_RETRIES` times each)."""
+    the trials it was running resume (up to :data:`MAX_RETRIES` times each).
+
+    Ctrl-C stops the sweep: running trials mark their runs interrupted (and resume on the next
+    run of the spec), queued ones do not start.
+    """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
@@ -136,9 +144,11 @@ class LocalExecutor:
         pending, attempts = list(trials), Counter[str]()
         # fork: workers start in milliseconds and inherit the registered envs and agents.
         context = multiprocessing.get_context("fork")
+        stop, pids = context.Event(), context.SimpleQueue()
         while pending:
-            pool = ProcessPoolExecutor(max_workers=min(self.workers, len(pending)), mp_context=context)
-            futures = {pool.submit(run_trial, t, store_path): t for t in pending}
+            pool = ProcessPoolExecutor(max_workers=min(self.workers, len(pending)), mp_context=context,
+                                       initializer=_init_worker, initargs=(stop, pids))
+            futures = {pool.submit(_pool_trial, t, store_path): t for t in pending}
             pending = []
             try:
                 while futures:
@@ -156,10 +166,45 @@ class LocalExecutor:
                                 pending.append(trial)
                     if not done:
                         yield None
+            except BaseException:  # Ctrl-C here, or the consumer stopped (GeneratorExit)
+                stop.set()
+                # Workers ignore SIGINT between trials; one in a trial takes it as Ctrl-C. The
+                # terminal may have sent it already; a second one is ignored (see _interrupt_once).
+                while not pids.empty():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pids.get(), signal.SIGINT)
+                raise
             finally:
-                # On Ctrl-C (or the caller stopping early) drop queued trials; running ones mark
-                # their runs interrupted as they receive the same SIGINT.
                 pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: In a pool worker: the sweep's stop flag (set on Ctrl-C so queued trials do not start).
+_STOP: Any = None
+
+
+def _init_worker(stop: Any, pids: Any) -> None:
+    global _STOP
+    _STOP = stop
+    pids.put(os.getpid())
+    # An idle worker must not die of Ctrl-C (that breaks the pool and kills its busy peers).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _interrupt_once(signum: int, frame: Any) -> None:
+    # A second SIGINT must not cut short the first one's bookkeeping (marking the run interrupted).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _pool_trial(trial: Trial, store_path: str) -> TrialOutcome:
+    """:func:`run_trial` in a pool worker: interruptible while it runs; not started once the sweep stops."""
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        if _STOP is not None and _STOP.is_set():
+            return TrialOutcome(trial.key, "cancelled")
+        return run_trial(trial, store_path)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class RayExecutor:
@@ -195,6 +240,11 @@ class RayExecutor:
                         yield TrialOutcome(trial.key, "failed", error=f"{type(err).__name__}: {err}")
                 if not done:
                     yield None
+        except BaseException:  # Ctrl-C, or the consumer stopped: running tasks mark their runs interrupted
+            for ref in refs:
+                ray.cancel(ref)
+            ray.wait(list(refs), num_returns=len(refs), timeout=10)
+            raise
         finally:
             if started:
                 ray.shutdown()
@@ -243,15 +293,17 @@ def run_sweep(
         progress = SweepProgress(total=len(trials), done=len(outcomes))
         baseline = _simulator_evaluations(store, keys)
         last_poll = 0.0
-        for outcome in runner.run(todo, store_path):
-            if outcome is not None:
-                outcomes.append(outcome)
-                progress.done += 1
-                progress.failed += outcome.status == "failed"
-            if on_progress is not None and (outcome is not None or time.perf_counter() - last_poll >= POLL_SECONDS):
-                progress.evaluations = _simulator_evaluations(store, keys) - baseline
-                last_poll = time.perf_counter()
-                on_progress(progress)
+        # closing: a Ctrl-C in this loop (or in on_progress) stops the executor's workers at once.
+        with contextlib.closing(runner.run(todo, store_path)) as stream:
+            for outcome in stream:
+                if outcome is not None:
+                    outcomes.append(outcome)
+                    progress.done += 1
+                    progress.failed += outcome.status == "failed"
+                if on_progress is not None and (outcome is not None or time.perf_counter() - last_poll >= POLL_SECONDS):
+                    progress.evaluations = _simulator_evaluations(store, keys) - baseline
+                    last_poll = time.perf_counter()
+                    on_progress(progress)
     return SweepResult(outcomes, progress.elapsed)
 
 

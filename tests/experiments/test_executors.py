@@ -3,6 +3,7 @@ killed ones resume to exactly their budget with the designs an uninterrupted run
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -117,36 +118,63 @@ def test_unknown_executor_is_an_error() -> None:
         make_executor("slurm")
 
 
-def test_sweep_killed_mid_way_then_rerun_has_one_complete_run_per_trial(make_spec, tmp_path: Path) -> None:
+def evaluations_in(store: Path) -> int:
+    try:
+        with sqlite3.connect(store, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # the store or its schema is not there yet
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
+def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(make_spec, tmp_path: Path,
+                                                                         sig: signal.Signals) -> None:
     spec = make_spec(budget=300, seeds=2)
     spec_file = tmp_path / "spec.yaml"
     spec_file.write_text(f"budget: 300\nseeds: 2\nstore: {spec.store}\nenvs: [archgym/Synthetic-v0]\n"
                          "agents: [random, walk]\n")
     cli = [sys.executable, "-c", "from archgym.cli import app; app()", "sweep", str(spec_file),
            "--executor", "local", "--workers", "2"]
-    # A session of its own, so the kill reaches the sweep and its workers and nothing else.
-    proc = subprocess.Popen(cli, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A session of its own, so the signal reaches the sweep and its workers and nothing else.
+    proc = subprocess.Popen(cli, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            n = 0
-            if spec.store.exists():
-                try:
-                    with sqlite3.connect(spec.store, timeout=5) as db:
-                        n = db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
-                except sqlite3.OperationalError:
-                    n = 0  # schema not created yet
-            if n >= 150:
-                break
+        while evaluations_in(spec.store) < 150 and time.monotonic() < deadline:
             time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, sig)
+        output, _ = proc.communicate(timeout=60)
     finally:
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     with Store(spec.store) as store:
-        runs = store.runs()
-        assert (runs["status"] != "finished").any(), "the sweep finished before it was killed; raise the budget"
+        statuses = set(store.runs()["status"])
+    assert statuses != {"finished"}, "the sweep finished before it was stopped; raise the budget"
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "interrupted" in output
+        assert statuses <= {"finished", "interrupted"}  # every run knew it was stopped
     result = run_sweep(spec, executor="local", workers=2)
     assert not result.failed
+    assert any(o.resumed for o in result.outcomes)
+    assert_one_complete_run_per_trial(spec)
+    reference = make_spec(budget=300, seeds=2, store=str(tmp_path / "ref.db"))
+    run_sweep(reference, executor="serial")
+    assert trajectories(spec.store) == trajectories(reference.store)
+
+
+def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec, tmp_path: Path) -> None:
+    spec = make_spec(budget=300, seeds=2)
+    killed = []
+
+    def kill_a_worker(progress) -> None:  # noqa: ANN001
+        workers = multiprocessing.active_children()
+        if not killed and progress.evaluations >= 100 and workers:
+            killed.append(workers[0].pid)
+            os.kill(workers[0].pid, signal.SIGKILL)
+
+    result = run_sweep(spec, executor="local", workers=2, on_progress=kill_a_worker)
+    assert killed, "no worker was killed; the sweep ended too soon"
+    assert not result.failed and len(result.outcomes) == 4
     assert any(o.resumed for o in result.outcomes)
     assert_one_complete_run_per_trial(spec)
     reference = make_spec(budget=300, seeds=2, store=str(tmp_path / "ref.db"))
