@@ -8,11 +8,14 @@ to the store (each opens its own connection), so a killed worker loses at most t
 evaluation in flight.
 
 Example:
+    >>> import pathlib, tempfile
     >>> from archgym.experiments.spec import spec_from_dict
-    >>> spec = spec_from_dict({"budget": 5, "seeds": 1, "store": str(tmp / "s.db"),
-    ...                        "envs": ["archgym/Synthetic-v0"], "agents": ["random"]})  # doctest: +SKIP
-    >>> [o.status for o in run_sweep(spec, executor="serial").outcomes]  # doctest: +SKIP
+    >>> spec = spec_from_dict({"budget": 5, "seeds": 1, "store": str(pathlib.Path(tempfile.mkdtemp()) / "s.db"),
+    ...                        "envs": ["archgym/Synthetic-v0"], "agents": ["random"]})
+    >>> [o.status for o in run_sweep(spec, executor="serial").outcomes]
     ['finished']
+    >>> [o.status for o in run_sweep(spec, executor="serial").outcomes]  # the same spec again
+    ['skipped']
 """
 
 from __future__ import annotations
@@ -227,6 +230,7 @@ class RayExecutor:
         if started:
             ray.init(address=self.address, num_cpus=None if self.address else (self.workers or os.cpu_count()),
                      include_dashboard=False, log_to_driver=False, configure_logging=False)
+        refs: dict[Any, Trial] = {}
         try:
             task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(run_trial)
             refs = {task.remote(t, store_path): t for t in trials}
@@ -236,14 +240,15 @@ class RayExecutor:
                     trial = refs.pop(ref)
                     try:
                         yield ray.get(ref)
-                    except (ray.exceptions.WorkerCrashedError, ray.exceptions.RayTaskError) as err:
+                    except ray.exceptions.RayError as err:  # a worker died more often than Ray retries
                         yield TrialOutcome(trial.key, "failed", error=f"{type(err).__name__}: {err}")
                 if not done:
                     yield None
         except BaseException:  # Ctrl-C, or the consumer stopped: running tasks mark their runs interrupted
             for ref in refs:
                 ray.cancel(ref)
-            ray.wait(list(refs), num_returns=len(refs), timeout=10)
+            if refs:
+                ray.wait(list(refs), num_returns=len(refs), timeout=10)
             raise
         finally:
             if started:
@@ -291,7 +296,7 @@ def run_sweep(
                 todo.append(trial)
         keys = {t.key for t in todo}
         progress = SweepProgress(total=len(trials), done=len(outcomes))
-        baseline = _simulator_evaluations(store, keys)
+        baseline = _recorded_evaluations(store, keys)
         last_poll = 0.0
         # closing: a Ctrl-C in this loop (or in on_progress) stops the executor's workers at once.
         with contextlib.closing(runner.run(todo, store_path)) as stream:
@@ -301,13 +306,13 @@ def run_sweep(
                     progress.done += 1
                     progress.failed += outcome.status == "failed"
                 if on_progress is not None and (outcome is not None or time.perf_counter() - last_poll >= POLL_SECONDS):
-                    progress.evaluations = _simulator_evaluations(store, keys) - baseline
+                    progress.evaluations = _recorded_evaluations(store, keys) - baseline
                     last_poll = time.perf_counter()
                     on_progress(progress)
     return SweepResult(outcomes, progress.elapsed)
 
 
-def _simulator_evaluations(store: Store, keys: set[str]) -> int:
+def _recorded_evaluations(store: Store, keys: set[str]) -> int:
     # The store's per-run counts, summed over this sweep's trials (workers write; we only read).
     if not keys:
         return 0
