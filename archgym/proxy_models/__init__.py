@@ -23,7 +23,13 @@ from typing import Any
 from archgym.proxy_models.dataset import Dataset, ProxyDataError, from_records, from_store
 from archgym.proxy_models.evaluation import evaluate_model, learning_curve, parity_plot, scores
 from archgym.proxy_models.model import IncompatibleModelError, Prediction, ProxyModel
-from archgym.proxy_models.regressors import REGRESSORS, ProxyModelError, Regressor, check_regressor, make_regressor
+from archgym.proxy_models.regressors import (
+    REGRESSORS,
+    ProxyModelError,
+    Regressor,
+    check_regressor,
+    make_regressor,
+)
 from archgym.proxy_models.selection import SelectionResult, select
 from archgym.proxy_models.simulator import HybridProxy, ProxySimulator
 from archgym.simulator import Simulator

@@ -37,8 +37,21 @@ from typing import Any
 
 import numpy as np
 
-from archgym.proxy_models.dataset import Dataset, ProxyDataError, Transform, forward, from_records, inverse
-from archgym.proxy_models.regressors import REGRESSORS, Z90, ProxyModelError, Regressor, make_regressor
+from archgym.proxy_models.dataset import (
+    Dataset,
+    ProxyDataError,
+    Transform,
+    forward,
+    from_records,
+    inverse,
+)
+from archgym.proxy_models.regressors import (
+    REGRESSORS,
+    Z90,
+    ProxyModelError,
+    Regressor,
+    make_regressor,
+)
 from archgym.simulator import Metric, Simulator
 from archgym.space import DesignSpace
 
