@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from collections.abc import Sequence
@@ -59,16 +60,23 @@ def register_busy_env() -> None:
     register_env(BUSY_ENV, BusySynthetic, objective=Minimize("cost_au"), description="benchmark only")
 
 
-def sweep(env: str, store: Path, budget: int, seeds: int, executor: str, workers: int) -> tuple[float, int, int]:
-    """Run one sweep into a fresh store; return (seconds, trials, simulator evaluations)."""
+def cpu_seconds() -> float:
+    """CPU time of this process and its reaped children (pool workers; not Ray's, which are not ours)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def sweep(env: str, store: Path, budget: int, seeds: int, executor: str, workers: int
+          ) -> tuple[float, float, int, int]:
+    """Run one sweep into a fresh store; return (seconds, CPU seconds, trials, simulator evaluations)."""
     spec = spec_from_dict({"budget": budget, "seeds": seeds, "store": str(store), "envs": [env],
                            "agents": ["random", "walk"]})
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = run_sweep(spec, executor=executor, workers=workers)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     if result.failed:
         raise RuntimeError(f"{len(result.failed)} trials failed: {result.failed[0].error}")
-    return seconds, len(result.outcomes), sum(o.new_evaluations for o in result.outcomes)
+    return seconds, cpu, len(result.outcomes), sum(o.new_evaluations for o in result.outcomes)
 
 
 def main() -> None:
@@ -95,16 +103,17 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         print(f"{'sweep':<16} {'executor':<8} {'workers':>7} {'trials':>6} {'evals':>6} {'seconds':>8} "
-              f"{'trials/s':>9} {'evals/s':>9} {'vs serial':>9}")
+              f"{'trials/s':>9} {'evals/s':>9} {'vs serial':>9} {'CPU ms/eval':>11}")
         for label, env, budget in cases:
             rates: dict[tuple[str, int], float] = {}
             for executor, workers in executors:
                 store = Path(tmp) / f"{label}-{executor}-{workers}.db"
-                seconds, trials, evals = sweep(env, store, budget, seeds, executor, workers)
+                seconds, cpu, trials, evals = sweep(env, store, budget, seeds, executor, workers)
                 rates[(executor, workers)] = evals / seconds
                 print(f"{label:<16} {executor:<8} {workers:>7} {trials:>6} {evals:>6} {seconds:>8.2f} "
                       f"{trials / seconds:>9.2f} {evals / seconds:>9.0f} "
-                      f"{rates[(executor, workers)] / rates[('serial', 1)]:>8.2f}x")
+                      f"{rates[(executor, workers)] / rates[('serial', 1)]:>8.2f}x "
+                      f"{'(not ours)' if executor == 'ray' else f'{1000 * cpu / evals:.3f}':>11}")
             efficiency = rates[("local", 2)] / (2 * rates[("local", 1)])
             print(f"{label}: 2 local workers reach {efficiency:.0%} of 2x one worker (target >= 70 %)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -130,7 +130,9 @@ def best_so_far(rewards: np.ndarray, sources: np.ndarray, budget: int) -> np.nda
 def analyze(store: Store, targets: Mapping[str, float] | None = None) -> Analysis:
     """Every table for the finished runs in ``store``; ``targets`` maps env id -> reward threshold."""
     runs = completed_runs(store)
-    evals = store.to_dataframe(runs["id"].tolist()) if len(runs) else store.to_dataframe([])
+    ids = runs["id"].tolist()
+    # SQLite caps the variables in one query (32766); past that, read everything and filter here.
+    evals = store.to_dataframe(ids) if len(ids) < 30_000 else store.to_dataframe().query("run_id in @ids")
     targets = dict(targets or {})
     rows, curve_rows, pareto_rows = [], [], []
     fronts: dict[tuple[str, str], list[np.ndarray]] = {}

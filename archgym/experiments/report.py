@@ -183,7 +183,8 @@ def write_report(store: Store, out: str | Path, *, targets: Mapping[str, float] 
     source = f"Store `{store.path or ':memory:'}`, {len(analysis.trials)} finished trials, written {when}."
     notes = ("Best reward is the highest reward a run reached (higher is better); IQR is over seeds. "
              "AUC is the mean best-so-far reward over the budget. Success and evaluations to target use the "
-             "env's target (a given threshold, a target objective's feasibility, or the known optimum). "
+             "env's target (a given threshold, a target objective's feasibility, or the known optimum); "
+             "evaluations to target is the median over the seeds that reached it. "
              "Each agent is shown at its best hyperparameter setting; the lottery table shows how much that "
              "choice matters.")
     empty = "No finished runs in this store yet."
