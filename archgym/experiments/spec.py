@@ -225,8 +225,8 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
             archgym.make(entry.id, **entry.make_kwargs())  # fails early on a bad id, workload or objective
         except UnknownEnvError as err:
             raise SpecError(f"envs[{i}]: {err}") from None
-        except (TypeError, ValueError, KeyError) as err:
-            raise SpecError(f"envs[{i}] ({entry.id}): {err}") from None
+        except Exception as err:  # whatever the env refuses (workload, objective, kwargs) is a spec error
+            raise SpecError(f"envs[{i}] ({entry.id}): {type(err).__name__}: {err}") from None
         envs.append(entry)
 
     agents = []
@@ -236,6 +236,8 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
             declared = agent_class(entry.name).hyperparameters()
         except KeyError as err:
             raise SpecError(f"agents[{i}]: {err.args[0]}") from None
+        except ImportError as err:  # an optional agent whose library is not installed
+            raise SpecError(f"agents[{i}]: agent {entry.name!r} cannot be loaded: {err}") from None
         for where, names in (("hyperparameters", entry.hyperparameters), ("grid", entry.grid)):
             for hp in names:
                 if hp not in declared:

@@ -125,3 +125,19 @@ def test_yaml_file_errors(tmp_path: Path) -> None:
     bad.write_text("- 1\n- 2\n")
     with pytest.raises(SpecError, match="mapping"):
         load_spec(bad)
+
+
+def test_an_agent_whose_library_is_missing_is_a_clear_error() -> None:
+    from archgym.agents import _AGENTS, register_agent
+
+    register_agent("needs-missing-lib", "archgym_no_such_module:Agent")
+    try:
+        with pytest.raises(SpecError, match="'needs-missing-lib' cannot be loaded"):
+            spec(agents=["needs-missing-lib"])
+    finally:
+        del _AGENTS["needs-missing-lib"]
+
+
+def test_a_missing_workload_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"envs\[0\]"):
+        spec(envs=[{"id": "archgym/Accelerator-v0", "kwargs": {"workload": str(tmp_path / "nope.csv")}}])
