@@ -10,7 +10,14 @@ Example:
 from archgym.simulators.dram.mapping import AddressMapping, MappingError
 from archgym.simulators.dram.memspec import MemSpec, MemSpecError, available_memspecs, load_memspec
 from archgym.simulators.dram.simulator import METRICS, DramSimulator, drampower_energy_pj
-from archgym.simulators.dram.trace import GENERATORS, Trace, builtin_trace, generate, read_trace, write_stl
+from archgym.simulators.dram.trace import (
+    GENERATORS,
+    Trace,
+    builtin_trace,
+    generate,
+    read_trace,
+    write_stl,
+)
 
 __all__ = [
     "GENERATORS", "METRICS", "AddressMapping", "DramSimulator", "MappingError", "MemSpec", "MemSpecError", "Trace",

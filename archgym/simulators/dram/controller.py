@@ -34,8 +34,28 @@ import numba as nb
 import numpy as np
 
 from archgym.simulators.dram.memspec import (
-    T_BURST, T_CCD_L, T_CCD_S, T_CL, T_CWL, T_FAW, T_NBURST, T_RAS, T_RC, T_RCD, T_REFI, T_REFIPB, T_RFC,
-    T_RFCPB, T_RP, T_RRD_L, T_RRD_S, T_RTP, T_RTW, T_WR, T_WTR_L, T_WTR_S,
+    T_BURST,
+    T_CCD_L,
+    T_CCD_S,
+    T_CL,
+    T_CWL,
+    T_FAW,
+    T_NBURST,
+    T_RAS,
+    T_RC,
+    T_RCD,
+    T_REFI,
+    T_REFIPB,
+    T_RFC,
+    T_RFCPB,
+    T_RP,
+    T_RRD_L,
+    T_RRD_S,
+    T_RTP,
+    T_RTW,
+    T_WR,
+    T_WTR_L,
+    T_WTR_S,
 )
 
 #: The controller knobs, their legal values (DRAMSys names), in the order of the knob vector.

@@ -98,8 +98,9 @@ def generate(kind: str, n: int = DEFAULT_N, seed: int = 0, interval_ns: float | 
              write_frac: float | None = None, footprint_mib: int = 1024) -> Trace:
     """A synthetic trace; same arguments, same trace.
 
-    >>> generate("hotspot_rw", n=1000).n_write
-    301
+    >>> t = generate("hotspot_rw", n=1000)
+    >>> t.workload_id == generate("hotspot_rw", n=1000).workload_id, 0.25 < t.n_write / len(t) < 0.35
+    (True, True)
     """
     if kind not in GENERATORS:
         raise WorkloadError(f"unknown workload {kind!r}; built-in workloads are {list(GENERATORS)} "

@@ -9,7 +9,14 @@ import pytest
 
 from archgym.simulator import WorkloadError
 from archgym.simulators.dram import (
-    AddressMapping, MappingError, MemSpecError, available_memspecs, builtin_trace, generate, load_memspec, read_trace,
+    AddressMapping,
+    MappingError,
+    MemSpecError,
+    available_memspecs,
+    builtin_trace,
+    generate,
+    load_memspec,
+    read_trace,
     write_stl,
 )
 from archgym.simulators.dram.memspec import MEMSPEC_DIR
