@@ -26,6 +26,8 @@ _AGENTS: dict[str, str | type[Agent]] = {
     "dqn": "archgym.agents.rl:DQN",
     "sac": "archgym.agents.rl:SAC",
     "td3": "archgym.agents.rl:TD3",
+    "marl": "archgym.agents.marl:MultiAgentPPO",
+    "marl-shared": "archgym.agents.marl:SharedMultiAgentPPO",
 }
 
 
