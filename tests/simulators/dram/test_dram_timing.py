@@ -192,3 +192,33 @@ def test_ddr4_bank_groups_use_tccd_l_within_and_tccd_s_across():
     assert r_same[1] - r_same[0] == t["CCD_L"]
     # second ACT waits tRRD_S, then its RD is tRCD later; tCCD_S (< tRRD_S) does not bind
     assert r_other[1] - r_other[0] == max(t["RRD_S"], t["CCD_S"])
+
+
+def test_invariants_over_random_designs_devices_and_injection():
+    from archgym.simulators.dram import DramSimulator
+
+    rng = np.random.default_rng(7)
+    for name in ("ddr3", "ddr4", "lpddr4", "hbm2"):
+        sim = DramSimulator(name)
+        t = sim.spec.timing
+        for workload in ("hotspot_rw:n=3000", "cloud-2:n=3000,interval_ns=4"):
+            trace = sim.load_workload(workload)
+            arrival, *_ = sim._prepare(trace)
+            for design in sim.design_space().sample(rng, 6):
+                summary, resp = sim.run(design, workload)
+                s = dict(zip(ctl.SUMMARY_FIELDS, summary, strict=True))
+                n = len(trace)
+                start = np.zeros(n) if trace.closed_loop else arrival
+                assert np.all(resp > start)  # every request answered, after it arrived
+                assert s["hits"] + s["misses"] + s["conflicts"] == n
+                assert s["n_rd"] + s["n_wr"] == n * sim.spec.bursts_per_request
+                # every ACT is closed by a PRE except rows still open at the end
+                banks = sim.spec.channels * sim.spec.banks_per_channel
+                assert s["n_act"] - banks <= s["n_pre"] <= s["n_act"]
+                assert s["n_act"] >= s["misses"] + s["conflicts"]
+                assert 0 <= s["active_cycles"] <= sim.spec.channels * s["end_cycle"]
+                if design["RefreshPolicy"] == "AllBank":
+                    due = s["end_cycle"] / t["REFI"] * sim.spec.channels
+                    assert s["n_ref_ab"] <= due + sim.spec.channels * (design["RefreshMaxPulledin"] + 1)
+                if design["RespQueue"] == "Reorder" or design["Arbiter"] == "Reorder":
+                    assert np.all(np.diff(resp) >= 0)
