@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,12 @@ def drampower_energy_pj(spec: MemSpec, summary: np.ndarray) -> dict[str, float]:
     return parts
 
 
+@lru_cache(maxsize=16)
+def _cached_builtin(spec: str) -> Trace:
+    # generated traces are deterministic, so a name always means the same arrays
+    return builtin_trace(spec)
+
+
 class DramSimulator(Simulator):
     """A DRAMSys-like controller on one memspec (``ddr3``, ``ddr4``, ``lpddr4``, ``hbm2`` or a JSON file).
 
@@ -106,7 +113,7 @@ class DramSimulator(Simulator):
             return read_trace(spec, self.spec.clock_mhz)
         if isinstance(spec, str):
             if spec.partition(":")[0].strip() in GENERATORS:
-                return builtin_trace(spec)
+                return _cached_builtin(spec)
             if Path(spec).is_file():
                 return read_trace(spec, self.spec.clock_mhz)
             raise WorkloadError(f"unknown workload {spec!r}; built-in workloads are {list(GENERATORS)} "
@@ -156,8 +163,9 @@ class DramSimulator(Simulator):
             raise EvaluationError(f"DRAM controller failed on {design}: {err}") from None
 
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
-        summary, _ = self.run(design, workload)
-        return self.metrics_from_summary(summary, len(self.load_workload(workload)))
+        trace = self.load_workload(workload)
+        summary, _ = self.run(design, trace)
+        return self.metrics_from_summary(summary, len(trace))
 
     def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
         """All designs at once, in parallel over cores (Numba ``prange``)."""

@@ -45,6 +45,10 @@ class Trace:
     workload_id: str = field(default="")
 
     def __post_init__(self) -> None:
+        # traces are shared (cached by name, keyed by content), so their arrays must not change
+        for array in (self.address, self.is_write, self.arrival_ns):
+            if array is not None:
+                array.setflags(write=False)
         if not self.workload_id:
             h = hashlib.sha1(self.address.tobytes() + self.is_write.tobytes())
             if self.arrival_ns is not None:
