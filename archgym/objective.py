@@ -166,7 +166,7 @@ class Target(Objective):
                     sign = ">" if self.direction(name) == "min" else "<"
                     violations.append(f"{name} {x:g} {sign} {t:g}")
             total += d
-        return Score(-total, not violations, tuple(violations))
+        return Score(0.0 - total, not violations, tuple(violations))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, "targets": self.targets, "style": self.style, "tolerance": self.tolerance}
