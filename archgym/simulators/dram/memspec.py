@@ -32,6 +32,7 @@ REQUEST_BYTES = 64
 TIMING_FIELDS = ("CL", "CWL", "RCD", "RP", "RAS", "RC", "RRD_S", "RRD_L", "FAW", "CCD_S", "CCD_L",
                  "WR", "WTR_S", "WTR_L", "RTP", "RFC", "REFI")
 PER_BANK_TIMING = ("RFCPB", "REFIPB")
+OPTIONAL_TIMING = ("RTW",)  # read-to-write spacing when the datasheet gives one; else the JEDEC rule
 CURRENT_FIELDS = ("idd0", "idd2n", "idd3n", "idd4r", "idd4w", "idd5")
 REFRESH_MODES = ("NoRefresh", "AllBank", "PerBank")
 
@@ -105,8 +106,10 @@ class MemSpec:
         return self.channels * self.banks_per_channel * self.rows * self.columns * self.bus_bytes
 
     def rtw(self) -> int:
-        """Read-to-write command spacing: read data must leave the bus, plus two cycles of turnaround
-        (the JEDEC/DRAMSys ``RL + tCCD + 2 - WL`` rule)."""
+        """Read-to-write command spacing: the memspec's ``RTW`` if given, else read data must leave
+        the bus plus two cycles of turnaround (the JEDEC/DRAMSys ``RL + tCCD + 2 - WL`` rule)."""
+        if "RTW" in self.timing:
+            return self.timing["RTW"]
         return self.timing["CL"] + max(self.timing["CCD_S"], self.burst_cycles) + 2 - self.timing["CWL"]
 
     def timing_vector(self) -> np.ndarray:
@@ -189,10 +192,11 @@ def _parse(data: Mapping[str, Any], where: str) -> MemSpec:
     timing = {k: _field(timing_raw, k, twhere, int, minimum=0 if k in ("CWL",) else 1) for k in TIMING_FIELDS}
     if "PerBank" in modes:
         timing.update({k: _field(timing_raw, k, twhere, int) for k in PER_BANK_TIMING})
-    unknown = sorted(set(timing_raw) - set(TIMING_FIELDS) - set(PER_BANK_TIMING))
+    timing.update({k: _field(timing_raw, k, twhere, int) for k in OPTIONAL_TIMING if k in timing_raw})
+    legal = (*TIMING_FIELDS, *PER_BANK_TIMING, *OPTIONAL_TIMING)
+    unknown = sorted(set(timing_raw) - set(legal))
     if unknown:
-        raise MemSpecError(f"{twhere}: unknown field(s) {unknown}; legal fields are "
-                           f"{list(TIMING_FIELDS) + list(PER_BANK_TIMING)}")
+        raise MemSpecError(f"{twhere}: unknown field(s) {unknown}; legal fields are {list(legal)}")
     if timing["RC"] < timing["RAS"]:
         raise MemSpecError(f"{twhere}: 'RC' ({timing['RC']}) must be at least 'RAS' ({timing['RAS']})")
     if timing["REFI"] <= timing["RFC"]:
@@ -205,8 +209,7 @@ def _parse(data: Mapping[str, Any], where: str) -> MemSpec:
         rwhere = f"{where}: power.{rail}"
         if not isinstance(values, dict):
             raise MemSpecError(f"{rwhere} must be an object of voltage and IDD currents (mA)")
-        fields = ("voltage", *CURRENT_FIELDS) + (("idd5pb",) if "PerBank" in modes else ())
-        power[rail] = {k: float(_field(values, k, rwhere, float, minimum=0)) for k in fields}
+        power[rail] = {k: float(_field(values, k, rwhere, float, minimum=0)) for k in ("voltage", *CURRENT_FIELDS)}
     mapping = data.get("default_mapping", "rbc")
     if mapping not in ("rbc", "brc", "bg_interleave"):
         raise MemSpecError(f"{where}: field 'default_mapping' must be one of 'rbc', 'brc', 'bg_interleave', got {mapping!r}")

@@ -42,7 +42,8 @@ def drampower_energy_pj(spec: MemSpec, summary: np.ndarray) -> dict[str, float]:
     """DRAMPower's per-command energy model (pJ, all devices), from the controller's counters.
 
     ACT+PRE from IDD0 over tRC less the background it already contains, RD/WR from
-    IDD4R/IDD4W above IDD3N over a burst, REF from IDD5 above IDD3N over tRFC, background
+    IDD4R/IDD4W above IDD3N over a burst, REF from IDD5 above IDD3N over tRFC (a per-bank REF
+    costs 1/banks of that), background
     IDD3N while any bank is open and IDD2N while all are closed; summed over supply rails.
     """
     t, tck = spec.timing, spec.tck_ns
@@ -56,8 +57,8 @@ def drampower_energy_pj(spec: MemSpec, summary: np.ndarray) -> dict[str, float]:
         parts["read"] += s["n_rd"] * (rail["idd4r"] - rail["idd3n"]) * spec.burst_cycles * v
         parts["write"] += s["n_wr"] * (rail["idd4w"] - rail["idd3n"]) * spec.burst_cycles * v
         parts["refresh"] += s["n_ref_ab"] * (rail["idd5"] - rail["idd3n"]) * t["RFC"] * v
-        if s["n_ref_pb"]:
-            parts["refresh"] += s["n_ref_pb"] * (rail["idd5pb"] - rail["idd3n"]) * t["RFCPB"] * v
+        # a per-bank refresh refreshes one bank's share of the rows an all-bank refresh does
+        parts["refresh"] += (s["n_ref_pb"] / spec.banks_per_channel) * (rail["idd5"] - rail["idd3n"]) * t["RFC"] * v
         parts["background"] += (s["active_cycles"] * rail["idd3n"] + closed_cycles * rail["idd2n"]) * v
     parts["total"] = sum(parts.values())
     return parts

@@ -42,6 +42,14 @@ def test_ddr3_organisation_matches_the_datasheet():
     assert spec.rtw() == 10 + 4 + 2 - 8
 
 
+def test_explicit_rtw_overrides_the_jedec_rule():
+    assert load_memspec("hbm2").rtw() == 18  # given by the HBM2 memspec
+    data = _memspec_dict()
+    data["timing"]["RTW"] = 11
+    assert load_memspec(data).rtw() == 11
+    assert load_memspec(data).timing_vector()[19] == 11  # T_RTW slot handed to the controller
+
+
 def test_available_memspecs():
     assert available_memspecs() == ["ddr3", "ddr4", "hbm2", "lpddr4"]
 
