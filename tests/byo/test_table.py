@@ -45,9 +45,9 @@ def test_file_round_trip_and_inferred_space(rows: pd.DataFrame, tmp_path: Path, 
     assert np.allclose([[a[m] for m in METRICS] for a in answers], rows[list(METRICS)].to_numpy())
 
 
-def test_absent_design_is_a_failed_evaluation_with_the_nearest_row(rows: pd.DataFrame, absent: dict) -> None:
+def test_absent_design_is_a_failed_evaluation_naming_held_neighbours(rows: pd.DataFrame, absent: dict) -> None:
     sim = TableSimulator(rows, metrics=METRICS, space=CACHE_SPACE, name="cache")
-    with pytest.raises(archgym.EvaluationError, match=r"is not in table 'cache' \(240 of the 280 designs.*nearest row differs in"):
+    with pytest.raises(archgym.EvaluationError, match=r"is not in table .cache. \(240 of the 280 designs.*one parameter away it holds"):
         sim.evaluate(absent)
     env = archgym.DesignEnv(sim, objective=archgym.Minimize("amat_ns"))
     good = rows.iloc[0][CACHE_SPACE.names].to_dict()
@@ -139,6 +139,23 @@ def test_workload_column(rows: pd.DataFrame) -> None:
     assert env.evaluator.evaluate(design).metrics["amat_ns"] == pytest.approx(2 * rows.iloc[3]["amat_ns"])
     with pytest.raises(archgym.WorkloadError, match="has no workload column"):
         TableSimulator(rows, metrics=METRICS).load_workload("gcc")
+
+
+def test_huge_sparse_space(rows: pd.DataFrame) -> None:
+    """A space too big for integer keys (~20**16 designs) still looks rows up exactly."""
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame(rng.integers(0, 20, size=(60, 16)), columns=[f"p{i}" for i in range(16)])
+    wide = wide.drop_duplicates().assign(cost=np.arange(60.0)[: len(wide.drop_duplicates())])
+    sim = TableSimulator(wide, metrics=["cost"])
+    assert sim.design_space().size > 2**62 and sim._radix is None
+    got = sim.evaluate_batch(wide.drop(columns="cost").to_dict("records"))
+    assert [g["cost"] for g in got] == wide["cost"].tolist()
+    lonely = {p.name: p.values[(7 * i) % p.cardinality] for i, p in enumerate(sim.design_space().params)}
+    with pytest.raises(archgym.EvaluationError, match="nor any design one parameter away from it"):
+        sim.evaluate(lonely)
+    near = {**wide.iloc[5].drop("cost").astype(int).to_dict(), "p3": (int(wide.iloc[5]["p3"]) + 1) % 20}
+    with pytest.raises(archgym.EvaluationError, match=rf"one parameter away it holds p3={int(wide.iloc[5]['p3'])}"):
+        sim.evaluate(near)
 
 
 def test_version_follows_the_data(rows: pd.DataFrame) -> None:

@@ -3,9 +3,9 @@
 Published design-space datasets are tables: one row per simulated design, parameter columns
 and metric columns. ``TableSimulator`` infers the design space from the parameter columns
 (or takes one), answers a design by looking up its row, and reports a design the table does
-not hold as a failed, infeasible evaluation whose reason names the nearest row it does hold.
-Lookups are vectorised: a batch of designs is encoded column by column and found with one
-binary search over the sorted row keys.
+not hold as a failed, infeasible evaluation whose reason names the designs one parameter away
+that it does hold. Lookups are vectorised: a batch of designs is encoded column by column into
+integer keys and found with one binary search over the sorted row keys.
 
 Example:
     >>> import pandas as pd
@@ -19,12 +19,13 @@ Example:
     >>> sim.evaluate({"cores": 4, "cache_kb": 64})
     Traceback (most recent call last):
     ...
-    archgym.simulator.EvaluationError: design {'cores': 4, 'cache_kb': 64} is not in table 'table' (4 of the 6 designs in its space have a row); the nearest row differs in cores (4 -> 1)
+    archgym.simulator.EvaluationError: design {'cores': 4, 'cache_kb': 64} is not in table 'table' (4 of the 6 designs in its space have a row); one parameter away it holds cores=1, cache_kb=32
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,12 @@ from archgym.space import Categorical, Design, DesignSpace, Integer, InvalidDesi
 
 Duplicates = Literal["error", "first", "last", "mean"]
 MetricsSpec = Mapping[str, str] | Sequence[Metric | str]
+
+#: How many held neighbours an absent design's reason names.
+MAX_NEIGHBOURS = 6
+
+#: Candidate rows looked up at once when searching an absent design's neighbours.
+NEIGHBOUR_ROWS = 1 << 20
 
 #: File suffixes :func:`read_table` understands, and the pandas reader for each.
 READERS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
@@ -105,7 +112,8 @@ class TableSimulator(Simulator):
     ``duplicates`` is ``"first"``, ``"last"`` or ``"mean"``.
 
     An absent design raises :class:`EvaluationError` (a failed, infeasible evaluation in a
-    run) naming the nearest design the table holds; so does a row with an empty metric.
+    run) naming the designs one parameter away that the table holds; so does a row with an
+    empty metric.
     """
 
     def __init__(
@@ -153,6 +161,7 @@ class TableSimulator(Simulator):
         else:
             codes, self._workloads = np.zeros(len(frame), dtype=np.int64), []
         self.default_workload = self._workloads[0] if self._workloads else None
+        self._radix = _radix([max(1, len(self._workloads))] + [p.cardinality for p in self._space.params])
         row_codes = np.column_stack([codes] + [self._encode_column(frame[p], self._space[p]) for p in param_names])
         values = frame[metric_names].to_numpy(dtype=np.float64)
         self._store_rows(row_codes.astype(np.int32), values, duplicates)
@@ -240,7 +249,7 @@ class TableSimulator(Simulator):
         return index[codes]
 
     def _store_rows(self, codes: np.ndarray, values: np.ndarray, duplicates: Duplicates) -> None:
-        keys = _keys(codes)
+        keys = self._key(codes)
         unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
         if duplicates == "error" and (counts > 1).any():
             dup = int(np.flatnonzero(counts > 1)[0])
@@ -256,6 +265,8 @@ class TableSimulator(Simulator):
         else:
             values = values[first]
         self._keys, self._values, self._rows, self._codes = unique, values, first, codes[first]
+        self._empty = np.isnan(values).any(axis=1)
+        self._held = np.bincount(self._codes[:, 0], minlength=max(1, len(self._workloads)))
 
     @staticmethod
     def _fingerprint(frame: pd.DataFrame, params: list[str], metrics: list[str]) -> str:
@@ -299,23 +310,23 @@ class TableSimulator(Simulator):
         codes = np.empty((len(designs), len(self._space) + 1), dtype=np.int32)
         codes[:, 0] = w
         for j, p in enumerate(self._space.params, start=1):
-            codes[:, j] = self._encode_values([self._value(d, p.name) for d in designs], p)
-        keys = _keys(codes)
-        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        found = self._keys[pos] == keys
+            codes[:, j] = self._encode_values(self._column(designs, p.name), p)
+        pos, found = self._lookup(codes)
         names = [m.name for m in self.metrics]
-        out: list[dict[str, float] | EvaluationError] = []
-        for i, design in enumerate(designs):
-            if not found[i]:
-                out.append(self._absent(design, codes[i], w))
-                continue
-            row = self._values[pos[i]]
-            empty = [n for n, v in zip(names, row, strict=True) if np.isnan(v)]
+        missing = np.flatnonzero(~found)
+        out: list[dict[str, float] | EvaluationError] = [None] * len(designs)  # type: ignore[list-item]
+        for i, err in zip(missing, self._absent([designs[i] for i in missing], codes[missing], w), strict=True):
+            out[i] = err
+        hits = np.flatnonzero(found)
+        rows = pos[hits]
+        for i, row, values, empty in zip(hits.tolist(), rows.tolist(), self._values[rows].tolist(),
+                                         self._empty[rows].tolist(), strict=True):
             if empty:
-                out.append(EvaluationError(f"design {dict(design)} has no value for metric(s) {empty} at "
-                                           f"{self._where(int(self._rows[pos[i]]))}"))
-                continue
-            out.append(dict(zip(names, row.tolist(), strict=True)))
+                blank = [n for n, v in zip(names, values, strict=True) if math.isnan(v)]
+                out[i] = EvaluationError(f"design {dict(designs[i])} has no value for metric(s) {blank} at "
+                                         f"{self._where(int(self._rows[row]))}")
+            else:
+                out[i] = dict(zip(names, values, strict=True))
         return out
 
     # -- lookup helpers ----------------------------------------------------------------------
@@ -324,35 +335,70 @@ class TableSimulator(Simulator):
             return 0
         return self._workloads.index(self.load_workload(workload))
 
-    def _value(self, design: Design, name: str) -> Any:
+    def _column(self, designs: Sequence[Design], name: str) -> list[Any]:
         try:
-            return design[name]
+            return [d[name] for d in designs]
         except (KeyError, TypeError):
-            self._space.validate(design)  # raises the space's message: missing/unknown parameter
+            for d in designs:
+                self._space.validate(d)  # raises the space's message: missing/unknown parameter
             raise
 
     @staticmethod
     def _encode_values(values: list[Any], param: Param) -> np.ndarray:
+        if len(values) <= 16:  # an agent asking for a few designs: factorize's set-up would dominate
+            return np.array([param.index(v) for v in values], dtype=np.int64)
         codes, uniques = pd.factorize(pd.Series(values, dtype=object))
         if (codes < 0).any():
             raise InvalidDesignError(f"parameter {param.name!r}: None/NaN is not legal; legal values are "
                                      f"{param.legal()}", parameter=param.name)
         return np.array([param.index(u) for u in uniques], dtype=np.int64)[codes]
 
-    def _absent(self, design: Design, codes: np.ndarray, workload_code: int) -> EvaluationError:
-        where = self._codes[:, 0] == workload_code
-        held = int(where.sum())
+    def _key(self, codes: np.ndarray) -> np.ndarray:
+        """One sortable key per row of a code matrix: a mixed-radix integer when the space allows,
+        else the row's bytes (exact for any space size, slower to compare)."""
+        if self._radix is not None:
+            return codes.astype(np.int64) @ self._radix
+        codes = np.ascontiguousarray(codes, dtype=np.int32)
+        return codes.view(np.dtype((np.void, codes.shape[1] * codes.itemsize))).ravel()
+
+    def _lookup(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row position of each code row and whether the table holds it (one binary search)."""
+        keys = self._key(codes)
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        return pos, self._keys[pos] == keys
+
+    def _absent(self, designs: list[Design], codes: np.ndarray, workload_code: int) -> list[EvaluationError]:
+        """Reasons for designs the table lacks, naming the held designs one parameter away.
+
+        Vectorised: one lookup per parameter covers every value of it for every missing design,
+        so a batch of misses costs a few binary searches rather than a scan of the table each.
+        """
         scope = f"table {self.source!r}"
         if self.workload_column is not None:
             scope += f" for workload {self._workloads[workload_code]!r}"
-        message = f"design {dict(design)} is not in {scope} ({held} of the {self._space.size} designs in its space have a row)"
-        if held:
-            candidates = self._codes[where]
-            nearest = candidates[int(np.argmin((candidates[:, 1:] != codes[1:]).sum(axis=1)))]
-            diffs = [f"{p.name} ({p.values[int(a)]!r} -> {p.values[int(b)]!r})"
-                     for p, a, b in zip(self._space.params, codes[1:], nearest[1:], strict=True) if a != b]
-            message += "; the nearest row differs in " + ", ".join(diffs)
-        return EvaluationError(message)
+        head = f"({int(self._held[workload_code])} of the {self._space.size} designs in its space have a row)"
+        near: list[list[str]] = [[] for _ in designs]
+        count = np.zeros(len(designs), dtype=np.int64)
+        for j, p in enumerate(self._space.params, start=1):
+            card = p.cardinality
+            chunk = max(1, NEIGHBOUR_ROWS // card)  # bounds the candidate matrix for big batches
+            for lo in range(0, len(designs), chunk):
+                block = codes[lo:lo + chunk]
+                moved = np.repeat(block, card, axis=0)
+                moved[:, j] = np.tile(np.arange(card), len(block))
+                held = self._lookup(moved)[1].reshape(len(block), card)
+                held[np.arange(len(block)), block[:, j]] = False  # the design itself is absent anyway
+                # Keep only the first few per design (one past the cap, to know to print "...").
+                held &= np.cumsum(held, axis=1) + count[lo:lo + chunk, None] <= MAX_NEIGHBOURS + 1
+                count[lo:lo + chunk] += held.sum(axis=1)
+                for i, v in zip(*np.nonzero(held), strict=True):
+                    near[lo + int(i)].append(f"{p.name}={p.values[int(v)]!r}")
+        out = []
+        for design, found in zip(designs, near, strict=True):
+            shown = ", ".join(found[:MAX_NEIGHBOURS]) + (" ..." if len(found) > MAX_NEIGHBOURS else "")
+            tail = f"one parameter away it holds {shown}" if found else "nor any design one parameter away from it"
+            out.append(EvaluationError(f"design {dict(design)} is not in {scope} {head}; {tail}"))
+        return out
 
     # -- conveniences -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -369,7 +415,11 @@ class TableSimulator(Simulator):
         return f"TableSimulator({self.source!r}, rows={len(self)}, space={self._space!r}, metrics={[m.name for m in self.metrics]})"
 
 
-def _keys(codes: np.ndarray) -> np.ndarray:
-    """One opaque, sortable key per row of an int32 code matrix (exact for any space size)."""
-    codes = np.ascontiguousarray(codes, dtype=np.int32)
-    return codes.view(np.dtype((np.void, codes.shape[1] * codes.itemsize))).ravel()
+def _radix(sizes: Sequence[int]) -> np.ndarray | None:
+    """Row-major strides turning a code row into one int64, or None if the space is too big for that."""
+    if math.prod(sizes) >= 2**62:
+        return None
+    strides = [1]
+    for size in reversed(sizes[1:]):
+        strides.append(strides[-1] * size)
+    return np.array(strides[::-1], dtype=np.int64)
