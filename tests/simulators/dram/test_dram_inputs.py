@@ -19,7 +19,7 @@ from archgym.simulators.dram import (
     read_trace,
     write_stl,
 )
-from archgym.simulators.dram.memspec import MEMSPEC_DIR
+from archgym.simulators.dram.memspec import MEMSPEC_DIR, T_RTW
 
 # -- memspecs -----------------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def test_explicit_rtw_overrides_the_jedec_rule():
     data = _memspec_dict()
     data["timing"]["RTW"] = 11
     assert load_memspec(data).rtw() == 11
-    assert load_memspec(data).timing_vector()[19] == 11  # T_RTW slot handed to the controller
+    assert load_memspec(data).timing_vector()[T_RTW] == 11  # the slot handed to the controller
 
 
 def test_available_memspecs():

@@ -111,3 +111,18 @@ def test_multiagent_view_has_one_agent_per_knob():
     knobs = list(DramSimulator("ddr3").design_space().names)
     assert make_multiagent(workload="stream:n=500").possible_agents == knobs
     assert MultiAgentDesignEnv(archgym.make("archgym/DRAM-v0")).possible_agents == knobs
+
+
+def test_cli_run_and_check_on_another_device_and_workload():
+    from typer.testing import CliRunner
+
+    from archgym.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", "--env", "archgym/DRAM-v0", "--agent", "random", "--budget", "8",
+                                 "--workload", "cloud-2:n=2000", "--env-arg", 'simulator_kwargs={"memspec": "hbm2"}',
+                                 "--store", "runs.db"])
+    assert result.exit_code == 0, result.output
+    assert "8 simulator" in result.output
+    result = runner.invoke(app, ["check", "archgym/DRAM-v0"])
+    assert result.exit_code == 0 and "passes every check" in result.output
