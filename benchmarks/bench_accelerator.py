@@ -138,6 +138,31 @@ def fidelity() -> None:
           "ofmap writes differ by SCALE-Sim's line padding (< cols words)")
 
 
+def estimate_vs_replay() -> None:
+    """The fast DRAM estimate against the exact replay (equal to SCALE-Sim, see test_replay.py) on
+    ResNet-18 convs whose operands spill small split buffers (a 32x32 array)."""
+    by_name = {layer.name: layer for layer in load_network("resnet18").layers}
+    ratios: dict[str, list[float]] = {"ifmap": [], "filter": []}
+    t = time.perf_counter()
+    for name in ("conv2_1a", "conv3_1b", "conv4_1b", "conv5_1b"):
+        layer = by_name[name]
+        arrays = load_network([layer]).arrays
+        for df in ("os", "ws", "is"):
+            for glb in (64, 256):
+                hw = HardwareArrays.from_designs([design(df, 32, glb)])
+                costs = layer_costs(hw, arrays)
+                buf_if, buf_f, _ = buffer_words(hw, *footprints(arrays))
+                w_if, w_f = (int(scalesim_window(b, hw.bits)[0, 0]) for b in (buf_if, buf_f))
+                exact = replay_dram_reads(layer, df, 32, 32, window_if=w_if, window_f=w_f)
+                ratios["ifmap"].append(int(costs["ifmap_dram_reads"][0, 0]) / exact[0])
+                ratios["filter"].append(int(costs["filter_dram_reads"][0, 0]) / exact[1])
+    print(f"\nDRAM estimate / exact replay, 4 ResNet-18 convs x os/ws/is x 64/256 KB on 32x32 "
+          f"(replay took {time.perf_counter() - t:.0f} s):")
+    for operand, r in ratios.items():
+        r_ = np.asarray(r)
+        print(f"  {operand:7s} median {np.median(r_):.2f}, range {r_.min():.2f} .. {r_.max():.2f}")
+
+
 def user_bandwidth() -> None:
     """Our stall model vs SCALE-Sim's USER bandwidth mode (per-operand DRAM ports of `bw` words/cycle).
 
@@ -230,4 +255,5 @@ if __name__ == "__main__":
     else:
         speed()
         fidelity()
+        estimate_vs_replay()
         user_bandwidth()
