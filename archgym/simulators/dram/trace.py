@@ -45,6 +45,13 @@ class Trace:
     workload_id: str = field(default="")
 
     def __post_init__(self) -> None:
+        n = len(self.address)
+        for label, array in (("is_write", self.is_write), ("arrival_ns", self.arrival_ns)):
+            if array is not None and len(array) != n:
+                raise WorkloadError(f"trace {self.name!r}: {label} has {len(array)} entries, address has {n}")
+        if self.arrival_ns is not None and n > 1 and np.any(np.diff(self.arrival_ns) < 0):
+            first = int(np.argmax(np.diff(self.arrival_ns) < 0)) + 1
+            raise WorkloadError(f"trace {self.name!r}: arrival_ns[{first}] goes back in time; arrivals must not decrease")
         # traces are shared (cached by name, keyed by content), so their arrays must not change
         for array in (self.address, self.is_write, self.arrival_ns):
             if array is not None:

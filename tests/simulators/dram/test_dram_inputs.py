@@ -12,6 +12,7 @@ from archgym.simulators.dram import (
     AddressMapping,
     MappingError,
     MemSpecError,
+    Trace,
     available_memspecs,
     builtin_trace,
     generate,
@@ -237,3 +238,13 @@ def test_bad_trace_lines_are_reported_with_their_number(tmp_path, text, message)
 def test_missing_trace_file():
     with pytest.raises(WorkloadError, match="does not exist"):
         read_trace("/nonexistent/trace.stl")
+
+
+def test_trace_objects_are_checked_and_read_only():
+    with pytest.raises(WorkloadError, match="is_write has 2 entries, address has 3"):
+        Trace("t", np.array([0, 64, 128]), np.array([0, 1], np.int8))
+    with pytest.raises(WorkloadError, match=r"arrival_ns\[2\] goes back"):
+        Trace("t", np.array([0, 64, 128]), np.zeros(3, np.int8), np.array([0.0, 5.0, 1.0]))
+    t = builtin_trace("stream:n=8")
+    with pytest.raises(ValueError):
+        t.address[0] = 1
