@@ -264,6 +264,11 @@ class Evaluator:
             rows, self._pending = self._pending, []
             self.store.record_many(self.run_id, rows)
 
+    @property
+    def replay_pending(self) -> int:
+        """Recorded evaluations of a resumed run that its agent has not proposed again yet."""
+        return len(self._replay)
+
     def replay(self, evaluations: Sequence[Mapping[str, Any]]) -> None:
         """Load a run's recorded evaluations to resume it.
 

@@ -123,7 +123,7 @@ def _ask_tell_loop(agent: Agent, env: DesignEnv, on_evaluation: Callable[[Evalua
     while not evaluator.exhausted and idle < MAX_IDLE_ROUNDS:
         if evaluator.simulator_calls >= env.space.size:
             break
-        before = evaluator.simulator_calls
+        before, pending = evaluator.simulator_calls, evaluator.replay_pending
         n = max(1, min(agent.batch_size, evaluator.remaining or agent.batch_size))
         designs = agent.ask(n)
         try:
@@ -141,5 +141,6 @@ def _ask_tell_loop(agent: Agent, env: DesignEnv, on_evaluation: Callable[[Evalua
         if on_evaluation is not None:
             for ev in results:
                 on_evaluation(ev)
-        idle = 0 if evaluator.simulator_calls > before else idle + 1
+        # A replayed evaluation is progress too: a resumed run re-proposes its whole record first.
+        idle = 0 if evaluator.simulator_calls > before or evaluator.replay_pending < pending else idle + 1
 
