@@ -49,6 +49,7 @@ BERT_GEMMS = [Layer.gemm("bert_scores_head", 128, 128, 64), Layer.gemm("bert_con
 #: so they are run with the large buffer only.
 LARGE_LAYERS = {"resnet18": ["conv1", "conv2_1a", "conv3_1a", "conv3_1b", "conv3_1_down", "conv4_1a", "conv4_1b",
                              "conv4_1_down", "conv5_1a", "conv5_1b"]}
+LARGE_GEMMS = [Layer.gemm("bert_out_proj", 128, 768, 768)]  # BERT-base's d x d projections
 #: A global buffer large enough that every operand fits SCALE-Sim's window (exact regime),
 #: and a small one where operands spill (our estimate).
 BUFFERS = {"fits": 65536, "spills": 64}
@@ -81,8 +82,9 @@ def write_reference(output: Path = REFERENCE, which: str = "all") -> None:
             cases += [(net, layer, (16, 32), tuple(BUFFERS.values())) for net, layer in reference_layers()]
         if which in ("large", "all"):
             # 32x32 first: it is twice as fast, so a cut-short run still covers every layer once.
+            large = reference_layers(LARGE_LAYERS) + [("bert_base", g) for g in LARGE_GEMMS]
             for side in (32, 16):
-                cases += [(net, layer, (side,), (BUFFERS["fits"],)) for net, layer in reference_layers(LARGE_LAYERS)]
+                cases += [(net, layer, (side,), (BUFFERS["fits"],)) for net, layer in large]
         for net, layer, sides, buffers in cases:
             one = Layer(layer.name, layer.kind, layer.p, layer.q, layer.r, layer.s, layer.in_c // layer.groups,
                         layer.out_c // layer.groups, layer.stride, span_h=layer.span_h, span_w=layer.span_w)

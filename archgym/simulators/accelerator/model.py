@@ -127,8 +127,8 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     """Counts for one group-instance of every layer on every design, each ``(D, L)``.
 
     Keys: ``compute_cycles``, ``ifmap_sram_reads``, ``filter_sram_reads``, ``ofmap_sram_writes``,
-    ``ifmap_dram_reads``, ``filter_dram_reads``, ``ofmap_dram_writes`` (words), ``macs``,
-    ``mapped_pe_cycles`` (for utilisation) and ``folds``.
+    ``ifmap_dram_reads``, ``filter_dram_reads``, ``ofmap_dram_writes`` (words), ``macs`` and
+    ``folds`` (over which the first DRAM fill is spread).
     """
     m, n, k = (layers[key][None, :] for key in ("m", "n", "k"))
     rows, cols, df = hw.rows, hw.cols, hw.dataflow
@@ -202,11 +202,10 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     dram_f = np.where(u_f <= win_f, u_f, np.where(os_, os_f, np.where(is_, u_f * fc, u_f)))
     dram_of = np.where(os_ | rs_, m * n, ofw)
 
-    mapped = np.where(rs_, rs_compute * rows * cols, compute * rows * cols)
     return {
         "compute_cycles": compute, "ifmap_sram_reads": ifr, "filter_sram_reads": flr, "ofmap_sram_writes": ofw,
         "ifmap_dram_reads": dram_if, "filter_dram_reads": dram_f, "ofmap_dram_writes": dram_of,
-        "macs": np.broadcast_to(m * n * k, compute.shape), "mapped_pe_cycles": mapped, "folds": folds,
+        "macs": np.broadcast_to(m * n * k, compute.shape), "folds": folds,
     }
 
 

@@ -98,9 +98,7 @@ def layer_costs_scalesim(design: Mapping[str, Any], layers: Sequence[Layer]) -> 
     rows = [run_layer(layer, design) for layer in layers]
     out = {key: np.asarray([[r[key] for r in rows]], dtype=np.int64) for key in COUNT_KEYS}
     arrays = layer_arrays(layers)
-    rows_cols = int(design["pe_rows"]) * int(design["pe_cols"])
     out["macs"] = (arrays["m"] * arrays["n"] * arrays["k"])[None, :]
-    out["mapped_pe_cycles"] = out["compute_cycles"] * rows_cols
     # Folds spread the first DRAM fill; SCALE-Sim does not report them, so use the fold model's count.
     sr_sc = {"os": (arrays["m"], arrays["n"]), "ws": (arrays["k"], arrays["n"]), "is": (arrays["k"], arrays["m"])}
     sr, sc = sr_sc[design["dataflow"]]
