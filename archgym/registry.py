@@ -22,7 +22,7 @@ from typing import Any
 from archgym.objective import Objective
 from archgym.simulator import Simulator
 
-SimulatorSource = type[Simulator] | Callable[..., Simulator] | str
+SimulatorSource = Simulator | type[Simulator] | Callable[..., Simulator] | str
 ObjectiveSource = Objective | Mapping[str, Any] | Callable[[Simulator, Any], Objective] | None
 
 ENTRY_POINT_GROUP = "archgym.envs"
@@ -46,6 +46,11 @@ class EnvSpec:
         return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 0
 
     def make_simulator(self, **overrides: Any) -> Simulator:
+        if isinstance(self.simulator, Simulator):  # an instance (a loaded table, a wrapped binary) is shared
+            if self.simulator_kwargs or overrides:
+                raise TypeError(f"env {self.id!r}: simulator_kwargs need a simulator class or factory; "
+                                f"this env was registered with an instance of {type(self.simulator).__name__}")
+            return self.simulator
         factory = _resolve(self.simulator)
         sim = factory(**{**self.simulator_kwargs, **overrides})
         if not isinstance(sim, Simulator):
@@ -98,7 +103,8 @@ def register_env(
 ) -> EnvSpec:
     """Register an environment id with archgym and with Gymnasium.
 
-    ``objective`` is an :class:`Objective`, its dict form, or a callable
+    ``simulator`` is a :class:`Simulator` class, a factory, ``"module:Class"``, a registered
+    simulator name, or an instance (shared by every env made from the id). ``objective`` is an :class:`Objective`, its dict form, or a callable
     ``(simulator, workload) -> Objective`` for workload-dependent targets. ``defaults`` are
     :class:`archgym.env.DesignEnv` keyword arguments (``episode_length``, ``action_encoding``, ...).
 
