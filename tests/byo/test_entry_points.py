@@ -141,3 +141,16 @@ def test_register_env_in_process() -> None:
     assert env.unwrapped.episode_length == 3
     with pytest.raises(ValueError, match="should look like 'namespace/Name-v0'"):
         archgym.register_env("PyCache", PyCache)
+
+
+def test_register_env_with_an_instance() -> None:
+    """A built simulator (a loaded table, a configured binary) registers as it is, and is shared."""
+    from conftest import PyCache
+
+    import archgym
+
+    sim = PyCache()
+    archgym.register_env("mylab/PyCacheInstance-v0", sim, objective=archgym.Minimize("amat_ns"))
+    assert archgym.make("mylab/PyCacheInstance-v0").simulator is sim
+    with pytest.raises(TypeError, match="simulator_kwargs need a simulator class or factory"):
+        archgym.make("mylab/PyCacheInstance-v0", simulator_kwargs={"size": 1})
