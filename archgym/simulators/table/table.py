@@ -34,7 +34,17 @@ import numpy as np
 import pandas as pd
 
 from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
-from archgym.space import Categorical, Design, DesignSpace, Integer, InvalidDesignError, Ordinal, Param, PowerOfTwo, Real
+from archgym.space import (
+    Categorical,
+    Design,
+    DesignSpace,
+    Integer,
+    InvalidDesignError,
+    Ordinal,
+    Param,
+    PowerOfTwo,
+    Real,
+)
 
 Duplicates = Literal["error", "first", "last", "mean"]
 MetricsSpec = Mapping[str, str] | Sequence[Metric | str]
