@@ -125,7 +125,8 @@ def mapping_costs(designs: Sequence[Design], layer: Layer) -> dict[str, np.ndarr
         fr, fc = -(-sr // rows), -(-sc // cols)
         # A reduction spread over the array (K spatial) needs its stationary operand loaded first.
         per_fold = np.where(time_dim == "K", t + rows + cols - 2, 2 * rows + cols + t - 2)
-        compute += count * np.where(sr * sc * t > 0, fr * fc * per_fold, 0)
+        # Each tile is one SCALE-Sim layer run: its folds, less the one cycle SCALE-Sim does not count.
+        compute += count * np.where(sr * sc * t > 0, fr * fc * per_fold - 1, 0)
         for dims in OPERANDS.values():
             size = ext[dims[0]] * ext[dims[1]]
             on_rows = (row_dim == dims[0]) | (row_dim == dims[1])

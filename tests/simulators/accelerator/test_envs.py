@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import archgym
+from archgym.simulators.accelerator.layers import load_network
 from archgym.simulators.accelerator.mapping import MappingSimulator, mapping_costs, resolve_layer
 from archgym.simulators.accelerator.model import BASELINE
 from archgym.simulators.accelerator.simulator import AcceleratorSimulator, baseline_metrics
@@ -100,3 +101,22 @@ def test_mapping_batch_is_deterministic() -> None:
     sim = MappingSimulator()
     designs = sim.design_space().sample(np.random.default_rng(0), 50)
     assert sim.evaluate_batch(designs) == sim.evaluate_batch(designs)
+
+
+@pytest.mark.parametrize(("parallel", "dataflow"), [("M-N", "os"), ("K-N", "ws"), ("K-M", "is"), ("N-M", "os")])
+def test_single_tile_mapping_runs_the_fold_model(parallel: str, dataflow: str) -> None:
+    # One buffer tile holding the whole layer is exactly the whole-layer fold model (which
+    # equals SCALE-Sim, see test_model.py); on the square 16x16 array transposing the layout
+    # (N on rows, M on columns) costs the same as output-stationary.
+    from archgym.simulators.accelerator.model import HardwareArrays, layer_costs
+
+    layer = resolve_layer("resnet18/conv4_1b")
+    m, n, k = layer.gemm_dims
+    design = {"parallel": parallel, "loop_order": "MNK", "tile_m": 256, "tile_n": 256, "tile_k": 4096}
+    hw = HardwareArrays.from_designs([dict(BASELINE, dataflow=dataflow, pe_rows=16, pe_cols=16)])
+    whole = layer_costs(hw, load_network([layer]).arrays)["compute_cycles"][0, 0]
+    assert (m, n, k) == (196, 256, 2304)
+    costs = mapping_costs([design], layer)
+    # One tile: DRAM streams nothing behind compute, so cycles = the tile's first fill + compute.
+    fill = np.ceil(costs["dram_mb"][0] * 1e6 / 16)
+    assert costs["cycles"][0] == fill + whole
