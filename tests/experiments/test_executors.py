@@ -66,24 +66,26 @@ def test_local_pool_matches_serial_results(make_spec, tmp_path: Path) -> None:
     assert trajectories(spec.store) == trajectories(serial.store)
 
 
-def test_interrupted_trial_resumes_to_its_budget(make_spec, tmp_path: Path) -> None:
-    spec = make_spec(agents=["walk"], seeds=1, budget=30)
+@pytest.mark.parametrize("agent", ["random", "walk"])
+def test_interrupted_trial_resumes_to_its_budget(make_spec, tmp_path: Path, agent: str) -> None:
+    # Stopped after more evaluations than the runner's idle limit (200): the replay must not stall.
+    spec = make_spec(agents=[agent], seeds=1, budget=260)
     (trial,) = spec.trials()
     seen = []
 
     def stop(ev: archgym.Evaluation) -> None:
         seen.append(ev)
-        if len(seen) == 12:
+        if len(seen) == 230:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        archgym.run(make_agent("walk", **trial.hyperparameters), trial.env.id, budget=trial.budget, seed=trial.seed,
+        archgym.run(make_agent(agent, **trial.hyperparameters), trial.env.id, budget=trial.budget, seed=trial.seed,
                     store=spec.store, trial_key=trial.key, on_evaluation=stop)
     (outcome,) = run_sweep(spec, executor="serial").outcomes
     assert outcome.resumed and outcome.status == "finished"
-    assert outcome.new_evaluations < spec.budget
+    assert 0 < outcome.new_evaluations < spec.budget
     assert_one_complete_run_per_trial(spec)
-    reference = make_spec(agents=["walk"], seeds=1, budget=30, store=str(tmp_path / "ref.db"))
+    reference = make_spec(agents=[agent], seeds=1, budget=260, store=str(tmp_path / "ref.db"))
     run_sweep(reference, executor="serial")
     assert trajectories(spec.store) == trajectories(reference.store)
 
