@@ -203,6 +203,7 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
     ref_flex = np.zeros(n_ch, np.int64)
     ref_pulled = np.zeros(n_ch, np.bool_)
     ref_pending = np.zeros(n_ch, np.bool_)
+    ref_forced = np.zeros(n_ch, np.bool_)
     ref_rr = np.zeros(n_ch, np.int64)
     blocked = np.zeros(nbk, np.bool_)
 
@@ -369,6 +370,24 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             last_adm = ta
             next_req += 1
             outstanding += 1
+            c = b // banks_per_ch
+            if blocked[b] and not ref_forced[c]:
+                # DRAMSys re-decides every cycle: work arriving before an unforced refresh issues
+                # postpones it (or ends the pull-in)
+                if ref_pulled[c]:
+                    ref_pulled[c] = False
+                else:
+                    ref_flex[c] += 1
+                ref_trig[c] += ref_int
+                ref_pending[c] = False
+                lo = c * banks_per_ch
+                if refp == REF_ALLBANK:
+                    hi = lo + banks_per_ch
+                else:
+                    lo = lo + ref_rr[c]
+                    hi = lo + 1
+                for bb in range(lo, hi):
+                    blocked[bb] = False
             continue
 
         if t_trig == tmin:
@@ -381,21 +400,22 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             else:
                 lo = lo + ref_rr[c]
                 hi = lo + 1
-            busy_all = True
             idle_all = True
             for bb in range(lo, hi):
-                if qn[bb] == 0:
-                    busy_all = False
-                else:
+                if qn[bb] > 0:
                     idle_all = False
+            # DRAMSys: postpone while any bank has work (until maxPostponed are owed, then force);
+            # after a refresh, pull further ones in while every bank stays idle
             if not ref_pulled[c]:
-                if busy_all and ref_flex[c] < maxpost:
+                if not idle_all and ref_flex[c] < maxpost:
                     ref_flex[c] += 1
                     ref_trig[c] += ref_int
                 else:
                     ref_pending[c] = True
+                    ref_forced[c] = ref_flex[c] >= maxpost  # forced: the bank machines are blocked
             elif idle_all and ref_flex[c] > -maxpull:
                 ref_pending[c] = True
+                ref_forced[c] = False
             else:
                 ref_pulled[c] = False
                 ref_trig[c] += ref_int

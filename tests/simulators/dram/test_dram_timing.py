@@ -130,11 +130,18 @@ def test_closed_adaptive_keeps_row_open_while_hits_are_queued():
 
 
 def test_refresh_blocks_the_bank_for_trfc():
-    # an idle controller refreshes at tREFI; a read arriving then waits tRFC
-    _, resp = run([(0, 1, 0)], arrival=[REFI], RefreshPolicy="AllBank")
-    assert resp[0] - REFI == RFC + RCD + CL + BURST
-    _, no_ref = run([(0, 1, 0)], arrival=[REFI], RefreshPolicy="NoRefresh")
-    assert no_ref[0] - REFI == 1 + RCD + CL + BURST
+    # an idle controller refreshes at tREFI; a read arriving a cycle later waits out tRFC
+    _, resp = run([(0, 1, 0)], arrival=[REFI + 1], RefreshPolicy="AllBank")
+    assert resp[0] - (REFI + 1) == (RFC - 1) + RCD + CL + BURST
+    _, no_ref = run([(0, 1, 0)], arrival=[REFI + 1], RefreshPolicy="NoRefresh")
+    assert no_ref[0] - (REFI + 1) == 1 + RCD + CL + BURST
+
+
+def test_refresh_is_postponed_while_a_bank_has_work():
+    # the read is queued when the refresh falls due, so the refresh waits (DRAMSys's flexibility)
+    s, resp = run([(0, 1, 0)], arrival=[REFI], RefreshPolicy="AllBank")
+    assert resp[0] - REFI == 1 + RCD + CL + BURST
+    assert s["n_ref_ab"] == 0
 
 
 def test_refresh_rate_is_one_per_trefi_with_postponing():
