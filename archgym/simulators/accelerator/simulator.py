@@ -98,9 +98,10 @@ class AcceleratorSimulator(Simulator):
         return load_network(self.default_workload if spec is None else spec)
 
     def workload_id(self, workload: Any) -> str:
+        if workload is None or (isinstance(workload, str) and workload in builtin_workloads()):
+            return self.load_workload(workload).name
+        # A user's table is keyed by its layers, so two files of the same name never share a cache entry.
         net = self.load_workload(workload)
-        if net.name in builtin_workloads() and not isinstance(workload, Network | list | tuple):
-            return net.name
         digest = hashlib.sha1(repr(net.layers).encode()).hexdigest()[:12]
         return f"{net.name}:{digest}"
 

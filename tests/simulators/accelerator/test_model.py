@@ -158,3 +158,11 @@ def test_baseline_is_a_point_of_the_space_and_options_are_checked() -> None:
         AcceleratorSimulator(backend="timeloop")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="dram 'exact' is not one of 'estimate', 'replay'"):
         AcceleratorSimulator(dram="exact")  # type: ignore[arg-type]
+
+
+def test_workload_ids_key_builtins_by_name_and_user_tables_by_content(tmp_path: Path) -> None:
+    sim = AcceleratorSimulator()
+    assert sim.workload_id("resnet18") == sim.workload_id(None) == "resnet18"
+    (tmp_path / "resnet18.csv").write_text("name,kind,gemm_m,gemm_n,gemm_k\ng,gemm,4,4,4\n")
+    user = sim.workload_id(str(tmp_path / "resnet18.csv"))
+    assert user.startswith("resnet18:") and user != sim.workload_id([Layer.gemm("g", 4, 4, 8)])
