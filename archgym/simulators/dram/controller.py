@@ -204,7 +204,8 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
     ref_pulled = np.zeros(n_ch, np.bool_)
     ref_pending = np.zeros(n_ch, np.bool_)
     ref_forced = np.zeros(n_ch, np.bool_)
-    ref_rr = np.zeros(n_ch, np.int64)
+    ref_target = np.zeros(n_ch, np.int64)  # per-bank refresh: the bank (within the channel) chosen
+    ref_remaining = np.ones((n_ch, banks_per_ch), np.bool_)  # per-bank refresh: not yet refreshed this round
     blocked = np.zeros(nbk, np.bool_)
 
     # -- per request
@@ -265,7 +266,7 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
                     if refp == REF_ALLBANK:
                         lo, hi = c * banks_per_ch, (c + 1) * banks_per_ch
                     else:
-                        lo = c * banks_per_ch + ref_rr[c]
+                        lo = c * banks_per_ch + ref_target[c]
                         hi = lo + 1
                     any_open = False
                     for bb in range(lo, hi):
@@ -372,19 +373,14 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             outstanding += 1
             c = b // banks_per_ch
             if blocked[b] and not ref_forced[c]:
-                # DRAMSys re-decides every cycle: work arriving before an unforced refresh issues
-                # postpones it (or ends the pull-in)
-                if ref_pulled[c]:
-                    ref_pulled[c] = False
-                else:
-                    ref_flex[c] += 1
-                ref_trig[c] += ref_int
+                # DRAMSys re-decides an unforced refresh every cycle: drop it and let the trigger be
+                # evaluated again now that this bank has work (postpone, pick another bank, or stop pulling in)
                 ref_pending[c] = False
                 lo = c * banks_per_ch
                 if refp == REF_ALLBANK:
                     hi = lo + banks_per_ch
                 else:
-                    lo = lo + ref_rr[c]
+                    lo = lo + ref_target[c]
                     hi = lo + 1
                 for bb in range(lo, hi):
                     blocked[bb] = False
@@ -397,15 +393,26 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             lo = c * banks_per_ch
             if refp == REF_ALLBANK:
                 hi = lo + banks_per_ch
+                idle_all = True
+                for bb in range(lo, hi):
+                    if qn[bb] > 0:
+                        idle_all = False
             else:
-                lo = lo + ref_rr[c]
+                # the first idle bank not yet refreshed this round; if none is idle, the first one
+                first, chosen = -1, -1
+                for k in range(banks_per_ch):
+                    if ref_remaining[c, k]:
+                        if first < 0:
+                            first = k
+                        if qn[lo + k] == 0:
+                            chosen = k
+                            break
+                idle_all = chosen >= 0
+                ref_target[c] = chosen if idle_all else first
+                lo = lo + ref_target[c]
                 hi = lo + 1
-            idle_all = True
-            for bb in range(lo, hi):
-                if qn[bb] > 0:
-                    idle_all = False
-            # DRAMSys: postpone while any bank has work (until maxPostponed are owed, then force);
-            # after a refresh, pull further ones in while every bank stays idle
+            # DRAMSys: postpone while the banks have work (until maxPostponed are owed, then force
+            # and block them); after a refresh, pull further ones in while the banks stay idle
             if not ref_pulled[c]:
                 if not idle_all and ref_flex[c] < maxpost:
                     ref_flex[c] += 1
@@ -435,7 +442,7 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             if refp == REF_ALLBANK:
                 hi = lo + banks_per_ch
             else:
-                lo = lo + ref_rr[c]
+                lo = lo + ref_target[c]
                 hi = lo + 1
             any_open = False
             for bb in range(lo, hi):
@@ -457,7 +464,9 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
                     cnt[S_REFAB] += 1
                 else:
                     cnt[S_REFPB] += 1
-                    ref_rr[c] = (ref_rr[c] + 1) % banks_per_ch
+                    ref_remaining[c, ref_target[c]] = False
+                    if not ref_remaining[c].any():
+                        ref_remaining[c, :] = True
                 if ref_pulled[c]:
                     ref_flex[c] -= 1
                 else:
