@@ -193,11 +193,15 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     dram_if = np.where(u_if <= win_if, u_if, np.minimum(if_spill, ifr)).astype(np.int64)
     # - filter, os: a column fold's block (K x cols) is re-read by each row fold back to back.
     #   A window holding j whole blocks ends inside block j+1, which is fetched again in the next
-    #   window: every full window but the last advances only j blocks.
-    f_block = k * np.minimum(n, cols)
+    #   window: every full window but the last advances only j blocks. A block larger than the
+    #   window is fetched whole on every re-read (the narrower last block, N % cols, may still fit).
+    f_block, n_blocks = k * np.minimum(n, cols), n // cols
+    f_rest = k * (n - n_blocks * cols)
     per_window = w_f // f_block
     full = np.maximum(_cdiv(fc, np.maximum(per_window, 1)) - 1, 0)
-    os_f = np.where(fr == 1, u_f, np.where(per_window >= 1, full * w_f + u_f - full * per_window * f_block, u_f * fr))
+    os_f = np.where(per_window >= 1, full * w_f + u_f - full * per_window * f_block,
+                    n_blocks * f_block * fr + np.where(f_rest <= w_f, f_rest, f_rest * fr))
+    os_f = np.where(fr == 1, u_f, os_f)
     # - filter, is: the whole filter is re-streamed once per column fold; ws reads it once.
     dram_f = np.where(u_f <= win_f, u_f, np.where(os_, os_f, np.where(is_, u_f * fc, u_f)))
     dram_of = np.where(os_ | rs_, m * n, ofw)
