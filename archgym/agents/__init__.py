@@ -28,6 +28,12 @@ _AGENTS: dict[str, str | type[Agent]] = {
     "td3": "archgym.agents.rl:TD3",
     "marl": "archgym.agents.marl:MultiAgentPPO",
     "marl-shared": "archgym.agents.marl:SharedMultiAgentPPO",
+    "optuna-tpe": "archgym.agents.peers:OptunaTPE",
+    "optuna-cmaes": "archgym.agents.peers:OptunaCMAES",
+    "optuna-gp": "archgym.agents.peers:OptunaGP",
+    "optuna-nsga2": "archgym.agents.peers:OptunaNSGAII",
+    "nevergrad-ngopt": "archgym.agents.peers:NevergradNGOpt",
+    "nevergrad-oneplusone": "archgym.agents.peers:NevergradOnePlusOne",
 }
 
 

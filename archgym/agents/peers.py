@@ -1,0 +1,293 @@
+"""Peers: Optuna and Nevergrad optimisers wrapped as ask/tell agents over the same design space.
+
+So users can compare archgym's agents with what they already know, under the same budget and
+store. Each parameter is offered over its value indices: an integer (ordered parameters) or a
+categorical choice (unordered ones); single-valued parameters are fixed. The libraries are
+imported when an agent is set up, with a message naming what to install if one is missing.
+
+* ``OptunaTPE``, ``OptunaCMAES`` (needs the ``cmaes`` package), ``OptunaGP``, ``OptunaNSGAII``:
+  an Optuna study per run; under a :class:`~archgym.objective.Pareto` objective the study is
+  multi-objective (TPE, GP and NSGA-II support it).
+* ``NevergradNGOpt``, ``NevergradOnePlusOne``: a Nevergrad optimiser with the run's budget.
+
+A failed evaluation is told as a value a little worse than the worst success, so the
+optimiser learns to avoid it without the -1e6 failure reward distorting its model.
+
+Example:
+    >>> import archgym
+    >>> archgym.run(OptunaTPE(), "archgym/Synthetic-v0", budget=5, seed=0).counts["simulator"]
+    5
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from archgym.agents.base import Agent, hyperparameter
+from archgym.evaluator import Evaluation
+from archgym.objective import Pareto
+from archgym.space import Design
+
+
+def _import(module: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise ImportError(f"this agent needs {module.split('.')[0]!r}: pip install {extra}") from err
+
+
+def _penalty(worst: np.ndarray | None, size: int) -> np.ndarray:
+    """What a failed design is told: a bit worse than the worst success (higher is better),
+    rather than the -1e6 failure reward that would flatten a model everywhere else."""
+    if worst is None:
+        return np.full(size, -1.0)
+    return worst - np.maximum(1.0, 0.1 * np.abs(worst))
+
+
+@dataclass
+class OptunaAgent(Agent):
+    """An Optuna study driven by ask/tell; subclasses choose the sampler.
+
+    A trial that repeats an evaluated design is told its known value at once (no simulation)
+    and another is asked; after ``MAX_REPEATS`` repeats in a row an unseen random design is
+    enqueued, so a sampler that keeps proposing one point cannot stall the run.
+    """
+
+    name = "optuna"
+    sampler: ClassVar[str] = "tpe"
+    multi_objective: ClassVar[bool] = True
+    MAX_REPEATS: ClassVar[int] = 3
+
+    def _make_sampler(self, optuna: Any, seed: int) -> Any:
+        raise NotImplementedError
+
+    def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
+        super().setup(space, seed=seed, objective=objective, budget=budget)
+        optuna = _import("optuna", "optuna")
+        optuna.logging.set_verbosity(logging.WARNING)
+        self._optuna = optuna
+        self._pareto = isinstance(objective, Pareto) and self.multi_objective
+        self._width = len(objective.metric_names) if self._pareto else 1  # type: ignore[union-attr]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # experimental-feature warnings from some samplers
+            self._study = optuna.create_study(directions=["maximize"] * self._width,
+                                              sampler=self._make_sampler(optuna, int(self.rng.integers(2**31))))
+        self._trials: list[Any] = []  # asked, not yet told, in order
+        self._known: dict[tuple[int, ...], list[float]] = {}
+        self._worst: np.ndarray | None = None
+
+    def _suggest(self, trial: Any) -> tuple[int, ...]:
+        idx = []
+        for p in self._require_setup().params:
+            if p.cardinality == 1:
+                idx.append(0)
+            elif p.ordered:
+                idx.append(trial.suggest_int(p.name, 0, p.cardinality - 1))
+            else:
+                idx.append(trial.suggest_categorical(p.name, list(range(p.cardinality))))
+        return tuple(idx)
+
+    def ask(self, n: int = 1) -> list[Design]:
+        space = self._require_setup()
+        out = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(n):
+                for _attempt in range(self.MAX_REPEATS):
+                    trial = self._study.ask()
+                    idx = self._suggest(trial)
+                    if idx not in self._known:
+                        break
+                    self._study.tell(trial, self._known[idx])  # a repeat, answered from the record
+                else:
+                    if len(self._known) < space.size:
+                        while idx in self._known:
+                            idx = tuple(int(i) for i in space.sample_indices(self.rng, 1)[0])
+                        self._study.enqueue_trial({p.name: i for p, i in zip(space.params, idx, strict=True)
+                                                   if p.cardinality > 1})
+                    trial = self._study.ask()
+                    idx = self._suggest(trial)
+                self._trials.append(trial)
+                out.append(space.decode(idx))
+        return out
+
+    def tell(self, designs: Sequence[Design], results: Sequence[Evaluation]) -> None:
+        space = self._require_setup()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for design, ev in zip(designs, results, strict=True):
+                if ev.failed or not np.isfinite(ev.reward):
+                    values = _penalty(self._worst, self._width)
+                else:
+                    values = self.objective.vector(ev.metrics) if self._pareto else np.array([ev.reward])  # type: ignore[union-attr]
+                    self._worst = values if self._worst is None else np.minimum(self._worst, values)
+                told = [float(v) for v in values]
+                self._known.setdefault(tuple(int(i) for i in space.encode(design)), told)
+                self._study.tell(self._trials.pop(0), told)
+            # Asked but never told (the budget ran out mid-batch): leave no trial running.
+            for trial in self._trials:
+                self._study.tell(trial, state=self._optuna.trial.TrialState.FAIL)
+        self._trials = []
+
+
+@dataclass
+class OptunaTPE(OptunaAgent):
+    """Optuna's tree-structured Parzen estimator (its default sampler).
+
+    Example:
+        >>> OptunaTPE(startup_trials=5).get_params()
+        {'startup_trials': 5, 'multivariate': True}
+    """
+
+    name = "optuna-tpe"
+    startup_trials: int = hyperparameter(10, low=0, high=10_000, log=False)
+    multivariate: bool = hyperparameter(True)
+
+    def _make_sampler(self, optuna: Any, seed: int) -> Any:
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.startup_trials,
+                                          multivariate=self.multivariate)
+
+
+@dataclass
+class OptunaCMAES(OptunaAgent):
+    """Optuna's CMA-ES sampler (categorical parameters fall back to random sampling).
+
+    Example:
+        >>> OptunaCMAES().get_params()
+        {'sigma0': 0.0}
+    """
+
+    name = "optuna-cmaes"
+    multi_objective = False
+    #: Initial step size in index units; 0 lets Optuna choose (a sixth of each range).
+    sigma0: float = hyperparameter(0.0, low=0.0, high=1000.0)
+
+    def _make_sampler(self, optuna: Any, seed: int) -> Any:
+        _import("cmaes", "cmaes")  # Optuna's CMA-ES sampler needs it; say so before the first trial
+        return optuna.samplers.CmaEsSampler(seed=seed, sigma0=self.sigma0 or None, warn_independent_sampling=False)
+
+
+@dataclass
+class OptunaGP(OptunaAgent):
+    """Optuna's Gaussian-process sampler.
+
+    Example:
+        >>> OptunaGP(startup_trials=4).get_params()
+        {'startup_trials': 4}
+    """
+
+    name = "optuna-gp"
+    startup_trials: int = hyperparameter(10, low=0, high=10_000)
+
+    def _make_sampler(self, optuna: Any, seed: int) -> Any:
+        _import("torch", "torch")
+        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=self.startup_trials,
+                                         deterministic_objective=True, warn_independent_sampling=False)
+
+
+@dataclass
+class OptunaNSGAII(OptunaAgent):
+    """Optuna's NSGA-II sampler (multi-objective under a Pareto objective).
+
+    Example:
+        >>> OptunaNSGAII(population=20).get_params()["population"]
+        20
+    """
+
+    name = "optuna-nsga2"
+    population: int = hyperparameter(24, low=2, high=10_000, log=True)
+    mutation_prob: float = hyperparameter(0.0, low=0.0, high=1.0)
+    crossover_prob: float = hyperparameter(0.9, low=0.0, high=1.0)
+
+    def _make_sampler(self, optuna: Any, seed: int) -> Any:
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=self.population,
+                                             mutation_prob=self.mutation_prob or None,
+                                             crossover_prob=self.crossover_prob)
+
+
+@dataclass
+class NevergradAgent(Agent):
+    """A Nevergrad optimiser from its registry, over ``Choice``/``TransitionChoice`` parameters."""
+
+    name = "nevergrad"
+    optimizer: ClassVar[str] = "NGOpt"
+
+    def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
+        super().setup(space, seed=seed, objective=objective, budget=budget)
+        ng = _import("nevergrad", "nevergrad")
+        self._free = [p for p in space.params if p.cardinality > 1]
+        self._opt: Any = None
+        if self._free:
+            # TransitionChoice mutates ordered parameters to nearby values; Choice treats values alike.
+            param = ng.p.Dict(**{p.name: ng.p.TransitionChoice(list(range(p.cardinality))) if p.ordered
+                                 else ng.p.Choice(list(range(p.cardinality))) for p in self._free})
+            param.random_state = np.random.RandomState(int(self.rng.integers(2**32)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._opt = ng.optimizers.registry[self.optimizer](parametrization=param, budget=budget or 1000,
+                                                                   num_workers=1)
+        self._pending: list[Any] = []
+        self._worst: np.ndarray | None = None  # worst successful reward so far
+
+    def ask(self, n: int = 1) -> list[Design]:
+        space = self._require_setup()
+        out = []
+        for _ in range(n):
+            idx = {p.name: 0 for p in space.params}
+            if self._opt is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    candidate = self._opt.ask()
+                self._pending.append(candidate)
+                idx.update({k: int(v) for k, v in candidate.value.items()})
+            out.append(space.decode([idx[name] for name in space.names]))
+        return out
+
+    def tell(self, designs: Sequence[Design], results: Sequence[Evaluation]) -> None:
+        if self._opt is None:
+            return
+        for ev in results:
+            if ev.failed or not np.isfinite(ev.reward):
+                loss = -float(_penalty(self._worst, 1)[0])
+            else:
+                loss = -float(ev.reward)
+                reward = np.array([ev.reward])
+                self._worst = reward if self._worst is None else np.minimum(self._worst, reward)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._opt.tell(self._pending.pop(0), loss)
+        self._pending = []  # candidates the budget cut off are dropped
+
+
+@dataclass
+class NevergradNGOpt(NevergradAgent):
+    """Nevergrad's NGOpt, which picks an algorithm for the space and budget.
+
+    Example:
+        >>> NevergradNGOpt().get_params()
+        {}
+    """
+
+    name = "nevergrad-ngopt"
+    optimizer = "NGOpt"
+
+
+@dataclass
+class NevergradOnePlusOne(NevergradAgent):
+    """Nevergrad's (1+1) evolution strategy.
+
+    Example:
+        >>> NevergradOnePlusOne().get_params()
+        {}
+    """
+
+    name = "nevergrad-oneplusone"
+    optimizer = "OnePlusOne"
