@@ -48,6 +48,8 @@ class BayesianOptimization(Agent):
     kappa: float = hyperparameter(1.96, low=0.0, high=100.0)
     #: Random candidates scored by the acquisition function per proposal.
     acquisition_points: int = hyperparameter(2000, low=10, high=100_000, log=True)
+    #: Restarts of the GP kernel-hyperparameter fit (skopt's default is 2; each costs a full fit).
+    gp_restarts: int = hyperparameter(0, low=0, high=20)
     #: Proposals of already-evaluated designs in a row before a random unseen design is used.
     max_repeats: int = hyperparameter(3, low=1, high=100)
 
@@ -55,6 +57,7 @@ class BayesianOptimization(Agent):
         super().setup(space, seed=seed, objective=objective, budget=budget)
         try:
             from skopt import Optimizer
+            from skopt.utils import cook_estimator
             from skopt.space import Categorical as SkCategorical
             from skopt.space import Integer as SkInteger
         except ImportError as err:
@@ -65,12 +68,16 @@ class BayesianOptimization(Agent):
                 else SkCategorical(list(range(space.params[i].cardinality))) for i in self._free]
         self._opt: Any = None
         if dims:
+            seed = int(self.rng.integers(2**31))
+            surrogate = cook_estimator(self.surrogate, space=dims, random_state=seed,
+                                       n_restarts_optimizer=self.gp_restarts) if self.surrogate == "GP" \
+                else self.surrogate
             self._opt = Optimizer(
-                dims, base_estimator=self.surrogate, n_initial_points=self.initial_points,
+                dims, base_estimator=surrogate, n_initial_points=self.initial_points,
                 acq_func=self.acquisition, acq_optimizer="sampling",
                 acq_func_kwargs={"xi": self.xi, "kappa": self.kappa},
                 acq_optimizer_kwargs={"n_points": self.acquisition_points},
-                random_state=int(self.rng.integers(2**31)))
+                random_state=seed)
         self._known: dict[tuple[int, ...], float] = {}  # index vector -> value told to skopt (minimised)
         self._worst: float | None = None  # worst successful value told so far
 
