@@ -2,15 +2,16 @@
 
 The model follows DRAMSys's controller: an arbiter admits requests in trace order into the
 scheduler buffer (back-pressure when full), one bank machine per bank picks the request it
-serves (Fifo, FR-FCFS or grouped FR-FCFS) and the command it needs next (PRE/ACT/RD/WR),
-a command multiplexer issues the oldest ready command (one per cycle per channel), a
-refresh manager with postpone/pull-in flexibility interposes PREA/REF (or per-bank PRE/REF),
+serves (Fifo, FR-FCFS, grouped FR-FCFS, or Ramulator-style global FCFS) and the command it
+needs next (PRE/ACT/RD/WR), a command multiplexer issues the oldest ready command (one per
+cycle per channel), a refresh manager with postpone/pull-in flexibility interposes PREA/REF (or per-bank PRE/REF),
 and a page policy decides whether a column command auto-precharges. Every JEDEC constraint
 (tRCD tRP tRAS tRC tRRD_S/L tFAW tCCD_S/L tWTR_S/L tRTW tRTP tWR tRFC) is tracked as an
 "earliest next" time per bank, per bank group and per channel.
 
-The simulation is event-driven (it jumps to the next cycle at which something can happen)
-but cycle-exact in what it decides, so it issues the same commands a cycle-by-cycle loop would.
+The simulation is event-driven: it jumps to the next cycle at which a command can issue, a
+request can be admitted or a refresh falls due. Between those cycles no decision can change,
+so skipping them loses nothing a cycle-by-cycle loop would decide.
 
 Example:
     >>> import numpy as np

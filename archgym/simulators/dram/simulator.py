@@ -70,6 +70,20 @@ def _cached_builtin(spec: str) -> Trace:
     return builtin_trace(spec)
 
 
+@lru_cache(maxsize=8)
+def _cached_file(path: str, mtime_ns: int, size: int, clock_mhz: float) -> Trace:
+    # keyed by modification time and size too, so an edited file is read again
+    return read_trace(path, clock_mhz)
+
+
+def _read_file(path: str | Path, clock_mhz: float) -> Trace:
+    p = Path(path)
+    if not p.is_file():
+        return read_trace(p, clock_mhz)  # raises the "does not exist" WorkloadError
+    stat = p.stat()
+    return _cached_file(str(p.resolve()), stat.st_mtime_ns, stat.st_size, clock_mhz)
+
+
 class DramSimulator(Simulator):
     """A DRAMSys-like controller on one memspec (``ddr3``, ``ddr4``, ``lpddr4``, ``hbm2`` or a JSON file).
 
@@ -83,7 +97,7 @@ class DramSimulator(Simulator):
     name = "dram"
     version = "1"
     metrics = METRICS
-    default_workload = "stream"
+    default_workload = "random"
 
     def __init__(self, memspec: str | Path | Mapping[str, Any] | MemSpec = "ddr3",
                  mapping: str | Mapping[str, Sequence[int]] | None = None) -> None:
@@ -111,12 +125,12 @@ class DramSimulator(Simulator):
         if isinstance(spec, Trace):
             return spec
         if isinstance(spec, Path):
-            return read_trace(spec, self.spec.clock_mhz)
+            return _read_file(spec, self.spec.clock_mhz)
         if isinstance(spec, str):
             if spec.partition(":")[0].strip() in GENERATORS:
                 return _cached_builtin(spec)
             if Path(spec).is_file():
-                return read_trace(spec, self.spec.clock_mhz)
+                return _read_file(spec, self.spec.clock_mhz)
             raise WorkloadError(f"unknown workload {spec!r}; built-in workloads are {list(GENERATORS)} "
                                 "(optionally 'name:n=..,seed=..,interval_ns=..') or a path to a trace file")
         raise WorkloadError(f"a DRAM workload is a name, a trace path or a Trace, got {type(spec).__name__}")

@@ -126,3 +126,14 @@ def test_cli_run_and_check_on_another_device_and_workload():
     assert "8 simulator" in result.output
     result = runner.invoke(app, ["check", "archgym/DRAM-v0"])
     assert result.exit_code == 0 and "passes every check" in result.output
+
+
+def test_trace_files_are_read_once_and_again_when_edited(tmp_path):
+    sim = DramSimulator("ddr3")
+    path = tmp_path / "t.trace"
+    path.write_text("0x0 R\n0x40 R\n")
+    first = sim.load_workload(str(path))
+    assert sim.load_workload(path) is first  # cached
+    path.write_text("0x0 R\n0x40 R\n0x80 W\n")
+    edited = sim.load_workload(str(path))
+    assert len(edited) == 3 and edited.workload_id != first.workload_id
