@@ -302,10 +302,5 @@ def to_scalesim_rows(layer: Layer) -> list[int]:
     return [layer.span_h, layer.span_w, layer.r, layer.s, layer.in_c // layer.groups, n, layer.stride]
 
 
-def network_from_text(text: str, name: str = "custom") -> Network:
-    """Parse a layer table given as a string (handy in notebooks and tests)."""
-    return parse_layer_csv(text, name)
-
-
 __all__ = ["KINDS", "Layer", "Network", "WorkloadError", "builtin_workloads", "layer_arrays", "load_network",
-           "network_from_text", "parse_layer_csv", "to_scalesim_rows"]
+           "parse_layer_csv", "to_scalesim_rows"]

@@ -221,11 +221,6 @@ def area_mm2(hw: HardwareArrays) -> np.ndarray:
     return (hw.rows * hw.cols * pe + hw.glb_kb * a["sram_per_kb"] + a["fixed"]).ravel()
 
 
-def evaluate_arrays(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Whole-network metrics of every design with the analytical model, each shape ``(D,)``."""
-    return network_metrics(hw, layers, layer_costs(hw, layers))
-
-
 def network_metrics(hw: HardwareArrays, layers: Mapping[str, np.ndarray],
                     c: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Metrics from per-layer counts ``c`` (from :func:`layer_costs` or the SCALE-Sim backend).
