@@ -79,14 +79,19 @@ def black_box_agents() -> list[str]:
 
 def run_agent(name: str, env_factory: Callable[[], archgym.DesignEnv], budget: int = 12,
               seed: int = 0) -> archgym.RunResult:
-    """Run one registered agent for ``budget`` simulator calls; skip RL agents and missing extras."""
+    """Run one registered agent for ``budget`` simulator calls; skip RL agents and missing extras.
+
+    Budgets stay small: model-based agents (GP-based BO) refit after each of their first random
+    designs, and these tests are about surviving the simulator, not about search quality.
+    """
     try:
-        cls = agent_class(name)
+        if agent_class(name).drives_env:
+            pytest.skip(f"agent {name!r} is an RL agent, not a black-box one")
+        # Optional libraries may be imported only when the agent sets up, so the run is inside too.
+        result = archgym.run(make_agent(name), env_factory(), budget=budget, seed=seed,
+                             store=archgym.Store(":memory:"))
     except ImportError as err:
         pytest.skip(f"agent {name!r} needs an optional dependency: {err}")
-    if cls.drives_env:
-        pytest.skip(f"agent {name!r} is an RL agent, not a black-box one")
-    result = archgym.run(make_agent(name), env_factory(), budget=budget, seed=seed, store=archgym.Store(":memory:"))
     assert result.status in ("finished", "stalled"), result.status
     assert result.counts.get("simulator", 0) == budget or result.status == "stalled"
     assert len(result.evaluations) >= result.counts.get("simulator", 0)

@@ -18,5 +18,5 @@ def test_a_python_simulator_is_a_checked_registered_env() -> None:
 @pytest.mark.parametrize("agent", black_box_agents())
 def test_every_agent_runs_on_the_python_simulator(agent: str) -> None:
     objective = archgym.Constrained(archgym.Minimize("amat_ns"), {"area_mm2": 0.5})
-    result = run_agent(agent, lambda: archgym.DesignEnv(PyCache(), objective=objective), budget=24)
+    result = run_agent(agent, lambda: archgym.DesignEnv(PyCache(), objective=objective), budget=12)
     assert result.best.feasible and result.best.metrics["area_mm2"] <= 0.5

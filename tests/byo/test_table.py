@@ -184,5 +184,5 @@ def test_table_is_a_checked_registered_env(rows: pd.DataFrame) -> None:
 @pytest.mark.parametrize("agent", black_box_agents())
 def test_every_agent_runs_on_the_table(rows: pd.DataFrame, agent: str) -> None:
     table = TableSimulator(rows, metrics=METRICS)
-    result = run_agent(agent, lambda: archgym.DesignEnv(table, objective=archgym.Minimize("amat_ns")), budget=24)
+    result = run_agent(agent, lambda: archgym.DesignEnv(table, objective=archgym.Minimize("amat_ns")), budget=12)
     assert any(e.feasible for e in result.evaluations)
