@@ -71,6 +71,8 @@ class HardwareArrays:
     noc_bw: np.ndarray  # words per cycle, buffer <-> array
     clock_mhz: np.ndarray
     bits: np.ndarray
+    #: Explicit (ifmap, filter, ofmap) buffer bytes, as SCALE-Sim configures them; overrides glb_kb.
+    sram_bytes: tuple[int, int, int] | None = None
 
     @classmethod
     def from_designs(cls, designs: Sequence[Mapping[str, Any]]) -> HardwareArrays:
@@ -97,6 +99,9 @@ def buffer_words(hw: HardwareArrays, u_if: np.ndarray, u_f: np.ndarray) -> tuple
     """Buffer bytes for ifmap, filter and ofmap. A shared buffer is divided per layer in
     proportion to the two input operands' footprints, neither getting less than 1/16 of it
     (the ofmap keeps the split share)."""
+    if hw.sram_bytes is not None:
+        shape = np.broadcast_shapes(hw.glb_kb.shape, u_if.shape)
+        return tuple(np.full(shape, b, dtype=np.int64) for b in hw.sram_bytes)  # type: ignore[return-value]
     total = hw.glb_kb * 1024
     fi, ff, fo = SPLIT_FRACTIONS
     split_if, split_f, out = (total * fi).astype(np.int64), (total * ff).astype(np.int64), (total * fo).astype(np.int64)

@@ -118,3 +118,18 @@ def test_replay_simulator_equals_scalesim_backend_when_operands_spill() -> None:
     replayed = AcceleratorSimulator(dram="replay").evaluate(design, net)
     assert replayed == pytest.approx(AcceleratorSimulator(backend="scalesim").evaluate(design, net), rel=1e-12)
     assert replayed["dram_mb"] > AcceleratorSimulator().evaluate(dict(design, glb_kb=64), net)["dram_mb"]
+
+
+def test_scalesim_report_matches_a_scalesim_topology_run(tmp_path: Path) -> None:
+    # A SCALE-Sim topology file with SCALE-Sim's default SRAM sizes shrunk so operands spill.
+    from archgym.simulators.accelerator.scalesim_compat import scalesim_report
+
+    topo = tmp_path / "topo.csv"
+    topo.write_text("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+                    "c1, 12, 12, 3, 3, 6, 10, 1,\nDP2, 9, 9, 3, 3, 5, 1, 2,\n")
+    sram_kb = (0.5, 0.3, 64)
+    report = scalesim_report(topo, "ws", 4, 8, sram_kb=sram_kb)
+    assert [r["instances"] for r in report] == [1, 5]
+    for row, layer in zip(report, load_network(topo).layers, strict=True):
+        ref = run_layer(layer, dict(BASELINE, dataflow="ws", pe_rows=4, pe_cols=8, bits=8), buffer_kb=list(sram_kb))
+        assert {k: row[k] for k in ref if k != "ofmap_dram_writes"} == {k: v for k, v in ref.items() if k != "ofmap_dram_writes"}
