@@ -43,6 +43,8 @@ def scalesim_report(layers: str | Path | Iterable[Layer], dataflow: str, rows: i
     ``layers`` is a SCALE-Sim topology file, one of our layer tables, or layers. ``sram_kb`` is
     the config's (ifmap, filter, ofmap) SRAM sizes; the defaults are SCALE-Sim's own.
     ``dram="replay"`` reproduces its stall-free DRAM reads exactly; ``"estimate"`` is our fast model.
+    DRAM writes are the ofmap words written; when its ofmap SRAM drains mid-layer SCALE-Sim also
+    counts the empty slots of the one request line a drain cuts short (fewer than ``cols``).
     """
     if dataflow not in ("os", "ws", "is"):
         raise ValueError(f"SCALE-Sim dataflows are 'os', 'ws' and 'is', not {dataflow!r}")
