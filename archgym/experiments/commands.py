@@ -158,6 +158,7 @@ def sweep(
         for t in spec.trials():
             table.add_row(t.env.id, t.agent, t.config, str(t.seed), str(t.budget), t.key)
         console.print(table)
+        console.print(f"{len(spec.trials())} trials into {spec.store}")
         return
     execute(spec, executor=executor, workers=workers, address=address, report=report)
 

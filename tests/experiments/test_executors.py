@@ -165,7 +165,9 @@ def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(make_sp
 
 
 def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec, tmp_path: Path) -> None:
-    spec = make_spec(budget=300, seeds=2)
+    # 2 ms per simulation: trials last long enough for the first progress report to catch them.
+    slow = [{"id": "archgym/Synthetic-v0", "kwargs": {"simulator_kwargs": {"delay_s": 0.002}}}]
+    spec = make_spec(budget=300, seeds=2, envs=slow)
     killed = []
 
     def kill_a_worker(progress) -> None:  # noqa: ANN001
@@ -179,7 +181,7 @@ def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec, tmp_path: 
     assert not result.failed and len(result.outcomes) == 4
     assert any(o.resumed for o in result.outcomes)
     assert_one_complete_run_per_trial(spec)
-    reference = make_spec(budget=300, seeds=2, store=str(tmp_path / "ref.db"))
+    reference = make_spec(budget=300, seeds=2, envs=slow, store=str(tmp_path / "ref.db"))
     run_sweep(reference, executor="serial")
     assert trajectories(spec.store) == trajectories(reference.store)
 
