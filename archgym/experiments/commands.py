@@ -154,13 +154,28 @@ def sweep(
     except SpecError as err:
         raise _fail(str(err)) from None
     if dry_run:
-        table = Table("env", "agent", "hyperparameters", "seed", "budget", "trial key", title=spec.name)
-        for t in spec.trials():
-            table.add_row(t.env.id, t.agent, t.config, str(t.seed), str(t.budget), t.key)
-        console.print(table)
-        console.print(f"{len(spec.trials())} trials into {spec.store}")
+        _list_trials(spec)
         return
     execute(spec, executor=executor, workers=workers, address=address, report=report)
+
+
+def _list_trials(spec: ExperimentSpec) -> None:
+    """Each trial and its state in the store: done, partial (will resume) or new."""
+    from archgym.store import Store
+
+    state: dict[str, str] = {}
+    if spec.store.exists():
+        with Store(spec.store) as store:
+            for run in store.runs().sort_values("id").itertuples():
+                if run.trial_key and state.get(run.trial_key) != "done":
+                    state[run.trial_key] = "done" if run.status == "finished" else f"partial ({run.evaluations})"
+    trials = spec.trials()
+    table = Table("env", "agent", "hyperparameters", "seed", "state", title=escape(spec.name))
+    for t in trials:
+        table.add_row(escape(t.env.id), t.agent, escape(t.config), str(t.seed), state.get(t.key, "new"))
+    console.print(table)
+    done = sum(state.get(t.key) == "done" for t in trials)
+    console.print(f"{len(trials)} trials at budget {spec.budget}, {done} done, into {spec.store}")
 
 
 @app.command()

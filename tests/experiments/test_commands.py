@@ -43,8 +43,10 @@ def test_sweep_dry_run_lists_trials(tmp_path: Path) -> None:
     spec.write_text(f"budget: 5\nseeds: [0, 1]\nenvs: [{ENV}]\nagents:\n  - name: walk\n    grid: {{step_size: [1, 2]}}\n")
     result = runner.invoke(app, ["sweep", str(spec), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert result.output.count("walk") == 4
+    assert result.output.count("walk") == 4 and "4 trials at budget 5, 0 done" in said(result)
     assert not (tmp_path / "archgym-runs").exists()
+    runner.invoke(app, ["sweep", str(spec), "--executor", "serial"])
+    assert "4 trials at budget 5, 4 done" in said(runner.invoke(app, ["sweep", str(spec), "--dry-run"]))
 
 
 def test_sweep_with_the_local_executor_and_store_override(tmp_path: Path) -> None:
