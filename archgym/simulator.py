@@ -293,6 +293,11 @@ class ExternalSimulator(Simulator):
         if isinstance(template, Path) or (isinstance(template, str) and "\n" not in template and Path(template).is_file()):
             template = Path(template).read_text()
         self.template = template
+        # A template that names no parameter (or a bad JSON/YAML/INI base) would fail every evaluation: refuse it now.
+        try:
+            render_config(space.decode([0] * len(space)), config_format, template)
+        except Exception as err:
+            raise ValueError(f"ExternalSimulator {name!r}: bad config template: {err}") from None
         self.config_name = config_name
         self.patterns = dict(patterns) if patterns else None
         self.timeout_s = float(timeout_s)
