@@ -1,53 +1,19 @@
-"""Fixtures for the bring-your-own-simulator tests: a user's Python cache model, the same model
-as a C binary compiled with the machine's compiler, and the helpers that run every agent."""
+"""Fixtures for the bring-your-own-simulator tests; the helpers they share live in byo_support.py."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import archgym
-from archgym.agents import agent_class, list_agents, make_agent
+# The suite runs in importlib import mode, which puts no test folder on sys.path; the test modules
+# here import their shared helpers as ``byo_support`` (a name no other folder uses).
+sys.path.insert(0, str(Path(__file__).parent))
 
-HERE = Path(__file__).parent
-
-CACHE_SPACE = archgym.DesignSpace([
-    archgym.PowerOfTwo("size_kb", 1, 64),
-    archgym.PowerOfTwo("assoc", 1, 16),
-    archgym.PowerOfTwo("line_b", 16, 128),
-    archgym.Categorical("policy", ["lru", "fifo"]),
-])
-CACHE_METRICS = (
-    archgym.Metric("miss_rate", "ratio", "min", scale=0.5),
-    archgym.Metric("amat_ns", "ns", "min", scale=10.0),
-    archgym.Metric("area_mm2", "mm2", "min", scale=0.5),
-)
-#: The config file the binary reads: one "key value" line per parameter.
-CACHE_TEMPLATE = "size_kb $size_kb\nassoc $assoc\nline_b $line_b\npolicy $policy\n"
-
-
-class PyCache(archgym.Simulator):
-    """A user's closed-form cache model (way in #1: a Python class)."""
-
-    name, version = "pycache", "1"
-    metrics = CACHE_METRICS
-
-    def design_space(self, workload: Any = None) -> archgym.DesignSpace:
-        return CACHE_SPACE
-
-    def evaluate(self, design: dict[str, Any], workload: Any = None) -> dict[str, float]:
-        size, assoc, line = design["size_kb"], design["assoc"], design["line_b"]
-        # Miss rate falls with capacity, associativity and (up to a point) line size.
-        miss = min(1.0, 0.6 / size**0.5 * (1 + 1 / assoc) * (1 + abs(line - 64) / 128))
-        miss *= 1.1 if design["policy"] == "fifo" else 1.0
-        hit_ns = 0.5 + 0.1 * assoc.bit_length() + 0.05 * size.bit_length()
-        area = 0.01 * size * (1 + 0.03 * assoc) + 0.002 * line
-        return {"miss_rate": miss, "amat_ns": hit_ns + miss * (60 + line / 16), "area_mm2": area}
+from byo_support import HERE  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -59,40 +25,3 @@ def cachesim_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bin") / "cachesim"
     subprocess.run([cc, "-O2", "-o", str(out), str(HERE / "cachesim.c")], check=True, capture_output=True)
     return out
-
-
-def make_cachesim(binary: Path | str, *, json: bool = False, timeout_s: float = 0.5) -> archgym.ExternalSimulator:
-    """The binary as a simulator (way in #2): a config template, a command, a parser, a timeout."""
-    patterns = None if json else {m.name: rf"^{m.name}:\s*(\S+)$" for m in CACHE_METRICS}
-    return archgym.ExternalSimulator(
-        name="cachesim", command=[str(binary), "{config}", "{workload}"] + (["--json"] if json else []),
-        space=CACHE_SPACE, metrics=CACHE_METRICS, config_format="text", template=CACHE_TEMPLATE,
-        config_name="cache.cfg", patterns=patterns, timeout_s=timeout_s,
-        workloads=["stream", "random", "loop"], default_workload="loop",
-    )
-
-
-def black_box_agents() -> list[str]:
-    """Every registered agent name; RL agents (which drive the env themselves) are skipped in the test."""
-    return list_agents()
-
-
-def run_agent(name: str, env_factory: Callable[[], archgym.DesignEnv], budget: int = 12,
-              seed: int = 0) -> archgym.RunResult:
-    """Run one registered agent for ``budget`` simulator calls; skip RL agents and missing extras.
-
-    Budgets stay small: model-based agents (GP-based BO) refit after each of their first random
-    designs, and these tests are about surviving the simulator, not about search quality.
-    """
-    try:
-        if agent_class(name).drives_env:
-            pytest.skip(f"agent {name!r} is an RL agent, not a black-box one")
-        # Optional libraries may be imported only when the agent sets up, so the run is inside too.
-        result = archgym.run(make_agent(name), env_factory(), budget=budget, seed=seed,
-                             store=archgym.Store(":memory:"))
-    except ImportError as err:
-        pytest.skip(f"agent {name!r} needs an optional dependency: {err}")
-    assert result.status in ("finished", "stalled"), result.status
-    assert result.counts.get("simulator", 0) == budget or result.status == "stalled"
-    assert len(result.evaluations) >= result.counts.get("simulator", 0)
-    return result

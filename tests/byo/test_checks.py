@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import CACHE_SPACE, PyCache, make_cachesim
+from byo_support import CACHE_SPACE, PyCache, make_cachesim
 
 import archgym
 from archgym.testing import ConformanceError, check_env, check_simulator

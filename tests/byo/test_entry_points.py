@@ -131,7 +131,7 @@ def test_cli_sees_the_plugin(venv_python: Path, tmp_path: Path) -> None:
 def test_register_env_in_process() -> None:
     """The other way in: ``archgym.register_env`` from the user's own code, no package needed."""
     import gymnasium
-    from conftest import PyCache
+    from byo_support import PyCache
 
     import archgym
 
@@ -145,7 +145,7 @@ def test_register_env_in_process() -> None:
 
 def test_register_env_with_an_instance() -> None:
     """A built simulator (a loaded table, a configured binary) registers as it is, and is shared."""
-    from conftest import PyCache
+    from byo_support import PyCache
 
     import archgym
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import CACHE_SPACE, black_box_agents, make_cachesim, run_agent
+from byo_support import CACHE_SPACE, black_box_agents, make_cachesim, run_agent
 
 import archgym
 from archgym.agents import Agent
@@ -150,6 +150,17 @@ def test_relative_program_path_is_anchored(cachesim_binary: Path, monkeypatch: p
     assert sim.evaluate(GOOD, "loop")["miss_rate"] >= 0
     with pytest.raises(ValueError, match="command must name a program"):
         archgym.ExternalSimulator("x", [], CACHE_SPACE, [archgym.Metric("m", "au")])
+
+
+@pytest.mark.parametrize(("fmt", "template", "reason"), [
+    ("text", "size_kb $size_kb\nways $ways\n", "template placeholder 'ways' is not a parameter"),
+    ("text", None, "config format 'text' needs a template"),
+    ("json", '{"size_kb": ', "Expecting value"),
+])
+def test_bad_template_is_refused_at_construction(fmt: str, template: str | None, reason: str) -> None:
+    with pytest.raises(ValueError, match=rf"ExternalSimulator 'cachesim': bad config template: .*{reason}"):
+        archgym.ExternalSimulator("cachesim", ["./cachesim", "{config}"], CACHE_SPACE, [archgym.Metric("m", "au")],
+                                  config_format=fmt, template=template)
 
 
 def test_no_stray_processes_left(cachesim_binary: Path) -> None:

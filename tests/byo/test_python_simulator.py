@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PyCache, black_box_agents, run_agent
+from byo_support import PyCache, black_box_agents, run_agent
 
 import archgym
 from archgym.testing import check_env, check_simulator

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CACHE_SPACE, PyCache, black_box_agents, run_agent
+from byo_support import CACHE_SPACE, PyCache, black_box_agents, run_agent
 
 import archgym
 from archgym.simulators.table import TableSimulator, infer_param
