@@ -190,11 +190,19 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     # - ifmap, os and is: one sweep over the output pixels reuses input rows between vertically
     #   adjacent windows; the rows shared with the next output row (R - stride of them) are the
     #   pending reuse, lost at every window reset. os sweeps once per column fold, is once.
-    #   ws streams one window slice over all pixels at a time: nothing is reused in time.
+    #   ws streams one slice of `rows` window elements over all pixels per fold; when a slice
+    #   spans several (r, s) offsets (fewer channels than rows), neighbouring pixels share inputs
+    #   inside the fold; reuse between folds (the other offsets of a channel) is a whole operand away.
     live = np.maximum(r_ - layers["stride"][None, :], 0) * layers["span_w"][None, :] * c_
     sweep = np.where(live < w_if, u_if * w_if / np.maximum(w_if - live, 1), u_if * _cdiv(r_, layers["stride"][None, :]))
     sweep = np.minimum(sweep, k * m)
-    if_spill = np.where(ws_, ifr, np.where(os_, fc * sweep, np.where(is_, sweep, u_if * filter_groups)))
+    offsets = np.minimum(_cdiv(rows, c_), r_ * s_)
+    s_span, r_span = np.minimum(offsets, s_), _cdiv(offsets, s_)
+    stride_ = layers["stride"][None, :]
+    slice_words = np.minimum(c_, rows) * _covered(layers["span_h"][None, :], p_, np.minimum(r_span, r_), stride_) \
+        * _covered(layers["span_w"][None, :], q_, s_span, stride_)
+    ws_if = fc * np.minimum(fr * slice_words, k * m)
+    if_spill = np.where(ws_, ws_if, np.where(os_, fc * sweep, np.where(is_, sweep, u_if * filter_groups)))
     dram_if = np.where(u_if <= win_if, u_if, np.minimum(if_spill, ifr)).astype(np.int64)
     # - filter, os: a column fold's block (K x cols) is re-read by each row fold back to back.
     #   A window holding j whole blocks ends inside block j+1, which is fetched again in the next
