@@ -169,7 +169,14 @@ def check_env(env_or_id: Any, *, seed: int = 0, steps: int = 6, **make_kwargs: A
             gym_check_env(box_env, skip_render_check=True)
     first, second = _rollout(build(), seed, steps), _rollout(build(), seed, steps)
     if first != second:
-        _fail(f"the same seed gave different trajectories: {first} vs {second}")
+        step = next(i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b)
+        (obs_a, reward_a, _, design_a), (obs_b, reward_b, _, design_b) = first[step], second[step]
+        if design_a != design_b:
+            _fail(f"the same seed proposed different designs at step {step}: {dict(design_a)} vs {dict(design_b)}; "
+                  "the env must draw its randomness from reset(seed=...)")
+        _fail(f"the same seed gave different results at step {step} for design {dict(design_a)}: reward {reward_a} "
+              f"then {reward_b}, observation {obs_a} then {obs_b}; the simulator must be deterministic "
+              "(check_simulator pinpoints it)")
 
 
 def _rollout(env: Any, seed: int, steps: int) -> list[tuple]:
