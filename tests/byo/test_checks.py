@@ -83,3 +83,10 @@ def test_check_env_refuses_an_instance() -> None:
     with pytest.raises(ConformanceError, match="needs an env id or a zero-argument factory"):
         check_env(env)
     assert env.space == CACHE_SPACE
+
+
+def test_check_env_names_the_step_where_a_noisy_simulator_diverges() -> None:
+    archgym.register_env("mylab/Noisy-v0", Noisy, objective=archgym.Minimize("amat_ns"))
+    with pytest.raises(ConformanceError, match=r"the same seed gave different results at step 0 for design \{.*"
+                                               r"reward .* then .*the simulator must be deterministic"):
+        check_env("mylab/Noisy-v0")
