@@ -186,10 +186,17 @@ def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec, tmp_path: 
     assert trajectories(spec.store) == trajectories(reference.store)
 
 
-def test_ray_executor_runs_a_small_sweep(make_spec) -> None:
+def test_archgym_sweep_with_the_ray_executor(make_spec, tmp_path: Path) -> None:
     pytest.importorskip("ray")
-    spec = make_spec(budget=10, executor="ray", workers=2)
-    result = run_sweep(spec)
-    assert sorted(o.status for o in result.outcomes) == ["finished"] * 4
+    from typer.testing import CliRunner
+
+    from archgym.cli import app
+
+    spec = make_spec(budget=10)
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(f"budget: 10\nseeds: 2\nstore: {spec.store}\nenvs: [archgym/Synthetic-v0]\n"
+                         "agents: [random, walk]\n")
+    result = CliRunner().invoke(app, ["sweep", str(spec_file), "--executor", "ray", "--workers", "2"])
+    assert result.exit_code == 0, result.output
     assert_one_complete_run_per_trial(spec)
-    assert [o.status for o in run_sweep(spec, executor="ray", workers=2).outcomes] == ["skipped"] * 4
+    assert [o.status for o in run_sweep(spec, executor="serial").outcomes] == ["skipped"] * 4
