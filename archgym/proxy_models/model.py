@@ -170,8 +170,9 @@ class ProxyModel:
         """Predicted metrics, one dict per design."""
         if not designs:
             return []
-        mean = self.predict_distribution(designs).mean
-        return [{m: float(mean[m][i]) for m in self.metric_names} for i in range(len(designs))]
+        X = self.space.features(designs)
+        mean = {m: inverse(self.regressors[m].predict(X), self.transforms[m]).tolist() for m in self.metric_names}
+        return [{m: mean[m][i] for m in self.metric_names} for i in range(len(designs))]
 
     # -- compatibility ----------------------------------------------------------------------
     def check_compatible(self, simulator: Simulator, workload: Any = None, env_id: str | None = None) -> None:

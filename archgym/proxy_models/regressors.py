@@ -38,12 +38,21 @@ class ProxyModelError(ValueError):
     """A model used before fitting, given malformed data, or loaded from a refused file."""
 
 
+_CONTROLLER: Any = None
+
+
 def _one_thread() -> Any:
     """Limit BLAS/OpenMP pools to one thread: on small data, thread start-up and spinning
-    against other busy processes cost far more than they save."""
-    from threadpoolctl import threadpool_limits
+    against other busy processes cost far more than they save (seconds per call on a loaded
+    machine). The controller is built once: scanning the loaded libraries takes milliseconds."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        import scipy.linalg  # noqa: F401  load the BLAS and OpenMP pools first, so the
+        import sklearn.ensemble  # noqa: F401  controller finds and limits them
+        from threadpoolctl import ThreadpoolController
 
-    return threadpool_limits(1)
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
 
 
 def _check_X(X: Any, n_features: int | None = None) -> np.ndarray:
@@ -76,6 +85,8 @@ class Regressor(ABC):
     max_samples: ClassVar[int | None] = None
     #: File suffix of :meth:`save`.
     suffix: ClassVar[str]
+    #: Whether predicting goes through a BLAS/OpenMP pool (then it is held to one thread).
+    threaded: ClassVar[bool] = False
 
     def __init__(self, seed: int = 0, **params: Any) -> None:
         self.seed = int(seed)
@@ -110,13 +121,24 @@ class Regressor(ABC):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.predict_with_std(X)[0]
+        """Mean prediction only: skips the uncertainty, which is what makes a proxy fast."""
+        if self.n_features is None:
+            raise ProxyModelError(f"{self.kind} regressor is not fitted; call fit(X, y) first")
+        X = _check_X(X, self.n_features)
+        if self.threaded:
+            with _one_thread():
+                return np.asarray(self._predict_mean(X), dtype=np.float64).ravel()
+        return np.asarray(self._predict_mean(X), dtype=np.float64).ravel()
 
     def predict_with_std(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         if self.n_features is None:
             raise ProxyModelError(f"{self.kind} regressor is not fitted; call fit(X, y) first")
-        with _one_thread():
-            mean, std = self._predict(_check_X(X, self.n_features))
+        X = _check_X(X, self.n_features)
+        if self.threaded:
+            with _one_thread():
+                mean, std = self._predict(X)
+        else:
+            mean, std = self._predict(X)
         return np.asarray(mean, dtype=np.float64).ravel(), np.maximum(np.asarray(std, dtype=np.float64).ravel(), 0.0)
 
     @abstractmethod
@@ -124,6 +146,9 @@ class Regressor(ABC):
 
     @abstractmethod
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def _predict_mean(self, X: np.ndarray) -> np.ndarray:
+        return self._predict(X)[0]
 
     @abstractmethod
     def save(self, path: Path) -> None:
@@ -206,10 +231,18 @@ class _Forest(_SklearnRegressor):
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self.models = {"forest": self._estimator().fit(X, y)}
 
+    def _per_tree(self, X: np.ndarray) -> np.ndarray:
+        # The compiled trees directly: DecisionTreeRegressor.predict re-validates X for every
+        # tree, which costs more than the tree itself when a proxy answers one design.
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        return np.stack([t.tree_.predict(X32).reshape(len(X32), -1)[:, 0] for t in self.models["forest"].estimators_])
+
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        forest = self.models["forest"]
-        per_tree = np.stack([t.predict(X) for t in forest.estimators_])
+        per_tree = self._per_tree(X)
         return per_tree.mean(0), per_tree.std(0)
+
+    def _predict_mean(self, X: np.ndarray) -> np.ndarray:
+        return self._per_tree(X).mean(0)
 
 
 class RandomForest(_Forest):
@@ -238,6 +271,7 @@ class GradientBoosting(_SklearnRegressor):
     """Histogram gradient boosting: a squared-error head for the mean, two quantile heads for the 90 % interval."""
 
     kind = "gbm"
+    threaded = True
 
     @classmethod
     def default_params(cls) -> dict[str, Any]:
@@ -260,12 +294,16 @@ class GradientBoosting(_SklearnRegressor):
         # Quantile heads can cross; the width, not its sign, is the uncertainty.
         return mean, np.abs(high - low) / (2 * Z90)
 
+    def _predict_mean(self, X: np.ndarray) -> np.ndarray:
+        return self.models["mean"].predict(X)
+
 
 class GaussianProcess(_SklearnRegressor):
     """Gaussian process (Matern 5/2 with per-feature length scales plus noise) for small data."""
 
     kind = "gp"
     max_samples = 2000
+    threaded = True
 
     @classmethod
     def default_params(cls) -> dict[str, Any]:
@@ -289,6 +327,9 @@ class GaussianProcess(_SklearnRegressor):
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.models["gp"].predict(X, return_std=True)
 
+    def _predict_mean(self, X: np.ndarray) -> np.ndarray:
+        return self.models["gp"].predict(X)
+
 
 class Linear(_SklearnRegressor):
     """Bayesian ridge regression on standardised features: the baseline every model must beat."""
@@ -304,6 +345,9 @@ class Linear(_SklearnRegressor):
 
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.models["linear"].predict(X, return_std=True)
+
+    def _predict_mean(self, X: np.ndarray) -> np.ndarray:
+        return self.models["linear"].predict(X)
 
 
 # -- torch ---------------------------------------------------------------------------------
