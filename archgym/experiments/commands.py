@@ -128,6 +128,8 @@ def compare(
         "envs": [{"id": e, **({"kwargs": kwargs} if kwargs else {}), **({"target": target} if target is not None else {})}
                  for e in env_ids],
         "agents": [a.strip() for a in agents.split(",") if a.strip()],
+        **({"executor": executor} if executor else {}), **({"workers": workers} if workers else {}),
+        **({"address": address} if address else {}),
     }
     try:
         spec = spec_from_dict(data)

@@ -37,9 +37,6 @@ from typing import Any
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
 from archgym.store import Store
 
-#: Executors by name: "local" (process pool, the default), "ray", and "serial" (this process;
-#: for debugging and as the benchmark's reference).
-EXECUTOR_NAMES = EXECUTORS
 #: How often (s) a running sweep reports progress while no trial finishes.
 POLL_SECONDS = 0.5
 #: How many times a trial whose worker died is started again (it resumes where it stopped).
@@ -257,14 +254,15 @@ class RayExecutor:
 
 def make_executor(name: str, workers: int | None = None, address: str | None = None
                   ) -> SerialExecutor | LocalExecutor | RayExecutor:
-    """An executor by name (see :data:`EXECUTOR_NAMES`)."""
+    """An executor by name: "local" (process pool, the default), "ray", or "serial" (this process;
+    for debugging and as the benchmark's reference)."""
     if name == "local":
         return LocalExecutor(workers)
     if name == "ray":
         return RayExecutor(workers, address)
     if name == "serial":
         return SerialExecutor()
-    raise ValueError(f"executor {name!r} is not one of {list(EXECUTOR_NAMES)}")
+    raise ValueError(f"executor {name!r} is not one of {list(EXECUTORS)}")
 
 
 def run_sweep(

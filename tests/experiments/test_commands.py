@@ -68,6 +68,10 @@ def test_bad_spec_and_bad_flags_are_clear_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "'nosuch'" in said(result)
     result = runner.invoke(app, ["compare", "--env", "archgym/Nope-v0", "--store", str(tmp_path / "x.db")])
     assert result.exit_code == 2 and "'archgym/Nope-v0'" in said(result)
+    result = runner.invoke(app, ["compare", "--env", ENV, "--executor", "slurm", "--store", str(tmp_path / "x.db")])
+    assert result.exit_code == 2 and "'slurm'" in said(result)
+    result = runner.invoke(app, ["sweep", str(spec), "--executor", "slurm"])
+    assert result.exit_code == 2 and "'slurm'" in said(result)
 
 
 def test_report_command(tmp_path: Path) -> None:
