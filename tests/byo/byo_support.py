@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import archgym
-from archgym.agents import agent_class, list_agents, make_agent
+from archgym.agents import agent_class, make_agent
 
 HERE = Path(__file__).parent
 
@@ -57,11 +57,6 @@ def make_cachesim(binary: Path | str, *, json: bool = False, timeout_s: float = 
         config_name="cache.cfg", patterns=patterns, timeout_s=timeout_s,
         workloads=["stream", "random", "loop"], default_workload="loop",
     )
-
-
-def black_box_agents() -> list[str]:
-    """Every registered agent name; RL agents (which drive the env themselves) are skipped in the test."""
-    return list_agents()
 
 
 def run_agent(name: str, env_factory: Callable[[], archgym.DesignEnv], budget: int = 12,

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from byo_support import CACHE_SPACE, black_box_agents, make_cachesim, run_agent
+from byo_support import CACHE_SPACE, make_cachesim, run_agent
 
 import archgym
-from archgym.agents import Agent
+from archgym.agents import Agent, list_agents
 from archgym.testing import check_env, check_simulator
 
 GOOD = {"size_kb": 8, "assoc": 2, "line_b": 64, "policy": "lru"}
@@ -128,7 +128,7 @@ def test_binary_is_a_checked_registered_env(cachesim_binary: Path) -> None:
     check_env("mylab/CacheBinary-v0", steps=4)
 
 
-@pytest.mark.parametrize("agent", black_box_agents())
+@pytest.mark.parametrize("agent", list_agents())  # RL agents are skipped inside run_agent
 def test_every_agent_runs_on_the_binary(cachesim_binary: Path, agent: str) -> None:
     def env() -> archgym.DesignEnv:
         return archgym.DesignEnv(make_cachesim(cachesim_binary), "random", archgym.Minimize("amat_ns"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from byo_support import PyCache, black_box_agents, run_agent
+from byo_support import PyCache, run_agent
 
 import archgym
+from archgym.agents import list_agents
 from archgym.testing import check_env, check_simulator
 
 
@@ -15,7 +16,7 @@ def test_a_python_simulator_is_a_checked_registered_env() -> None:
     check_env("mylab/PyCacheChecked-v0", steps=4)
 
 
-@pytest.mark.parametrize("agent", black_box_agents())
+@pytest.mark.parametrize("agent", list_agents())  # RL agents are skipped inside run_agent
 def test_every_agent_runs_on_the_python_simulator(agent: str) -> None:
     objective = archgym.Constrained(archgym.Minimize("amat_ns"), {"area_mm2": 0.5})
     result = run_agent(agent, lambda: archgym.DesignEnv(PyCache(), objective=objective), budget=12)

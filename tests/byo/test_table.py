@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from byo_support import CACHE_SPACE, PyCache, black_box_agents, run_agent
+from byo_support import CACHE_SPACE, PyCache, run_agent
 
 import archgym
+from archgym.agents import list_agents
 from archgym.simulators.table import TableSimulator, infer_param
 from archgym.testing import check_env, check_simulator
 
@@ -181,7 +182,7 @@ def test_table_is_a_checked_registered_env(rows: pd.DataFrame) -> None:
     check_env("mylab/CacheTable-v0", steps=4)
 
 
-@pytest.mark.parametrize("agent", black_box_agents())
+@pytest.mark.parametrize("agent", list_agents())  # RL agents are skipped inside run_agent
 def test_every_agent_runs_on_the_table(rows: pd.DataFrame, agent: str) -> None:
     table = TableSimulator(rows, metrics=METRICS)
     result = run_agent(agent, lambda: archgym.DesignEnv(table, objective=archgym.Minimize("amat_ns")), budget=12)
