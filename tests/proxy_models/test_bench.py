@@ -1,0 +1,23 @@
+"""The benchmark script runs end to end on tiny settings (its figures are not asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_proxy.py"
+
+
+def test_bench_runs_on_tiny_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("bench_proxy", BENCH)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "bench.md"
+    bench.main(["--envs", "archgym/Synthetic-v0,archgym/Nope-v0", "--n-train", "60", "--n-test", "20",
+                "--n-single", "3", "--trees", "10", "--search-budget", "100", "--out", str(out)])
+    text = out.read_text()
+    assert "| cost_au | log |" in text and "batched" in text and "Search:" in text
+    assert "archgym/Nope-v0: not registered; skipped" in text
