@@ -11,10 +11,12 @@ import pytest
 from archgym.experiments.spec import ExperimentSpec, spec_from_dict
 
 ENV = "archgym/Synthetic-v0"
+#: The type of the ``make_spec`` fixture.
+MakeSpec = Callable[..., ExperimentSpec]
 
 
 @pytest.fixture
-def make_spec(tmp_path: Path) -> Callable[..., ExperimentSpec]:
+def make_spec(tmp_path: Path) -> MakeSpec:
     """``make_spec(budget=.., agents=[..], ...)`` -> a validated spec writing to a fresh store."""
 
     def build(**overrides: Any) -> ExperimentSpec:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,11 @@ from archgym.objective import non_dominated_sort
 from archgym.simulators.synthetic import Synthetic
 from archgym.store import Store
 
+if TYPE_CHECKING:  # the fixture's type, for annotations only
+    from tests.experiments.conftest import MakeSpec
+
 ENV = "archgym/Synthetic-v0"
+
 
 def test_best_so_far_counts_simulator_calls_and_holds_after_an_early_stop() -> None:
     rewards = np.array([-5.0, np.nan, -3.0, -3.0, -4.0])
@@ -19,7 +25,8 @@ def test_best_so_far_counts_simulator_calls_and_holds_after_an_early_stop() -> N
     assert best_so_far(rewards, sources, 6).tolist() == [-5.0, -5.0, -3.0, -3.0, -3.0, -3.0]
     assert np.isnan(best_so_far(np.array([np.nan]), np.array(["simulator"]), 2)).all()
 
-def test_tables_over_a_sweep(make_spec) -> None:
+
+def test_tables_over_a_sweep(make_spec: MakeSpec) -> None:
     spec = make_spec(seeds=3, budget=20, agents=["random", {"name": "walk", "grid": {"step_size": [1, 3]}}])
     run_sweep(spec, executor="serial")
     with Store(spec.store) as store:
@@ -44,7 +51,8 @@ def test_tables_over_a_sweep(make_spec) -> None:
     medians = a.trials.groupby(["agent", "config"])["best_reward"].median()
     assert sorted(walk["best_median"]) == sorted(medians.loc["walk"])
 
-def test_explicit_target_gives_success_and_evaluations_to_target(make_spec) -> None:
+
+def test_explicit_target_gives_success_and_evaluations_to_target(make_spec: MakeSpec) -> None:
     spec = make_spec(seeds=2, budget=20, agents=["random"])
     run_sweep(spec, executor="serial")
     with Store(spec.store) as store:
@@ -61,7 +69,8 @@ def test_explicit_target_gives_success_and_evaluations_to_target(make_spec) -> N
         assert curve[int(row.evals_to_target) - 1] >= mid and (int(row.evals_to_target) == 1 or
                                                                curve[int(row.evals_to_target) - 2] < mid)
 
-def test_target_objective_success_is_feasibility(make_spec) -> None:
+
+def test_target_objective_success_is_feasibility(make_spec: MakeSpec) -> None:
     target = {"type": "target", "targets": {"cost_au": 6.0}}
     spec = make_spec(seeds=2, budget=20, agents=["random"], envs=[{"id": ENV, "objective": target}])
     run_sweep(spec, executor="serial")
@@ -75,7 +84,8 @@ def test_target_objective_success_is_feasibility(make_spec) -> None:
     # the optimum is of the default objective, so no regret under an override
     assert a.trials["regret"].isna().all()
 
-def test_pareto_fronts_and_hypervolume(make_spec) -> None:
+
+def test_pareto_fronts_and_hypervolume(make_spec: MakeSpec) -> None:
     pareto = {"type": "pareto", "metrics": ["cost_au", "area_au"]}
     spec = make_spec(seeds=2, budget=25, envs=[{"id": ENV, "objective": pareto}])
     run_sweep(spec, executor="serial")
@@ -88,7 +98,8 @@ def test_pareto_fronts_and_hypervolume(make_spec) -> None:
         assert len(non_dominated_sort(front)) == 1  # every point of a front is non-dominated
     assert a.front_metrics[ENV] == ["cost_au", "area_au"]
 
-def test_only_the_latest_finished_run_of_a_trial_counts(make_spec) -> None:
+
+def test_only_the_latest_finished_run_of_a_trial_counts(make_spec: MakeSpec) -> None:
     spec = make_spec(seeds=1, budget=5, agents=["random"])
     run_sweep(spec, executor="serial")
     with Store(spec.store) as store:
@@ -97,6 +108,7 @@ def test_only_the_latest_finished_run_of_a_trial_counts(make_spec) -> None:
         store.finish_run(extra, "failed", "an earlier attempt")
         runs = completed_runs(store)
         assert len(runs) == 1 and runs["status"].tolist() == ["finished"]
+
 
 def test_empty_store_gives_empty_tables(tmp_path) -> None:
     with Store(tmp_path / "empty.db") as store:

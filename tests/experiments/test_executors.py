@@ -12,14 +12,18 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import archgym
 from archgym.agents import RandomSearch, make_agent, register_agent
-from archgym.experiments.executors import make_executor, run_sweep
+from archgym.experiments.executors import SweepProgress, make_executor, run_sweep
 from archgym.experiments.spec import ExperimentSpec
 from archgym.store import Store
+
+if TYPE_CHECKING:  # the fixture's type, for annotations only
+    from tests.experiments.conftest import MakeSpec
 
 
 def trajectories(store_path: Path) -> dict[str, list[tuple[int, str, str]]]:
@@ -44,7 +48,7 @@ def assert_one_complete_run_per_trial(spec: ExperimentSpec) -> None:
             assert store.count_evaluations(int(run_id), "simulator") == spec.budget
 
 
-def test_serial_sweep_runs_every_trial_once_and_a_rerun_skips_them(make_spec) -> None:
+def test_serial_sweep_runs_every_trial_once_and_a_rerun_skips_them(make_spec: MakeSpec) -> None:
     spec = make_spec()
     first = run_sweep(spec, executor="serial")
     assert sorted(o.status for o in first.outcomes) == ["finished"] * 4
@@ -54,7 +58,7 @@ def test_serial_sweep_runs_every_trial_once_and_a_rerun_skips_them(make_spec) ->
     assert_one_complete_run_per_trial(spec)
 
 
-def test_local_pool_matches_serial_results(make_spec, tmp_path: Path) -> None:
+def test_local_pool_matches_serial_results(make_spec: MakeSpec, tmp_path: Path) -> None:
     spec = make_spec(seeds=3, budget=25, workers=2)
     progress = []
     result = run_sweep(spec, executor="local", on_progress=lambda p: progress.append((p.done, p.evaluations)))
@@ -67,7 +71,7 @@ def test_local_pool_matches_serial_results(make_spec, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("agent", ["random", "walk"])
-def test_interrupted_trial_resumes_to_its_budget(make_spec, tmp_path: Path, agent: str) -> None:
+def test_interrupted_trial_resumes_to_its_budget(make_spec: MakeSpec, tmp_path: Path, agent: str) -> None:
     # Stopped after more evaluations than the runner's idle limit (200): the replay must not stall.
     spec = make_spec(agents=[agent], seeds=1, budget=260)
     (trial,) = spec.trials()
@@ -100,7 +104,7 @@ class Boom(RandomSearch):
         raise RuntimeError("boom")
 
 
-def test_a_failing_trial_is_reported_and_the_rest_run(make_spec) -> None:
+def test_a_failing_trial_is_reported_and_the_rest_run(make_spec: MakeSpec) -> None:
     register_agent("boom-test", Boom)
     spec = make_spec(agents=["boom-test", "random"], seeds=1)
     result = run_sweep(spec, executor="serial")
@@ -129,7 +133,7 @@ def evaluations_in(store: Path) -> int:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
-def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(make_spec, tmp_path: Path,
+def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(make_spec: MakeSpec, tmp_path: Path,
                                                                          sig: signal.Signals) -> None:
     spec = make_spec(budget=300, seeds=2)
     spec_file = tmp_path / "spec.yaml"
@@ -164,13 +168,13 @@ def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(make_sp
     assert trajectories(spec.store) == trajectories(reference.store)
 
 
-def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec, tmp_path: Path) -> None:
+def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec: MakeSpec, tmp_path: Path) -> None:
     # 2 ms per simulation: trials last long enough for the first progress report to catch them.
     slow = [{"id": "archgym/Synthetic-v0", "kwargs": {"simulator_kwargs": {"delay_s": 0.002}}}]
     spec = make_spec(budget=300, seeds=2, envs=slow)
     killed = []
 
-    def kill_a_worker(progress) -> None:  # noqa: ANN001
+    def kill_a_worker(progress: SweepProgress) -> None:
         workers = multiprocessing.active_children()
         if not killed and progress.evaluations >= 100 and workers:
             killed.append(workers[0].pid)
@@ -186,7 +190,7 @@ def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec, tmp_path: 
     assert trajectories(spec.store) == trajectories(reference.store)
 
 
-def test_archgym_sweep_with_the_ray_executor(make_spec, tmp_path: Path) -> None:
+def test_archgym_sweep_with_the_ray_executor(make_spec: MakeSpec, tmp_path: Path) -> None:
     pytest.importorskip("ray")
     from typer.testing import CliRunner
 

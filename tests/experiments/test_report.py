@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,12 +15,15 @@ from archgym.experiments.executors import run_sweep
 from archgym.experiments.report import markdown_table, write_report
 from archgym.store import Store
 
+if TYPE_CHECKING:  # the fixture's type, for annotations only
+    from tests.experiments.conftest import MakeSpec
+
 ENV = "archgym/Synthetic-v0"
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def report_dir(make_spec, tmp_path: Path) -> Path:
+def report_dir(make_spec: MakeSpec, tmp_path: Path) -> Path:
     pareto = {"type": "pareto", "metrics": ["cost_au", "area_au"]}
     spec = make_spec(seeds=2, budget=15, envs=[ENV, {"id": ENV, "objective": pareto}],
                      agents=["random", {"name": "walk", "grid": {"step_size": [1, 2]}}])
