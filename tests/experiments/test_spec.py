@@ -92,10 +92,8 @@ def test_trial_key_is_stable_and_depends_on_every_field() -> None:
     ({"envs": [{"id": ENV, "kwargs": {"workload_": 1}}]}, "workload_"),
     ({"agents": []}, "agents"),
 ])
-
-
 def test_bad_input_is_an_error_naming_it(overrides: dict, named: str) -> None:
-    with pytest.raises(SpecError, match=None) as err:
+    with pytest.raises(SpecError) as err:
         spec(**overrides)
     assert named in str(err.value)
 
