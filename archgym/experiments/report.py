@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -58,10 +59,22 @@ def fmt(value: object) -> str:
     return str(value)
 
 
+def pretty_config(config: str) -> str:
+    """A hyperparameter setting as ``name=value`` pairs.
+
+    Example:
+        >>> pretty_config('{"patience":20,"step_size":4}')
+        'patience=20, step_size=4'
+    """
+    return ", ".join(f"{k}={v}" for k, v in json.loads(config).items()) or "(none)"
+
+
 def comparison_table(analysis: Analysis, env: str) -> pd.DataFrame:
-    """The tuned comparison for one env, with readable headers (what the terminal and report show)."""
-    table = analysis.comparison[analysis.comparison["env"] == env]
-    return table[COMPARISON_COLUMNS].rename(columns=HEADERS)
+    """The tuned comparison for one env, with readable headers and values, as the report shows it."""
+    table = analysis.comparison.loc[analysis.comparison["env"] == env, COMPARISON_COLUMNS].copy()
+    table["success_rate"] = [v if pd.isna(v) else f"{v:.0%}" for v in table["success_rate"]]
+    table["config"] = table["config"].map(pretty_config)
+    return table.rename(columns=HEADERS)
 
 
 def markdown_table(df: pd.DataFrame) -> str:
@@ -169,7 +182,8 @@ def write_report(store: Store, out: str | Path, *, targets: Mapping[str, float] 
         pareto = analysis.pareto[analysis.pareto["env"] == env]
         if len(pareto):
             images["Pareto fronts"] = plot_pareto(analysis, env, out / f"pareto_{s}.png")
-            tables["Pareto: hypervolume per setting"] = pareto.drop(columns="env").rename(columns=HEADERS)
+            tables["Pareto: hypervolume per setting"] = pareto.drop(columns="env").assign(
+                config=pareto["config"].map(pretty_config)).rename(columns=HEADERS)
         paths.update({p.stem: p for p in images.values()})
         n = analysis.trials[analysis.trials["env"] == env]
         intro = f"{len(n)} trials, budget {int(n['budget'].max())} simulator evaluations."
@@ -210,6 +224,7 @@ def _page(title: str, source: str, notes: str, sections: list[str]) -> str:
              "table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}"
              "th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:right}"
              "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
+             "td:last-child,th:last-child{text-align:left}td:last-child{max-width:26rem;overflow-wrap:anywhere}"
              "figure{display:inline-block;margin:.5rem}img{max-width:100%}.notes{color:#555}")
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>\n<h1>{html.escape(title)}</h1>\n<p>{html.escape(source)}</p>\n"
