@@ -24,8 +24,9 @@ install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 demo: $(STAMP)
-	$(BIN)/archgym run --env archgym/Synthetic-v0 --agent random --budget 200 --seed 0 --store archgym-runs/demo.db
-	$(BIN)/archgym run --env archgym/Synthetic-v0 --agent walk --budget 200 --seed 0 --store archgym-runs/demo.db
+	$(BIN)/archgym run --env archgym/DRAM-v0 --agent ga --budget 100 --seed 0 --store archgym-runs/demo-run.db
+	$(BIN)/archgym compare --env archgym/Synthetic-v0,archgym/DRAM-v0 --agents random,walk,ga,aco,bo \
+		--seeds 3 --budget 60 --store archgym-runs/demo.db --report archgym-runs/demo-report
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q
