@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
@@ -101,11 +102,13 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(one_run, *job): job for job in jobs}
-        for future, job in futures.items():
+        for done, (future, job) in enumerate(futures.items(), 1):
             try:
                 rows.append(future.result())
             except ImportError as err:  # an optional peer whose library is not installed
-                print(f"skipped {job[0]}: {err}")
+                print(f"skipped {job[0]}: {err}", file=sys.stderr)
+            print(f"\r{done}/{len(jobs)} runs", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
     print(f"{ENV_ID}, {args.seeds} seeds; regret = best cost - optimum cost (1.0)\n")
     print(summarise(rows, agents, budgets))
 

@@ -35,6 +35,10 @@ from archgym.objective import Pareto
 from archgym.space import Design
 
 
+#: Repeats of evaluated designs in a row before an unseen random design is offered instead.
+MAX_REPEATS = 3
+
+
 def _import(module: str, extra: str) -> Any:
     import importlib
 
@@ -64,7 +68,6 @@ class OptunaAgent(Agent):
     name = "optuna"
     sampler: ClassVar[str] = "tpe"
     multi_objective: ClassVar[bool] = True
-    MAX_REPEATS: ClassVar[int] = 3
 
     def _make_sampler(self, optuna: Any, seed: int) -> Any:
         raise NotImplementedError
@@ -101,7 +104,7 @@ class OptunaAgent(Agent):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for _ in range(n):
-                for _attempt in range(self.MAX_REPEATS):
+                for _attempt in range(MAX_REPEATS):
                     trial = self._study.ask()
                     idx = self._suggest(trial)
                     if idx not in self._known:
@@ -215,7 +218,11 @@ class OptunaNSGAII(OptunaAgent):
 
 @dataclass
 class NevergradAgent(Agent):
-    """A Nevergrad optimiser from its registry, over ``Choice``/``TransitionChoice`` parameters."""
+    """A Nevergrad optimiser from its registry, over ``Choice``/``TransitionChoice`` parameters.
+
+    Repeats are handled as in :class:`OptunaAgent`: told from the record, and after
+    ``MAX_REPEATS`` in a row an unseen random design is suggested to the optimiser.
+    """
 
     name = "nevergrad"
     optimizer: ClassVar[str] = "NGOpt"
@@ -235,32 +242,53 @@ class NevergradAgent(Agent):
                 self._opt = ng.optimizers.registry[self.optimizer](parametrization=param, budget=budget or 1000,
                                                                    num_workers=1)
         self._pending: list[Any] = []
+        self._known: dict[tuple[int, ...], float] = {}  # index vector -> loss told
         self._worst: np.ndarray | None = None  # worst successful reward so far
 
     def ask(self, n: int = 1) -> list[Design]:
         space = self._require_setup()
         out = []
-        for _ in range(n):
-            idx = {p.name: 0 for p in space.params}
-            if self._opt is not None:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(n):
+                if self._opt is None:
+                    out.append(space.decode([0] * len(space.params)))
+                    continue
+                for _attempt in range(MAX_REPEATS):
                     candidate = self._opt.ask()
+                    idx = self._indices(candidate)
+                    if idx not in self._known:
+                        break
+                    self._opt.tell(candidate, self._known[idx])  # a repeat, answered from the record
+                else:
+                    # A (1+1) strategy that has converged keeps proposing its parent; offer it an
+                    # unseen random design instead, so the run goes on learning.
+                    if len(self._known) < space.size:
+                        while idx in self._known:
+                            idx = tuple(int(i) for i in space.sample_indices(self.rng, 1)[0])
+                        self._opt.suggest({p.name: idx[space.names.index(p.name)] for p in self._free})
+                    candidate = self._opt.ask()
+                    idx = self._indices(candidate)
                 self._pending.append(candidate)
-                idx.update({k: int(v) for k, v in candidate.value.items()})
-            out.append(space.decode([idx[name] for name in space.names]))
+                out.append(space.decode(idx))
         return out
+
+    def _indices(self, candidate: Any) -> tuple[int, ...]:
+        value = candidate.value
+        return tuple(int(value.get(name, 0)) for name in self._require_setup().names)
 
     def tell(self, designs: Sequence[Design], results: Sequence[Evaluation]) -> None:
         if self._opt is None:
             return
-        for ev in results:
+        space = self._require_setup()
+        for design, ev in zip(designs, results, strict=True):
             if ev.failed or not np.isfinite(ev.reward):
                 loss = -float(_penalty(self._worst, 1)[0])
             else:
                 loss = -float(ev.reward)
                 reward = np.array([ev.reward])
                 self._worst = reward if self._worst is None else np.minimum(self._worst, reward)
+            self._known.setdefault(tuple(int(i) for i in space.encode(design)), loss)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._opt.tell(self._pending.pop(0), loss)
