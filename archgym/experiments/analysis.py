@@ -87,7 +87,9 @@ def env_labels(runs: pd.DataFrame) -> dict[int, str]:
         >>> env_labels(runs)
         {1: 'e/A-v0 [minimize x]', 2: 'e/A-v0 [pareto x,y]'}
     """
-    variants = {int(r.id): (r.env_id, json.loads(r.env_kwargs), json.loads(r.objective) if r.objective else {})
+    # The budget is part of the variant: best rewards at different budgets do not compare.
+    variants = {int(r.id): (r.env_id, {**json.loads(r.env_kwargs), **_budget_of(r)},
+                            json.loads(r.objective) if r.objective else {})
                 for r in runs.itertuples(index=False)}
     labels: dict[int, str] = {}
     for env_id in {v[0] for v in variants.values()}:
@@ -104,6 +106,11 @@ def env_labels(runs: pd.DataFrame) -> dict[int, str]:
             parts += [f"{k}={canonical(kwargs.get(k))}" for k in differing]
             labels[i] = f"{env_id} [{'; '.join(parts)}]"
     return labels
+
+
+def _budget_of(run: Any) -> dict[str, int]:
+    budget = getattr(run, "budget", None)
+    return {} if budget is None or pd.isna(budget) else {"budget": int(budget)}
 
 
 def _short_objective(objective: Mapping[str, Any]) -> str:
