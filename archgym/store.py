@@ -8,8 +8,8 @@ Example:
     >>> store = Store(":memory:")
     >>> run = store.create_run(env_id="archgym/Synthetic-v0", agent="random", seed=0, budget=2)
     >>> store.record(run, step=0, design={"x": 1}, metrics={"cost": 2.0}, reward=-2.0, feasible=True)
-    >>> store.to_dataframe()[["run_id", "param_x", "metric_cost"]].values.tolist()
-    [[1, 1, 2.0]]
+    >>> store.to_dataframe()[["run_id", "param_x", "metric_cost"]].to_dict("records")
+    [{'run_id': 1, 'param_x': 1, 'metric_cost': 2.0}]
 """
 
 from __future__ import annotations

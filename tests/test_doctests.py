@@ -1,0 +1,18 @@
+"""The docstring examples of the core modules run as written."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective", "archgym.evaluator", "archgym.env",
+           "archgym.multiagent", "archgym.store", "archgym.registry", "archgym.testing", "archgym.agents.base",
+           "archgym.agents.random", "archgym.agents.walk", "archgym.agents.runner", "archgym.simulators.synthetic"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
