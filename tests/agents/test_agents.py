@@ -24,7 +24,7 @@ TINY: dict[str, dict[str, Any]] = {
     "marl": dict(hidden=8, n_steps=4, n_epochs=1),
     "marl-shared": dict(hidden=8, n_steps=4, n_epochs=1),
     "bo": dict(initial_points=4, acquisition_points=100),
-    "optuna-gp": dict(startup_trials=8),
+    "optuna-gp": dict(startup_trials=10),
 }
 
 #: Python packages an agent needs beyond the core install.
@@ -160,6 +160,15 @@ def test_ga_uses_nsga2_under_a_pareto_objective() -> None:
         return hypervolume(pts, [40.0, 30.0])
 
     assert front_volume("ga") > front_volume("random")
+
+
+@pytest.mark.parametrize("name", ["optuna-tpe", "optuna-nsga2"])
+def test_optuna_studies_are_multi_objective_under_pareto(name: str) -> None:
+    env = archgym.make("archgym/Synthetic-v0", objective=archgym.Pareto(["cost_au", "area_au"]))
+    agent = make_agent(name)
+    result = archgym.run(agent, env, budget=10, seed=0)
+    assert result.counts["simulator"] == 10
+    assert len(agent._study.directions) == 2 and len(agent._study.best_trials) >= 1
 
 
 def test_grid_visits_the_coarse_grid_first_then_everything() -> None:
