@@ -57,9 +57,9 @@ class BayesianOptimization(Agent):
         super().setup(space, seed=seed, objective=objective, budget=budget)
         try:
             from skopt import Optimizer
-            from skopt.utils import cook_estimator
             from skopt.space import Categorical as SkCategorical
             from skopt.space import Integer as SkInteger
+            from skopt.utils import cook_estimator
         except ImportError as err:
             raise ImportError("BayesianOptimization needs scikit-optimize: pip install scikit-optimize") from err
         # Single-valued parameters are fixed; skopt cannot represent a dimension of one value.

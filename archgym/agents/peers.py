@@ -34,7 +34,6 @@ from archgym.evaluator import Evaluation
 from archgym.objective import Pareto
 from archgym.space import Design
 
-
 #: Repeats of evaluated designs in a row before an unseen random design is offered instead.
 MAX_REPEATS = 3
 
