@@ -225,17 +225,21 @@ class _Forest(_SklearnRegressor):
     def default_params(cls) -> dict[str, Any]:
         return {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 1.0}
 
+    @abstractmethod
     def _estimator(self) -> Any:
-        raise NotImplementedError
+        """The unfitted scikit-learn ensemble."""
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self.models = {"forest": self._estimator().fit(X, y)}
 
     def _per_tree(self, X: np.ndarray) -> np.ndarray:
-        # The compiled trees directly: DecisionTreeRegressor.predict re-validates X for every
-        # tree, which costs more than the tree itself when a proxy answers one design.
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
-        return np.stack([t.tree_.predict(X32).reshape(len(X32), -1)[:, 0] for t in self.models["forest"].estimators_])
+        from archgym.proxy_models.forest import PackedForest
+
+        forest = self.models["forest"]
+        # Packed once per fitted (or loaded) forest; derived data, so never saved.
+        if getattr(self, "_packed_from", None) is not forest:
+            self._packed, self._packed_from = PackedForest.from_sklearn(forest), forest
+        return self._packed.per_tree(X)
 
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         per_tree = self._per_tree(X)

@@ -53,3 +53,12 @@ def test_check_regressor_catches_a_broken_model(tmp_path: Path) -> None:
 
     with pytest.raises(AssertionError, match="constant"):
         check_regressor(Constant(), tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["rf", "et"])
+def test_packed_forest_matches_scikit_learn(kind: str) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.uniform(size=(120, 5))
+    model = make_regressor(kind, n_estimators=15).fit(X, np.sin(4 * X[:, 0]) + X[:, 1])
+    X_new = rng.uniform(size=(40, 5))
+    assert np.array_equal(model.predict(X_new), model.models["forest"].predict(X_new))
