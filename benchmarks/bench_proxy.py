@@ -32,7 +32,15 @@ import numpy as np
 
 import archgym
 from archgym.agents import RandomSearch, make_agent
-from archgym.proxy_models import Dataset, ProxyModel, evaluate_model, from_records, from_store
+from archgym.proxy_models import (
+    Dataset,
+    HybridProxy,
+    ProxyModel,
+    evaluate_model,
+    from_records,
+    from_store,
+    scores,
+)
 
 HARDWARE_ENVS = ("archgym/Synthetic-v0", "archgym/DRAM-v0", "archgym/Accelerator-v0", "archgym/SoC-v0",
                  "archgym/LLMRoofline-v0")
@@ -91,6 +99,19 @@ def speed(env: Any, model: ProxyModel, designs: Sequence[dict[str, Any]], n_sing
         "proxy_single": per_design_seconds(lambda: [model.predict([d]) for d in one], len(one)),
         "proxy_batch": per_design_seconds(lambda: model.predict(big), len(big)),
     }
+
+
+def hybrid_check(env_id: str, model: ProxyModel, test: Dataset, threshold: float) -> dict[str, Any]:
+    """Held-out designs through ``cost_model="hybrid"``: how many the proxy answers, and how well."""
+    env = archgym.make(env_id, cost_model="hybrid", proxy=HybridProxy(model, threshold=threshold, refit_every=0))
+    evaluations = env.evaluate(test.designs)
+    answered = np.array([e.source == "proxy" for e in evaluations])
+    worst = float("nan")
+    if answered.any():
+        worst = max(100 * scores(test.y(m)[answered], np.array([e.metrics[m] for e in evaluations if e.source == "proxy"]))
+                    ["rmse"] / float(np.ptp(test.y(m))) for m in model.metric_names)
+    return {"proxy": int(env.evaluator.counts["proxy"]), "simulator": int(env.evaluator.counts["simulator"]),
+            "worst_rmse_pct_range": worst}
 
 
 def search_check(env_id: str, budget: int, model_kind: str, seed: int, verify: int = 5) -> dict[str, Any]:
@@ -162,6 +183,10 @@ def bench_env(env_id: str, args: argparse.Namespace, out: list[str]) -> None:
     out.append(f"| batched | {t['sim_batch'] * 1e6:.1f} us | {t['proxy_batch'] * 1e6:.2f} us | "
                f"{batch_x:.3g}x (target {SPEEDUP_TARGET:.0f}x: {verdict}) |")
     out.append(f"| one at a time | {t['sim_single'] * 1e6:.1f} us | {t['proxy_single'] * 1e6:.1f} us | {single_x:.3g}x |")
+    h = hybrid_check(env_id, model, test, args.threshold)
+    out.append(f"\nHybrid (uncertainty threshold {args.threshold:g}): {h['proxy']} of {len(test)} held-out designs "
+               f"answered by the proxy, {h['simulator']} by the simulator; worst RMSE % of range on the proxy's "
+               f"answers {fmt(h['worst_rmse_pct_range'], 3)} %.")
     if args.search_budget:
         s = search_check(env_id, args.search_budget, args.search_model, args.seed)
         ok = "within" if s["gap_pct"] <= SEARCH_GAP_PCT else "NOT within"
@@ -181,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--n-single", type=int, default=20, help="designs timed one at a time")
     parser.add_argument("--search-budget", type=int, default=300, help="0 skips the search check")
     parser.add_argument("--search-model", default="gp", help="regressor for the search check (small data)")
+    parser.add_argument("--threshold", type=float, default=0.1, help="hybrid uncertainty threshold")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="also write the markdown here")
     args = parser.parse_args(argv)
