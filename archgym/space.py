@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -487,9 +486,3 @@ class DesignSpace:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> DesignSpace:
         return cls([param_from_dict(p) for p in spec["params"]])
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot serialise {value!r}")
