@@ -146,7 +146,7 @@ def bench_env(env_id: str, args: argparse.Namespace, out: list[str]) -> None:
     data, collect_s = collect(env_id, args.n_train, args.seed)
     env = archgym.make(env_id)
     test, test_designs = held_out(env, data, args.n_test, args.seed + 1)
-    sizes = sorted({s for s in (100, 300, len(data)) if s <= len(data)})
+    sizes = sorted({s for s in (100, 300, 1000, len(data)) if s <= len(data)})
     order = np.random.default_rng(args.seed).permutation(len(data))
     curves: dict[int, dict[str, dict[str, float]]] = {}
     model = None
@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--envs", default=",".join(HARDWARE_ENVS), help="comma-separated env ids")
     parser.add_argument("--model", default="et", help="regressor kind (rf, et, gbm, gp, mlp, linear)")
     parser.add_argument("--trees", type=int, default=60, help="trees for rf/et")
-    parser.add_argument("--n-train", type=int, default=600, help="designs collected per env")
+    parser.add_argument("--n-train", type=int, default=2000, help="designs collected per env")
     parser.add_argument("--n-test", type=int, default=200, help="held-out designs per env")
     parser.add_argument("--n-single", type=int, default=20, help="designs timed one at a time")
     parser.add_argument("--search-budget", type=int, default=300, help="0 skips the search check")
