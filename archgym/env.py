@@ -114,6 +114,8 @@ class DesignEnv(gym.Env):
                 objective = objective(sim, sim.load_workload(workload_spec))
         options = {**spec.defaults, **kwargs}
         recorded = {k: v for k, v in options.items() if k in ("episode_length", "action_encoding", "cost_model")}
+        if isinstance(options.get("proxy"), str | Path):  # so `archgym run --resume` can rebuild the env
+            recorded["proxy"] = str(options["proxy"])
         recorded.update(workload=_plain(workload_spec), simulator_kwargs=dict(simulator_kwargs or {}))
         return cls(sim, workload_spec, objective, env_id=spec.id, env_version=spec.version,
                    env_kwargs=recorded, **options)

@@ -44,6 +44,16 @@ def test_train_eval_select_and_run(store_path: Path, other_store_path: Path, tmp
                     "--env-arg", "cost_model=hybrid", "--env-arg", f"proxy={out}")
     assert result.exit_code == 0, result.output
 
+    # a hybrid run cut short resumes with the same proxy (the run records its path)
+    from archgym.store import Store
+
+    store = Store(tmp_path / "h.db")
+    store._write("DELETE FROM evaluations WHERE run_id = 1 AND step >= 5", ())
+    store.reopen_run(1)
+    result = invoke("run", "--resume", "1", "--store", tmp_path / "h.db")
+    assert result.exit_code == 0, result.output
+    assert store.run(1).status == "finished" and store.run(1).env_kwargs["proxy"] == str(out)
+
 
 def test_eval_on_training_data_is_refused(store_path: Path, model_path: Path) -> None:
     result = invoke("proxy", "eval", model_path, "--store", store_path)
