@@ -20,7 +20,7 @@ def _writer(path: str, worker: int, n: int) -> None:
 def test_many_processes_write_one_store_without_losing_rows(tmp_path):
     path = str(tmp_path / "shared.db")
     Store(path).close()
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork")  # the writer lives in this test module, which spawn could not import
     procs = [ctx.Process(target=_writer, args=(path, w, 150)) for w in range(4)]
     for p in procs:
         p.start()
