@@ -19,6 +19,7 @@ from archgym import envs as _builtin_envs  # noqa: E402,F401  registers the buil
 from archgym.agents.runner import RunResult, run  # noqa: E402
 from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
+from archgym.multiagent import MultiAgentDesignEnv, make_multiagent
 from archgym.objective import (
     Constrained,
     Maximize,
@@ -46,7 +47,7 @@ from archgym.store import Store
 __all__ = [
     "BudgetExhausted", "Categorical", "Constrained", "Constraint", "DesignEnv", "DesignSpace", "Evaluation",
     "EvaluationError", "Evaluator", "ExternalSimulator", "Integer", "InvalidDesignError", "Maximize", "Metric",
-    "Minimize", "Objective", "Ordinal", "Param", "Pareto", "PowerOfTwo", "Real", "RunResult", "Simulator",
+    "Minimize", "MultiAgentDesignEnv", "Objective", "Ordinal", "Param", "Pareto", "PowerOfTwo", "Real", "RunResult", "Simulator",
     "Store", "Target", "WeightedSum", "WorkloadError", "list_envs", "make", "register_env",
-    "register_simulator", "run",
+    "make_multiagent", "register_simulator", "run",
 ]

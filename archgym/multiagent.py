@@ -112,3 +112,16 @@ class MultiAgentDesignEnv(ParallelEnv):
 
     def close(self) -> None:
         self.env.close()
+
+
+def make_multiagent(env_id: str, groups: Mapping[str, Sequence[str]] | str | None = None,
+                    **kwargs: Any) -> MultiAgentDesignEnv:
+    """The multi-agent view of a registered env: ``groups`` as for :class:`MultiAgentDesignEnv`
+    (``"simulator"`` for the simulator's own subsystems), ``kwargs`` as for ``archgym.make``.
+
+    >>> make_multiagent("archgym/SoC-v0", groups="simulator").possible_agents
+    ['compute', 'memory', 'interconnect']
+    """
+    from archgym.registry import make
+
+    return MultiAgentDesignEnv(make(env_id, **kwargs), groups)

@@ -38,19 +38,6 @@ def baseline_targets(simulator: DramSimulator, workload: Any) -> Target:
     return Target({name: base[name] * frac for name, frac in TARGET_FRACTIONS.items()}, style="meet")
 
 
-def make_multiagent(**kwargs: Any):  # -> archgym.multiagent.MultiAgentDesignEnv
-    """The MARL paper's view: one agent per controller knob, one shared reward.
-
-    >>> make_multiagent().possible_agents[:3]
-    ['PagePolicy', 'Scheduler', 'SchedulerBuffer']
-    """
-    import archgym
-    from archgym.multiagent import MultiAgentDesignEnv
-
-    env = archgym.make("archgym/DRAM-v0", **kwargs)
-    return MultiAgentDesignEnv(env, {name: [name] for name in env.space.names})
-
-
 register_simulator("dram", DramSimulator)
 register_env(
     "archgym/DRAM-v0",

@@ -28,19 +28,6 @@ def service_objective(simulator: RooflineSimulator, workload: Any) -> Objective:
                        {"ttft_ms": wl.ttft_target_ms, "tpot_ms": wl.tpot_target_ms, "memory_util": 1.0})
 
 
-def make_multiagent(**kwargs: Any):  # -> archgym.multiagent.MultiAgentDesignEnv
-    """The co-design view: a compute agent, a memory agent and a serving agent share one reward.
-
-    >>> make_multiagent().possible_agents
-    ['compute', 'memory', 'serving']
-    """
-    import archgym
-    from archgym.multiagent import MultiAgentDesignEnv
-
-    env = archgym.make("archgym/LLMRoofline-v0", **kwargs)
-    return MultiAgentDesignEnv(env, env.simulator.param_groups(env.workload))
-
-
 register_simulator("llm_roofline", RooflineSimulator)
 register_env(
     "archgym/LLMRoofline-v0",

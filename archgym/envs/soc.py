@@ -29,20 +29,6 @@ def budget_targets(simulator: SoCSimulator, workload: Any) -> Target:
     return Target({**latency, "peak_power_mw": budget.power_mw, "area_mm2": budget.area_mm2}, style="meet")
 
 
-def make_multiagent(**kwargs: Any):  # -> archgym.multiagent.MultiAgentDesignEnv
-    """The multi-agent view: one agent per subsystem (compute, memory, interconnect).
-
-    >>> env = make_multiagent()
-    >>> env.possible_agents
-    ['compute', 'memory', 'interconnect']
-    """
-    import archgym
-    from archgym.multiagent import MultiAgentDesignEnv
-
-    env = archgym.make("archgym/SoC-v0", **kwargs)
-    return MultiAgentDesignEnv(env, env.simulator.param_groups(env.workload))
-
-
 register_simulator("soc", SoCSimulator)
 register_env(
     "archgym/SoC-v0",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import archgym
-from archgym.envs.dram import make_multiagent
+from archgym.multiagent import make_multiagent
 from archgym.multiagent import MultiAgentDesignEnv
 from archgym.simulator import WorkloadError
 from archgym.simulators.dram import DramSimulator, builtin_trace
@@ -109,7 +109,7 @@ def test_env_on_other_devices_and_workloads(memspec):
 
 def test_multiagent_view_has_one_agent_per_knob():
     knobs = list(DramSimulator("ddr3").design_space().names)
-    assert make_multiagent(workload="stream:n=500").possible_agents == knobs
+    assert make_multiagent("archgym/DRAM-v0", workload="stream:n=500").possible_agents == knobs
     assert MultiAgentDesignEnv(archgym.make("archgym/DRAM-v0")).possible_agents == knobs
 
 

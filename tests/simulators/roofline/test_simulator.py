@@ -182,8 +182,8 @@ def test_random_search_finds_designs_that_meet_the_service_targets() -> None:
 def test_multiagent_co_design_view_passes_pettingzoo_api_test() -> None:
     from pettingzoo.test import parallel_api_test
 
-    from archgym.envs.roofline import make_multiagent
+    from archgym.multiagent import make_multiagent
 
-    env = make_multiagent(workload="opt-1.3b-edge")
+    env = make_multiagent("archgym/LLMRoofline-v0", groups="simulator", workload="opt-1.3b-edge")
     assert env.groups["serving"] == ["batch_size", "w_bit", "a_bit", "kv_bit", "flash_attention", "tensor_parallel"]
     parallel_api_test(env, num_cycles=4)

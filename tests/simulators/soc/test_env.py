@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import archgym
-from archgym.envs.soc import make_multiagent
+from archgym.multiagent import make_multiagent
 from archgym.testing import check_env
 
 
@@ -39,7 +39,7 @@ def test_a_known_good_design_meets_every_budget():
 
 
 def test_multiagent_view_groups_by_subsystem():
-    env = make_multiagent()
+    env = make_multiagent("archgym/SoC-v0", groups="simulator")
     assert env.possible_agents == ["compute", "memory", "interconnect"]
     obs, _ = env.reset(seed=1)
     _, rewards, _, _, _ = env.step({a: env.action_space(a).sample() for a in env.agents})
