@@ -47,8 +47,8 @@ class EvaluationError(RuntimeError):
     The evaluator records it as a failed, infeasible evaluation; it never ends a run.
     """
 
-    def __init__(self, message: str, stderr_tail: str = "") -> None:
-        super().__init__(message + (f"\n--- stderr tail ---\n{stderr_tail}" if stderr_tail else ""))
+    def __init__(self, message: str, stderr_tail: str = "", *, stream: str = "stderr") -> None:
+        super().__init__(message + (f"\n--- {stream} tail ---\n{stderr_tail}" if stderr_tail else ""))
         self.stderr_tail = stderr_tail
 
 
@@ -203,13 +203,13 @@ def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str,
                 raise EvaluationError(f"no output pattern for metric {m.name!r}")
             match = re.search(pattern, stdout, re.MULTILINE)
             if not match:
-                raise EvaluationError(f"metric {m.name!r}: pattern {pattern!r} not found in output", stdout[-2000:])
+                raise EvaluationError(f"metric {m.name!r}: pattern {pattern!r} not found in output", _tail(stdout), stream="stdout")
             try:
                 out[m.name] = float(match.group(1))
             except (IndexError, ValueError):
                 raise EvaluationError(
                     f"metric {m.name!r}: pattern {pattern!r} matched {match.group(0)!r}, not a number in group 1",
-                    stdout[-2000:],
+                    _tail(stdout), stream="stdout",
                 ) from None
         return _finite(out, stdout)
     for line in reversed(stdout.strip().splitlines()):
@@ -221,14 +221,14 @@ def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str,
                 continue
             break
     else:
-        raise EvaluationError("no JSON object of metrics found in the program's output", stdout[-2000:])
+        raise EvaluationError("no JSON object of metrics found in the program's output", _tail(stdout), stream="stdout")
     for m in metrics:
         if m.name not in data:
-            raise EvaluationError(f"output JSON lacks metric {m.name!r}; it has {sorted(data)}", stdout[-2000:])
+            raise EvaluationError(f"output JSON lacks metric {m.name!r}; it has {sorted(data)}", _tail(stdout), stream="stdout")
         try:
             out[m.name] = float(data[m.name])
         except (TypeError, ValueError):
-            raise EvaluationError(f"metric {m.name!r}: {data[m.name]!r} is not a number", stdout[-2000:]) from None
+            raise EvaluationError(f"metric {m.name!r}: {data[m.name]!r} is not a number", _tail(stdout), stream="stdout") from None
     return _finite(out, stdout)
 
 
@@ -236,7 +236,7 @@ def _finite(metrics: dict[str, float], stdout: str) -> dict[str, float]:
     # float() accepts "nan" and "inf", and json accepts NaN: a binary's garbage must not become a score.
     bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
     if bad:
-        raise EvaluationError(f"non-finite metric value(s) {bad} in the program's output", stdout[-2000:])
+        raise EvaluationError(f"non-finite metric value(s) {bad} in the program's output", _tail(stdout), stream="stdout")
     return metrics
 
 
