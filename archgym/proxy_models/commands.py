@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from archgym.cli import DEFAULT_STORE, app, console
 
@@ -37,11 +37,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _metric_column(names: Any) -> Column:
+    """A metric column that never truncates a name (narrow terminals shrink the score columns instead)."""
+    return Column("metric", no_wrap=True, min_width=max([len("metric"), *(len(n) for n in names)]))
+
+
 def scores_table(title: str, by_metric: dict[str, dict[str, float]], kinds: dict[str, str]) -> Table:
     """Per-metric scores as a rich table."""
     from archgym.proxy_models.evaluation import SCORE_LABELS, SCORE_NAMES
 
-    table = Table("metric", "model", *(SCORE_LABELS[k] for k in SCORE_NAMES), title=title)
+    table = Table(_metric_column(by_metric), "model", *(SCORE_LABELS[k] for k in SCORE_NAMES), title=title)
     for metric, s in by_metric.items():
         table.add_row(metric, kinds.get(metric, ""), *(_fmt(s.get(k, float("nan"))) for k in SCORE_NAMES))
     return table
@@ -142,7 +147,8 @@ def evaluate(
         console.print(f"wrote {parity_plot(fitted, held_out, plots / 'parity.png', title=env_id)}")
         rows = learning_curve(lambda part: _refit_on(fitted, part), fitted.data, held_out, seed=seed)
         console.print(f"wrote {learning_curve_plot(rows, plots / 'learning_curve.png')}")
-        table = Table("training designs", "metric", "RMSE %range", "R2", "tau", title="learning curve")
+        table = Table("training designs", _metric_column(r["metric"] for r in rows), "RMSE %range", "R2", "tau",
+                      title="learning curve")
         for r in rows:
             table.add_row(str(r["n_train"]), r["metric"], _fmt(r["rmse_pct_range"]), _fmt(r["r2"]),
                           _fmt(r["kendall_tau"]))
@@ -162,7 +168,8 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
     from archgym.proxy_models.evaluation import SCORE_LABELS
 
     names = ("rmse", "rmse_pct_range", "mape_pct", "r2", "kendall_tau")
-    table = Table("metric", "model", *(SCORE_LABELS[k] for k in names), title="cross-validated model selection (* = chosen)")
+    table = Table(_metric_column(r["metric"] for r in rows), "model", *(SCORE_LABELS[k] for k in names),
+                  title="cross-validated model selection (* = chosen)")
     for r in sorted(rows, key=lambda r: (r["metric"], r.get("rmse", math.inf))):
         mark = "*" if best.get(r["metric"]) == r["kind"] else ""
         if "skipped" in r:

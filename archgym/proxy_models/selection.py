@@ -63,7 +63,7 @@ def select(data: Dataset, candidates: Sequence[str] | None = None, folds: int = 
             # No intervals here (predict only), so coverage is left out of the table.
             names = [k for k in fold_scores[0] if k != "coverage_90"]
             rows.append({"kind": kind, "metric": m, "folds": folds,
-                         **{k: float(np.nanmean([s[k] for s in fold_scores])) for k in names}})
+                         **{k: _mean_of_defined([s[k] for s in fold_scores]) for k in names}})
     best = {}
     for m in data.metric_names:
         scored = [r for r in rows if r["metric"] == m and "skipped" not in r]
@@ -71,3 +71,9 @@ def select(data: Dataset, candidates: Sequence[str] | None = None, folds: int = 
             raise ProxyDataError(f"no candidate among {candidates} could be fitted to {len(data)} designs")
         best[m] = min(scored, key=lambda r: r[score])["kind"]
     return SelectionResult(rows, best)
+
+
+def _mean_of_defined(values: list[float]) -> float:
+    """Mean over the folds where a score is defined (MAPE and R^2 are not on a constant metric); NaN if none."""
+    defined = [v for v in values if not np.isnan(v)]
+    return float(np.mean(defined)) if defined else float("nan")
