@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import archgym
-from archgym.multiagent import make_multiagent
-from archgym.multiagent import MultiAgentDesignEnv
+from archgym.multiagent import MultiAgentDesignEnv, make_multiagent
 from archgym.simulator import WorkloadError
 from archgym.simulators.dram import DramSimulator, builtin_trace
 from archgym.space import InvalidDesignError
