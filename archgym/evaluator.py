@@ -25,8 +25,6 @@ from archgym.simulator import EvaluationError, Simulator
 from archgym.space import Design, DesignSpace
 from archgym.store import Store
 
-SOURCES = ("simulator", "cache", "proxy")
-
 
 class BudgetExhausted(RuntimeError):
     """The run has used every simulator evaluation it was given."""

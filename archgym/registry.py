@@ -87,10 +87,6 @@ def register_simulator(name: str, simulator: SimulatorSource) -> None:
     _SIMULATORS[name] = simulator
 
 
-def simulators() -> dict[str, SimulatorSource]:
-    return dict(_SIMULATORS)
-
-
 def register_env(
     id: str,
     simulator: SimulatorSource,

@@ -30,7 +30,7 @@ import signal
 import subprocess
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -346,5 +346,3 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def _tail(text: str | None, lines: int = 20) -> str:
     return "\n".join((text or "").strip().splitlines()[-lines:])
 
-
-SimulatorFactory = Callable[..., Simulator]
