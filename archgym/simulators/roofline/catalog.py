@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -43,6 +43,25 @@ SUPPORTED_BITS = (4, 8, 16, 32)
 
 class CatalogError(ValueError):
     """A model or hardware description that cannot be used: unknown name, missing or bad field."""
+
+
+def check_fields(spec: Any, src: str, what: str, fields: Sequence[str], required: Sequence[str],
+                 error: type[Exception], word: str = "field") -> None:
+    """Refuse a ``what`` spec that is not a mapping, has a key outside ``fields`` (+ ``name``) or lacks
+    a ``required`` one, naming ``src`` and the legal keys.
+
+    >>> check_fields({"a": 1, "b": 2}, "x.yaml", "hardware", ["a"], ["a"], ValueError)
+    Traceback (most recent call last):
+    ValueError: x.yaml: unknown field 'b'; legal fields are a, name
+    """
+    if not isinstance(spec, Mapping):
+        raise error(f"{src}: {what} must be a mapping with fields {', '.join(fields)}, got {type(spec).__name__}")
+    unknown = sorted(set(spec) - set(fields) - {"name"})
+    if unknown:
+        raise error(f"{src}: unknown {word} {unknown[0]!r}; legal {word}s are {', '.join(fields)}, name")
+    for key in required:
+        if key not in spec:
+            raise error(f"{src}: missing {word} {key!r}; required {word}s are {', '.join(required)}")
 
 
 # -- models ------------------------------------------------------------------------------------
@@ -264,14 +283,7 @@ def hardware_from_dict(spec: Mapping[str, Any], name: str = "custom", source: st
     100000000000.0
     """
     src = source or f"hardware {name!r}"
-    if not isinstance(spec, Mapping):
-        raise CatalogError(f"{src}: hardware must be a mapping of fields, got {type(spec).__name__}")
-    unknown = sorted(set(spec) - set(_HW_FIELDS) - {"name"})
-    if unknown:
-        raise CatalogError(f"{src}: unknown field {unknown[0]!r}; fields are {', '.join(_HW_FIELDS)}, name")
-    for key in ("bandwidth_gbps", "peak_tops", "memory_gb"):
-        if key not in spec:
-            raise CatalogError(f"{src}: missing field {key!r}; required fields are bandwidth_gbps, peak_tops, memory_gb")
+    check_fields(spec, src, "hardware", _HW_FIELDS, ("bandwidth_gbps", "peak_tops", "memory_gb"), CatalogError)
     peaks = spec["peak_tops"]
     if not isinstance(peaks, Mapping) or not peaks:
         raise CatalogError(f"{src}: field 'peak_tops' must map precisions ({', '.join(PRECISION_BITS)}) to TOP/s")

@@ -36,7 +36,13 @@ import yaml
 
 from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
 from archgym.simulators.roofline.analyzer import DeviceArrays, check_settings, summarize
-from archgym.simulators.roofline.catalog import HERE, CatalogError, ModelConfig, load_model
+from archgym.simulators.roofline.catalog import (
+    HERE,
+    CatalogError,
+    ModelConfig,
+    check_fields,
+    load_model,
+)
 from archgym.space import (
     Categorical,
     Constraint,
@@ -87,14 +93,8 @@ class LLMWorkload:
         or a mapping of config fields.
         """
         src = source or f"workload {name!r}"
-        if not isinstance(spec, Mapping):
-            raise WorkloadError(f"{src}: a workload must be a mapping with keys {', '.join(WORKLOAD_FIELDS)}")
-        unknown = sorted(set(spec) - set(WORKLOAD_FIELDS) - {"name"})
-        if unknown:
-            raise WorkloadError(f"{src}: unknown key {unknown[0]!r}; legal keys are {', '.join(WORKLOAD_FIELDS)}, name")
-        for key in ("model", "prompt_len", "gen_len"):
-            if key not in spec:
-                raise WorkloadError(f"{src}: missing key {key!r}; required keys are model, prompt_len, gen_len")
+        check_fields(spec, src, "a workload", WORKLOAD_FIELDS, ("model", "prompt_len", "gen_len"), WorkloadError,
+                     word="key")
         model_spec = spec["model"]
         if isinstance(model_spec, str) and base is not None and (base / model_spec).exists():
             model_spec = str(base / model_spec)
