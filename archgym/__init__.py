@@ -30,7 +30,14 @@ from archgym.objective import (
     WeightedSum,
 )
 from archgym.registry import list_envs, make, register_env, register_simulator
-from archgym.simulator import EvaluationError, ExternalSimulator, Metric, Simulator, WorkloadError
+from archgym.simulator import (
+    BatchSimulator,
+    EvaluationError,
+    ExternalSimulator,
+    Metric,
+    Simulator,
+    WorkloadError,
+)
 from archgym.space import (
     Categorical,
     Constraint,
@@ -45,7 +52,7 @@ from archgym.space import (
 from archgym.store import Store
 
 __all__ = [
-    "BudgetExhausted", "Categorical", "Constrained", "Constraint", "DesignEnv", "DesignSpace", "Evaluation",
+    "BatchSimulator", "BudgetExhausted", "Categorical", "Constrained", "Constraint", "DesignEnv", "DesignSpace", "Evaluation",
     "EvaluationError", "Evaluator", "ExternalSimulator", "Integer", "InvalidDesignError", "Maximize", "Metric",
     "Minimize", "MultiAgentDesignEnv", "Objective", "Ordinal", "Param", "Pareto", "PowerOfTwo", "Real", "RunResult", "Simulator",
     "Store", "Target", "WeightedSum", "WorkloadError", "list_envs", "make", "register_env",

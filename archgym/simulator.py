@@ -139,6 +139,21 @@ class Simulator(ABC):
         return f"{type(self).__name__}(name={self.name!r}, version={self.version!r})"
 
 
+class BatchSimulator(Simulator):
+    """A simulator whose natural path is vectorised over designs: implement ``evaluate_batch``;
+    ``evaluate`` runs it on one design and raises that design's :class:`EvaluationError`."""
+
+    @abstractmethod
+    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+        """Metrics of many designs at once; a failed design yields its :class:`EvaluationError` in place."""
+
+    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
+        answer = self.evaluate_batch([design], workload)[0]
+        if isinstance(answer, EvaluationError):
+            raise answer
+        return answer
+
+
 # -- external binaries ------------------------------------------------------------------------
 
 ConfigFormat = Literal["json", "yaml", "ini", "text"]

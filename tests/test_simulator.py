@@ -101,3 +101,24 @@ def test_missing_binary_is_an_evaluation_error():
     sim = ExternalSimulator("nope", ["/nonexistent/binary", "{config}"], SPACE, METRICS)
     with pytest.raises(EvaluationError, match="cannot start"):
         sim.evaluate({"ways": 1, "sets": 1})
+
+
+def test_batch_simulator_evaluates_one_design_through_the_batch():
+    from archgym.simulator import BatchSimulator
+
+    class Halves(BatchSimulator):
+        name, version = "halves", "1"
+        metrics = (Metric("half", "au"),)
+
+        def design_space(self, workload=None):
+            return SPACE
+
+        def evaluate_batch(self, designs, workload=None):
+            return [EvaluationError(f"odd ways {d['ways']}") if d["ways"] % 2 else {"half": d["ways"] / 2}
+                    for d in designs]
+
+    sim = Halves()
+    assert sim.evaluate({"ways": 4, "sets": 1}) == {"half": 2.0}
+    with pytest.raises(EvaluationError, match="odd ways 3"):
+        sim.evaluate({"ways": 3, "sets": 1})
+    check_simulator(sim, samples=6)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
+from archgym.simulator import BatchSimulator, EvaluationError, Metric, WorkloadError
 from archgym.simulators.accelerator.layers import Layer, load_network
 from archgym.simulators.accelerator.model import technology
 from archgym.space import Categorical, Constraint, Design, DesignSpace, PowerOfTwo
@@ -173,7 +173,7 @@ def mapping_costs(designs: Sequence[Design], layer: Layer) -> dict[str, np.ndarr
     }
 
 
-class MappingSimulator(Simulator):
+class MappingSimulator(BatchSimulator):
     """Mapping cost model of one layer on :data:`MAPPING_HARDWARE` (see the module docstring)."""
 
     name = "accelerator-mapping"
@@ -192,12 +192,6 @@ class MappingSimulator(Simulator):
             return workload
         layer = self.load_workload(workload)
         return f"{layer.name}:{'x'.join(map(str, layer.gemm_dims))}"
-
-    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
-        result = self.evaluate_batch([design], workload)[0]
-        if isinstance(result, EvaluationError):
-            raise result
-        return result
 
     def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
         if not designs:

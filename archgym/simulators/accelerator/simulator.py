@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from archgym.simulator import EvaluationError, Metric, Simulator
+from archgym.simulator import BatchSimulator, EvaluationError, Metric
 from archgym.simulators.accelerator.layers import Network, builtin_workloads, load_network
 from archgym.simulators.accelerator.model import (
     BASELINE,
@@ -71,7 +71,7 @@ def accelerator_space() -> DesignSpace:
     ])
 
 
-class AcceleratorSimulator(Simulator):
+class AcceleratorSimulator(BatchSimulator):
     """Spatial DNN accelerator over a network of layers (see the module docstring)."""
 
     name = "accelerator"
@@ -104,12 +104,6 @@ class AcceleratorSimulator(Simulator):
         net = self.load_workload(workload)
         digest = hashlib.sha1(repr(net.layers).encode()).hexdigest()[:12]
         return f"{net.name}:{digest}"
-
-    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
-        result = self.evaluate_batch([design], workload)[0]
-        if isinstance(result, EvaluationError):
-            raise result
-        return result
 
     def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
         """All designs in one NumPy pass (analytical), or design by design through SCALE-Sim."""

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
+from archgym.simulator import BatchSimulator, EvaluationError, Metric, WorkloadError
 from archgym.space import (
     Categorical,
     Design,
@@ -110,7 +110,7 @@ def infer_param(name: str, values: pd.Series) -> Param:
     return Ordinal(name, ints)
 
 
-class TableSimulator(Simulator):
+class TableSimulator(BatchSimulator):
     """A cost model that looks designs up in a table of (parameters -> metrics) rows.
 
     ``data`` is a DataFrame or a CSV/TSV/Parquet path. ``metrics`` names the metric columns:
@@ -307,12 +307,6 @@ class TableSimulator(Simulator):
                 return w
         raise WorkloadError(f"workload {spec!r} is not in column {self.workload_column!r} of table "
                             f"{self.source!r}; legal workloads are {self._workloads}")
-
-    def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
-        answer = self.evaluate_batch([design], workload)[0]
-        if isinstance(answer, EvaluationError):
-            raise answer
-        return answer
 
     def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
         """Look a batch up at once: encode column by column, then one ``searchsorted`` over the row keys."""
