@@ -2,10 +2,11 @@
 
 Example:
     >>> optuna = import_optional("optuna", extra="optuna", purpose="the optuna-* agents")  # doctest: +SKIP
-    >>> import_optional("no_such_module", purpose="this example")
-    Traceback (most recent call last):
-    ...
-    archgym._optional.MissingDependencyError: this example needs 'no_such_module': pip install no_such_module
+    >>> try:
+    ...     import_optional("no_such_module", purpose="this example")
+    ... except MissingDependencyError as err:
+    ...     print(err)
+    this example needs 'no_such_module': pip install no_such_module
 """
 
 from __future__ import annotations
