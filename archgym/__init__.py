@@ -16,9 +16,10 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
 from archgym import envs as _builtin_envs  # noqa: E402,F401  registers the built-in env ids
-from archgym.agents.runner import RunResult, run  # noqa: E402
+from archgym.costmodel import register_cost_model  # noqa: E402
 from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
+from archgym.loop import Run, RunResult, run
 from archgym.multiagent import MultiAgentDesignEnv, make_multiagent
 from archgym.objective import (
     Constrained,
@@ -51,10 +52,14 @@ from archgym.space import (
 )
 from archgym.store import Store
 
+# Proxy cost models live in a subpackage the core never imports; they load on first use.
+register_cost_model("proxy", "archgym.proxy_models:attach_proxy")
+register_cost_model("hybrid", "archgym.proxy_models:attach_hybrid")
+
 __all__ = [
     "BatchSimulator", "BudgetExhausted", "Categorical", "Constrained", "Constraint", "DesignEnv", "DesignSpace", "Evaluation",
     "EvaluationError", "Evaluator", "ExternalSimulator", "Integer", "InvalidDesignError", "Maximize", "Metric",
-    "Minimize", "MultiAgentDesignEnv", "Objective", "Ordinal", "Param", "Pareto", "PowerOfTwo", "Real", "RunResult", "Simulator",
+    "Minimize", "MultiAgentDesignEnv", "Objective", "Ordinal", "Param", "Pareto", "PowerOfTwo", "Real", "Run", "RunResult", "Simulator",
     "Store", "Target", "WeightedSum", "WorkloadError", "list_envs", "make", "register_env",
-    "make_multiagent", "register_simulator", "run",
+    "make_multiagent", "register_cost_model", "register_simulator", "run",
 ]

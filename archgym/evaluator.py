@@ -89,6 +89,8 @@ class Evaluator:
     flush_every: int = 1
     counts: Counter = field(default_factory=Counter)
     step: int = 0
+    #: What the store records of the env a run belongs to: ``env_id``, ``env_version``, ``env_kwargs``.
+    env_meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.space is None:
@@ -99,6 +101,7 @@ class Evaluator:
         self._cache: dict[tuple[Any, ...], _Outcome] = {}
         self._pending: list[dict[str, Any]] = []
         self._replay: list[Evaluation] = []
+        self._replayed = 0
         #: Every evaluation this evaluator returned, in order.
         self.history: list[Evaluation] = []
         self.metric_names = [m.name for m in self.simulator.metrics]
@@ -116,6 +119,11 @@ class Evaluator:
     def exhausted(self) -> bool:
         return self.remaining == 0
 
+    @property
+    def progress(self) -> int:
+        """Simulator calls plus replayed evaluations taken: what a search that is not stalled raises."""
+        return self.counts["simulator"] + self._replayed
+
     # -- evaluation -------------------------------------------------------------------------
     def key(self, design: Design) -> tuple[Any, ...]:
         """Cache key of a validated design (the simulator, version and workload are fixed per evaluator)."""
@@ -132,6 +140,8 @@ class Evaluator:
         calls than remain; nothing of the batch is recorded then.
         """
         valid = [self.space.validate(d) for d in designs]
+        if self.store is not None and self.run_id is None:
+            self.open_run()
         replayed = self._take_replayed(valid)
         if replayed:
             return replayed + (self.evaluate_many(valid[len(replayed):]) if len(replayed) < len(valid) else [])
@@ -247,6 +257,24 @@ class Evaluator:
         return ev
 
     # -- recording --------------------------------------------------------------------------
+    def open_run(self, agent: str = "manual", *, hyperparameters: Mapping[str, Any] | None = None,
+                 seed: int | None = None, trial_key: str | None = None) -> int | None:
+        """Open a run in the store (none without a store); later evaluations are recorded under it.
+
+        :class:`archgym.loop.Run` opens runs for ``archgym.run``; an env stepped directly opens
+        a ``"manual"`` run on its first recorded evaluation.
+        """
+        if self.store is None:
+            return None
+        self.flush()
+        self.run_id = self.store.create_run(
+            agent=agent, seed=seed, budget=self.budget, hyperparameters=hyperparameters, simulator=self.simulator.name,
+            simulator_version=self.simulator.version, workload=self.simulator.workload_id(self.workload),
+            objective=self.objective.to_dict(), trial_key=trial_key, env_id=self.env_meta.get("env_id", "archgym/Custom-v0"),
+            env_version=self.env_meta.get("env_version", 0), env_kwargs=self.env_meta.get("env_kwargs"))
+        self.step = 0
+        return self.run_id
+
     def _record(self, ev: Evaluation) -> None:
         if self.store is None or self.run_id is None:
             return
@@ -295,6 +323,7 @@ class Evaluator:
         taken: list[Evaluation] = []
         while queue and len(taken) < len(valid) and self.key(queue[0].design) == self.key(valid[len(taken)]):
             taken.append(queue.pop(0))
+        self._replayed += len(taken)
         if queue and len(taken) < len(valid):
             queue.clear()  # the agent diverged from its record; later answers come from the cache
         self.history.extend(taken)

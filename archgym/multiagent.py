@@ -97,7 +97,6 @@ class MultiAgentDesignEnv(ParallelEnv):
 
     def step(self, actions: Mapping[str, Any]):
         design = self.design(actions)
-        self.env._ensure_run()
         ev = self.env.evaluator.evaluate(design)
         self._t += 1
         obs = self.env.observe(ev)

@@ -168,8 +168,12 @@ def make(env_id: str, **kwargs: Any):  # -> archgym.env.DesignEnv
 
     Keyword arguments override the registered defaults: ``workload``, ``objective``,
     ``simulator_kwargs``, ``store``, ``budget``, ``cost_model`` ("simulator", "proxy" or
-    "hybrid"), ``proxy`` (a path or model), ``episode_length``, ``action_encoding``.
+    "hybrid"), ``proxy`` (a path or model), ``episode_length``, and ``action_encoding``
+    (``"multidiscrete"``, the env itself, or a wrapper from :mod:`archgym.wrappers`: ``"box"``,
+    ``"discrete"``, ``"edit"``).
     """
     from archgym.env import DesignEnv
+    from archgym.wrappers import encode
 
-    return DesignEnv.from_spec(spec(env_id), **kwargs)
+    encoding = kwargs.pop("action_encoding", "multidiscrete")
+    return encode(DesignEnv.from_spec(spec(env_id), **kwargs), encoding)

@@ -55,7 +55,7 @@ def main() -> None:
                 kwargs = {"store": Path(tmp) / f"b{next(counter)}.db", "flush_every": flush_every} if store else {}
                 env = archgym.make("archgym/Synthetic-v0", episode_length=n + 1, **kwargs)
                 env.reset(seed=0)
-                env.start_run("bench")
+                archgym.Run.start(env, "bench")
 
                 def go():
                     for a in indices:

@@ -41,12 +41,12 @@ def test_same_seed_same_rewards_and_records(tmp_path):
 
 def test_box_encoding_reaches_every_value():
     env = archgym.make("archgym/Synthetic-v0", action_encoding="box")
-    seen = {p.name: set() for p in env.space.params}
+    seen = {p.name: set() for p in env.design_space.params}
     for x in np.linspace(-1, 1, 200):
-        design = env.action_to_design(np.full(len(env.space.params), x))
+        design = env.design(np.full(len(env.design_space.params), x))
         for k, v in design.items():
             seen[k].add(v)
-    assert all(seen[p.name] == set(p.values) for p in env.space.params)
+    assert all(seen[p.name] == set(p.values) for p in env.design_space.params)
 
 
 def test_budget_and_episode_length():

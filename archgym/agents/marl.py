@@ -28,18 +28,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from archgym._optional import import_optional
 from archgym.agents.base import Agent, hyperparameter
-from archgym.agents.runner import MAX_IDLE_ROUNDS
 from archgym.env import DesignEnv
+from archgym.loop import StopRule
 from archgym.multiagent import MultiAgentDesignEnv
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError as err:
-        raise ImportError("the multi-agent RL agents need torch: pip install torch") from err
-    return torch
+    return import_optional("torch", package="torch==2.13.0", purpose="the multi-agent RL agents")
 
 
 @dataclass
@@ -144,11 +141,11 @@ class MultiAgentPPO(Agent):
         torch = _torch()
         obs_dict, _ = menv.reset(seed=seed)
         obs = next(iter(obs_dict.values()))
-        idle, size, t = 0, menv.env.space.size, 0
+        rule, t = StopRule(evaluator, menv.env.space.size), 0
         while True:
             batch_obs, batch_act, batch_logp, batch_rew = [], [], [], []
             for _ in range(self.n_steps):
-                if evaluator.exhausted or evaluator.simulator_calls >= size or idle >= MAX_IDLE_ROUNDS:
+                if rule.done:
                     break
                 obs_t = torch.as_tensor(obs, dtype=torch.float32)[None]
                 with torch.no_grad():
@@ -158,9 +155,8 @@ class MultiAgentPPO(Agent):
                 actions: dict[str, list[int]] = {a: [] for a in self._agents}
                 for (agent, _), value in zip(self._slots, acts.tolist(), strict=True):
                     actions[agent].append(value)
-                calls = evaluator.simulator_calls
                 obs_dict, rewards, _, truncs, _ = menv.step(actions)
-                idle = 0 if evaluator.simulator_calls > calls else idle + 1
+                rule.update()
                 batch_obs.append(obs_t[0])
                 batch_act.append(acts)
                 batch_logp.append(logp)

@@ -11,7 +11,8 @@ step is its own decision); raise it to treat an episode of ``episode_length`` de
 sequence. Rewards are standardised with running statistics (a failed evaluation counts as the
 worst reward seen) so the -1e6 failure reward cannot swamp learning. Training stops the moment
 the budget of simulator calls is used (cache hits are free), or when
-:data:`~archgym.agents.runner.MAX_IDLE_ROUNDS` steps in a row bring no new simulation.
+:class:`~archgym.loop.StopRule` sees :data:`~archgym.loop.MAX_IDLE_ROUNDS` steps in a row
+bring nothing new.
 
 Example:
     >>> import archgym
@@ -23,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -30,108 +32,34 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from archgym._optional import import_optional
 from archgym.agents.base import Agent, hyperparameter
-from archgym.agents.runner import MAX_IDLE_ROUNDS
 from archgym.env import DesignEnv
-
-#: Clip for standardised rewards (in standard deviations).
-REWARD_CLIP = 5.0
+from archgym.loop import StopRule
+from archgym.wrappers import EpisodeLength, StandardizeReward, encode
 
 
 def _require_sb3() -> Any:
-    try:
-        import stable_baselines3
-    except ImportError as err:
-        raise ImportError("the RL agents need stable-baselines3 and torch: pip install 'stable-baselines3>=2'") from err
-    return stable_baselines3
+    return import_optional("stable_baselines3", package="'stable-baselines3>=2' torch", purpose="the RL agents")
 
 
-class DesignActions(gym.Env):
-    """A view of a :class:`DesignEnv` with another action encoding, standardised rewards and
-    its own episode length. ``encoding`` is "multidiscrete", "box", "discrete" (one action per
-    design) or "edit" (one action sets one parameter to one value of the current design).
+def learner_view(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:
+    """What an SB3 learner acts on: ``env`` in ``encoding``, rewards standardised, episodes of
+    ``episode_length`` designs (see :mod:`archgym.wrappers`).
 
     Example:
         >>> import archgym
-        >>> view = DesignActions(archgym.make("archgym/Synthetic-v0"), "edit", episode_length=4)
-        >>> int(view.action_space.n)  # 4 dataflows + 3 * 16 integers + 11 buffers + 7 bank counts
-        70
+        >>> learner_view(archgym.make("archgym/Synthetic-v0"), "edit", 4).action_space
+        Discrete(70)
     """
+    return EpisodeLength(StandardizeReward(encode(env, encoding)), episode_length)
 
-    metadata = {"render_modes": []}
 
-    def __init__(self, env: DesignEnv, encoding: str, episode_length: int) -> None:
-        super().__init__()
-        self.env, self.encoding, self.episode_length = env, encoding, int(episode_length)
-        space = env.space
-        self._nvec = space.nvec
-        if encoding == "multidiscrete":
-            self.action_space = space.to_gym()
-        elif encoding == "box":
-            self.action_space = space.to_box()
-        elif encoding == "discrete":
-            self.action_space = gym.spaces.Discrete(space.size)
-        elif encoding == "edit":
-            self.action_space = gym.spaces.Discrete(int(self._nvec.sum()))
-            # Which parameter and which value each action sets.
-            self._edit = [(i, j) for i, n in enumerate(self._nvec) for j in range(int(n))]
-        else:
-            raise ValueError(f"encoding={encoding!r}; legal values are 'multidiscrete', 'box', 'discrete', 'edit'")
-        n_metrics = env.observation_space.shape[0]
-        # The edit encoding needs to see the design it edits: metrics + indices scaled to [-1, 1].
-        extra = len(self._nvec) if encoding == "edit" else 0
-        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(n_metrics + extra,), dtype=np.float32)
-        self._current = np.zeros(len(self._nvec), dtype=np.int64)
-        self._t = 0
-        self._count, self._mean, self._m2, self._worst = 0, 0.0, 0.0, None
-
-    def _observe(self, metrics_obs: np.ndarray) -> np.ndarray:
-        if self.encoding != "edit":
-            return metrics_obs.astype(np.float32)
-        scaled = self._current / np.maximum(self._nvec - 1, 1) * 2.0 - 1.0
-        return np.concatenate([metrics_obs, scaled]).astype(np.float32)
-
-    def indices(self, action: Any) -> np.ndarray:
-        """The design (index vector) an action stands for."""
-        if self.encoding == "multidiscrete":
-            return np.asarray(action, dtype=np.int64).reshape(-1)
-        if self.encoding == "box":
-            return self.env.space.box_to_indices(action)
-        if self.encoding == "discrete":
-            return np.array(np.unravel_index(int(action), tuple(self._nvec)), dtype=np.int64)
-        i, j = self._edit[int(action)]
-        idx = self._current.copy()
-        idx[i] = j
-        return idx
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        self._t = 0
-        obs, info = self.env.reset(seed=seed)
-        if self.encoding == "edit":  # each episode edits a fresh random design
-            self._current = self.env.space.sample_indices(self.np_random, 1)[0]
-        return self._observe(obs), info
-
-    def step(self, action: Any):
-        idx = self.indices(action)
-        self._current = idx
-        obs, reward, _, _, info = self.env.step(self.env.design_to_action(self.env.space.decode(idx)))
-        self._t += 1
-        return self._observe(obs), self._standardise(reward, info["error"] is not None), False, \
-            self._t >= self.episode_length, info
-
-    def _standardise(self, reward: float, failed: bool) -> float:
-        """Running (Welford) standardisation; a failure scores as the worst success so far."""
-        if failed or not np.isfinite(reward):
-            reward = self._worst if self._worst is not None else 0.0
-        else:
-            self._worst = reward if self._worst is None else min(self._worst, reward)
-            self._count += 1
-            delta = reward - self._mean
-            self._mean += delta / self._count
-            self._m2 += delta * (reward - self._mean)
-        std = np.sqrt(self._m2 / self._count) if self._count > 1 else 1.0
-        return float(np.clip((reward - self._mean) / (std if std > 0 else 1.0), -REWARD_CLIP, REWARD_CLIP))
+def DesignActions(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:  # noqa: N802  old class name
+    """Deprecated: use :func:`learner_view`, or the wrappers in :mod:`archgym.wrappers`."""
+    warnings.warn("archgym.agents.rl.DesignActions is now archgym.agents.rl.learner_view (a stack of "
+                  "archgym.wrappers); the old name goes in the next release", DeprecationWarning, stacklevel=2)
+    return learner_view(env, encoding, episode_length)
 
 
 @contextlib.contextmanager
@@ -175,24 +103,21 @@ class SB3Agent(Agent):
         from stable_baselines3.common.callbacks import BaseCallback
 
         evaluator = env.evaluator
-        size = env.space.size
+        rule = StopRule(evaluator, env.space.size)
 
         class StopAtBudget(BaseCallback):
-            """Ends training once the budget is used, the space is used up, or learning only
-            revisits cached designs; ``done`` tells the outer loop not to resume."""
+            """Ends training when archgym's stop rule says so; ``done`` tells the outer loop not to resume."""
 
             def __init__(self) -> None:
                 super().__init__()
-                self.done, self.idle, self.calls = False, 0, evaluator.simulator_calls
+                self.done = rule.done
 
             def _on_step(self) -> bool:
-                calls = evaluator.simulator_calls
-                self.idle = 0 if calls > self.calls else self.idle + 1
-                self.calls = calls
-                self.done = evaluator.exhausted or calls >= size or self.idle >= MAX_IDLE_ROUNDS
+                rule.update()
+                self.done = rule.done
                 return not self.done
 
-        view = DesignActions(env, self.action_encoding(env), self.episode_length)
+        view = learner_view(env, self.action_encoding(env), self.episode_length)
         seed = int(self.rng.integers(2**31))
         policy_kwargs = {"net_arch": [self.hidden] * self.layers}
         with _one_thread():

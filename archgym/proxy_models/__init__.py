@@ -59,9 +59,21 @@ def attach(kind: str, simulator: Simulator, proxy: ProxyModel | HybridProxy | Pr
     raise ValueError(f"cost_model={kind!r}; a proxy attaches as 'proxy' or 'hybrid'")
 
 
+def attach_proxy(simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
+                 workload: Any = None) -> tuple[Simulator, HybridProxy | None]:
+    """The ``cost_model="proxy"`` factory (registered with :func:`archgym.register_cost_model`)."""
+    return attach("proxy", simulator, proxy, workload)
+
+
+def attach_hybrid(simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
+                  workload: Any = None) -> tuple[Simulator, HybridProxy | None]:
+    """The ``cost_model="hybrid"`` factory (registered with :func:`archgym.register_cost_model`)."""
+    return attach("hybrid", simulator, proxy, workload)
+
+
 __all__ = [
     "REGRESSORS", "Dataset", "HybridProxy", "IncompatibleModelError", "Prediction", "ProxyDataError", "ProxyModel",
-    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "check_regressor",
+    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "attach_hybrid", "attach_proxy", "check_regressor",
     "evaluate_model", "from_records", "from_store", "learning_curve", "make_regressor", "parity_plot", "scores",
     "select",
 ]

@@ -189,24 +189,24 @@ def test_rl_stops_exactly_at_the_budget(name: str) -> None:
 
 
 def test_dqn_flat_actions_reach_every_design_and_edit_actions_on_large_spaces() -> None:
-    from archgym.agents.rl import DesignActions
+    from archgym.wrappers import FlatActions
 
     small = archgym.DesignEnv(_Line(), objective=archgym.Minimize("y"))
-    view = DesignActions(small, "discrete", episode_length=4)
-    reached = {tuple(view.indices(a)) for a in range(view.action_space.n)}
+    view = FlatActions(small)
+    reached = {tuple(view.action(a)) for a in range(view.action_space.n)}
     assert len(reached) == small.space.size
     assert make_agent("dqn").action_encoding(small) == "discrete"
     assert make_agent("dqn").action_encoding(archgym.make("archgym/Synthetic-v0")) == "edit"
 
 
 def test_rl_rewards_are_standardised_and_failures_finite() -> None:
-    from archgym.agents.rl import DesignActions
+    from archgym.wrappers import StandardizeReward
 
-    view = DesignActions(archgym.make("archgym/Synthetic-v0"), "multidiscrete", episode_length=4)
-    rewards = [view._standardise(r, failed=False) for r in (-3.0, -2.0, -1.0)]
+    view = StandardizeReward(archgym.make("archgym/Synthetic-v0"))
+    rewards = [view.standardize(r, failed=False) for r in (-3.0, -2.0, -1.0)]
     assert rewards[2] > rewards[1] > rewards[0]
-    failed = view._standardise(-1e6, failed=True)  # scored as the worst success, -3, under current stats
-    assert failed == pytest.approx((-3.0 - view._mean) / np.sqrt(view._m2 / view._count))
+    failed = view.standardize(-1e6, failed=True)  # scored as the worst success, -3, under current stats
+    assert failed == pytest.approx((-3.0 - view.mean) / np.sqrt(view.m2 / view.count))
 
 
 @pytest.mark.parametrize("name,group_size", [("marl", 1), ("marl-shared", 1), ("marl", 2)])

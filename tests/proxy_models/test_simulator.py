@@ -56,9 +56,8 @@ def test_hybrid_counts_add_up_and_match_the_store(model_path: Path, tmp_path: Pa
     designs = [space.sample(200 + i) for i in range(60)]
     designs += designs[:10]  # repeats: answered from the cache
     with archgym.Store(tmp_path / "h.db") as store:
-        env.start_run("manual", store=store)
-        evaluations = env.evaluate(designs)
-        env.finish_run()
+        with archgym.Run.start(env, "manual", store=store):
+            evaluations = env.evaluate(designs)
         counts = env.evaluator.counts
         run_id = env.run_id
         recorded = {s: store.count_evaluations(run_id, s) for s in ("simulator", "cache", "proxy")}
