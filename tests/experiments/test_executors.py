@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import archgym
-from archgym.agents import RandomSearch, make_agent, register_agent
+from archgym.agents import RandomSearch, make_agent
 from archgym.experiments.executors import SweepProgress, make_executor, run_sweep
 from archgym.experiments.spec import ExperimentSpec
 from archgym.store import Store
@@ -104,8 +104,11 @@ class Boom(RandomSearch):
         raise RuntimeError("boom")
 
 
-def test_a_failing_trial_is_reported_and_the_rest_run(make_spec: MakeSpec) -> None:
-    register_agent("boom-test", Boom)
+def test_a_failing_trial_is_reported_and_the_rest_run(make_spec: MakeSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archgym import agents
+
+    # Registered for this test only: a later test in this worker that runs every agent must not meet it.
+    monkeypatch.setitem(agents._AGENTS, "boom-test", Boom)
     spec = make_spec(agents=["boom-test", "random"], seeds=1)
     result = run_sweep(spec, executor="serial")
     assert sorted(o.status for o in result.outcomes) == ["failed", "finished"]

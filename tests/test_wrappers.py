@@ -1,0 +1,99 @@
+"""The action encodings reach every design, and the shaping wrappers keep Gymnasium's contract."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import archgym
+from archgym.space import DesignSpace, Integer, PowerOfTwo
+from archgym.wrappers import (
+    BoxActions,
+    EditActions,
+    EpisodeLength,
+    FlatActions,
+    StandardizeReward,
+    encode,
+)
+
+
+class Small(archgym.Simulator):
+    name, version = "small", "1"
+    metrics = (archgym.Metric("cost_au", "au", "min"),)
+
+    def design_space(self, workload=None) -> DesignSpace:
+        return DesignSpace([Integer("a", 0, 4), PowerOfTwo("b", 1, 8)])
+
+    def evaluate(self, design, workload=None):
+        return {"cost_au": float(design["a"] * design["b"])}
+
+
+def small_env(**kwargs) -> archgym.DesignEnv:
+    return archgym.DesignEnv(Small(), objective=archgym.Minimize("cost_au"), **kwargs)
+
+
+ALL = {tuple(small_env().space.encode(d)) for d in small_env().space.enumerate()}
+
+
+def test_flat_actions_reach_every_design_once():
+    env = FlatActions(small_env())
+    reached = [tuple(env.action(a)) for a in range(env.action_space.n)]
+    assert len(reached) == len(set(reached)) and set(reached) == ALL
+
+
+def test_box_actions_reach_every_design():
+    env = BoxActions(small_env())
+    grid = np.linspace(-1, 1, 41)
+    reached = {tuple(env.action(np.array(x))) for x in itertools.product(grid, grid)}
+    assert reached == ALL
+
+
+def test_edit_actions_reach_every_design_and_observe_it():
+    env = EditActions(small_env())
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (1 + 2,) and env.observation_space.contains(obs)
+    reached = set()
+    for a, b in itertools.product(range(5), range(4)):
+        env.step(a)          # set "a" to its a-th value
+        obs, *_ = env.step(5 + b)  # set "b" to its b-th value
+        reached.add(tuple(env._current))
+    assert reached == ALL
+    assert obs[1:].tolist() == pytest.approx([1.0, 1.0])  # the last design is the last of each parameter
+
+
+@pytest.mark.parametrize("encoding", ["box", "discrete", "edit"])
+def test_wrapped_envs_pass_gymnasiums_checker(encoding):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_env(encode(small_env(), encoding), skip_render_check=True)
+        check_env(archgym.make("archgym/Synthetic-v0", action_encoding="box"), skip_render_check=True)
+
+
+def test_encode_refuses_unknown_encodings_and_huge_flat_spaces():
+    with pytest.raises(ValueError, match="action_encoding='grid'; legal values are 'multidiscrete', 'box'"):
+        encode(small_env(), "grid")
+    with pytest.raises(ValueError, match="FlatActions: the space has"):
+        FlatActions(archgym.make("archgym/Synthetic-v0", simulator_kwargs={"n_integers": 27}))
+    env = small_env()
+    assert encode(env, "multidiscrete") is env
+
+
+def test_episode_length_overrides_the_envs_own():
+    env = EpisodeLength(small_env(episode_length=2), 5)
+    env.reset(seed=0)
+    truncs = [env.step(env.action_space.sample())[3] for _ in range(5)]
+    assert truncs == [False] * 4 + [True]
+    with pytest.raises(ValueError, match="length must be >= 1"):
+        EpisodeLength(small_env(), 0)
+
+
+def test_standardized_rewards_are_bounded_and_failures_score_as_the_worst():
+    env = StandardizeReward(small_env())
+    values = [env.standardize(r, failed=False) for r in (-10.0, -5.0, -1.0, -1.0)]
+    assert values[2] > values[1] > values[0]
+    assert env.standardize(-1e6, failed=True) == env.standardize(-10.0, failed=True)
+    assert abs(env.standardize(1e9, failed=False)) <= 5.0
