@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgym.experiments.executors import SweepResult, TrialOutcome, run_sweep
+from archgym.experiments.executors import SweepResult, TrialOutcome, run_sweep, trial_states
 from archgym.experiments.spec import ExperimentSpec, SpecError, Trial, load_spec, spec_from_dict
 
 #: Loaded on first use: they import pandas' heavier paths and matplotlib.
@@ -41,4 +41,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["Analysis", "ExperimentSpec", "SpecError", "SweepResult", "Trial", "TrialOutcome", "analyze",
-           "load_spec", "run_sweep", "spec_from_dict", "write_report"]
+           "load_spec", "run_sweep", "spec_from_dict", "trial_states", "write_report"]

@@ -93,6 +93,31 @@ class SweepResult:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
+def trial_states(spec: ExperimentSpec) -> dict[str, str]:
+    """Each trial's key and what :func:`run_sweep` will do with it: ``"done"`` (a finished run;
+    skipped), ``"partial (N)"`` (an unfinished run with N recorded evaluations; resumed) or ``"new"``.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from archgym.experiments.spec import spec_from_dict
+        >>> spec = spec_from_dict({"budget": 5, "seeds": 2, "store": str(pathlib.Path(tempfile.mkdtemp()) / "s.db"),
+        ...                        "envs": ["archgym/Synthetic-v0"], "agents": ["random"]})
+        >>> sorted(trial_states(spec).values())
+        ['new', 'new']
+        >>> _ = run_sweep(spec, executor="serial")
+        >>> sorted(trial_states(spec).values())
+        ['done', 'done']
+    """
+    state: dict[str, str] = {}
+    if spec.store.exists():
+        with Store(spec.store) as store:
+            # runs in id order, so a trial's latest unfinished run is the one a sweep resumes
+            for run in store.runs().sort_values("id").itertuples():
+                if run.trial_key and state.get(run.trial_key) != "done":
+                    state[run.trial_key] = "done" if run.status == "finished" else f"partial ({run.evaluations})"
+    return {t.key: state.get(t.key, "new") for t in spec.trials()}
+
+
 def run_trial(trial: Trial, store_path: str) -> TrialOutcome:
     """Run (or resume, or skip) one trial into the store at ``store_path``; never raises for a
     failing agent or simulator (the outcome says "failed"), only for Ctrl-C."""

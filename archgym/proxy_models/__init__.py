@@ -32,6 +32,12 @@ from archgym.proxy_models.regressors import (
 )
 from archgym.proxy_models.selection import SelectionResult, select
 from archgym.proxy_models.simulator import HybridProxy, ProxySimulator
+from archgym.proxy_models.training import (
+    fit_and_test,
+    load_for_env,
+    refit_learning_curve,
+    unseen_designs,
+)
 from archgym.simulator import Simulator
 
 
@@ -73,7 +79,7 @@ def attach_hybrid(simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxyS
 
 __all__ = [
     "REGRESSORS", "Dataset", "HybridProxy", "IncompatibleModelError", "Prediction", "ProxyDataError", "ProxyModel",
-    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "attach_hybrid", "attach_proxy", "check_regressor",
-    "evaluate_model", "from_records", "from_store", "learning_curve", "make_regressor", "parity_plot", "scores",
-    "select",
+    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "attach_hybrid", "attach_proxy",
+    "check_regressor", "evaluate_model", "fit_and_test", "from_records", "from_store", "learning_curve", "load_for_env",
+    "make_regressor", "parity_plot", "refit_learning_curve", "scores", "select", "unseen_designs",
 ]

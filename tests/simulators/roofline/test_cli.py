@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from archgym.cli import app
-from archgym.simulators.roofline import commands  # noqa: F401  registers `archgym roofline` on the app
 
 
 def test_roofline_command_writes_table_and_plot(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The ``archgym`` command line.
+"""``archgym envs``, ``agents``, ``describe``, ``check``, ``run`` and ``export``.
 
 Examples:
     archgym envs
@@ -11,48 +11,23 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="archgym: machine-learning-assisted hardware design-space exploration.")
-console = Console()
-
-DEFAULT_STORE = Path("archgym-runs") / "archgym.db"
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+from archgym.cli._common import (
+    DEFAULT_STORE,
+    console,
+    fail,
+    open_store,
+    parse_assignments,
+    print_result,
+    run_progress,
+)
 
 
-def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` (values parsed as JSON when they can be)."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise typer.BadParameter(f"{what} {item!r} must look like NAME=VALUE")
-        out[key.strip()] = _parse_value(value.strip())
-    return out
-
-
-@app.command()
 def envs() -> None:
     """List the registered environments."""
     import archgym
@@ -66,7 +41,6 @@ def envs() -> None:
     console.print(table)
 
 
-@app.command()
 def agents() -> None:
     """List the search agents and their hyperparameters."""
     from archgym.agents import agent_class, list_agents
@@ -86,7 +60,6 @@ def agents() -> None:
     console.print(table)
 
 
-@app.command()
 def describe(env_id: str, workload: Annotated[str | None, typer.Option(help="workload name or path")] = None) -> None:
     """Show an environment's design space, metrics and objective."""
     import archgym
@@ -108,7 +81,6 @@ def describe(env_id: str, workload: Annotated[str | None, typer.Option(help="wor
         console.print(f"built-in workloads: {', '.join(env.simulator.workloads())}")
 
 
-@app.command()
 def check(env_id: str) -> None:
     """Run Gymnasium's, SB3's and PettingZoo's checkers plus encoding and determinism checks."""
     from archgym.testing import ConformanceError, check_env
@@ -121,13 +93,6 @@ def check(env_id: str) -> None:
     console.print(f"[green]OK[/green] {env_id} passes every check")
 
 
-def _progress(total: int) -> Progress:
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[best]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
-
-
-@app.command()
 def run(
     env: Annotated[str | None, typer.Option(help="environment id, e.g. archgym/DRAM-v0")] = None,
     agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
@@ -142,9 +107,8 @@ def run(
     """Run one agent on one environment and print the best design."""
     import archgym
     from archgym.agents import make_agent
-    from archgym.store import Store
 
-    db = Store(store)
+    db = archgym.Store(store)
     if resume is not None:
         record = db.run(resume)
         env, agent = record.env_id, record.agent
@@ -164,10 +128,9 @@ def run(
         the_agent = make_agent(agent, **hyper)
         the_env = archgym.make(env, **kwargs)
     except (KeyError, ValueError) as err:
-        console.print(f"[red]error:[/red] {err.args[0] if isinstance(err, KeyError) else err}")
-        raise typer.Exit(2) from None
+        fail(err.args[0] if isinstance(err, KeyError) else err)
     best: list[float] = []
-    with _progress(budget) as progress:
+    with run_progress() as progress:
         task = progress.add_task(f"{agent} on {env}", total=budget, best="")
         done = the_env.evaluator.counts
 
@@ -181,25 +144,6 @@ def run(
     print_result(result)
 
 
-def print_result(result: Any) -> None:
-    """The best design and its metrics, as a table."""
-    best = result.best
-    table = Table(title=f"run {result.run_id}: {result.agent} on {result.env_id} ({result.status})")
-    table.add_column("", style="bold")
-    table.add_column("value")
-    for k, v in best.design.items():
-        table.add_row(k, str(v))
-    for k, v in (best.metrics or {}).items():
-        table.add_row(k, f"{v:.6g}")
-    table.add_row("reward", f"{best.reward:.6g}")
-    table.add_row("feasible", str(best.feasible))
-    counts = result.counts
-    table.add_row("evaluations", f"{counts.get('simulator', 0)} simulator, {counts.get('cache', 0)} cache, "
-                                 f"{counts.get('proxy', 0)} proxy, {counts.get('failed', 0)} failed")
-    console.print(table)
-
-
-@app.command()
 def export(
     store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
     format: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
@@ -208,40 +152,8 @@ def export(
     agent: Annotated[str | None, typer.Option(help="only this agent")] = None,
 ) -> None:
     """Export every evaluation in a store as one table (param_* and metric_* columns)."""
-    from archgym.store import Store
-
     if format not in ("parquet", "csv"):
         raise typer.BadParameter(f"--format {format!r}: use parquet or csv")
-    if not store.exists():
-        raise typer.BadParameter(f"--store {store}: no such file")
-    out = out or store.with_suffix(f".{format}")
-    path = Store(store).export(out, format, env_id=env, agent=agent)
+    db = open_store(store)
+    path = db.export(out or store.with_suffix(f".{format}"), format, env_id=env, agent=agent)
     console.print(f"wrote {path}")
-
-
-#: Modules that add their own commands to ``app`` when imported (experiments, proxy models).
-COMMAND_MODULES = (
-    "archgym.experiments.commands",
-    "archgym.proxy_models.commands",
-    "archgym.simulators.roofline.commands",
-)
-
-
-def _load_command_modules() -> None:
-    import importlib
-    import importlib.util
-
-    for module in COMMAND_MODULES:
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
-
-
-_load_command_modules()
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

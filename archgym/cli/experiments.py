@@ -1,4 +1,4 @@
-"""``archgym compare``, ``archgym sweep`` and ``archgym report`` (added to the main CLI on import).
+"""``archgym compare``, ``archgym sweep`` and ``archgym report``.
 
 Examples:
     archgym compare --env archgym/Synthetic-v0 --agents random,walk --seeds 5 --budget 200
@@ -15,39 +15,28 @@ import typer
 import yaml
 from rich import box
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from archgym.cli import DEFAULT_STORE, app, console, parse_assignments
-from archgym.experiments.spec import ExperimentSpec, SpecError, load_spec, spec_from_dict
+from archgym.cli._common import DEFAULT_STORE, console, fail, parse_assignments, sweep_progress
+from archgym.experiments import ExperimentSpec, SpecError, load_spec, spec_from_dict
 
 ExecutorOption = Annotated[str | None, typer.Option(help="local (process pool), ray, or serial")]
 WorkersOption = Annotated[int | None, typer.Option(min=1, help="parallel trials (default: the machine's cores)")]
 AddressOption = Annotated[str | None, typer.Option(help="Ray cluster address (default: start a local Ray)")]
 ReportOption = Annotated[Path | None, typer.Option(help="also write the report into this directory")]
 
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
+#: The comparison on a terminal: short headers, no hyperparameter column (the report has it).
+TERMINAL_COLUMNS = {"agent": "agent", "settings": "configs", "seeds": "seeds", "best_median": "best",
+                    "best_iqr": "IQR", "success_rate": "success", "evals_to_target": "to target",
+                    "auc_median": "AUC", "regret_median": "regret"}
 
 
 def execute(spec: ExperimentSpec, *, executor: str | None, workers: int | None, address: str | None,
             report: Path | None) -> None:
     """Run a spec with a progress bar, print the comparison, optionally write the report."""
-    from archgym.experiments.executors import run_sweep
+    from archgym.experiments import run_sweep
 
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("trials  {task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with sweep_progress() as progress:
         task = progress.add_task(escape(spec.name), total=len(spec.trials()), rate="")
 
         def show(p: Any) -> None:
@@ -72,14 +61,8 @@ def execute(spec: ExperimentSpec, *, executor: str | None, workers: int | None, 
         raise typer.Exit(1)
 
 
-#: The comparison on a terminal: short headers, no hyperparameter column (the report has it).
-TERMINAL_COLUMNS = {"agent": "agent", "settings": "configs", "seeds": "seeds", "best_median": "best",
-                    "best_iqr": "IQR", "success_rate": "success", "evals_to_target": "to target",
-                    "auc_median": "AUC", "regret_median": "regret"}
-
-
 def _print_comparison(spec: ExperimentSpec) -> None:
-    from archgym.experiments.analysis import analyze
+    from archgym.experiments import analyze
     from archgym.experiments.report import fmt
     from archgym.store import Store
 
@@ -97,7 +80,7 @@ def _print_comparison(spec: ExperimentSpec) -> None:
 
 
 def _write(store_path: Path, out: Path, targets: dict[str, float], title: str) -> None:
-    from archgym.experiments.report import write_report
+    from archgym.experiments import write_report
     from archgym.store import Store
 
     with Store(store_path) as store:
@@ -105,7 +88,6 @@ def _write(store_path: Path, out: Path, targets: dict[str, float], title: str) -
     console.print(f"report: {paths['report']} and {paths['summary']}")
 
 
-@app.command()
 def compare(
     env: Annotated[list[str], typer.Option(help="environment id (repeatable, or comma-separated)")],
     agents: Annotated[str, typer.Option(help="comma-separated agent names (see `archgym agents`)")] = "random,walk",
@@ -134,13 +116,12 @@ def compare(
     try:
         spec = spec_from_dict(data)
     except SpecError as err:
-        raise _fail(str(err)) from None
+        fail(err)
     if save_spec is not None:
         save_spec.write_text(yaml.safe_dump(data, sort_keys=False))
     execute(spec, executor=executor, workers=workers, address=address, report=report)
 
 
-@app.command()
 def sweep(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC.yaml", help="experiment spec (YAML)")],
     executor: ExecutorOption = None,
@@ -154,7 +135,7 @@ def sweep(
     try:
         spec = load_spec(spec_path, executor=executor, store=str(store) if store else None)
     except SpecError as err:
-        raise _fail(str(err)) from None
+        fail(err)
     if dry_run:
         _list_trials(spec)
         return
@@ -163,24 +144,18 @@ def sweep(
 
 def _list_trials(spec: ExperimentSpec) -> None:
     """Each trial and its state in the store: done, partial (will resume) or new."""
-    from archgym.store import Store
+    from archgym.experiments import trial_states
 
-    state: dict[str, str] = {}
-    if spec.store.exists():
-        with Store(spec.store) as store:
-            for run in store.runs().sort_values("id").itertuples():
-                if run.trial_key and state.get(run.trial_key) != "done":
-                    state[run.trial_key] = "done" if run.status == "finished" else f"partial ({run.evaluations})"
+    states = trial_states(spec)
     trials = spec.trials()
     table = Table("env", "agent", "hyperparameters", "seed", "state", title=escape(spec.name))
     for t in trials:
-        table.add_row(escape(t.env.id), t.agent, escape(t.config), str(t.seed), state.get(t.key, "new"))
+        table.add_row(escape(t.env.id), t.agent, escape(t.config), str(t.seed), states[t.key])
     console.print(table)
-    done = sum(state.get(t.key) == "done" for t in trials)
+    done = sum(states[t.key] == "done" for t in trials)
     console.print(f"{len(trials)} trials at budget {spec.budget}, {done} done, into {spec.store}")
 
 
-@app.command()
 def report(
     store: Annotated[Path, typer.Argument(help="SQLite store path")] = DEFAULT_STORE,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("archgym-report"),
@@ -189,17 +164,17 @@ def report(
 ) -> None:
     """Write PNG plots, a Markdown summary and a self-contained HTML page for the runs in a store."""
     if not store.exists():
-        raise _fail(f"store {store}: no such file")
+        fail(f"store {store}: no such file")
     targets: dict[str, float] = {}
     title = "archgym comparison"
     if spec is not None:
         try:
             loaded = load_spec(spec)
         except SpecError as err:
-            raise _fail(str(err)) from None
+            fail(err)
         targets, title = loaded.targets(), loaded.name
     for env_id, value in parse_assignments(target, "--target").items():
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _fail(f"--target {env_id}={value!r}: the threshold must be a number")
+            fail(f"--target {env_id}={value!r}: the threshold must be a number")
         targets[env_id] = float(value)
     _write(store, out, targets, title)

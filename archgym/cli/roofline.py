@@ -1,8 +1,5 @@
 """``archgym roofline``: analyze an LLM on a device, print the table and write it with its plot.
 
-Added to the main CLI when ``archgym.cli`` imports this module (it is listed in
-``archgym.cli.COMMAND_MODULES``); nothing in the simulator imports it.
-
 Example:
     archgym roofline --model llama-2-7b --hardware a100 --batch 8 --seq-len 4096
     archgym roofline --model ./my-model/config.json --hardware h100 --stage prefill --flash --w-bit 8 --out plots/
@@ -16,13 +13,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from archgym.cli import app, console
-from archgym.simulators.roofline.analyzer import analyze
-from archgym.simulators.roofline.catalog import CatalogError, hardware_names, model_names
-from archgym.simulators.roofline.report import summary_text, write_report
+from archgym.cli._common import console, fail
+from archgym.simulators.roofline import hardware_names, model_names
 
 
-@app.command()
 def roofline(
     model: Annotated[str, typer.Option(help=f"built-in model ({', '.join(model_names())}) or a config.json path")],
     hardware: Annotated[str, typer.Option(help=f"built-in device ({', '.join(hardware_names())}) or a YAML file")],
@@ -38,14 +32,16 @@ def roofline(
     out: Annotated[Path, typer.Option(help="directory for the CSV table and PNG plot")] = Path("."),
 ) -> None:
     """Per-operator roofline of LLM inference: prints the table and summary, writes CSV + PNG."""
+    from archgym.simulators.roofline import CatalogError, analyze
+    from archgym.simulators.roofline.report import summary_text, write_report
+
     kwargs = dict(batch_size=batch, seq_len=seq_len, w_bit=w_bit, a_bit=a_bit, kv_bit=kv_bit,
                   use_flash_attention=flash, tensor_parallel=tp)
     try:
         result = analyze(model, hardware, stage, gen_len=gen_len, **kwargs)  # type: ignore[arg-type]
         csv_path, png_path = write_report(result, out)
     except (CatalogError, ValueError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from None
+        fail(err)
     table = Table("op", "count", "GOPs", "MB moved", "OP/byte", "bound", "time µs", "total ms")
     for r in result.ops.itertuples():
         table.add_row(r.op, f"{r.count:g}", f"{r.ops / 1e9:.3f}", f"{r.memory_access_bytes / 1e6:.3f}",

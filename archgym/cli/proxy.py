@@ -13,17 +13,17 @@ A trained model drops into the other commands as a cost model:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Column, Table
 
-from archgym.cli import DEFAULT_STORE, app, console
+from archgym.cli._common import DEFAULT_STORE, console, fail, open_store, split_list
 
+#: The ``archgym proxy`` group; ``archgym.cli`` adds it to the main app.
 proxy_app = typer.Typer(no_args_is_help=True, help="Proxy cost models: train, evaluate, select.")
-app.add_typer(proxy_app, name="proxy")
 
 StoreOption = Annotated[Path, typer.Option(help="SQLite store path")]
 AgentOption = Annotated[list[str] | None, typer.Option("--agent", help="only runs of this agent (repeatable)")]
@@ -37,7 +37,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _metric_column(names: Any) -> Column:
+def _metric_column(names: Iterable[str]) -> Column:
     """A metric column that never truncates a name (narrow terminals shrink the score columns instead)."""
     return Column("metric", no_wrap=True, min_width=max([len("metric"), *(len(n) for n in names)]))
 
@@ -50,117 +50,6 @@ def scores_table(title: str, by_metric: dict[str, dict[str, float]], kinds: dict
     for metric, s in by_metric.items():
         table.add_row(metric, kinds.get(metric, ""), *(_fmt(s.get(k, float("nan"))) for k in SCORE_NAMES))
     return table
-
-
-def _open_store(path: Path) -> Any:
-    from archgym.store import Store
-
-    if not path.exists():
-        raise typer.BadParameter(f"--store {path}: no such file")
-    return Store(path)
-
-
-def _fail(err: Exception) -> None:
-    console.print(f"[red]error:[/red] {err}")
-    raise typer.Exit(2) from None
-
-
-def _split_list(text: str | None) -> list[str] | None:
-    return [t.strip() for t in text.split(",") if t.strip()] if text else None
-
-
-@proxy_app.command()
-def train(
-    env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
-    out: Annotated[Path, typer.Option(help="model directory to write")],
-    store: StoreOption = DEFAULT_STORE,
-    model: Annotated[str, typer.Option(help="auto, linear, rf, et, gbm, gp or mlp")] = "auto",
-    candidates: Annotated[str | None, typer.Option(help="comma-separated kinds that auto may pick")] = None,
-    folds: Annotated[int, typer.Option(min=2, help="cross-validation folds for auto")] = 5,
-    test_fraction: Annotated[float, typer.Option(min=0.0, max=0.9, help="designs held out for the test scores")] = 0.2,
-    seed: Annotated[int, typer.Option(help="seed of the split and the models")] = 0,
-    agent: AgentOption = None,
-    run_id: RunOption = None,
-    metric: MetricOption = None,
-) -> None:
-    """Fit a proxy on a store's runs of one env, score it on held-out designs, and save it."""
-    from archgym.proxy_models import ProxyModel, evaluate_model, from_store
-    from archgym.proxy_models.dataset import ProxyDataError
-    from archgym.proxy_models.regressors import ProxyModelError
-    from archgym.registry import UnknownEnvError
-
-    db = _open_store(store)
-    try:
-        data = from_store(db, env, agents=agent, run_ids=run_id, metrics=metric)
-        if test_fraction > 0:
-            fit_on, test = data.split((1 - test_fraction, test_fraction), seed=seed)
-        else:
-            fit_on, test = data, None
-        fitted = ProxyModel.fit(fit_on, model, seed=seed, folds=folds, candidates=_split_list(candidates))
-    except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
-        _fail(err)
-    if fitted.selection:
-        console.print(selection_table(fitted.selection, fitted.kinds))
-    if test is not None:
-        test_scores = evaluate_model(fitted, test)
-        fitted.scores = {"test": test_scores, "n_train": len(fit_on), "n_test": len(test), "seed": seed}
-        console.print(scores_table(f"{env}: {len(test)} held-out designs (trained on {len(fit_on)})",
-                                   test_scores, fitted.kinds))
-    path = fitted.save(out)
-    console.print(f"wrote {path}")
-
-
-@proxy_app.command("eval")
-def evaluate(
-    model: Annotated[Path, typer.Argument(help="model directory written by `archgym proxy train`")],
-    store: StoreOption = DEFAULT_STORE,
-    plots: Annotated[Path | None, typer.Option(help="write parity and learning-curve PNGs here")] = None,
-    agent: AgentOption = None,
-    run_id: RunOption = None,
-    seed: Annotated[int, typer.Option(help="seed of the learning-curve subsets")] = 0,
-) -> None:
-    """Score a saved proxy on the designs of a store it was not trained on."""
-    from archgym.proxy_models import ProxyModel, evaluate_model, from_store
-    from archgym.proxy_models.dataset import ProxyDataError, env_simulator
-    from archgym.proxy_models.evaluation import learning_curve, learning_curve_plot, parity_plot
-    from archgym.proxy_models.regressors import ProxyModelError
-    from archgym.registry import UnknownEnvError
-
-    try:
-        fitted = ProxyModel.load(model)
-        env_id = fitted.provenance["env_id"]
-        sim, workload = env_simulator(env_id, fitted.provenance.get("env_kwargs"))
-        fitted.check_compatible(sim, workload, env_id)
-        data = from_store(_open_store(store), env_id, agents=agent, run_ids=run_id, metrics=fitted.metric_names)
-    except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
-        _fail(err)
-    seen = {tuple(d.values()) for d in fitted.data.designs}
-    unseen = [i for i, d in enumerate(data.designs) if tuple(d.values()) not in seen]
-    if not unseen:
-        _fail(ProxyDataError(f"every one of the {len(data)} designs in {store} was used to train {model}; "
-                             "evaluate on a store of other runs (e.g. other seeds)"))
-    held_out = data.subset(unseen)
-    console.print(scores_table(f"{env_id}: {len(held_out)} designs not seen in training "
-                               f"({len(data) - len(unseen)} seen ones left out)",
-                               evaluate_model(fitted, held_out), fitted.kinds))
-    if plots is not None:
-        console.print(f"wrote {parity_plot(fitted, held_out, plots / 'parity.png', title=env_id)}")
-        rows = learning_curve(lambda part: _refit_on(fitted, part), fitted.data, held_out, seed=seed)
-        console.print(f"wrote {learning_curve_plot(rows, plots / 'learning_curve.png')}")
-        table = Table("training designs", _metric_column(r["metric"] for r in rows), "RMSE %range", "R2", "tau",
-                      title="learning curve")
-        for r in rows:
-            table.add_row(str(r["n_train"]), r["metric"], _fmt(r["rmse_pct_range"]), _fmt(r["r2"]),
-                          _fmt(r["kendall_tau"]))
-        console.print(table)
-
-
-def _refit_on(fitted: Any, part: Any) -> Any:
-    """The saved model's kinds and hyperparameters, fitted on ``part`` only (for learning curves)."""
-    from archgym.proxy_models.model import ProxyModel, fit_regressor
-
-    regs = {m: fit_regressor(r.clone(), part, m, fitted.transforms[m]) for m, r in fitted.regressors.items()}
-    return ProxyModel(part, regs, fitted.transforms)
 
 
 def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Table:
@@ -179,6 +68,88 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
     return table
 
 
+@proxy_app.command()
+def train(
+    env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
+    out: Annotated[Path, typer.Option(help="model directory to write")],
+    store: StoreOption = DEFAULT_STORE,
+    model: Annotated[str, typer.Option(help="auto, linear, rf, et, gbm, gp or mlp")] = "auto",
+    candidates: Annotated[str | None, typer.Option(help="comma-separated kinds that auto may pick")] = None,
+    folds: Annotated[int, typer.Option(min=2, help="cross-validation folds for auto")] = 5,
+    test_fraction: Annotated[float, typer.Option(min=0.0, max=0.9, help="designs held out for the test scores")] = 0.2,
+    seed: Annotated[int, typer.Option(help="seed of the split and the models")] = 0,
+    agent: AgentOption = None,
+    run_id: RunOption = None,
+    metric: MetricOption = None,
+) -> None:
+    """Fit a proxy on a store's runs of one env, score it on held-out designs, and save it."""
+    from archgym.proxy_models import ProxyDataError, ProxyModelError, fit_and_test, from_store
+    from archgym.registry import UnknownEnvError
+
+    db = open_store(store)
+    try:
+        data = from_store(db, env, agents=agent, run_ids=run_id, metrics=metric)
+        fitted, test = fit_and_test(data, model, test_fraction=test_fraction, seed=seed, folds=folds,
+                                    candidates=split_list(candidates))
+    except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
+        fail(err)
+    if fitted.selection:
+        console.print(selection_table(fitted.selection, fitted.kinds))
+    if test is not None:
+        console.print(scores_table(f"{env}: {len(test)} held-out designs (trained on {fitted.scores['n_train']})",
+                                   fitted.scores["test"], fitted.kinds))
+    path = fitted.save(out)
+    console.print(f"wrote {path}")
+
+
+@proxy_app.command("eval")
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="model directory written by `archgym proxy train`")],
+    store: StoreOption = DEFAULT_STORE,
+    plots: Annotated[Path | None, typer.Option(help="write parity and learning-curve PNGs here")] = None,
+    agent: AgentOption = None,
+    run_id: RunOption = None,
+    seed: Annotated[int, typer.Option(help="seed of the learning-curve subsets")] = 0,
+) -> None:
+    """Score a saved proxy on the designs of a store it was not trained on."""
+    from archgym.proxy_models import (
+        ProxyDataError,
+        ProxyModelError,
+        evaluate_model,
+        from_store,
+        load_for_env,
+        parity_plot,
+        refit_learning_curve,
+        unseen_designs,
+    )
+    from archgym.proxy_models.evaluation import learning_curve_plot
+    from archgym.registry import UnknownEnvError
+
+    try:
+        fitted = load_for_env(model)
+        env_id = fitted.provenance["env_id"]
+        data = from_store(open_store(store), env_id, agents=agent, run_ids=run_id, metrics=fitted.metric_names)
+    except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
+        fail(err)
+    held_out = unseen_designs(fitted, data)
+    if held_out is None:
+        fail(f"every one of the {len(data)} designs in {store} was used to train {model}; "
+             "evaluate on a store of other runs (e.g. other seeds)")
+    console.print(scores_table(f"{env_id}: {len(held_out)} designs not seen in training "
+                               f"({len(data) - len(held_out)} seen ones left out)",
+                               evaluate_model(fitted, held_out), fitted.kinds))
+    if plots is not None:
+        console.print(f"wrote {parity_plot(fitted, held_out, plots / 'parity.png', title=env_id)}")
+        rows = refit_learning_curve(fitted, held_out, seed=seed)
+        console.print(f"wrote {learning_curve_plot(rows, plots / 'learning_curve.png')}")
+        table = Table("training designs", _metric_column(r["metric"] for r in rows), "RMSE %range", "R2", "tau",
+                      title="learning curve")
+        for r in rows:
+            table.add_row(str(r["n_train"]), r["metric"], _fmt(r["rmse_pct_range"]), _fmt(r["r2"]),
+                          _fmt(r["kendall_tau"]))
+        console.print(table)
+
+
 @proxy_app.command("select")
 def select_models(
     env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
@@ -191,14 +162,12 @@ def select_models(
     metric: MetricOption = None,
 ) -> None:
     """Cross-validate every regressor on every metric and show which is best."""
-    from archgym.proxy_models import from_store, select
-    from archgym.proxy_models.dataset import ProxyDataError
-    from archgym.proxy_models.regressors import ProxyModelError
+    from archgym.proxy_models import ProxyDataError, ProxyModelError, from_store, select
     from archgym.registry import UnknownEnvError
 
     try:
-        data = from_store(_open_store(store), env, agents=agent, run_ids=run_id, metrics=metric)
-        result = select(data, candidates=_split_list(candidates), folds=folds, seed=seed)
+        data = from_store(open_store(store), env, agents=agent, run_ids=run_id, metrics=metric)
+        result = select(data, candidates=split_list(candidates), folds=folds, seed=seed)
     except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
-        _fail(err)
+        fail(err)
     console.print(selection_table(result.rows, result.best))
