@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective", "archgym.evaluator", "archgym.env",
+MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective", "archgym.indicators", "archgym.evaluator", "archgym.env",
            "archgym.multiagent", "archgym.store", "archgym.registry", "archgym.testing", "archgym.agents.base",
            "archgym.agents.random", "archgym.agents.walk", "archgym.agents.runner", "archgym.simulators.synthetic"]
 
