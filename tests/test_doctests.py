@@ -7,8 +7,10 @@ import importlib
 
 import pytest
 
-MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective", "archgym.indicators", "archgym.evaluator", "archgym.env",
-           "archgym.multiagent", "archgym.store", "archgym.registry", "archgym.testing", "archgym.agents.base",
+MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective", "archgym.indicators", "archgym.evaluator",
+           "archgym.env", "archgym.multiagent", "archgym.store", "archgym.registry", "archgym.testing",
+           "archgym.testing.simulator", "archgym.testing.space", "archgym.testing.env", "archgym.testing.agent",
+           "archgym.testing.regressor", "archgym.agents.base",
            "archgym.agents.random", "archgym.agents.walk", "archgym.agents.runner", "archgym.simulators.synthetic"]
 
 

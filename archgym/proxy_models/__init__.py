@@ -27,7 +27,6 @@ from archgym.proxy_models.regressors import (
     REGRESSORS,
     ProxyModelError,
     Regressor,
-    check_regressor,
     make_regressor,
 )
 from archgym.proxy_models.selection import SelectionResult, select
@@ -61,7 +60,19 @@ def attach(kind: str, simulator: Simulator, proxy: ProxyModel | HybridProxy | Pr
 
 __all__ = [
     "REGRESSORS", "Dataset", "HybridProxy", "IncompatibleModelError", "Prediction", "ProxyDataError", "ProxyModel",
-    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "check_regressor",
+    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach",
     "evaluate_model", "from_records", "from_store", "learning_curve", "make_regressor", "parity_plot", "scores",
     "select",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "check_regressor":  # moved with the other conformance checks
+        import warnings
+
+        warnings.warn("archgym.proxy_models.check_regressor moved to archgym.testing.check_regressor; the old "
+                      "name will be removed in the next release", DeprecationWarning, stacklevel=2)
+        from archgym.testing import check_regressor
+
+        return check_regressor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
