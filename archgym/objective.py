@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -265,84 +266,6 @@ def objective_from_dict(spec: Mapping[str, Any]) -> Objective:
     )
 
 
-# -- multi-objective helpers (all points are minimised) --------------------------------------
-
-
-def non_dominated_sort(points: Sequence[Sequence[float]] | np.ndarray) -> list[np.ndarray]:
-    """Fronts of row indices, best first (every objective minimised). Deb's fast sort, O(M N^2)."""
-    pts = np.asarray(points, dtype=float)
-    n = len(pts)
-    if n == 0:
-        return []
-    le = (pts[:, None, :] <= pts[None, :, :]).all(-1)
-    lt = (pts[:, None, :] < pts[None, :, :]).any(-1)
-    dominates = le & lt  # dominates[i, j]: i dominates j
-    counts = dominates.sum(0)
-    fronts = []
-    current = np.flatnonzero(counts == 0)
-    while current.size:
-        fronts.append(current)
-        counts = counts - dominates[current].sum(0)
-        counts[current] = -1
-        current = np.flatnonzero(counts == 0)
-    return fronts
-
-
-def pareto_front(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
-    """The non-dominated rows of ``points`` (minimisation), unique and sorted."""
-    pts = np.asarray(points, dtype=float)
-    if len(pts) == 0:
-        return pts.reshape(0, pts.shape[-1] if pts.ndim == 2 else 0)
-    front = pts[non_dominated_sort(pts)[0]]
-    return np.unique(front, axis=0)
-
-
-def hypervolume(points: Sequence[Sequence[float]] | np.ndarray, reference: Sequence[float]) -> float:
-    """Exact hypervolume dominated by ``points`` (minimised) and bounded by ``reference``; 2 or 3 objectives."""
-    ref = np.asarray(reference, dtype=float)
-    pts = np.asarray(points, dtype=float).reshape(-1, ref.size)
-    if ref.size not in (2, 3):
-        raise ValueError(f"exact hypervolume is implemented for 2 or 3 objectives, got {ref.size}")
-    pts = pts[(pts < ref).all(1)]
-    if len(pts) == 0:
-        return 0.0
-    pts = pareto_front(pts)
-    if ref.size == 2:
-        return _hv2(pts, ref)
-    # 3-D: sweep over the third objective, summing 2-D slabs.
-    order = np.argsort(pts[:, 2])
-    pts = pts[order]
-    volume = 0.0
-    for i in range(len(pts)):
-        z_next = pts[i + 1, 2] if i + 1 < len(pts) else ref[2]
-        if z_next > pts[i, 2]:
-            volume += _hv2(pareto_front(pts[: i + 1, :2]), ref[:2]) * (z_next - pts[i, 2])
-    return float(volume)
-
-
-def _hv2(pts: np.ndarray, ref: np.ndarray) -> float:
-    pts = pts[np.argsort(pts[:, 0])]
-    area, best_y = 0.0, ref[1]
-    for x, y in pts:
-        if y < best_y:
-            area += (ref[0] - x) * (best_y - y)
-            best_y = y
-    return float(area)
-
-
-def adrs(reference_front: Sequence[Sequence[float]], approx_front: Sequence[Sequence[float]]) -> float:
-    """Average distance from reference set: mean over reference points of the smallest
-    worst-case relative excess of an approximating point (minimisation; 0 is perfect)."""
-    ref = np.asarray(reference_front, dtype=float)
-    approx = np.asarray(approx_front, dtype=float)
-    if len(ref) == 0 or len(approx) == 0:
-        raise ValueError("adrs needs non-empty reference and approximate fronts")
-    denom = np.where(ref == 0, 1.0, np.abs(ref))
-    rel = (approx[None, :, :] - ref[:, None, :]) / denom[:, None, :]
-    worst = np.maximum(0.0, rel).max(-1)
-    return float(worst.min(1).mean())
-
-
 def as_objective(spec: Objective | Mapping[str, Any] | None, default: Objective | None = None) -> Objective:
     """Accept an Objective, its dict form, or ``None`` (-> ``default``)."""
     if spec is None:
@@ -354,3 +277,19 @@ def as_objective(spec: Objective | Mapping[str, Any] | None, default: Objective 
     if isinstance(spec, Mapping):
         return objective_from_dict(spec)
     raise ObjectiveError(f"objective must be an Objective or a dict, got {type(spec).__name__}")
+
+
+# Moved to archgym.indicators (moocore-backed, any dimension); old name -> new name.
+_MOVED = {"non_dominated_sort": "non_dominated_sort", "pareto_front": "pareto_front",
+          "hypervolume": "hypervolume", "adrs": "adrs_relative"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        new = _MOVED[name]
+        warnings.warn(f"archgym.objective.{name} moved to archgym.indicators.{new}; the old name will be "
+                      "removed in the next release", DeprecationWarning, stacklevel=2)
+        from archgym import indicators
+
+        return getattr(indicators, new)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

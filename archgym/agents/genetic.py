@@ -22,7 +22,8 @@ import numpy as np
 
 from archgym.agents.base import Agent, hyperparameter
 from archgym.evaluator import Evaluation
-from archgym.objective import Pareto, non_dominated_sort
+from archgym.indicators import non_dominated_sort
+from archgym.objective import Pareto
 from archgym.space import Design
 
 #: How often a child that repeats an evaluated design is mutated again before it is accepted.

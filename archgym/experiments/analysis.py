@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from archgym.experiments.spec import canonical
-from archgym.objective import hypervolume, pareto_front
+from archgym.indicators import hypervolume, pareto_front
 from archgym.store import Store
 
 #: Relative tolerance for "found the optimum" when the optimum is the target.
@@ -306,8 +306,8 @@ def _pareto_tables(rows: list[dict[str, Any]], fronts: dict[tuple[str, str], lis
         lo, hi = allpts.min(0), allpts.max(0)
         reference[env] = hi + 0.1 * np.where(hi > lo, hi - lo, 1.0)
     table = pd.DataFrame([dict(env=r["env"], agent=r["agent"], config=r["config"],
-                               hv=hypervolume(r["points"], reference[r["env"]]) if len(r["points"]) and
-                               len(reference[r["env"]]) in (2, 3) else math.nan) for r in rows])
+                               hv=hypervolume(r["points"], reference[r["env"]]) if len(r["points"])
+                               else math.nan) for r in rows])
     out = table.groupby(["env", "agent", "config"], sort=True)["hv"].agg(
         seeds="size", hypervolume_median="median", hypervolume_iqr=_iqr).reset_index()
     out["front_size"] = [len(merged[(e, a)]) for e, a in zip(out["env"], out["agent"], strict=True)]

@@ -27,7 +27,6 @@ from archgym.proxy_models.regressors import (
     REGRESSORS,
     ProxyModelError,
     Regressor,
-    check_regressor,
     make_regressor,
 )
 from archgym.proxy_models.selection import SelectionResult, select
@@ -80,6 +79,18 @@ def attach_hybrid(simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxyS
 __all__ = [
     "REGRESSORS", "Dataset", "HybridProxy", "IncompatibleModelError", "Prediction", "ProxyDataError", "ProxyModel",
     "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "attach_hybrid", "attach_proxy",
-    "check_regressor", "evaluate_model", "fit_and_test", "from_records", "from_store", "learning_curve", "load_for_env",
+    "evaluate_model", "fit_and_test", "from_records", "from_store", "learning_curve", "load_for_env",
     "make_regressor", "parity_plot", "refit_learning_curve", "scores", "select", "unseen_designs",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "check_regressor":  # moved with the other conformance checks
+        import warnings
+
+        warnings.warn("archgym.proxy_models.check_regressor moved to archgym.testing.check_regressor; the old "
+                      "name will be removed in the next release", DeprecationWarning, stacklevel=2)
+        from archgym.testing import check_regressor
+
+        return check_regressor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -151,7 +151,7 @@ def test_ga_mutation_has_no_bias_towards_the_ends() -> None:
 
 
 def test_ga_uses_nsga2_under_a_pareto_objective() -> None:
-    from archgym.objective import hypervolume
+    from archgym.indicators import hypervolume
 
     def front_volume(name: str) -> float:
         env = archgym.make("archgym/Synthetic-v0", objective=archgym.Pareto(["cost_au", "area_au"]))

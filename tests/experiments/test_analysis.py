@@ -9,7 +9,7 @@ import pytest
 
 from archgym.experiments.analysis import analyze, best_so_far, completed_runs
 from archgym.experiments.executors import run_sweep
-from archgym.objective import non_dominated_sort
+from archgym.indicators import non_dominated_sort
 from archgym.simulators.synthetic import Synthetic
 from archgym.store import Store
 

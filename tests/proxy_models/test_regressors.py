@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archgym.proxy_models import REGRESSORS, ProxyModelError, check_regressor, make_regressor
+from archgym.proxy_models import REGRESSORS, ProxyModelError, make_regressor
+from archgym.testing import check_regressor
 
 
 @pytest.mark.parametrize("kind", sorted(REGRESSORS))
