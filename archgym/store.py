@@ -22,10 +22,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_PATH = Path("archgym-runs") / "archgym.db"
 
@@ -274,6 +276,8 @@ class Store:
 
     def runs(self) -> pd.DataFrame:
         """One row per run."""
+        import pandas as pd  # here, not at the top: import archgym should not pay for pandas
+
         with closing(self._conn.cursor()) as cur:
             cur.execute("SELECT * FROM runs ORDER BY id")
             cols = [c[0] for c in cur.description]
@@ -285,6 +289,8 @@ class Store:
     def to_dataframe(self, run_ids: Iterable[int] | None = None, *, env_id: str | None = None,
                      agent: str | None = None) -> pd.DataFrame:
         """One row per evaluation, with run columns, ``param_*`` and ``metric_*`` columns."""
+        import pandas as pd  # see runs
+
         where, params = [], []
         if run_ids is not None:
             ids = list(run_ids)

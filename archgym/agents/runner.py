@@ -13,15 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from archgym.agents.base import Agent
 from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation
 from archgym.registry import make
 from archgym.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Rounds of asking in a row that bring no new simulator call before a run is declared stalled
 #: (an agent that only re-proposes cached designs, or a space that is used up).
@@ -49,6 +50,9 @@ class RunResult:
         return max(feasible or self.evaluations, key=lambda e: e.reward)
 
     def to_dataframe(self) -> pd.DataFrame:
+        """One row per evaluation: step, reward, feasible, source, error, ``param_*`` and ``metric_*``."""
+        import pandas as pd  # here, not at the top: import archgym should not pay for pandas
+
         rows = []
         for e in self.evaluations:
             rows.append({"step": e.step, "reward": e.reward, "feasible": e.feasible, "source": e.source,
