@@ -46,7 +46,7 @@ class Objective:
         raise NotImplementedError
 
     def bind(self, metrics: Sequence[Metric]) -> Objective:
-        known = {m.name: m.direction for m in metrics}
+        known: dict[str, str] = {m.name: m.direction for m in metrics}
         for name in self.metric_names:
             if name not in known:
                 raise ObjectiveError(f"objective uses metric {name!r}; the simulator reports {sorted(known)}")
@@ -276,7 +276,7 @@ def non_dominated_sort(points: Sequence[Sequence[float]] | np.ndarray) -> list[n
         return []
     le = (pts[:, None, :] <= pts[None, :, :]).all(-1)
     lt = (pts[:, None, :] < pts[None, :, :]).any(-1)
-    dominates = le & lt  # dominates[i, j]: i dominates j
+    dominates = np.logical_and(le, lt)  # dominates[i, j]: i dominates j
     counts = dominates.sum(0)
     fronts = []
     current = np.flatnonzero(counts == 0)

@@ -51,12 +51,13 @@ class EnvSpec:
         return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 0
 
     def make_simulator(self, **overrides: Any) -> Simulator:
-        if isinstance(self.simulator, Simulator):  # an instance (a loaded table, a wrapped binary) is shared
+        source = _registered(self.simulator)
+        if isinstance(source, Simulator):  # an instance (a loaded table, a wrapped binary) is shared
             if self.simulator_kwargs or overrides:
                 raise TypeError(f"env {self.id!r}: simulator_kwargs need a simulator class or factory; "
-                                f"this env was registered with an instance of {type(self.simulator).__name__}")
-            return self.simulator
-        factory = _resolve(self.simulator)
+                                f"this env was registered with an instance of {type(source).__name__}")
+            return source
+        factory = _resolve(source)
         sim = factory(**{**self.simulator_kwargs, **overrides})
         if not isinstance(sim, Simulator):
             raise TypeError(f"env {self.id!r}: simulator factory returned {type(sim).__name__}, not a Simulator")
@@ -73,10 +74,15 @@ class UnknownEnvError(KeyError):
         return str(self.args[0])
 
 
-def _resolve(source: SimulatorSource) -> Callable[..., Simulator]:
+def _registered(source: SimulatorSource) -> SimulatorSource:
+    """What a registered simulator name stands for (names may name names); anything else as it is."""
+    while isinstance(source, str) and source in _SIMULATORS:
+        source = _SIMULATORS[source]
+    return source
+
+
+def _resolve(source: str | type[Simulator] | Callable[..., Simulator]) -> Callable[..., Simulator]:
     if isinstance(source, str):
-        if source in _SIMULATORS:
-            return _resolve(_SIMULATORS[source])
         module, _, attr = source.partition(":")
         if not attr:
             raise ValueError(

@@ -185,7 +185,7 @@ def render_config(design: Design, fmt: ConfigFormat, template: str | None = None
         return yaml.safe_dump(base, sort_keys=False)
     if fmt == "ini":
         parser = configparser.ConfigParser()
-        parser.optionxform = str  # keep parameter names' case
+        parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep parameter names' case
         if template:
             parser.read_string(template)
         section = parser.sections()[0] if parser.sections() else "design"

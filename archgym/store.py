@@ -160,7 +160,7 @@ class Store:
             self._rollback()
             raise
 
-    def _write(self, sql: str, params: Sequence[Any] | Iterable[Sequence[Any]], many: bool = False) -> int:
+    def _write(self, sql: str, params: Sequence[Any], many: bool = False) -> int:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             cur = self._conn.executemany(sql, params) if many else self._conn.execute(sql, params)
@@ -291,7 +291,8 @@ class Store:
         """One row per evaluation, with run columns, ``param_*`` and ``metric_*`` columns."""
         import pandas as pd  # see runs
 
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if run_ids is not None:
             ids = list(run_ids)
             where.append(f"e.run_id IN ({','.join('?' * len(ids))})" if ids else "0")
