@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from archgym._plain import plain
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,17 +92,7 @@ class RunRecord:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=_default, separators=(",", ":"), allow_nan=True)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    return repr(value)
+    return json.dumps(value, default=plain, separators=(",", ":"), allow_nan=True)
 
 
 class Store:

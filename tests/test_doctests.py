@@ -9,7 +9,8 @@ import pytest
 
 MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective", "archgym.evaluator", "archgym.env",
            "archgym.multiagent", "archgym.store", "archgym.registry", "archgym.testing", "archgym.agents.base",
-           "archgym.agents.random", "archgym.agents.walk", "archgym.agents.runner", "archgym.simulators.synthetic"]
+           "archgym.agents.random", "archgym.agents.walk", "archgym.agents.runner", "archgym.simulators.synthetic",
+           "archgym._plain", "archgym._optional"]
 
 
 @pytest.mark.parametrize("name", MODULES)
