@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# Modules mypy must pass cleanly (settings in pyproject.toml's [tool.mypy]); add modules as they are typed.
+MYPY_FILES := archgym/space.py archgym/simulator.py archgym/objective.py archgym/evaluator.py archgym/store.py \
+	archgym/registry.py archgym/_plain.py archgym/_optional.py
 
 .PHONY: install install-dev demo test bench lint clean
 
@@ -36,6 +39,7 @@ bench: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check archgym tests benchmarks
+	$(BIN)/mypy $(MYPY_FILES)
 
 clean:
-	rm -rf $(VENV) archgym-runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) archgym-runs .pytest_cache .ruff_cache .mypy_cache

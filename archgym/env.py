@@ -20,6 +20,7 @@ import gymnasium as gym
 import numpy as np
 
 from archgym import costmodel
+from archgym._plain import plain
 from archgym.evaluator import Evaluation, Evaluator
 from archgym.objective import Objective, as_objective
 from archgym.simulator import Simulator
@@ -115,7 +116,7 @@ class DesignEnv(gym.Env):
         recorded = {k: v for k, v in options.items() if k in ("episode_length", "cost_model")}
         if isinstance(options.get("proxy"), str | Path):  # so `archgym run --resume` can rebuild the env
             recorded["proxy"] = str(options["proxy"])
-        recorded.update(workload=_plain(workload_spec), simulator_kwargs=dict(simulator_kwargs or {}))
+        recorded.update(workload=plain(workload_spec), simulator_kwargs=dict(simulator_kwargs or {}))
         return cls(sim, workload_spec, objective, env_id=spec.id, env_version=spec.version,
                    env_kwargs=recorded, **options)
 
@@ -168,11 +169,3 @@ class DesignEnv(gym.Env):
 
     def __repr__(self) -> str:
         return f"DesignEnv({self.env_id!r}, simulator={self.simulator.name!r}, space={self.space!r})"
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, Path):
-        return str(value)
-    return repr(value)

@@ -139,7 +139,7 @@ class Evaluator:
         Raises :class:`BudgetExhausted` before simulating if the batch needs more simulator
         calls than remain; nothing of the batch is recorded then.
         """
-        valid = [self.space.validate(d) for d in designs]
+        valid = [self.space.validate(d) for d in designs]  # type: ignore[union-attr]  # set in __post_init__
         if self.store is not None and self.run_id is None:
             self.open_run()
         replayed = self._take_replayed(valid)
@@ -169,7 +169,7 @@ class Evaluator:
                     for i, key in enumerate(keys):
                         if key == k and sources[i] == "simulator":
                             sources[i] = "proxy"
-        if self.budget is not None and len(to_simulate) > self.remaining:
+        if self.budget is not None and len(to_simulate) > self.remaining:  # type: ignore[operator]  # budget is set
             raise BudgetExhausted(
                 f"{len(to_simulate)} simulator evaluations needed but only {self.remaining} of the budget "
                 f"of {self.budget} remain"
@@ -215,7 +215,7 @@ class Evaluator:
             else:
                 self.counts["failed"] += 1
         if self.proxy is not None and good_designs and hasattr(self.proxy, "observe"):
-            self.proxy.observe(good_designs, good_metrics)
+            self.proxy.observe(good_designs, good_metrics)  # type: ignore[arg-type]  # metrics are set when error is None
 
     def _check(self, answer: Any) -> _Outcome:
         if isinstance(answer, BaseException):
@@ -244,9 +244,9 @@ class Evaluator:
             ev = Evaluation(design, None, FAILURE_REWARD, False, source, outcome.error,
                             ("evaluation failed",), outcome.seconds if source == "simulator" else 0.0)
         else:
-            score = self.objective(outcome.metrics)
-            broken = tuple(self.space.violations(design))
-            ev = Evaluation(design, dict(outcome.metrics), score.reward, score.feasible and not broken,
+            score = self.objective(outcome.metrics)  # type: ignore[arg-type]  # metrics are set when error is None
+            broken = tuple(self.space.violations(design))  # type: ignore[union-attr]  # set in __post_init__
+            ev = Evaluation(design, dict(outcome.metrics), score.reward, score.feasible and not broken,  # type: ignore[arg-type]  # metrics are set when error is None
                             source, None, broken + score.violations,
                             outcome.seconds if source == "simulator" else 0.0)
         ev.step = self.step
@@ -305,7 +305,7 @@ class Evaluator:
         """
         self._replay = []
         for row in evaluations:
-            design = self.space.validate(row["design"])
+            design = self.space.validate(row["design"])  # type: ignore[union-attr]  # set in __post_init__
             k = self.key(design)
             if row["source"] == "simulator" or (row["source"] == "proxy" and row["metrics"] is not None):
                 origin = "proxy" if row["source"] == "proxy" else "simulator"

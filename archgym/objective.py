@@ -47,7 +47,7 @@ class Objective:
         raise NotImplementedError
 
     def bind(self, metrics: Sequence[Metric]) -> Objective:
-        known = {m.name: m.direction for m in metrics}
+        known: dict[str, str] = {m.name: m.direction for m in metrics}
         for name in self.metric_names:
             if name not in known:
                 raise ObjectiveError(f"objective uses metric {name!r}; the simulator reports {sorted(known)}")

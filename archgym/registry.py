@@ -13,14 +13,19 @@ each entry point names a callable that, when called with no arguments, calls
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archgym.objective import Objective
 from archgym.simulator import Simulator
+
+if TYPE_CHECKING:
+    from archgym.env import DesignEnv
 
 SimulatorSource = Simulator | type[Simulator] | Callable[..., Simulator] | str
 ObjectiveSource = Objective | Mapping[str, Any] | Callable[[Simulator, Any], Objective] | None
@@ -46,12 +51,13 @@ class EnvSpec:
         return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else 0
 
     def make_simulator(self, **overrides: Any) -> Simulator:
-        if isinstance(self.simulator, Simulator):  # an instance (a loaded table, a wrapped binary) is shared
+        source = _registered(self.simulator)
+        if isinstance(source, Simulator):  # an instance (a loaded table, a wrapped binary) is shared
             if self.simulator_kwargs or overrides:
                 raise TypeError(f"env {self.id!r}: simulator_kwargs need a simulator class or factory; "
-                                f"this env was registered with an instance of {type(self.simulator).__name__}")
-            return self.simulator
-        factory = _resolve(self.simulator)
+                                f"this env was registered with an instance of {type(source).__name__}")
+            return source
+        factory = _resolve(source)
         sim = factory(**{**self.simulator_kwargs, **overrides})
         if not isinstance(sim, Simulator):
             raise TypeError(f"env {self.id!r}: simulator factory returned {type(sim).__name__}, not a Simulator")
@@ -68,10 +74,15 @@ class UnknownEnvError(KeyError):
         return str(self.args[0])
 
 
-def _resolve(source: SimulatorSource) -> Callable[..., Simulator]:
+def _registered(source: SimulatorSource) -> SimulatorSource:
+    """What a registered simulator name stands for (names may name names); anything else as it is."""
+    while isinstance(source, str) and source in _SIMULATORS:
+        source = _SIMULATORS[source]
+    return source
+
+
+def _resolve(source: str | type[Simulator] | Callable[..., Simulator]) -> Callable[..., Simulator]:
     if isinstance(source, str):
-        if source in _SIMULATORS:
-            return _resolve(_SIMULATORS[source])
         module, _, attr = source.partition(":")
         if not attr:
             raise ValueError(
@@ -106,24 +117,28 @@ def register_env(
 
     Example:
         >>> register_env("mylab/Square-v0", Square, objective=Minimize("cost_au"))  # doctest: +SKIP
+
+    Registering an id again replaces it, with a warning naming the id.
     """
     if "/" not in id or "-v" not in id:
         raise ValueError(f"env id {id!r} should look like 'namespace/Name-v0'")
     spec = EnvSpec(id, simulator, workload, objective, description, dict(simulator_kwargs or {}), dict(defaults))
+    if id in _ENVS:
+        warnings.warn(f"archgym: overriding environment {id!r}, which was already registered", stacklevel=2)
     _ENVS[id] = spec
     import gymnasium
 
-    if id in gymnasium.registry:
+    if id in gymnasium.registry:  # replaced here, so Gymnasium does not warn a second time
         del gymnasium.registry[id]
-    gymnasium.register(id=id, entry_point=_gym_entry_point(id), disable_env_checker=True)
+    # A string entry point and JSON kwargs keep Gymnasium's EnvSpec serialisable (spec.to_json()).
+    gymnasium.register(id=id, entry_point=f"{__name__}:make_env", kwargs={"env_id": id},
+                       disable_env_checker=True)
     return spec
 
 
-def _gym_entry_point(env_id: str) -> Callable[..., Any]:
-    def entry_point(**kwargs: Any) -> Any:
-        return make(env_id, **kwargs)
-
-    return entry_point
+def make_env(env_id: str, **kwargs: Any) -> DesignEnv:
+    """Gymnasium's entry point for every archgym id: ``gymnasium.make(id, **kw)`` calls ``make(id, **kw)``."""
+    return make(env_id, **kwargs)
 
 
 def load_entry_points() -> None:
@@ -138,23 +153,45 @@ def load_entry_points() -> None:
             # Calling the hook runs the plug-in's register_env calls, which may raise too.
             result = hook() if callable(hook) else None
         except Exception as err:  # a broken plug-in must not break archgym
-            import warnings
-
             warnings.warn(f"archgym: entry point {ep.name!r} ({ep.value}) failed to load: "
                           f"{type(err).__name__}: {err}", stacklevel=2)
             continue
         for spec in result if isinstance(result, list | tuple) else [result]:
-            if isinstance(spec, EnvSpec):
+            # a hook may both call register_env and return what it registered
+            if isinstance(spec, EnvSpec) and _ENVS.get(spec.id) is not spec:
                 register_env(spec.id, spec.simulator, spec.workload, spec.objective, description=spec.description,
                              simulator_kwargs=spec.simulator_kwargs, **spec.defaults)
 
 
 def spec(env_id: str) -> EnvSpec:
+    """The registered :class:`EnvSpec` of an id; an unknown id's error suggests the closest ones.
+
+    Example:
+        >>> spec("archgym/DRAM-v0").id
+        'archgym/DRAM-v0'
+        >>> spec("archgym/Dram-v0")
+        Traceback (most recent call last):
+        ...
+        archgym.registry.UnknownEnvError: no environment 'archgym/Dram-v0'; did you mean 'archgym/DRAM-v0'? ...
+    """
     load_entry_points()
     try:
         return _ENVS[env_id]
     except KeyError:
-        raise UnknownEnvError(f"no environment {env_id!r}; registered ids are {sorted(_ENVS)}") from None
+        close = _close_ids(env_id)
+        hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+        raise UnknownEnvError(f"no environment {env_id!r}; {hint}registered ids are {sorted(_ENVS)}") from None
+
+
+def _close_ids(env_id: str) -> list[str]:
+    # Ignoring case and allowing the bare name: every id shares the namespace, which would
+    # otherwise make unrelated ids look close.
+    by_key: dict[str, str] = {}
+    for known in sorted(_ENVS):
+        by_key.setdefault(known.lower(), known)
+        by_key.setdefault(known.rsplit("/", 1)[-1].lower(), known)
+    matches = difflib.get_close_matches(env_id.lower(), by_key, n=3, cutoff=0.8)
+    return list(dict.fromkeys(by_key[match] for match in matches))
 
 
 def list_envs() -> list[str]:
@@ -163,7 +200,7 @@ def list_envs() -> list[str]:
     return sorted(_ENVS)
 
 
-def make(env_id: str, **kwargs: Any):  # -> archgym.env.DesignEnv
+def make(env_id: str, **kwargs: Any) -> DesignEnv:
     """Build the :class:`~archgym.env.DesignEnv` for an id.
 
     Keyword arguments override the registered defaults: ``workload``, ``objective``,

@@ -36,6 +36,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal
 
+from archgym._plain import plain
 from archgym.space import Design, DesignSpace
 
 Direction = Literal["min", "max"]
@@ -169,40 +170,36 @@ def render_config(design: Design, fmt: ConfigFormat, template: str | None = None
         if template is None:
             raise ValueError("config format 'text' needs a template with $name placeholders")
         try:
-            return Template(template).substitute({k: _plain(v) for k, v in design.items()})
+            return Template(template).substitute({k: plain(v) for k, v in design.items()})
         except KeyError as missing:
             raise ValueError(f"template placeholder {missing} is not a parameter of the design") from None
     if fmt == "json":
         base = json.loads(template) if template else {}
-        base.update({k: _plain(v) for k, v in design.items()})
+        base.update({k: plain(v) for k, v in design.items()})
         return json.dumps(base, indent=2)
     if fmt == "yaml":
         import yaml
 
         base = yaml.safe_load(template) if template else {}
         base = base or {}
-        base.update({k: _plain(v) for k, v in design.items()})
+        base.update({k: plain(v) for k, v in design.items()})
         return yaml.safe_dump(base, sort_keys=False)
     if fmt == "ini":
         parser = configparser.ConfigParser()
-        parser.optionxform = str  # keep parameter names' case
+        parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep parameter names' case
         if template:
             parser.read_string(template)
         section = parser.sections()[0] if parser.sections() else "design"
         if not parser.has_section(section):
             parser.add_section(section)
         for k, v in design.items():
-            parser.set(section, k, str(_plain(v)))
+            parser.set(section, k, str(plain(v)))
         from io import StringIO
 
         buf = StringIO()
         parser.write(buf)
         return buf.getvalue()
     raise ValueError(f"unknown config format {fmt!r}; legal formats are json, yaml, ini, text")
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str, str] | None) -> dict[str, float]:

@@ -19,9 +19,12 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from gymnasium.spaces import Box, MultiDiscrete
 
 Design = dict[str, Any]
 
@@ -99,7 +102,7 @@ class Param:
         return f"{type(self).__name__}({self.name!r}, {self.legal()})"
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.to_dict() == other.to_dict()  # type: ignore[union-attr]
+        return type(self) is type(other) and self.to_dict() == other.to_dict()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.name, self.values))
@@ -406,13 +409,13 @@ class DesignSpace:
                     )
         return {p.name: p.values[i] for p, i in zip(self.params, indices.astype(np.int64).tolist(), strict=True)}
 
-    def to_gym(self):  # -> gymnasium.spaces.MultiDiscrete
+    def to_gym(self) -> MultiDiscrete:
         """The index encoding as a Gymnasium ``MultiDiscrete`` space."""
         from gymnasium.spaces import MultiDiscrete
 
         return MultiDiscrete(self.nvec.copy())
 
-    def to_box(self):  # -> gymnasium.spaces.Box
+    def to_box(self) -> Box:
         """A ``Box(-1, 1)`` relaxation; :meth:`decode_box` bins it so every value is reachable."""
         from gymnasium.spaces import Box
 

@@ -22,10 +22,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+from archgym._plain import plain
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_PATH = Path("archgym-runs") / "archgym.db"
 
@@ -90,17 +92,7 @@ class RunRecord:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=_default, separators=(",", ":"), allow_nan=True)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    return repr(value)
+    return json.dumps(value, default=plain, separators=(",", ":"), allow_nan=True)
 
 
 class Store:
@@ -158,7 +150,7 @@ class Store:
             self._rollback()
             raise
 
-    def _write(self, sql: str, params: Sequence[Any] | Iterable[Sequence[Any]], many: bool = False) -> int:
+    def _write(self, sql: str, params: Sequence[Any], many: bool = False) -> int:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             cur = self._conn.executemany(sql, params) if many else self._conn.execute(sql, params)
@@ -274,6 +266,8 @@ class Store:
 
     def runs(self) -> pd.DataFrame:
         """One row per run."""
+        import pandas as pd  # here, not at the top: import archgym should not pay for pandas
+
         with closing(self._conn.cursor()) as cur:
             cur.execute("SELECT * FROM runs ORDER BY id")
             cols = [c[0] for c in cur.description]
@@ -285,7 +279,10 @@ class Store:
     def to_dataframe(self, run_ids: Iterable[int] | None = None, *, env_id: str | None = None,
                      agent: str | None = None) -> pd.DataFrame:
         """One row per evaluation, with run columns, ``param_*`` and ``metric_*`` columns."""
-        where, params = [], []
+        import pandas as pd  # see runs
+
+        where: list[str] = []
+        params: list[Any] = []
         if run_ids is not None:
             ids = list(run_ids)
             where.append(f"e.run_id IN ({','.join('?' * len(ids))})" if ids else "0")

@@ -11,7 +11,8 @@ MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective",
            "archgym.env", "archgym.multiagent", "archgym.store", "archgym.registry", "archgym.testing",
            "archgym.testing.simulator", "archgym.testing.space", "archgym.testing.env", "archgym.testing.agent",
            "archgym.testing.regressor", "archgym.agents.base", "archgym.agents.random", "archgym.agents.walk",
-           "archgym.loop", "archgym.wrappers", "archgym.costmodel", "archgym.agents.rl", "archgym.simulators.synthetic"]
+           "archgym.loop", "archgym.wrappers", "archgym.costmodel", "archgym.agents.rl", "archgym.simulators.synthetic",
+           "archgym._plain", "archgym._optional"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from archgym._optional import import_optional
 from archgym.agents.base import Agent, hyperparameter
 from archgym.evaluator import Evaluation
 from archgym.space import Design
@@ -55,13 +56,12 @@ class BayesianOptimization(Agent):
 
     def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
         super().setup(space, seed=seed, objective=objective, budget=budget)
-        try:
-            from skopt import Optimizer
-            from skopt.space import Categorical as SkCategorical
-            from skopt.space import Integer as SkInteger
-            from skopt.utils import cook_estimator
-        except ImportError as err:
-            raise ImportError("BayesianOptimization needs scikit-optimize: pip install scikit-optimize") from err
+        import_optional("skopt", package="scikit-optimize", purpose="BayesianOptimization")
+        from skopt import Optimizer
+        from skopt.space import Categorical as SkCategorical
+        from skopt.space import Integer as SkInteger
+        from skopt.utils import cook_estimator
+
         # Single-valued parameters are fixed; skopt cannot represent a dimension of one value.
         self._free = [i for i, p in enumerate(space.params) if p.cardinality > 1]
         dims = [SkInteger(0, space.params[i].cardinality - 1) if space.params[i].ordered

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from archgym._optional import import_optional
 from archgym.agents.base import Agent, hyperparameter
 from archgym.evaluator import Evaluation
 from archgym.objective import Pareto
@@ -36,15 +37,6 @@ from archgym.space import Design
 
 #: Repeats of evaluated designs in a row before an unseen random design is offered instead.
 MAX_REPEATS = 3
-
-
-def _import(module: str, extra: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        raise ImportError(f"this agent needs {module.split('.')[0]!r}: pip install {extra}") from err
 
 
 def _penalty(worst: np.ndarray | None, size: int) -> np.ndarray:
@@ -73,7 +65,7 @@ class OptunaAgent(Agent):
 
     def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
         super().setup(space, seed=seed, objective=objective, budget=budget)
-        optuna = _import("optuna", "optuna")
+        optuna = import_optional("optuna", extra="optuna", purpose=f"the {self.name} agent")
         optuna.logging.set_verbosity(logging.WARNING)
         self._optuna = optuna
         self._pareto = isinstance(objective, Pareto) and self.multi_objective
@@ -173,7 +165,8 @@ class OptunaCMAES(OptunaAgent):
     sigma0: float = hyperparameter(0.0, low=0.0, high=1000.0)
 
     def _make_sampler(self, optuna: Any, seed: int) -> Any:
-        _import("cmaes", "cmaes")  # Optuna's CMA-ES sampler needs it; say so before the first trial
+        # Optuna's CMA-ES sampler needs it; say so before the first trial
+        import_optional("cmaes", purpose=f"the {self.name} agent")
         return optuna.samplers.CmaEsSampler(seed=seed, sigma0=self.sigma0 or None, warn_independent_sampling=False)
 
 
@@ -190,7 +183,7 @@ class OptunaGP(OptunaAgent):
     startup_trials: int = hyperparameter(10, low=0, high=10_000)
 
     def _make_sampler(self, optuna: Any, seed: int) -> Any:
-        _import("torch", "torch")
+        import_optional("torch", purpose=f"the {self.name} agent")
         return optuna.samplers.GPSampler(seed=seed, n_startup_trials=self.startup_trials,
                                          deterministic_objective=True, warn_independent_sampling=False)
 
@@ -228,7 +221,7 @@ class NevergradAgent(Agent):
 
     def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
         super().setup(space, seed=seed, objective=objective, budget=budget)
-        ng = _import("nevergrad", "nevergrad")
+        ng = import_optional("nevergrad", extra="nevergrad", purpose=f"the {self.name} agent")
         self._free = [p for p in space.params if p.cardinality > 1]
         self._opt: Any = None
         if self._free:

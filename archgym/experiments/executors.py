@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archgym._optional import import_optional
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
 from archgym.store import Store
 
@@ -246,8 +247,7 @@ class RayExecutor:
         self.address = address
 
     def run(self, trials: Iterable[Trial], store_path: str) -> Iterator[TrialOutcome | None]:
-        import ray
-
+        ray = import_optional("ray", extra="ray", purpose="executor 'ray'")
         started = not ray.is_initialized()
         if started:
             ray.init(address=self.address, num_cpus=None if self.address else (self.workers or os.cpu_count()),

@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from archgym._plain import plain
+
 EXECUTORS = ("local", "ray", "serial")
 SPEC_KEYS = ("name", "store", "budget", "seeds", "envs", "agents", "executor", "workers", "address")
 ENV_KEYS = ("id", "kwargs", "objective", "target")
@@ -99,7 +101,7 @@ class AgentEntry:
             # point gets the same draws so the grid stays a controlled comparison.
             free = [h for n, h in declared.items() if n not in self.hyperparameters and n not in self.grid]
             rng = np.random.default_rng(self.sample_seed)
-            draws = [{h.name: _plain(h.sample(rng)) for h in free} for _ in range(self.samples)]
+            draws = [{h.name: plain(h.sample(rng)) for h in free} for _ in range(self.samples)]
             settings = [{**self.hyperparameters, **combo, **draw} for combo in combos for draw in draws]
         else:
             settings = [{**self.hyperparameters, **combo} for combo in combos]
@@ -107,7 +109,7 @@ class AgentEntry:
         for setting in settings:
             typed = {k: _coerce(declared[k].default, v) for k, v in setting.items()}
             try:
-                full = {k: _plain(v) for k, v in make_agent(self.name, **typed).get_params().items()}
+                full = {k: plain(v) for k, v in make_agent(self.name, **typed).get_params().items()}
             except ValueError as err:
                 raise SpecError(f"agent {self.name!r}: {err}") from None
             out.setdefault(canonical(full), full)
@@ -325,5 +327,3 @@ def _coerce(default: Any, value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

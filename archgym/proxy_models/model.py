@@ -32,11 +32,13 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from archgym._plain import plain
 from archgym.proxy_models.dataset import (
     Dataset,
     ProxyDataError,
@@ -234,10 +236,10 @@ class ProxyModel:
             files[name] = _sha256(path / name)
         (path / DATA).write_text(json.dumps({"designs": self.data.designs,
                                              "values": {m: self.data.values[m].tolist() for m in self.metric_names}},
-                                            default=_plain))
+                                            default=partial(plain, strict=True)))
         files[DATA] = _sha256(path / DATA)
         card["files"] = files
-        (path / CARD).write_text(json.dumps(card, indent=2, default=_plain))
+        (path / CARD).write_text(json.dumps(card, indent=2, default=partial(plain, strict=True)))
         return path
 
     @classmethod
@@ -291,12 +293,6 @@ def fit_regressor(reg: Regressor, data: Dataset, metric: str, transform: Transfo
 
 def _rows(data: Dataset) -> np.ndarray:
     return np.column_stack([data.values[m] for m in data.metric_names])
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot write {value!r} to JSON")
 
 
 def as_model(proxy: ProxyModel | str | Path) -> ProxyModel:

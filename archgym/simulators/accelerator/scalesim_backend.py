@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from archgym._optional import MissingDependencyError, import_optional
 from archgym.simulator import EvaluationError
 from archgym.simulators.accelerator.layers import Layer, layer_arrays, to_scalesim_rows
 from archgym.simulators.accelerator.model import HardwareArrays, buffer_words, footprints
@@ -31,17 +32,15 @@ COUNT_KEYS = ("compute_cycles", "ifmap_sram_reads", "filter_sram_reads", "ofmap_
 
 
 def _scalesim() -> Any:
+    def load(module: str) -> Any:
+        return import_optional(f"scalesim.{module}", extra="scalesim", purpose="backend='scalesim'")
+
     try:
-        from scalesim.layout_utils import layouts
-        from scalesim.scale_config import scale_config
-        from scalesim.single_layer_sim import single_layer_sim
-        from scalesim.topology_utils import topologies
-    except ImportError as err:
-        raise EvaluationError(
-            "backend='scalesim' needs the scalesim package (pip install 'archgym[scalesim]' or "
-            f"pip install scalesim; it needs numpy < 2.4): {err}"
-        ) from None
-    return scale_config, topologies, layouts, single_layer_sim
+        return (load("scale_config").scale_config, load("topology_utils").topologies, load("layout_utils").layouts,
+                load("single_layer_sim").single_layer_sim)
+    except MissingDependencyError as err:
+        # an evaluation error, so a run records the failed design instead of stopping
+        raise EvaluationError(f"{err} (or pip install scalesim; it needs numpy < 2.4): {err.__cause__}") from None
 
 
 def scalesim_version() -> str:

@@ -28,12 +28,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numba as nb
 import numpy as np
 
+# The knobs and the summary layout live in a plain module, so building a DramSimulator does not
+# load Numba; they are imported here for the kernels and for callers of this module.
+from archgym.simulators.dram.knobs import KNOBS, NUMERIC_KNOBS, SUMMARY_FIELDS, encode_knobs
 from archgym.simulators.dram.memspec import (
     T_BURST,
     T_CCD_L,
@@ -59,22 +59,9 @@ from archgym.simulators.dram.memspec import (
     T_WTR_S,
 )
 
-#: The controller knobs, their legal values (DRAMSys names), in the order of the knob vector.
-KNOBS: dict[str, tuple[Any, ...]] = {
-    "PagePolicy": ("Open", "OpenAdaptive", "Closed", "ClosedAdaptive"),
-    # Fcfs is a global in-order queue (Ramulator's FCFS); DRAMSys's Fifo is per bank.
-    "Scheduler": ("Fifo", "FrFcfs", "FrFcfsGrp", "Fcfs"),
-    "SchedulerBuffer": ("Bankwise", "ReadWrite", "Shared"),
-    "RequestBufferSize": (1, 2, 4, 8, 16, 32, 64, 128),
-    "RespQueue": ("Fifo", "Reorder"),
-    "RefreshPolicy": ("NoRefresh", "AllBank", "PerBank"),
-    "RefreshMaxPostponed": (1, 2, 4, 8),
-    "RefreshMaxPulledin": (1, 2, 4, 8),
-    "Arbiter": ("Simple", "Fifo", "Reorder"),
-    "MaxActiveTransactions": (1, 2, 4, 8, 16, 32, 64, 128),
-}
-NUMERIC_KNOBS = ("RequestBufferSize", "RefreshMaxPostponed", "RefreshMaxPulledin", "MaxActiveTransactions")
+__all__ = ["KNOBS", "NUMERIC_KNOBS", "SUMMARY_FIELDS", "encode_knobs", "simulate", "simulate_many"]
 
+# Codes of the categorical knobs: their index in KNOBS's value tuples (see encode_knobs).
 PAGE_OPEN, PAGE_OPEN_ADAPTIVE, PAGE_CLOSED, PAGE_CLOSED_ADAPTIVE = 0, 1, 2, 3
 SCHED_FIFO, SCHED_FRFCFS, SCHED_GRP, SCHED_FCFS = 0, 1, 2, 3
 BUF_BANKWISE, BUF_READWRITE, BUF_SHARED = 0, 1, 2
@@ -82,22 +69,10 @@ RESP_FIFO, RESP_REORDER = 0, 1
 REF_NONE, REF_ALLBANK, REF_PERBANK = 0, 1, 2
 ARB_SIMPLE, ARB_FIFO, ARB_REORDER = 0, 1, 2
 
-#: Layout of the summary vector returned by :func:`simulate`.
-SUMMARY_FIELDS = ("end_cycle", "lat_sum", "read_lat_sum", "n_read", "p99_lat", "hits", "misses", "conflicts",
-                  "n_act", "n_pre", "n_rd", "n_wr", "n_ref_ab", "n_ref_pb", "active_cycles", "write_lat_sum")
 (S_END, S_LAT, S_RLAT, S_NREAD, S_P99, S_HITS, S_MISSES, S_CONFLICTS, S_ACT, S_PRE, S_RD, S_WR, S_REFAB, S_REFPB,
  S_ACTIVE, S_WLAT) = range(len(SUMMARY_FIELDS))
 
 INF = np.int64(1) << np.int64(60)
-
-
-def encode_knobs(design: Mapping[str, Any]) -> np.ndarray:
-    """The knob vector of a design: category index for policies, the number for sizes."""
-    out = np.empty(len(KNOBS), dtype=np.int64)
-    for i, (name, values) in enumerate(KNOBS.items()):
-        value = design[name]
-        out[i] = int(value) if name in NUMERIC_KNOBS else values.index(value)
-    return out
 
 
 @nb.njit(cache=True)

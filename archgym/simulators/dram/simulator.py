@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
-from archgym.simulators.dram import controller as ctl
+from archgym.simulators.dram import knobs
 from archgym.simulators.dram.mapping import AddressMapping
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.trace import GENERATORS, Trace, builtin_trace, read_trace
@@ -47,7 +47,7 @@ def drampower_energy_pj(spec: MemSpec, summary: np.ndarray) -> dict[str, float]:
     IDD3N while any bank is open and IDD2N while all are closed; summed over supply rails.
     """
     t, tck = spec.timing, spec.tck_ns
-    s = {name: float(summary[i]) for i, name in enumerate(ctl.SUMMARY_FIELDS)}
+    s = {name: float(summary[i]) for i, name in enumerate(knobs.SUMMARY_FIELDS)}
     closed_cycles = spec.channels * s["end_cycle"] - s["active_cycles"]
     parts = dict.fromkeys(("act", "pre", "read", "write", "refresh", "background"), 0.0)
     for rail in spec.power.values():
@@ -107,8 +107,8 @@ class DramSimulator(Simulator):
                         else AddressMapping.from_bits(mapping, self.spec))
         self._prepared: OrderedDict[str, tuple] = OrderedDict()
         params = []
-        for name, values in ctl.KNOBS.items():
-            if name in ctl.NUMERIC_KNOBS:
+        for name, values in knobs.KNOBS.items():
+            if name in knobs.NUMERIC_KNOBS:
                 params.append(PowerOfTwo(name, values[0], values[-1]))
             else:
                 if name == "RefreshPolicy":  # PerBank only where the device has per-bank refresh
@@ -168,12 +168,15 @@ class DramSimulator(Simulator):
         return self.spec.channels, self.spec.bank_groups, self.spec.banks_per_group
 
     def run(self, design: Mapping[str, Any], workload: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """The controller's raw summary vector (``controller.SUMMARY_FIELDS``) and response cycles per request."""
+        """The controller's raw summary vector (``knobs.SUMMARY_FIELDS``) and response cycles per request."""
+        # imported here, not at the top: loading Numba and the kernels costs 0.3 s that import archgym should not pay
+        from archgym.simulators.dram import controller as ctl
+
         design = self._space.validate(design)
         trace = self.load_workload(workload)
         try:
             return ctl.simulate(*self._prepare(trace), *self._geometry(), self.spec.timing_vector(),
-                                ctl.encode_knobs(design))
+                                knobs.encode_knobs(design))
         except RuntimeError as err:
             raise EvaluationError(f"DRAM controller failed on {design}: {err}") from None
 
@@ -184,18 +187,21 @@ class DramSimulator(Simulator):
 
     def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
         """All designs at once, in parallel over cores (Numba ``prange``)."""
+        from archgym.simulators.dram import controller as ctl  # see run
+
         if not designs:
             return []
         trace = self.load_workload(workload)
-        knobs = np.stack([ctl.encode_knobs(self._space.validate(d)) for d in designs])
+        knob_rows = np.stack([knobs.encode_knobs(self._space.validate(d)) for d in designs])
         try:
-            summaries = ctl.simulate_many(*self._prepare(trace), *self._geometry(), self.spec.timing_vector(), knobs)
+            summaries = ctl.simulate_many(*self._prepare(trace), *self._geometry(), self.spec.timing_vector(),
+                                          knob_rows)
         except RuntimeError:  # find the culprit(s) one by one
             return super().evaluate_batch(designs, workload)
         return [self.metrics_from_summary(s, len(trace)) for s in summaries]
 
     def metrics_from_summary(self, summary: np.ndarray, n_requests: int) -> dict[str, float]:
-        s = {name: float(summary[i]) for i, name in enumerate(ctl.SUMMARY_FIELDS)}
+        s = {name: float(summary[i]) for i, name in enumerate(knobs.SUMMARY_FIELDS)}
         tck = self.spec.tck_ns
         total_ns = max(s["end_cycle"], 1.0) * tck
         energy_pj = drampower_energy_pj(self.spec, summary)["total"]

@@ -7,6 +7,8 @@ Example:
     'memory'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from archgym.simulators.roofline.analyzer import RooflineResult, analyze
 from archgym.simulators.roofline.catalog import (
     CatalogError,
@@ -19,7 +21,6 @@ from archgym.simulators.roofline.catalog import (
     model_from_config,
     model_names,
 )
-from archgym.simulators.roofline.plot import plot_roofline
 from archgym.simulators.roofline.simulator import (
     LLMWorkload,
     RooflineSimulator,
@@ -27,8 +28,24 @@ from archgym.simulators.roofline.simulator import (
     workload_names,
 )
 
+if TYPE_CHECKING:
+    from archgym.simulators.roofline.plot import plot_roofline
+
 __all__ = [
     "CatalogError", "Hardware", "LLMWorkload", "ModelConfig", "RooflineResult", "RooflineSimulator", "analyze",
     "hardware_from_dict", "hardware_names", "load_hardware", "load_model", "load_workload", "model_from_config",
     "model_names", "plot_roofline", "workload_names",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # plot_roofline loads matplotlib (0.5 s), so it is imported on first use, not with the package
+    if name == "plot_roofline":
+        from archgym.simulators.roofline.plot import plot_roofline
+
+        return plot_roofline
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "plot_roofline"])

@@ -50,10 +50,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from archgym.simulators.roofline.catalog import (
     NORM_OPS_PER_ELEMENT,
@@ -67,6 +66,9 @@ from archgym.simulators.roofline.catalog import (
 
 Stage = Literal["prefill", "decode"]
 ArrayLike = float | int | np.ndarray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Softmax operations per score element (max, subtract, exp, sum, divide), as LLM-Viewer counts.
 SOFTMAX_OPS_PER_ELEMENT = 5
@@ -367,6 +369,8 @@ def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardwa
         rows.append([op.name, count, ops_n, float(op.load_weight), float(op.load_act), float(op.store_act),
                      float(op.load_kv), float(op.store_kv), comm, float(mem), ops_n / float(mem) if mem else 0.0,
                      bound, float(peak), float(t)])
+    import pandas as pd  # here, not at the top: the simulator's path never needs it
+
     table = pd.DataFrame(rows, columns=COLUMNS)
     summary = {k: (bool(v) if k == "fits" else float(v)) for k, v in
                summarize(m, dev, batch_size, seq_len, gen_len, *bits, flash, tensor_parallel).items()}

@@ -34,8 +34,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-ROUND_ROBIN, FIRST_FREE, CRITICAL_PATH = 0, 1, 2
-POLICIES = {"round_robin": ROUND_ROBIN, "first_free": FIRST_FREE, "critical_path": CRITICAL_PATH}
+from archgym.simulators.soc.policies import CRITICAL_PATH, FIRST_FREE, POLICIES, ROUND_ROBIN
+
+__all__ = ["CRITICAL_PATH", "FIRST_FREE", "POLICIES", "ROUND_ROBIN", "schedule", "schedule_batch"]
 
 _WAITING, _READY, _RUNNING, _DONE = 0, 1, 2, 3
 _TINY = 1e-300

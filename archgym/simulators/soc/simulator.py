@@ -36,7 +36,7 @@ import numpy as np
 
 from archgym.simulator import EvaluationError, Metric, Simulator
 from archgym.simulators.soc.hardware import HardwareLibrary
-from archgym.simulators.soc.scheduler import POLICIES, schedule_batch
+from archgym.simulators.soc.policies import POLICIES
 from archgym.simulators.soc.workload import Scenario, builtin_names, load_workload
 from archgym.space import (
     Categorical,
@@ -310,6 +310,9 @@ class SoCSimulator(Simulator):
                 "bw": np.minimum(mem_bw, bus_bw), "energy_j": energy_j, "area_mm2": area}
 
     def _evaluate_arrays(self, designs: Sequence[Mapping[str, Any]], c: _Compiled) -> dict[str, np.ndarray]:
+        # imported here, not at the top: loading Numba and the kernels costs 0.3 s that import archgym should not pay
+        from archgym.simulators.soc.scheduler import schedule_batch
+
         a = self._arrays(designs, c)
         finish, peak_w = schedule_batch(
             c.order, c.pred_ptr, c.succ_ptr, c.succ_idx, c.dummy, c.graph_of,
