@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
 from archgym.objective import Objective
 from archgym.registry import make
@@ -29,8 +30,6 @@ from archgym.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from archgym.env import DesignEnv
 
 #: Rounds in a row that bring neither a new simulator call nor a replayed evaluation before a
 #: search is declared stalled (an agent that only re-proposes cached designs, or a used-up space).
@@ -215,6 +214,9 @@ def run(
         raise ValueError(f"budget must be a positive number of simulator evaluations, got {budget}")
     if isinstance(env, str):
         env = make(env, **dict(env_kwargs or {}))
+    if not isinstance(env, DesignEnv):
+        raise TypeError(f"archgym.run needs a DesignEnv or an env id, got {type(env).__name__}; "
+                        "for a wrapped env pass env.unwrapped (agents choose their own encodings)")
     if isinstance(store, str | Path):
         store = Store(store)
     if resume is not None:
@@ -223,7 +225,7 @@ def run(
         record = store.run(resume)
         if record.env_id != env.env_id or record.agent != agent.name:
             raise ValueError(f"run {resume} is {record.agent!r} on {record.env_id!r}, not {agent.name!r} on {env.env_id!r}")
-        seed, budget = record.seed, record.budget
+        seed, budget = record.seed, record.budget or int(budget)
         the_run = Run.resume(env, resume, store)
     else:
         the_run = Run.start(env, agent.name, hyperparameters=agent.get_params(), seed=seed, budget=int(budget),

@@ -19,7 +19,9 @@ import importlib.metadata
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import gymnasium
 
 from archgym.objective import Objective
 from archgym.simulator import Simulator
@@ -200,7 +202,15 @@ def list_envs() -> list[str]:
     return sorted(_ENVS)
 
 
-def make(env_id: str, **kwargs: Any) -> DesignEnv:
+@overload
+def make(env_id: str, *, action_encoding: Literal["multidiscrete"] = ..., **kwargs: Any) -> DesignEnv: ...
+
+
+@overload
+def make(env_id: str, *, action_encoding: str, **kwargs: Any) -> gymnasium.Env: ...
+
+
+def make(env_id: str, *, action_encoding: str = "multidiscrete", **kwargs: Any) -> DesignEnv | gymnasium.Env:
     """Build the :class:`~archgym.env.DesignEnv` for an id.
 
     Keyword arguments override the registered defaults: ``workload``, ``objective``,
@@ -212,5 +222,4 @@ def make(env_id: str, **kwargs: Any) -> DesignEnv:
     from archgym.env import DesignEnv
     from archgym.wrappers import encode
 
-    encoding = kwargs.pop("action_encoding", "multidiscrete")
-    return encode(DesignEnv.from_spec(spec(env_id), **kwargs), encoding)
+    return encode(DesignEnv.from_spec(spec(env_id), **kwargs), action_encoding)

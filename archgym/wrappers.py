@@ -104,7 +104,7 @@ class EditActions(gym.Wrapper):
         # Which parameter and which value each action sets.
         self._edits = [(i, j) for i, n in enumerate(self._nvec) for j in range(int(n))]
         self.action_space = gym.spaces.Discrete(len(self._edits))
-        n_metrics = int(np.prod(env.observation_space.shape))
+        n_metrics = gym.spaces.flatdim(env.observation_space)
         self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(n_metrics + len(self._nvec),), dtype=np.float32)
         self._current = np.zeros(len(self._nvec), dtype=np.int64)
 
