@@ -9,7 +9,7 @@ MYPY_FILES := archgym/space.py archgym/simulator.py archgym/objective.py archgym
 	archgym/registry.py archgym/_plain.py archgym/_optional.py archgym/loop.py archgym/env.py archgym/wrappers.py \
 	archgym/costmodel.py archgym/indicators.py
 
-.PHONY: install install-dev demo test bench lint clean
+.PHONY: install install-dev demo test test-fast bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ demo: $(STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q
+
+# Everything but the tests marked slow (over 30 s each); `make test` runs those too.
+test-fast: $(DEV_STAMP)
+	$(BIN)/pytest -n 2 -q -m "not slow"
 
 bench: $(DEV_STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -49,7 +49,12 @@ def test_every_agent_is_registered() -> None:
     assert EXPECTED <= set(list_agents())
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+#: Agents whose conformance check takes over 30 s here (the GP's cost grows with the cube of the evaluations).
+SLOW_CHECKS = {"optuna-gp"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_CHECKS else n
+                                  for n in sorted(EXPECTED)])
 def test_check_agent(name: str) -> None:
     _skip_if_missing(name)
     check_agent(lambda: _tiny(name))
@@ -232,6 +237,7 @@ def test_marl_learns_on_a_given_multiagent_env() -> None:
     assert {a for a, _ in agent._slots} == {"front", "back"}
 
 
+@pytest.mark.slow
 def test_ppo_and_marl_on_dram_reach_the_same_space() -> None:
     if "archgym/DRAM-v0" not in archgym.list_envs():
         pytest.skip("archgym/DRAM-v0 is not registered yet")
