@@ -19,8 +19,9 @@ class MissingDependencyError(ImportError):
     """An optional dependency is not installed; the message says what to install."""
 
 
-def import_optional(module: str, *, extra: str | None = None, package: str | None = None,
-                    purpose: str) -> ModuleType:
+def import_optional(
+    module: str, *, extra: str | None = None, package: str | None = None, purpose: str
+) -> ModuleType:
     """Import ``module`` or raise :class:`MissingDependencyError` naming ``purpose`` and the install command.
 
     ``extra`` is archgym's extra that brings the dependency (``pip install 'archgym[extra]'``);

@@ -34,7 +34,9 @@ def plain(value: Any, *, strict: bool = False) -> JSONValue:
 
     Also fits ``json.dumps(..., default=plain)``, which calls it only for what JSON cannot hold.
     """
-    if isinstance(value, np.generic):  # first: np.float64 is a float, but YAML's safe dumper refuses it
+    if isinstance(
+        value, np.generic
+    ):  # first: np.float64 is a float, but YAML's safe dumper refuses it
         return value.item()
     if value is None or isinstance(value, bool | int | float | str):
         return value

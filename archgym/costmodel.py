@@ -38,16 +38,24 @@ def cost_models() -> list[str]:
     return ["simulator", *_FACTORIES]
 
 
-def resolve(kind: str, simulator: Simulator, proxy: Any, workload: Any) -> tuple[Simulator, Proxy | None]:
+def resolve(
+    kind: str, simulator: Simulator, proxy: Any, workload: Any
+) -> tuple[Simulator, Proxy | None]:
     """The simulator an env evaluates with, and the proxy its evaluator consults first (or ``None``)."""
     if kind == "simulator":
         if proxy is not None:
-            raise ValueError("proxy= was given but cost_model='simulator'; use cost_model='proxy' or 'hybrid'")
+            raise ValueError(
+                "proxy= was given but cost_model='simulator'; use cost_model='proxy' or 'hybrid'"
+            )
         return simulator, None
     if kind not in _FACTORIES:
-        raise ValueError(f"cost_model={kind!r}; legal values are {', '.join(map(repr, cost_models()))}")
+        raise ValueError(
+            f"cost_model={kind!r}; legal values are {', '.join(map(repr, cost_models()))}"
+        )
     if proxy is None:
-        raise ValueError(f"cost_model={kind!r} needs proxy=PATH (a model saved by `archgym proxy train`)")
+        raise ValueError(
+            f"cost_model={kind!r} needs proxy=PATH (a model saved by `archgym proxy train`)"
+        )
     factory = _FACTORIES[kind]
     if isinstance(factory, str):
         module, _, attr = factory.partition(":")

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from archgym.registry import EnvSpec
 
 
-def squash(metrics: Mapping[str, float] | None, names: Sequence[str], scales: Sequence[float]) -> np.ndarray:
+def squash(
+    metrics: Mapping[str, float] | None, names: Sequence[str], scales: Sequence[float]
+) -> np.ndarray:
     """Map metrics into (-1, 1) with ``x / (|x| + scale)``; a failed evaluation observes zeros."""
     if metrics is None:
         return np.zeros(len(names), dtype=np.float32)
@@ -39,7 +41,11 @@ def squash(metrics: Mapping[str, float] | None, names: Sequence[str], scales: Se
     out = []
     for name, scale in zip(names, scales, strict=True):
         x = metrics[name]
-        out.append(0.0 if x != x else (1.0 if x == math.inf else -1.0 if x == -math.inf else x / (abs(x) + scale)))
+        out.append(
+            0.0
+            if x != x
+            else (1.0 if x == math.inf else -1.0 if x == -math.inf else x / (abs(x) + scale))
+        )
     return np.array(out, dtype=np.float32)
 
 
@@ -91,20 +97,36 @@ class DesignEnv(gym.Env):
         if isinstance(store, str | Path):
             store = Store(store)
         # The budget's first value; from then on only archgym.loop.Run changes it.
-        self.evaluator = Evaluator(simulator, self.objective, self.workload, self.space, store=store,
-                                   budget=None if budget is None else int(budget), proxy=attached_proxy,
-                                   flush_every=flush_every,
-                                   env_meta={"env_id": env_id, "env_version": env_version, "env_kwargs": self.env_kwargs})
+        self.evaluator = Evaluator(
+            simulator,
+            self.objective,
+            self.workload,
+            self.space,
+            store=store,
+            budget=None if budget is None else int(budget),
+            proxy=attached_proxy,
+            flush_every=flush_every,
+            env_meta={"env_id": env_id, "env_version": env_version, "env_kwargs": self.env_kwargs},
+        )
         self.episode_length = int(episode_length)
         self.action_space = self.space.to_gym()
         self.metric_names = [m.name for m in simulator.metrics]
         self._scales = [m.scale for m in simulator.metrics]
-        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(len(self.metric_names),), dtype=np.float32)
+        self.observation_space = gym.spaces.Box(
+            -1.0, 1.0, shape=(len(self.metric_names),), dtype=np.float32
+        )
         self._t = 0
 
     @classmethod
-    def from_spec(cls, spec: EnvSpec, *, workload: Any = None, objective: Any = None,
-                  simulator_kwargs: Mapping[str, Any] | None = None, **kwargs: Any) -> DesignEnv:
+    def from_spec(
+        cls,
+        spec: EnvSpec,
+        *,
+        workload: Any = None,
+        objective: Any = None,
+        simulator_kwargs: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> DesignEnv:
         """Build from a registered :class:`~archgym.registry.EnvSpec` (what ``archgym.make`` calls)."""
         sim = spec.make_simulator(**dict(simulator_kwargs or {}))
         workload_spec = spec.workload if workload is None else workload
@@ -114,11 +136,22 @@ class DesignEnv(gym.Env):
                 objective = objective(sim, sim.load_workload(workload_spec))
         options = {**spec.defaults, **kwargs}
         recorded = {k: v for k, v in options.items() if k in ("episode_length", "cost_model")}
-        if isinstance(options.get("proxy"), str | Path):  # so `archgym run --resume` can rebuild the env
+        if isinstance(
+            options.get("proxy"), str | Path
+        ):  # so `archgym run --resume` can rebuild the env
             recorded["proxy"] = str(options["proxy"])
-        recorded.update(workload=plain(workload_spec), simulator_kwargs=dict(simulator_kwargs or {}))
-        return cls(sim, workload_spec, objective, env_id=spec.id, env_version=spec.version,
-                   env_kwargs=recorded, **options)
+        recorded.update(
+            workload=plain(workload_spec), simulator_kwargs=dict(simulator_kwargs or {})
+        )
+        return cls(
+            sim,
+            workload_spec,
+            objective,
+            env_id=spec.id,
+            env_version=spec.version,
+            env_kwargs=recorded,
+            **options,
+        )
 
     # -- the store ------------------------------------------------------------------------------
     @property
@@ -147,7 +180,9 @@ class DesignEnv(gym.Env):
         return squash(evaluation.metrics, self.metric_names, self._scales)
 
     # -- gymnasium API ------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         if seed is not None:
             self.action_space.seed(seed)
@@ -159,8 +194,15 @@ class DesignEnv(gym.Env):
         self._t += 1
         # Everything in info is a function of the design, so a seeded replay gives the same info
         # (Gymnasium's determinism check); whether it was a cache hit is in evaluator.counts.
-        info = {"design": ev.design, "metrics": ev.metrics, "reward": ev.reward, "feasible": ev.feasible,
-                "source": ev.origin, "error": ev.error, "violations": ev.violations}
+        info = {
+            "design": ev.design,
+            "metrics": ev.metrics,
+            "reward": ev.reward,
+            "feasible": ev.feasible,
+            "source": ev.origin,
+            "error": ev.error,
+            "violations": ev.violations,
+        }
         return self.observe(ev), float(ev.reward), False, self._t >= self.episode_length, info
 
     def close(self) -> None:
@@ -168,4 +210,6 @@ class DesignEnv(gym.Env):
         super().close()
 
     def __repr__(self) -> str:
-        return f"DesignEnv({self.env_id!r}, simulator={self.simulator.name!r}, space={self.space!r})"
+        return (
+            f"DesignEnv({self.env_id!r}, simulator={self.simulator.name!r}, space={self.space!r})"
+        )

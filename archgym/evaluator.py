@@ -144,7 +144,9 @@ class Evaluator:
             self.open_run()
         replayed = self._take_replayed(valid)
         if replayed:
-            return replayed + (self.evaluate_many(valid[len(replayed):]) if len(replayed) < len(valid) else [])
+            return replayed + (
+                self.evaluate_many(valid[len(replayed) :]) if len(replayed) < len(valid) else []
+            )
         keys = [self.key(d) for d in valid]
         sources: list[str] = []
         outcomes: list[_Outcome | None] = []
@@ -164,7 +166,9 @@ class Evaluator:
             answers = self.proxy.answer(list(to_simulate.values()), self.workload)
             for (k, _d), answer in zip(list(to_simulate.items()), answers, strict=True):
                 if answer is not None:
-                    self._cache[k] = _Outcome({m: float(answer[m]) for m in self.metric_names}, None, 0.0, "proxy")
+                    self._cache[k] = _Outcome(
+                        {m: float(answer[m]) for m in self.metric_names}, None, 0.0, "proxy"
+                    )
                     del to_simulate[k]
                     for i, key in enumerate(keys):
                         if key == k and sources[i] == "simulator":
@@ -191,7 +195,9 @@ class Evaluator:
             else:
                 answers = self.simulator.evaluate_batch(batch, self.workload)
             if len(answers) != len(batch):
-                raise EvaluationError(f"evaluate_batch returned {len(answers)} results for {len(batch)} designs")
+                raise EvaluationError(
+                    f"evaluate_batch returned {len(answers)} results for {len(batch)} designs"
+                )
         except Exception as err:  # a failing batch falls back to one call per design
             if len(batch) == 1:
                 answers = [err]
@@ -224,7 +230,10 @@ class Evaluator:
             tb = "".join(traceback.format_exception_only(type(answer), answer)).strip()
             return _Outcome(None, f"{self.simulator.name} raised {tb}")
         if not isinstance(answer, Mapping):
-            return _Outcome(None, f"{self.simulator.name} returned {type(answer).__name__}, not a dict of metrics")
+            return _Outcome(
+                None,
+                f"{self.simulator.name} returned {type(answer).__name__}, not a dict of metrics",
+            )
         missing = [m for m in self.metric_names if m not in answer]
         if missing:
             return _Outcome(None, f"{self.simulator.name} did not report metric(s) {missing}")
@@ -241,14 +250,29 @@ class Evaluator:
         if source != "simulator":
             self.counts[source] += 1
         if outcome.error is not None:
-            ev = Evaluation(design, None, FAILURE_REWARD, False, source, outcome.error,
-                            ("evaluation failed",), outcome.seconds if source == "simulator" else 0.0)
+            ev = Evaluation(
+                design,
+                None,
+                FAILURE_REWARD,
+                False,
+                source,
+                outcome.error,
+                ("evaluation failed",),
+                outcome.seconds if source == "simulator" else 0.0,
+            )
         else:
             score = self.objective(outcome.metrics)  # type: ignore[arg-type]  # metrics are set when error is None
             broken = tuple(self.space.violations(design))  # type: ignore[union-attr]  # set in __post_init__
-            ev = Evaluation(design, dict(outcome.metrics), score.reward, score.feasible and not broken,  # type: ignore[arg-type]  # metrics are set when error is None
-                            source, None, broken + score.violations,
-                            outcome.seconds if source == "simulator" else 0.0)
+            ev = Evaluation(
+                design,
+                dict(outcome.metrics),
+                score.reward,
+                score.feasible and not broken,  # type: ignore[arg-type]  # metrics are set when error is None
+                source,
+                None,
+                broken + score.violations,
+                outcome.seconds if source == "simulator" else 0.0,
+            )
         ev.step = self.step
         ev.origin = outcome.origin
         self.step += 1
@@ -257,8 +281,14 @@ class Evaluator:
         return ev
 
     # -- recording --------------------------------------------------------------------------
-    def open_run(self, agent: str = "manual", *, hyperparameters: Mapping[str, Any] | None = None,
-                 seed: int | None = None, trial_key: str | None = None) -> int | None:
+    def open_run(
+        self,
+        agent: str = "manual",
+        *,
+        hyperparameters: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        trial_key: str | None = None,
+    ) -> int | None:
         """Open a run in the store (none without a store); later evaluations are recorded under it.
 
         :class:`archgym.loop.Run` opens runs for ``archgym.run``; an env stepped directly opens
@@ -268,19 +298,37 @@ class Evaluator:
             return None
         self.flush()
         self.run_id = self.store.create_run(
-            agent=agent, seed=seed, budget=self.budget, hyperparameters=hyperparameters, simulator=self.simulator.name,
-            simulator_version=self.simulator.version, workload=self.simulator.workload_id(self.workload),
-            objective=self.objective.to_dict(), trial_key=trial_key, env_id=self.env_meta.get("env_id", "archgym/Custom-v0"),
-            env_version=self.env_meta.get("env_version", 0), env_kwargs=self.env_meta.get("env_kwargs"))
+            agent=agent,
+            seed=seed,
+            budget=self.budget,
+            hyperparameters=hyperparameters,
+            simulator=self.simulator.name,
+            simulator_version=self.simulator.version,
+            workload=self.simulator.workload_id(self.workload),
+            objective=self.objective.to_dict(),
+            trial_key=trial_key,
+            env_id=self.env_meta.get("env_id", "archgym/Custom-v0"),
+            env_version=self.env_meta.get("env_version", 0),
+            env_kwargs=self.env_meta.get("env_kwargs"),
+        )
         self.step = 0
         return self.run_id
 
     def _record(self, ev: Evaluation) -> None:
         if self.store is None or self.run_id is None:
             return
-        self._pending.append(dict(step=ev.step, design=ev.design, metrics=ev.metrics, reward=ev.reward,
-                                  feasible=ev.feasible, source=ev.source, error=ev.error,
-                                  sim_seconds=ev.sim_seconds))
+        self._pending.append(
+            dict(
+                step=ev.step,
+                design=ev.design,
+                metrics=ev.metrics,
+                reward=ev.reward,
+                feasible=ev.feasible,
+                source=ev.source,
+                error=ev.error,
+                sim_seconds=ev.sim_seconds,
+            )
+        )
         if len(self._pending) >= self.flush_every:
             self.flush()
 
@@ -307,21 +355,40 @@ class Evaluator:
         for row in evaluations:
             design = self.space.validate(row["design"])  # type: ignore[union-attr]  # set in __post_init__
             k = self.key(design)
-            if row["source"] == "simulator" or (row["source"] == "proxy" and row["metrics"] is not None):
+            if row["source"] == "simulator" or (
+                row["source"] == "proxy" and row["metrics"] is not None
+            ):
                 origin = "proxy" if row["source"] == "proxy" else "simulator"
-                self._cache.setdefault(k, _Outcome(row["metrics"], row["error"], row.get("sim_seconds") or 0.0, origin))
+                self._cache.setdefault(
+                    k, _Outcome(row["metrics"], row["error"], row.get("sim_seconds") or 0.0, origin)
+                )
             self.counts[row["source"]] += 1
             if row["error"] is not None:
                 self.counts["failed"] += 1
             self.step = max(self.step, int(row["step"]) + 1)
-            self._replay.append(Evaluation(design, row["metrics"], row["reward"], row["feasible"], row["source"],
-                                           row["error"], (), row.get("sim_seconds") or 0.0, int(row["step"])))
+            self._replay.append(
+                Evaluation(
+                    design,
+                    row["metrics"],
+                    row["reward"],
+                    row["feasible"],
+                    row["source"],
+                    row["error"],
+                    (),
+                    row.get("sim_seconds") or 0.0,
+                    int(row["step"]),
+                )
+            )
 
     def _take_replayed(self, valid: list[Design]) -> list[Evaluation]:
         """The longest prefix of ``valid`` that matches the replay queue, consumed from it."""
         queue = self._replay
         taken: list[Evaluation] = []
-        while queue and len(taken) < len(valid) and self.key(queue[0].design) == self.key(valid[len(taken)]):
+        while (
+            queue
+            and len(taken) < len(valid)
+            and self.key(queue[0].design) == self.key(valid[len(taken)])
+        ):
             taken.append(queue.pop(0))
         self._replayed += len(taken)
         if queue and len(taken) < len(valid):

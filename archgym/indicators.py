@@ -35,10 +35,14 @@ def _as_points(points: Points, name: str, *, columns: int | None = None) -> np.n
     """``points`` as a float (n, m) array; an empty input keeps ``columns`` (or 0) columns."""
     pts = np.asarray(points, dtype=float)
     if pts.size == 0:
-        return pts.reshape(0, columns if columns is not None else (pts.shape[-1] if pts.ndim == 2 else 0))
+        return pts.reshape(
+            0, columns if columns is not None else (pts.shape[-1] if pts.ndim == 2 else 0)
+        )
     if pts.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of points (one row per point, one column per "
-                         f"objective), got shape {pts.shape}")
+        raise ValueError(
+            f"{name} must be a 2-D array of points (one row per point, one column per "
+            f"objective), got shape {pts.shape}"
+        )
     if columns is not None and pts.shape[1] != columns:
         raise ValueError(f"{name} has {pts.shape[1]} objectives per point; expected {columns}")
     return pts
@@ -93,12 +97,16 @@ def hypervolume(points: Points, reference: Sequence[float] | np.ndarray) -> floa
     return float(moocore.hypervolume(pts, ref=ref))
 
 
-def _fronts(reference_front: Points, approx_front: Points, who: str) -> tuple[np.ndarray, np.ndarray]:
+def _fronts(
+    reference_front: Points, approx_front: Points, who: str
+) -> tuple[np.ndarray, np.ndarray]:
     ref = _as_points(reference_front, "reference_front")
     approx = _as_points(approx_front, "approx_front", columns=ref.shape[1])
     if len(ref) == 0 or len(approx) == 0:
-        raise ValueError(f"{who} needs non-empty reference and approximate fronts "
-                         f"(got {len(ref)} and {len(approx)} points)")
+        raise ValueError(
+            f"{who} needs non-empty reference and approximate fronts "
+            f"(got {len(ref)} and {len(approx)} points)"
+        )
     return ref, approx
 
 
@@ -117,12 +125,17 @@ def adrs_relative(reference_front: Points, approx_front: Points) -> float:
     ref, approx = _fronts(reference_front, approx_front, "adrs_relative")
     denom = np.where(ref == 0, 1.0, np.abs(ref))
     # One reference point at a time keeps memory at O(len(approx) * m).
-    worst = [np.maximum(0.0, (approx - g) / d).max(1).min() for g, d in zip(ref, denom, strict=True)]
+    worst = [
+        np.maximum(0.0, (approx - g) / d).max(1).min() for g, d in zip(ref, denom, strict=True)
+    ]
     return float(np.mean(worst))
 
 
-def adrs_contest(reference_front: Points, approx_front: Points,
-                 bounds: tuple[Sequence[float], Sequence[float]] | None = None) -> float:
+def adrs_contest(
+    reference_front: Points,
+    approx_front: Points,
+    bounds: tuple[Sequence[float], Sequence[float]] | None = None,
+) -> float:
     """ADRS, Euclidean form used by DSE contests (e.g. ICCAD 2022 CAD contest, problem C).
 
     Every objective is first mapped to ``(x - lower) / (upper - lower)``; the score is the mean,
@@ -143,14 +156,18 @@ def adrs_contest(reference_front: Points, approx_front: Points,
     else:
         lower, upper = (np.asarray(b, dtype=float).reshape(-1) for b in bounds)
         if lower.size != ref.shape[1] or upper.size != ref.shape[1]:
-            raise ValueError(f"bounds must be (lower, upper) with {ref.shape[1]} values each, "
-                             f"got {lower.size} and {upper.size}")
+            raise ValueError(
+                f"bounds must be (lower, upper) with {ref.shape[1]} values each, "
+                f"got {lower.size} and {upper.size}"
+            )
         source = "bounds"
     span = upper - lower
     if not np.all(span > 0):
         flat = np.flatnonzero(~(span > 0)).tolist()
-        raise ValueError(f"adrs_contest cannot normalise objectives {flat}: {source} gives them no positive "
-                         "span (upper > lower); pass bounds=(lower, upper) covering every objective")
+        raise ValueError(
+            f"adrs_contest cannot normalise objectives {flat}: {source} gives them no positive "
+            "span (upper > lower); pass bounds=(lower, upper) covering every objective"
+        )
     distances, _ = KDTree((approx - lower) / span).query((ref - lower) / span)
     return float(np.mean(distances))
 
@@ -172,10 +189,15 @@ class ConfidenceInterval(NamedTuple):
     high: float
 
 
-def bootstrap_ci(samples: Sequence[float] | np.ndarray,
-                 statistic: Callable[..., float | np.ndarray] = np.mean, *, confidence: float = 0.95,
-                 seed: int | None = 0, n_resamples: int = 2000,
-                 method: Literal["percentile", "basic", "BCa"] = "percentile") -> ConfidenceInterval:
+def bootstrap_ci(
+    samples: Sequence[float] | np.ndarray,
+    statistic: Callable[..., float | np.ndarray] = np.mean,
+    *,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    n_resamples: int = 2000,
+    method: Literal["percentile", "basic", "BCa"] = "percentile",
+) -> ConfidenceInterval:
     """``statistic`` of ``samples`` with a bootstrap confidence interval (:func:`scipy.stats.bootstrap`).
 
     ``statistic`` takes an array and an ``axis`` keyword (as ``np.mean``, ``np.median`` and
@@ -194,8 +216,19 @@ def bootstrap_ci(samples: Sequence[float] | np.ndarray,
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")
     estimate = float(statistic(data, axis=-1))
-    if np.all(data == data[0]):  # every resample is the same; scipy would warn and, for BCa, give NaN
+    if np.all(
+        data == data[0]
+    ):  # every resample is the same; scipy would warn and, for BCa, give NaN
         return ConfidenceInterval(estimate, estimate, estimate)
-    res = scipy.stats.bootstrap((data,), statistic, confidence_level=confidence, n_resamples=n_resamples,
-                                method=method, vectorized=True, rng=np.random.default_rng(seed))
-    return ConfidenceInterval(estimate, float(res.confidence_interval.low), float(res.confidence_interval.high))
+    res = scipy.stats.bootstrap(
+        (data,),
+        statistic,
+        confidence_level=confidence,
+        n_resamples=n_resamples,
+        method=method,
+        vectorized=True,
+        rng=np.random.default_rng(seed),
+    )
+    return ConfidenceInterval(
+        estimate, float(res.confidence_interval.low), float(res.confidence_interval.high)
+    )

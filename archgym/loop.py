@@ -45,8 +45,14 @@ class SearchAgent(Protocol):
 
     def get_params(self) -> dict[str, Any]: ...
 
-    def setup(self, space: DesignSpace, *, seed: int | None = None, objective: Objective | None = None,
-              budget: int | None = None) -> None: ...
+    def setup(
+        self,
+        space: DesignSpace,
+        *,
+        seed: int | None = None,
+        objective: Objective | None = None,
+        budget: int | None = None,
+    ) -> None: ...
 
     def ask(self, n: int = 1) -> list[Design]: ...
 
@@ -112,16 +118,26 @@ class Run:
         self.env, self.id = env, run_id
 
     @classmethod
-    def start(cls, env: DesignEnv, agent: str = "manual", *, hyperparameters: Mapping[str, Any] | None = None,
-              seed: int | None = None, budget: int | None = None, trial_key: str | None = None,
-              store: Store | None = None) -> Run:
+    def start(
+        cls,
+        env: DesignEnv,
+        agent: str = "manual",
+        *,
+        hyperparameters: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        budget: int | None = None,
+        trial_key: str | None = None,
+        store: Store | None = None,
+    ) -> Run:
         """Open a run: later evaluations are recorded under it and count against ``budget``."""
         evaluator = env.evaluator
         if store is not None:
             evaluator.store = store
         if budget is not None:
             evaluator.budget = int(budget)
-        run_id = evaluator.open_run(agent, hyperparameters=hyperparameters, seed=seed, trial_key=trial_key)
+        run_id = evaluator.open_run(
+            agent, hyperparameters=hyperparameters, seed=seed, trial_key=trial_key
+        )
         return cls(env, run_id)
 
     @classmethod
@@ -151,7 +167,9 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if err is None:
             self.finish()
         elif isinstance(err, KeyboardInterrupt):
@@ -186,9 +204,17 @@ class RunResult:
 
         rows = []
         for e in self.evaluations:
-            rows.append({"step": e.step, "reward": e.reward, "feasible": e.feasible, "source": e.source,
-                         "error": e.error, **{f"param_{k}": v for k, v in e.design.items()},
-                         **{f"metric_{k}": v for k, v in (e.metrics or {}).items()}})
+            rows.append(
+                {
+                    "step": e.step,
+                    "reward": e.reward,
+                    "feasible": e.feasible,
+                    "source": e.source,
+                    "error": e.error,
+                    **{f"param_{k}": v for k, v in e.design.items()},
+                    **{f"metric_{k}": v for k, v in (e.metrics or {}).items()},
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -215,8 +241,10 @@ def run(
     if isinstance(env, str):
         env = make(env, **dict(env_kwargs or {}))
     if not isinstance(env, DesignEnv):
-        raise TypeError(f"archgym.run needs a DesignEnv or an env id, got {type(env).__name__}; "
-                        "for a wrapped env pass env.unwrapped (agents choose their own encodings)")
+        raise TypeError(
+            f"archgym.run needs a DesignEnv or an env id, got {type(env).__name__}; "
+            "for a wrapped env pass env.unwrapped (agents choose their own encodings)"
+        )
     if isinstance(store, str | Path):
         store = Store(store)
     if resume is not None:
@@ -224,12 +252,21 @@ def run(
             raise ValueError("resume= needs the store that holds the run")
         record = store.run(resume)
         if record.env_id != env.env_id or record.agent != agent.name:
-            raise ValueError(f"run {resume} is {record.agent!r} on {record.env_id!r}, not {agent.name!r} on {env.env_id!r}")
+            raise ValueError(
+                f"run {resume} is {record.agent!r} on {record.env_id!r}, not {agent.name!r} on {env.env_id!r}"
+            )
         seed, budget = record.seed, record.budget or int(budget)
         the_run = Run.resume(env, resume, store)
     else:
-        the_run = Run.start(env, agent.name, hyperparameters=agent.get_params(), seed=seed, budget=int(budget),
-                            trial_key=trial_key, store=store)
+        the_run = Run.start(
+            env,
+            agent.name,
+            hyperparameters=agent.get_params(),
+            seed=seed,
+            budget=int(budget),
+            trial_key=trial_key,
+            store=store,
+        )
     evaluator = env.evaluator
     agent.setup(env.space, seed=seed, objective=env.objective, budget=int(budget))
     env.reset(seed=seed)
@@ -243,13 +280,26 @@ def run(
         the_run.__exit__(type(err), err, err.__traceback__)
         raise
     status = "finished" if evaluator.remaining in (0, None) else "stalled"
-    the_run.finish("finished", None if status == "finished" else
-                   f"stopped with {evaluator.remaining} simulator evaluations unused: no new designs proposed")
-    return RunResult(the_run.id, evaluator.history[first:], dict(evaluator.counts), status, env.env_id, agent.name,
-                     agent.get_params())
+    the_run.finish(
+        "finished",
+        None
+        if status == "finished"
+        else f"stopped with {evaluator.remaining} simulator evaluations unused: no new designs proposed",
+    )
+    return RunResult(
+        the_run.id,
+        evaluator.history[first:],
+        dict(evaluator.counts),
+        status,
+        env.env_id,
+        agent.name,
+        agent.get_params(),
+    )
 
 
-def _ask_tell_loop(agent: SearchAgent, env: DesignEnv, on_evaluation: Callable[[Evaluation], None] | None) -> None:
+def _ask_tell_loop(
+    agent: SearchAgent, env: DesignEnv, on_evaluation: Callable[[Evaluation], None] | None
+) -> None:
     evaluator = env.evaluator
     rule = StopRule(evaluator, env.space.size)
     while not rule.done:

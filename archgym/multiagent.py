@@ -40,27 +40,37 @@ class MultiAgentDesignEnv(ParallelEnv):
 
     metadata = {"render_modes": [], "name": "archgym_multiagent_v0"}
 
-    def __init__(self, env: DesignEnv, groups: Mapping[str, Sequence[str]] | str | None = None) -> None:
+    def __init__(
+        self, env: DesignEnv, groups: Mapping[str, Sequence[str]] | str | None = None
+    ) -> None:
         self.env = env
         space = env.space
         if groups == "simulator":
             offer = getattr(env.simulator, "param_groups", None)
             if offer is None:
-                raise ValueError(f"simulator {env.simulator.name!r} offers no param_groups; pass groups= explicitly")
+                raise ValueError(
+                    f"simulator {env.simulator.name!r} offers no param_groups; pass groups= explicitly"
+                )
             groups = offer(env.workload)
         elif isinstance(groups, str):
-            raise ValueError(f"groups={groups!r}; use None (one agent per parameter), 'simulator' or a mapping")
+            raise ValueError(
+                f"groups={groups!r}; use None (one agent per parameter), 'simulator' or a mapping"
+            )
         if groups is None:
             groups = {name: [name] for name in space.names}
         owned = [p for params in groups.values() for p in params]
         unknown = [p for p in owned if p not in space]
         if unknown:
-            raise ValueError(f"group parameter {unknown[0]!r} is not in the space; parameters are {space.names}")
+            raise ValueError(
+                f"group parameter {unknown[0]!r} is not in the space; parameters are {space.names}"
+            )
         missing = [p for p in space.names if p not in owned]
         duplicated = sorted({p for p in owned if owned.count(p) > 1})
         if missing or duplicated:
-            raise ValueError(f"every parameter must belong to exactly one group; missing {missing}, "
-                             f"in several groups {duplicated}")
+            raise ValueError(
+                f"every parameter must belong to exactly one group; missing {missing}, "
+                f"in several groups {duplicated}"
+            )
         self.groups = {agent: list(params) for agent, params in groups.items()}
         self.possible_agents = list(self.groups)
         self.agents: list[str] = []
@@ -101,20 +111,31 @@ class MultiAgentDesignEnv(ParallelEnv):
         self._t += 1
         obs = self.env.observe(ev)
         done = self._t >= self.env.episode_length
-        info = {"design": ev.design, "metrics": ev.metrics, "feasible": ev.feasible, "source": ev.origin,
-                "error": ev.error}
+        info = {
+            "design": ev.design,
+            "metrics": ev.metrics,
+            "feasible": ev.feasible,
+            "source": ev.origin,
+            "error": ev.error,
+        }
         agents = list(self.agents)
         if done:
             self.agents = []
-        return ({a: obs.copy() for a in agents}, {a: float(ev.reward) for a in agents},
-                {a: False for a in agents}, {a: done for a in agents}, {a: dict(info) for a in agents})
+        return (
+            {a: obs.copy() for a in agents},
+            {a: float(ev.reward) for a in agents},
+            {a: False for a in agents},
+            {a: done for a in agents},
+            {a: dict(info) for a in agents},
+        )
 
     def close(self) -> None:
         self.env.close()
 
 
-def make_multiagent(env_id: str, groups: Mapping[str, Sequence[str]] | str | None = None,
-                    **kwargs: Any) -> MultiAgentDesignEnv:
+def make_multiagent(
+    env_id: str, groups: Mapping[str, Sequence[str]] | str | None = None, **kwargs: Any
+) -> MultiAgentDesignEnv:
     """The multi-agent view of a registered env: ``groups`` as for :class:`MultiAgentDesignEnv`
     (``"simulator"`` for the simulator's own subsystems), ``kwargs`` as for ``archgym.make``.
 

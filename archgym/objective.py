@@ -50,7 +50,9 @@ class Objective:
         known: dict[str, str] = {m.name: m.direction for m in metrics}
         for name in self.metric_names:
             if name not in known:
-                raise ObjectiveError(f"objective uses metric {name!r}; the simulator reports {sorted(known)}")
+                raise ObjectiveError(
+                    f"objective uses metric {name!r}; the simulator reports {sorted(known)}"
+                )
         self._directions = known
         return self
 
@@ -101,7 +103,9 @@ class WeightedSum(Objective):
 
     kind = "weighted_sum"
 
-    def __init__(self, weights: Mapping[str, float], scales: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self, weights: Mapping[str, float], scales: Mapping[str, float] | None = None
+    ) -> None:
         super().__init__()
         if not weights:
             raise ObjectiveError("WeightedSum needs at least one weight")
@@ -134,8 +138,12 @@ class Target(Objective):
 
     kind = "target"
 
-    def __init__(self, targets: Mapping[str, float], style: Literal["meet", "match"] = "meet",
-                 tolerance: float = 0.0) -> None:
+    def __init__(
+        self,
+        targets: Mapping[str, float],
+        style: Literal["meet", "match"] = "meet",
+        tolerance: float = 0.0,
+    ) -> None:
         super().__init__()
         if style not in ("meet", "match"):
             raise ObjectiveError(f"Target style must be 'meet' or 'match', got {style!r}")
@@ -143,7 +151,9 @@ class Target(Objective):
             raise ObjectiveError("Target needs at least one metric target")
         for name, t in targets.items():
             if not (isinstance(t, int | float) and math.isfinite(t) and t != 0):
-                raise ObjectiveError(f"target for {name!r} must be a finite non-zero number, got {t!r}")
+                raise ObjectiveError(
+                    f"target for {name!r} must be a finite non-zero number, got {t!r}"
+                )
         self.targets = {k: float(v) for k, v in targets.items()}
         self.style = style
         self.tolerance = float(tolerance)
@@ -170,7 +180,12 @@ class Target(Objective):
         return Score(0.0 - total, not violations, tuple(violations))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.kind, "targets": self.targets, "style": self.style, "tolerance": self.tolerance}
+        return {
+            "type": self.kind,
+            "targets": self.targets,
+            "style": self.style,
+            "tolerance": self.tolerance,
+        }
 
 
 class Constrained(Objective):
@@ -180,7 +195,9 @@ class Constrained(Objective):
 
     kind = "constrained"
 
-    def __init__(self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1.0) -> None:
+    def __init__(
+        self, objective: Objective, budgets: Mapping[str, float], penalty: float = 1.0
+    ) -> None:
         super().__init__()
         self.objective = objective
         self.budgets = {k: float(v) for k, v in budgets.items()}
@@ -204,11 +221,19 @@ class Constrained(Objective):
             if over > 0:
                 excess += over / abs(limit) if limit else over
                 violations.append(f"{name} {x:g} over budget {limit:g}")
-        return Score(inner.reward - self.penalty * excess, inner.feasible and not violations, tuple(violations))
+        return Score(
+            inner.reward - self.penalty * excess,
+            inner.feasible and not violations,
+            tuple(violations),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.kind, "objective": self.objective.to_dict(), "budgets": self.budgets,
-                "penalty": self.penalty}
+        return {
+            "type": self.kind,
+            "objective": self.objective.to_dict(),
+            "budgets": self.budgets,
+            "penalty": self.penalty,
+        }
 
 
 class Pareto(Objective):
@@ -256,7 +281,9 @@ def objective_from_dict(spec: Mapping[str, Any]) -> Objective:
         if kind == "target":
             return Target(spec["targets"], spec.get("style", "meet"), spec.get("tolerance", 0.0))
         if kind == "constrained":
-            return Constrained(objective_from_dict(spec["objective"]), spec["budgets"], spec.get("penalty", 1.0))
+            return Constrained(
+                objective_from_dict(spec["objective"]), spec["budgets"], spec.get("penalty", 1.0)
+            )
         if kind == "pareto":
             return Pareto(spec["metrics"], spec.get("scales"))
     except KeyError as missing:
@@ -266,7 +293,9 @@ def objective_from_dict(spec: Mapping[str, Any]) -> Objective:
     )
 
 
-def as_objective(spec: Objective | Mapping[str, Any] | None, default: Objective | None = None) -> Objective:
+def as_objective(
+    spec: Objective | Mapping[str, Any] | None, default: Objective | None = None
+) -> Objective:
     """Accept an Objective, its dict form, or ``None`` (-> ``default``)."""
     if spec is None:
         if default is None:
@@ -280,15 +309,23 @@ def as_objective(spec: Objective | Mapping[str, Any] | None, default: Objective 
 
 
 # Moved to archgym.indicators (moocore-backed, any dimension); old name -> new name.
-_MOVED = {"non_dominated_sort": "non_dominated_sort", "pareto_front": "pareto_front",
-          "hypervolume": "hypervolume", "adrs": "adrs_relative"}
+_MOVED = {
+    "non_dominated_sort": "non_dominated_sort",
+    "pareto_front": "pareto_front",
+    "hypervolume": "hypervolume",
+    "adrs": "adrs_relative",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _MOVED:
         new = _MOVED[name]
-        warnings.warn(f"archgym.objective.{name} moved to archgym.indicators.{new}; the old name will be "
-                      "removed in the next release", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"archgym.objective.{name} moved to archgym.indicators.{new}; the old name will be "
+            "removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         from archgym import indicators
 
         return getattr(indicators, new)

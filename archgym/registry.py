@@ -54,15 +54,21 @@ class EnvSpec:
 
     def make_simulator(self, **overrides: Any) -> Simulator:
         source = _registered(self.simulator)
-        if isinstance(source, Simulator):  # an instance (a loaded table, a wrapped binary) is shared
+        if isinstance(
+            source, Simulator
+        ):  # an instance (a loaded table, a wrapped binary) is shared
             if self.simulator_kwargs or overrides:
-                raise TypeError(f"env {self.id!r}: simulator_kwargs need a simulator class or factory; "
-                                f"this env was registered with an instance of {type(source).__name__}")
+                raise TypeError(
+                    f"env {self.id!r}: simulator_kwargs need a simulator class or factory; "
+                    f"this env was registered with an instance of {type(source).__name__}"
+                )
             return source
         factory = _resolve(source)
         sim = factory(**{**self.simulator_kwargs, **overrides})
         if not isinstance(sim, Simulator):
-            raise TypeError(f"env {self.id!r}: simulator factory returned {type(sim).__name__}, not a Simulator")
+            raise TypeError(
+                f"env {self.id!r}: simulator factory returned {type(sim).__name__}, not a Simulator"
+            )
         return sim
 
 
@@ -124,17 +130,28 @@ def register_env(
     """
     if "/" not in id or "-v" not in id:
         raise ValueError(f"env id {id!r} should look like 'namespace/Name-v0'")
-    spec = EnvSpec(id, simulator, workload, objective, description, dict(simulator_kwargs or {}), dict(defaults))
+    spec = EnvSpec(
+        id,
+        simulator,
+        workload,
+        objective,
+        description,
+        dict(simulator_kwargs or {}),
+        dict(defaults),
+    )
     if id in _ENVS:
-        warnings.warn(f"archgym: overriding environment {id!r}, which was already registered", stacklevel=2)
+        warnings.warn(
+            f"archgym: overriding environment {id!r}, which was already registered", stacklevel=2
+        )
     _ENVS[id] = spec
     import gymnasium
 
     if id in gymnasium.registry:  # replaced here, so Gymnasium does not warn a second time
         del gymnasium.registry[id]
     # A string entry point and JSON kwargs keep Gymnasium's EnvSpec serialisable (spec.to_json()).
-    gymnasium.register(id=id, entry_point=f"{__name__}:make_env", kwargs={"env_id": id},
-                       disable_env_checker=True)
+    gymnasium.register(
+        id=id, entry_point=f"{__name__}:make_env", kwargs={"env_id": id}, disable_env_checker=True
+    )
     return spec
 
 
@@ -155,14 +172,24 @@ def load_entry_points() -> None:
             # Calling the hook runs the plug-in's register_env calls, which may raise too.
             result = hook() if callable(hook) else None
         except Exception as err:  # a broken plug-in must not break archgym
-            warnings.warn(f"archgym: entry point {ep.name!r} ({ep.value}) failed to load: "
-                          f"{type(err).__name__}: {err}", stacklevel=2)
+            warnings.warn(
+                f"archgym: entry point {ep.name!r} ({ep.value}) failed to load: "
+                f"{type(err).__name__}: {err}",
+                stacklevel=2,
+            )
             continue
         for spec in result if isinstance(result, list | tuple) else [result]:
             # a hook may both call register_env and return what it registered
             if isinstance(spec, EnvSpec) and _ENVS.get(spec.id) is not spec:
-                register_env(spec.id, spec.simulator, spec.workload, spec.objective, description=spec.description,
-                             simulator_kwargs=spec.simulator_kwargs, **spec.defaults)
+                register_env(
+                    spec.id,
+                    spec.simulator,
+                    spec.workload,
+                    spec.objective,
+                    description=spec.description,
+                    simulator_kwargs=spec.simulator_kwargs,
+                    **spec.defaults,
+                )
 
 
 def spec(env_id: str) -> EnvSpec:
@@ -182,7 +209,9 @@ def spec(env_id: str) -> EnvSpec:
     except KeyError:
         close = _close_ids(env_id)
         hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
-        raise UnknownEnvError(f"no environment {env_id!r}; {hint}registered ids are {sorted(_ENVS)}") from None
+        raise UnknownEnvError(
+            f"no environment {env_id!r}; {hint}registered ids are {sorted(_ENVS)}"
+        ) from None
 
 
 def _close_ids(env_id: str) -> list[str]:
@@ -203,14 +232,18 @@ def list_envs() -> list[str]:
 
 
 @overload
-def make(env_id: str, *, action_encoding: Literal["multidiscrete"] = ..., **kwargs: Any) -> DesignEnv: ...
+def make(
+    env_id: str, *, action_encoding: Literal["multidiscrete"] = ..., **kwargs: Any
+) -> DesignEnv: ...
 
 
 @overload
 def make(env_id: str, *, action_encoding: str, **kwargs: Any) -> gymnasium.Env: ...
 
 
-def make(env_id: str, *, action_encoding: str = "multidiscrete", **kwargs: Any) -> DesignEnv | gymnasium.Env:
+def make(
+    env_id: str, *, action_encoding: str = "multidiscrete", **kwargs: Any
+) -> DesignEnv | gymnasium.Env:
     """Build the :class:`~archgym.env.DesignEnv` for an id.
 
     Keyword arguments override the registered defaults: ``workload``, ``objective``,

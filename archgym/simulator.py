@@ -49,7 +49,9 @@ class EvaluationError(RuntimeError):
     """
 
     def __init__(self, message: str, stderr_tail: str = "", *, stream: str = "stderr") -> None:
-        super().__init__(message + (f"\n--- {stream} tail ---\n{stderr_tail}" if stderr_tail else ""))
+        super().__init__(
+            message + (f"\n--- {stream} tail ---\n{stderr_tail}" if stderr_tail else "")
+        )
         self.stderr_tail = stderr_tail
 
 
@@ -72,7 +74,9 @@ class Metric:
 
     def __post_init__(self) -> None:
         if self.direction not in ("min", "max"):
-            raise ValueError(f"metric {self.name!r}: direction must be 'min' or 'max', got {self.direction!r}")
+            raise ValueError(
+                f"metric {self.name!r}: direction must be 'min' or 'max', got {self.direction!r}"
+            )
         if not self.scale > 0:
             raise ValueError(f"metric {self.name!r}: scale must be positive, got {self.scale!r}")
 
@@ -98,7 +102,9 @@ class Simulator(ABC):
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
         """Metrics of one valid design (keys are ``metric.name``). Raise :class:`EvaluationError` on failure."""
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         """Metrics of many designs; a failed design yields its :class:`EvaluationError` in place."""
         out: list[dict[str, float] | EvaluationError] = []
         for d in designs:
@@ -134,7 +140,9 @@ class Simulator(ABC):
         for m in self.metrics:
             if m.name == name:
                 return m
-        raise KeyError(f"simulator {self.name!r} has no metric {name!r}; metrics are {[m.name for m in self.metrics]}")
+        raise KeyError(
+            f"simulator {self.name!r} has no metric {name!r}; metrics are {[m.name for m in self.metrics]}"
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, version={self.version!r})"
@@ -145,7 +153,9 @@ class BatchSimulator(Simulator):
     ``evaluate`` runs it on one design and raises that design's :class:`EvaluationError`."""
 
     @abstractmethod
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         """Metrics of many designs at once; a failed design yields its :class:`EvaluationError` in place."""
 
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
@@ -172,7 +182,9 @@ def render_config(design: Design, fmt: ConfigFormat, template: str | None = None
         try:
             return Template(template).substitute({k: plain(v) for k, v in design.items()})
         except KeyError as missing:
-            raise ValueError(f"template placeholder {missing} is not a parameter of the design") from None
+            raise ValueError(
+                f"template placeholder {missing} is not a parameter of the design"
+            ) from None
     if fmt == "json":
         base = json.loads(template) if template else {}
         base.update({k: plain(v) for k, v in design.items()})
@@ -202,7 +214,9 @@ def render_config(design: Design, fmt: ConfigFormat, template: str | None = None
     raise ValueError(f"unknown config format {fmt!r}; legal formats are json, yaml, ini, text")
 
 
-def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str, str] | None) -> dict[str, float]:
+def parse_metrics(
+    stdout: str, metrics: Sequence[Metric], patterns: Mapping[str, str] | None
+) -> dict[str, float]:
     """Metrics from a program's output: a regex per metric (first group), or a JSON object.
 
     With no patterns, the last line of stdout that parses as a JSON object is used.
@@ -215,13 +229,18 @@ def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str,
                 raise EvaluationError(f"no output pattern for metric {m.name!r}")
             match = re.search(pattern, stdout, re.MULTILINE)
             if not match:
-                raise EvaluationError(f"metric {m.name!r}: pattern {pattern!r} not found in output", _tail(stdout), stream="stdout")
+                raise EvaluationError(
+                    f"metric {m.name!r}: pattern {pattern!r} not found in output",
+                    _tail(stdout),
+                    stream="stdout",
+                )
             try:
                 out[m.name] = float(match.group(1))
             except (IndexError, ValueError):
                 raise EvaluationError(
                     f"metric {m.name!r}: pattern {pattern!r} matched {match.group(0)!r}, not a number in group 1",
-                    _tail(stdout), stream="stdout",
+                    _tail(stdout),
+                    stream="stdout",
                 ) from None
         return _finite(out, stdout)
     for line in reversed(stdout.strip().splitlines()):
@@ -233,14 +252,26 @@ def parse_metrics(stdout: str, metrics: Sequence[Metric], patterns: Mapping[str,
                 continue
             break
     else:
-        raise EvaluationError("no JSON object of metrics found in the program's output", _tail(stdout), stream="stdout")
+        raise EvaluationError(
+            "no JSON object of metrics found in the program's output",
+            _tail(stdout),
+            stream="stdout",
+        )
     for m in metrics:
         if m.name not in data:
-            raise EvaluationError(f"output JSON lacks metric {m.name!r}; it has {sorted(data)}", _tail(stdout), stream="stdout")
+            raise EvaluationError(
+                f"output JSON lacks metric {m.name!r}; it has {sorted(data)}",
+                _tail(stdout),
+                stream="stdout",
+            )
         try:
             out[m.name] = float(data[m.name])
         except (TypeError, ValueError):
-            raise EvaluationError(f"metric {m.name!r}: {data[m.name]!r} is not a number", _tail(stdout), stream="stdout") from None
+            raise EvaluationError(
+                f"metric {m.name!r}: {data[m.name]!r} is not a number",
+                _tail(stdout),
+                stream="stdout",
+            ) from None
     return _finite(out, stdout)
 
 
@@ -248,7 +279,11 @@ def _finite(metrics: dict[str, float], stdout: str) -> dict[str, float]:
     # float() accepts "nan" and "inf", and json accepts NaN: a binary's garbage must not become a score.
     bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
     if bad:
-        raise EvaluationError(f"non-finite metric value(s) {bad} in the program's output", _tail(stdout), stream="stdout")
+        raise EvaluationError(
+            f"non-finite metric value(s) {bad} in the program's output",
+            _tail(stdout),
+            stream="stdout",
+        )
     return metrics
 
 
@@ -302,7 +337,9 @@ class ExternalSimulator(Simulator):
         self._space = space
         self.metrics = tuple(metrics)
         self.config_format = config_format
-        if isinstance(template, Path) or (isinstance(template, str) and "\n" not in template and Path(template).is_file()):
+        if isinstance(template, Path) or (
+            isinstance(template, str) and "\n" not in template and Path(template).is_file()
+        ):
             template = Path(template).read_text()
         self.template = template
         # A template that names no parameter (or a bad JSON/YAML/INI base) would fail every evaluation: refuse it now.
@@ -327,13 +364,23 @@ class ExternalSimulator(Simulator):
         with tempfile.TemporaryDirectory(prefix=f"archgym-{self.name}-") as tmp:
             config_path = Path(tmp) / self.config_name
             config_path.write_text(render_config(design, self.config_format, self.template))
-            argv = [a.replace("{config}", str(config_path)).replace("{workload}", str(workload or "")) for a in self.command]
+            argv = [
+                a.replace("{config}", str(config_path)).replace("{workload}", str(workload or ""))
+                for a in self.command
+            ]
             env = {**os.environ, **self.env} if self.env else None
             try:
                 proc = subprocess.Popen(
                     # errors="replace": a binary printing invalid UTF-8 must give a parse error, not a crash.
-                    argv, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                    errors="replace", start_new_session=True, env=env,
+                    argv,
+                    cwd=tmp,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    encoding="utf-8",
+                    errors="replace",
+                    start_new_session=True,
+                    env=env,
                 )
             except OSError as err:
                 raise EvaluationError(f"cannot start {argv[0]!r}: {err}") from None
@@ -342,9 +389,13 @@ class ExternalSimulator(Simulator):
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
                 _, stderr = proc.communicate()
-                raise EvaluationError(f"{argv[0]} timed out after {self.timeout_s:g} s", _tail(stderr)) from None
+                raise EvaluationError(
+                    f"{argv[0]} timed out after {self.timeout_s:g} s", _tail(stderr)
+                ) from None
             if proc.returncode != 0:
-                raise EvaluationError(f"{argv[0]} exited with status {proc.returncode}", _tail(stderr))
+                raise EvaluationError(
+                    f"{argv[0]} exited with status {proc.returncode}", _tail(stderr)
+                )
             return parse_metrics(stdout, self.metrics, self.patterns)
 
 
@@ -357,4 +408,3 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 def _tail(text: str | None, lines: int = 20) -> str:
     return "\n".join((text or "").strip().splitlines()[-lines:])
-

@@ -182,7 +182,13 @@ class Integer(Param):
         return super().validate(key)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "low": self.low, "high": self.high, "step": self.step}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "low": self.low,
+            "high": self.high,
+            "step": self.step,
+        }
 
 
 class PowerOfTwo(Param):
@@ -197,7 +203,9 @@ class PowerOfTwo(Param):
     def __init__(self, name: str, low: int, high: int) -> None:
         for bound in (low, high):
             if int(bound) != bound or bound < 1 or (int(bound) & (int(bound) - 1)):
-                raise ValueError(f"power-of-two parameter {name!r}: bound {bound!r} is not a power of two")
+                raise ValueError(
+                    f"power-of-two parameter {name!r}: bound {bound!r} is not a power of two"
+                )
         if high < low:
             raise ValueError(f"power-of-two parameter {name!r}: high {high} is below low {low}")
         self.low, self.high = int(low), int(high)
@@ -227,7 +235,9 @@ class Real(Param):
 
     kind = "real"
 
-    def __init__(self, name: str, low: float, high: float, *, log: bool = False, steps: int = 33) -> None:
+    def __init__(
+        self, name: str, low: float, high: float, *, log: bool = False, steps: int = 33
+    ) -> None:
         if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
             raise ValueError(f"real parameter {name!r} needs finite low < high, got {low}, {high}")
         if log and low <= 0:
@@ -267,8 +277,14 @@ class Real(Param):
         return [math.log(x) if self.log else x]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "low": self.low, "high": self.high,
-                "log": self.log, "steps": self.steps}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "steps": self.steps,
+        }
 
 
 _PARAM_KINDS: dict[str, Callable[..., Param]] = {
@@ -276,7 +292,9 @@ _PARAM_KINDS: dict[str, Callable[..., Param]] = {
     "ordinal": lambda d: Ordinal(d["name"], d["values"]),
     "integer": lambda d: Integer(d["name"], d["low"], d["high"], d.get("step", 1)),
     "power_of_two": lambda d: PowerOfTwo(d["name"], d["low"], d["high"]),
-    "real": lambda d: Real(d["name"], d["low"], d["high"], log=d.get("log", False), steps=d.get("steps", 33)),
+    "real": lambda d: Real(
+        d["name"], d["low"], d["high"], log=d.get("log", False), steps=d.get("steps", 33)
+    ),
 }
 
 
@@ -361,11 +379,14 @@ class DesignSpace:
     def validate(self, design: Mapping[str, Any]) -> Design:
         """Return the canonical design (params in space order) or raise :class:`InvalidDesignError`."""
         if not isinstance(design, Mapping):
-            raise InvalidDesignError(f"a design must be a mapping of parameter names to values, got {type(design).__name__}")
+            raise InvalidDesignError(
+                f"a design must be a mapping of parameter names to values, got {type(design).__name__}"
+            )
         unknown = [k for k in design if k not in self._by_name]
         if unknown:
             raise InvalidDesignError(
-                f"unknown parameter {unknown[0]!r}; parameters are {self.names}", parameter=unknown[0]
+                f"unknown parameter {unknown[0]!r}; parameters are {self.names}",
+                parameter=unknown[0],
             )
         missing = [n for n in self._names if n not in design]
         if missing:
@@ -407,7 +428,10 @@ class DesignSpace:
                         f"legal indices are 0..{p.cardinality - 1}",
                         parameter=p.name,
                     )
-        return {p.name: p.values[i] for p, i in zip(self.params, indices.astype(np.int64).tolist(), strict=True)}
+        return {
+            p.name: p.values[i]
+            for p, i in zip(self.params, indices.astype(np.int64).tolist(), strict=True)
+        }
 
     def to_gym(self) -> MultiDiscrete:
         """The index encoding as a Gymnasium ``MultiDiscrete`` space."""
@@ -425,7 +449,9 @@ class DesignSpace:
         """Equal-width bins over [-1, 1], one per legal value (values outside are clipped)."""
         x = np.clip(np.asarray(x, dtype=np.float64).reshape(-1), -1.0, 1.0)
         if x.shape[0] != len(self.params):
-            raise InvalidDesignError(f"box action has {x.shape[0]} entries; expected {len(self.params)}")
+            raise InvalidDesignError(
+                f"box action has {x.shape[0]} entries; expected {len(self.params)}"
+            )
         idx = np.floor((x + 1.0) / 2.0 * self.nvec).astype(np.int64)
         return np.minimum(idx, self.nvec - 1)
 
@@ -441,7 +467,9 @@ class DesignSpace:
     def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.integers(0, self.nvec, size=(n, len(self.params)))
 
-    def sample(self, rng: np.random.Generator | int | None = None, n: int | None = None) -> Design | list[Design]:
+    def sample(
+        self, rng: np.random.Generator | int | None = None, n: int | None = None
+    ) -> Design | list[Design]:
         """Uniform designs over the index grid: one design, or a list when ``n`` is given."""
         rng = np.random.default_rng(rng)
         rows = self.sample_indices(rng, 1 if n is None else n)
@@ -451,7 +479,9 @@ class DesignSpace:
     def enumerate(self, limit: int = 1_000_000) -> Iterator[Design]:
         """Every design in index order; refuses spaces larger than ``limit``."""
         if self.size > limit:
-            raise ValueError(f"space has {self.size:.3g} designs, more than limit={limit}; sample it instead")
+            raise ValueError(
+                f"space has {self.size:.3g} designs, more than limit={limit}; sample it instead"
+            )
         for combo in itertools.product(*(p.values for p in self.params)):
             yield dict(zip(self.names, combo, strict=True))
 
@@ -484,7 +514,10 @@ class DesignSpace:
     # -- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly description (constraints are code and are listed by name only)."""
-        return {"params": [p.to_dict() for p in self.params], "constraints": [c.name for c in self.constraints]}
+        return {
+            "params": [p.to_dict() for p in self.params],
+            "constraints": [c.name for c in self.constraints],
+        }
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> DesignSpace:

@@ -103,14 +103,20 @@ class Store:
     """
 
     def __init__(self, path: str | Path | None = None, *, timeout_s: float = 120.0) -> None:
-        self.path = Path(path) if path not in (None, ":memory:") else (DEFAULT_PATH if path is None else None)
+        self.path = (
+            Path(path)
+            if path not in (None, ":memory:")
+            else (DEFAULT_PATH if path is None else None)
+        )
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         target = str(self.path) if self.path is not None else ":memory:"
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so writers queue on
             # the busy timeout instead of failing with "database is locked" at commit time.
-            self._conn = sqlite3.connect(target, timeout=timeout_s, isolation_level=None, check_same_thread=False)
+            self._conn = sqlite3.connect(
+                target, timeout=timeout_s, isolation_level=None, check_same_thread=False
+            )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
@@ -133,7 +139,9 @@ class Store:
     def __getstate__(self) -> dict[str, Any]:
         # Processes share a store by path; each opens its own connection.
         if self.path is None:
-            raise StoreError("an in-memory store cannot be shared with another process; give it a path")
+            raise StoreError(
+                "an in-memory store cannot be shared with another process; give it a path"
+            )
         return {"path": str(self.path)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -189,9 +197,22 @@ class Store:
             "INSERT INTO runs (env_id, env_version, simulator, simulator_version, workload, objective, agent,"
             " hyperparameters, seed, budget, status, trial_key, env_kwargs, archgym_version, started_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
-            (env_id, env_version, simulator, simulator_version, workload,
-             _json(objective) if objective is not None else None, agent, _json(dict(hyperparameters or {})),
-             seed, budget, trial_key, _json(dict(env_kwargs or {})), __version__, time.time()),
+            (
+                env_id,
+                env_version,
+                simulator,
+                simulator_version,
+                workload,
+                _json(objective) if objective is not None else None,
+                agent,
+                _json(dict(hyperparameters or {})),
+                seed,
+                budget,
+                trial_key,
+                _json(dict(env_kwargs or {})),
+                __version__,
+                time.time(),
+            ),
         )
 
     def record(
@@ -208,8 +229,21 @@ class Store:
         sim_seconds: float | None = None,
     ) -> None:
         """Record (and commit) one evaluation."""
-        self.record_many(run_id, [dict(step=step, design=design, metrics=metrics, reward=reward, feasible=feasible,
-                                       source=source, error=error, sim_seconds=sim_seconds)])
+        self.record_many(
+            run_id,
+            [
+                dict(
+                    step=step,
+                    design=design,
+                    metrics=metrics,
+                    reward=reward,
+                    feasible=feasible,
+                    source=source,
+                    error=error,
+                    sim_seconds=sim_seconds,
+                )
+            ],
+        )
 
     def record_many(self, run_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
         """Record several evaluations in one transaction."""
@@ -217,52 +251,103 @@ class Store:
         self._write(
             "INSERT INTO evaluations (run_id, step, design, metrics, reward, feasible, source, error,"
             " sim_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, int(r["step"]), _json(dict(r["design"])),
-              _json(dict(r["metrics"])) if r.get("metrics") is not None else None,
-              None if r.get("reward") is None or not math.isfinite(r["reward"]) else float(r["reward"]),
-              int(bool(r["feasible"])), r.get("source", "simulator"), r.get("error"),
-              r.get("sim_seconds"), now) for r in rows],
+            [
+                (
+                    run_id,
+                    int(r["step"]),
+                    _json(dict(r["design"])),
+                    _json(dict(r["metrics"])) if r.get("metrics") is not None else None,
+                    None
+                    if r.get("reward") is None or not math.isfinite(r["reward"])
+                    else float(r["reward"]),
+                    int(bool(r["feasible"])),
+                    r.get("source", "simulator"),
+                    r.get("error"),
+                    r.get("sim_seconds"),
+                    now,
+                )
+                for r in rows
+            ],
             many=True,
         )
 
     def finish_run(self, run_id: int, status: str = "finished", message: str | None = None) -> None:
         if status not in RUN_STATUSES:
             raise ValueError(f"run status {status!r} is not one of {RUN_STATUSES}")
-        self._write("UPDATE runs SET status = ?, finished_at = ?, message = ? WHERE id = ?",
-                    (status, time.time(), message, run_id))
+        self._write(
+            "UPDATE runs SET status = ?, finished_at = ?, message = ? WHERE id = ?",
+            (status, time.time(), message, run_id),
+        )
 
     def reopen_run(self, run_id: int) -> None:
-        self._write("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?", (run_id,))
+        self._write(
+            "UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?", (run_id,)
+        )
 
     # -- reading ---------------------------------------------------------------------------
     def run(self, run_id: int) -> RunRecord:
         row = self._conn.execute(
             "SELECT id, env_id, agent, hyperparameters, seed, budget, status, trial_key, env_kwargs, workload,"
-            " objective FROM runs WHERE id = ?", (run_id,)).fetchone()
+            " objective FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
         if row is None:
-            known = [r[0] for r in self._conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 10")]
+            known = [
+                r[0] for r in self._conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 10")
+            ]
             raise StoreError(f"no run {run_id} in {self!r}; most recent run ids are {known}")
-        return RunRecord(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7],
-                         json.loads(row[8]), row[9], json.loads(row[10]) if row[10] else None)
+        return RunRecord(
+            row[0],
+            row[1],
+            row[2],
+            json.loads(row[3]),
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            json.loads(row[8]),
+            row[9],
+            json.loads(row[10]) if row[10] else None,
+        )
 
     def find_runs(self, trial_key: str) -> list[RunRecord]:
-        ids = [r[0] for r in self._conn.execute("SELECT id FROM runs WHERE trial_key = ? ORDER BY id", (trial_key,))]
+        ids = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT id FROM runs WHERE trial_key = ? ORDER BY id", (trial_key,)
+            )
+        ]
         return [self.run(i) for i in ids]
 
     def count_evaluations(self, run_id: int, source: str | None = None) -> int:
         if source is None:
-            return self._conn.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ?", (run_id,)).fetchone()[0]
-        return self._conn.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ? AND source = ?",
-                                  (run_id, source)).fetchone()[0]
+            return self._conn.execute(
+                "SELECT COUNT(*) FROM evaluations WHERE run_id = ?", (run_id,)
+            ).fetchone()[0]
+        return self._conn.execute(
+            "SELECT COUNT(*) FROM evaluations WHERE run_id = ? AND source = ?", (run_id, source)
+        ).fetchone()[0]
 
     def evaluations(self, run_id: int) -> list[dict[str, Any]]:
         """The evaluations of one run in step order, as dicts."""
         cur = self._conn.execute(
             "SELECT step, design, metrics, reward, feasible, source, error, sim_seconds FROM evaluations"
-            " WHERE run_id = ? ORDER BY step", (run_id,))
-        return [dict(step=s, design=json.loads(d), metrics=json.loads(m) if m else None,
-                     reward=r if r is not None else float("nan"), feasible=bool(f), source=src, error=e,
-                     sim_seconds=t) for s, d, m, r, f, src, e, t in cur]
+            " WHERE run_id = ? ORDER BY step",
+            (run_id,),
+        )
+        return [
+            dict(
+                step=s,
+                design=json.loads(d),
+                metrics=json.loads(m) if m else None,
+                reward=r if r is not None else float("nan"),
+                feasible=bool(f),
+                source=src,
+                error=e,
+                sim_seconds=t,
+            )
+            for s, d, m, r, f, src, e, t in cur
+        ]
 
     def runs(self) -> pd.DataFrame:
         """One row per run."""
@@ -272,12 +357,21 @@ class Store:
             cur.execute("SELECT * FROM runs ORDER BY id")
             cols = [c[0] for c in cur.description]
             df = pd.DataFrame(cur.fetchall(), columns=cols)
-        counts = dict(self._conn.execute("SELECT run_id, COUNT(*) FROM evaluations GROUP BY run_id").fetchall())
+        counts = dict(
+            self._conn.execute(
+                "SELECT run_id, COUNT(*) FROM evaluations GROUP BY run_id"
+            ).fetchall()
+        )
         df["evaluations"] = df["id"].map(counts).fillna(0).astype(int)
         return df
 
-    def to_dataframe(self, run_ids: Iterable[int] | None = None, *, env_id: str | None = None,
-                     agent: str | None = None) -> pd.DataFrame:
+    def to_dataframe(
+        self,
+        run_ids: Iterable[int] | None = None,
+        *,
+        env_id: str | None = None,
+        agent: str | None = None,
+    ) -> pd.DataFrame:
         """One row per evaluation, with run columns, ``param_*`` and ``metric_*`` columns."""
         import pandas as pd  # see runs
 
@@ -293,15 +387,32 @@ class Store:
         if agent is not None:
             where.append("r.agent = ?")
             params.append(agent)
-        sql = ("SELECT e.run_id, r.env_id, r.agent, r.seed, r.hyperparameters, r.workload, e.step, e.design,"
-               " e.metrics, e.reward, e.feasible, e.source, e.error, e.sim_seconds, e.created_at"
-               " FROM evaluations e JOIN runs r ON r.id = e.run_id")
+        sql = (
+            "SELECT e.run_id, r.env_id, r.agent, r.seed, r.hyperparameters, r.workload, e.step, e.design,"
+            " e.metrics, e.reward, e.feasible, e.source, e.error, e.sim_seconds, e.created_at"
+            " FROM evaluations e JOIN runs r ON r.id = e.run_id"
+        )
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY e.run_id, e.step"
         rows = self._conn.execute(sql, params).fetchall()
-        base_cols = ["run_id", "env_id", "agent", "seed", "hyperparameters", "workload", "step", "design",
-                     "metrics", "reward", "feasible", "source", "error", "sim_seconds", "created_at"]
+        base_cols = [
+            "run_id",
+            "env_id",
+            "agent",
+            "seed",
+            "hyperparameters",
+            "workload",
+            "step",
+            "design",
+            "metrics",
+            "reward",
+            "feasible",
+            "source",
+            "error",
+            "sim_seconds",
+            "created_at",
+        ]
         df = pd.DataFrame(rows, columns=base_cols)
         designs = [json.loads(r[7]) for r in rows]
         metrics = [json.loads(r[8]) if r[8] else {} for r in rows]

@@ -43,7 +43,9 @@ REWARD_CLIP = 5.0
 def _space(env: gym.Env) -> DesignSpace:
     space = getattr(env.unwrapped, "space", None)
     if not isinstance(space, DesignSpace):
-        raise TypeError(f"{type(env.unwrapped).__name__} is not an archgym DesignEnv (it has no DesignSpace)")
+        raise TypeError(
+            f"{type(env.unwrapped).__name__} is not an archgym DesignEnv (it has no DesignSpace)"
+        )
     return space
 
 
@@ -80,8 +82,10 @@ class FlatActions(DesignActions):
         super().__init__(env)
         size = self.design_space.size
         if size > MAX_FLAT_ACTIONS:
-            raise ValueError(f"FlatActions: the space has {size:,} designs, more than {MAX_FLAT_ACTIONS:,} "
-                             "flat actions; use EditActions (one parameter per step) or BoxActions")
+            raise ValueError(
+                f"FlatActions: the space has {size:,} designs, more than {MAX_FLAT_ACTIONS:,} "
+                "flat actions; use EditActions (one parameter per step) or BoxActions"
+            )
         self._shape = tuple(int(n) for n in self.design_space.nvec)
         self.action_space = gym.spaces.Discrete(size)
 
@@ -105,7 +109,9 @@ class EditActions(gym.Wrapper):
         self._edits = [(i, j) for i, n in enumerate(self._nvec) for j in range(int(n))]
         self.action_space = gym.spaces.Discrete(len(self._edits))
         n_metrics = gym.spaces.flatdim(env.observation_space)
-        self.observation_space = gym.spaces.Box(-1.0, 1.0, shape=(n_metrics + len(self._nvec),), dtype=np.float32)
+        self.observation_space = gym.spaces.Box(
+            -1.0, 1.0, shape=(n_metrics + len(self._nvec),), dtype=np.float32
+        )
         self._current = np.zeros(len(self._nvec), dtype=np.int64)
 
     def indices(self, action: Any) -> np.ndarray:
@@ -119,7 +125,9 @@ class EditActions(gym.Wrapper):
         scaled = self._current / np.maximum(self._nvec - 1, 1) * 2.0 - 1.0
         return np.concatenate([metrics_obs, scaled]).astype(np.float32)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict]:
         obs, info = self.env.reset(seed=seed, options=options)
         self._current = self.design_space.sample_indices(self.np_random, 1)[0]
         return self._observe(obs), info
@@ -145,7 +153,13 @@ class StandardizeReward(gym.Wrapper):
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(action)
-        return obs, self.standardize(float(reward), info.get("error") is not None), terminated, truncated, info
+        return (
+            obs,
+            self.standardize(float(reward), info.get("error") is not None),
+            terminated,
+            truncated,
+            info,
+        )
 
     def standardize(self, reward: float, failed: bool) -> float:
         """Update the statistics with ``reward`` (unless ``failed``) and return it standardised."""
@@ -158,7 +172,9 @@ class StandardizeReward(gym.Wrapper):
             self.mean += delta / self.count
             self.m2 += delta * (reward - self.mean)
         std = float(np.sqrt(self.m2 / self.count)) if self.count > 1 else 1.0
-        return float(np.clip((reward - self.mean) / (std if std > 0 else 1.0), -REWARD_CLIP, REWARD_CLIP))
+        return float(
+            np.clip((reward - self.mean) / (std if std > 0 else 1.0), -REWARD_CLIP, REWARD_CLIP)
+        )
 
 
 class EpisodeLength(gym.Wrapper):
@@ -170,7 +186,9 @@ class EpisodeLength(gym.Wrapper):
         super().__init__(env)
         self.length, self._t = int(length), 0
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict]:
         self._t = 0
         return self.env.reset(seed=seed, options=options)
 
@@ -190,7 +208,13 @@ def encode(env: gym.Env, encoding: str) -> gym.Env:
     """
     if encoding == "multidiscrete":
         return env
-    wrappers: dict[str, type[gym.Wrapper]] = {"box": BoxActions, "discrete": FlatActions, "edit": EditActions}
+    wrappers: dict[str, type[gym.Wrapper]] = {
+        "box": BoxActions,
+        "discrete": FlatActions,
+        "edit": EditActions,
+    }
     if encoding not in wrappers:
-        raise ValueError(f"action_encoding={encoding!r}; legal values are {', '.join(map(repr, ENCODINGS))}")
+        raise ValueError(
+            f"action_encoding={encoding!r}; legal values are {', '.join(map(repr, ENCODINGS))}"
+        )
     return wrappers[encoding](env)

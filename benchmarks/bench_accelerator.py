@@ -43,12 +43,27 @@ REFERENCE_LAYERS = {
     "mobilenet_v3_large": ["bneck4_se_reduce", "bneck4_se_expand"],
     "efficientnet_b0": ["mb2_1_se_reduce"],
 }
-BERT_GEMMS = [Layer.gemm("bert_scores_head", 128, 128, 64), Layer.gemm("bert_context_head", 128, 64, 128),
-              Layer.gemm("bert_pooler", 1, 768, 768)]
+BERT_GEMMS = [
+    Layer.gemm("bert_scores_head", 128, 128, 64),
+    Layer.gemm("bert_context_head", 128, 64, 128),
+    Layer.gemm("bert_pooler", 1, 768, 768),
+]
 #: Every distinct ResNet-18 conv shape (later blocks repeat these); minutes each in SCALE-Sim,
 #: so they are run with the large buffer only.
-LARGE_LAYERS = {"resnet18": ["conv1", "conv2_1a", "conv3_1a", "conv3_1b", "conv3_1_down", "conv4_1a", "conv4_1b",
-                             "conv4_1_down", "conv5_1a", "conv5_1b"]}
+LARGE_LAYERS = {
+    "resnet18": [
+        "conv1",
+        "conv2_1a",
+        "conv3_1a",
+        "conv3_1b",
+        "conv3_1_down",
+        "conv4_1a",
+        "conv4_1b",
+        "conv4_1_down",
+        "conv5_1a",
+        "conv5_1b",
+    ]
+}
 LARGE_GEMMS = [Layer.gemm("bert_out_proj", 128, 768, 768)]  # BERT-base's d x d projections
 #: A global buffer large enough that every operand fits SCALE-Sim's window (exact regime),
 #: and a small one where operands spill (our estimate).
@@ -64,39 +79,88 @@ def reference_layers(table: dict[str, list[str]] = REFERENCE_LAYERS) -> list[tup
 
 
 def design(df: str, side: int, glb_kb: int) -> dict:
-    return dict(BASELINE, dataflow=df, pe_rows=side, pe_cols=side, glb_kb=glb_kb, glb_policy="split", bits=8)
+    return dict(
+        BASELINE, dataflow=df, pe_rows=side, pe_cols=side, glb_kb=glb_kb, glb_policy="split", bits=8
+    )
 
 
 def write_reference(output: Path = REFERENCE, which: str = "all") -> None:
     """Run SCALE-Sim on the reference layers (16x16 and 32x32; os, ws, is; both buffers)."""
-    fields = ["network", "layer", "p", "q", "r", "s", "c", "k", "stride", "span_h", "span_w", "groups",
-              "dataflow", "side", "glb_kb", *COUNT_KEYS, "seconds"]
+    fields = [
+        "network",
+        "layer",
+        "p",
+        "q",
+        "r",
+        "s",
+        "c",
+        "k",
+        "stride",
+        "span_h",
+        "span_w",
+        "groups",
+        "dataflow",
+        "side",
+        "glb_kb",
+        *COUNT_KEYS,
+        "seconds",
+    ]
     REFERENCE.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", newline="") as f:
-        f.write(f"# source: SCALE-Sim {scalesim_version()} (pip scalesim), stall-free CALC mode, 1-byte words, "
-                "run by `python benchmarks/bench_accelerator.py --write-reference`; one group of each layer\n")
+        f.write(
+            f"# source: SCALE-Sim {scalesim_version()} (pip scalesim), stall-free CALC mode, 1-byte words, "
+            "run by `python benchmarks/bench_accelerator.py --write-reference`; one group of each layer\n"
+        )
         writer = csv.DictWriter(f, fields)
         writer.writeheader()
         cases = []
         if which in ("small", "all"):
-            cases += [(net, layer, (16, 32), tuple(BUFFERS.values())) for net, layer in reference_layers()]
+            cases += [
+                (net, layer, (16, 32), tuple(BUFFERS.values())) for net, layer in reference_layers()
+            ]
         if which in ("large", "all"):
             # 32x32 first: it is twice as fast, so a cut-short run still covers every layer once.
             large = reference_layers(LARGE_LAYERS) + [("bert_base", g) for g in LARGE_GEMMS]
             for side in (32, 16):
                 cases += [(net, layer, (side,), (BUFFERS["fits"],)) for net, layer in large]
         for net, layer, sides, buffers in cases:
-            one = Layer(layer.name, layer.kind, layer.p, layer.q, layer.r, layer.s, layer.in_c // layer.groups,
-                        layer.out_c // layer.groups, layer.stride, span_h=layer.span_h, span_w=layer.span_w)
+            one = Layer(
+                layer.name,
+                layer.kind,
+                layer.p,
+                layer.q,
+                layer.r,
+                layer.s,
+                layer.in_c // layer.groups,
+                layer.out_c // layer.groups,
+                layer.stride,
+                span_h=layer.span_h,
+                span_w=layer.span_w,
+            )
             for side in sides:
                 for df in ("os", "ws", "is"):
                     for glb in buffers:
                         t = time.perf_counter()
                         counts = run_layer(one, design(df, side, glb))
-                        row = {"network": net, "layer": layer.name, "p": one.p, "q": one.q, "r": one.r, "s": one.s,
-                               "c": one.in_c, "k": one.out_c, "stride": one.stride, "span_h": one.span_h,
-                               "span_w": one.span_w, "groups": 1, "dataflow": df, "side": side, "glb_kb": glb,
-                               **counts, "seconds": round(time.perf_counter() - t, 2)}
+                        row = {
+                            "network": net,
+                            "layer": layer.name,
+                            "p": one.p,
+                            "q": one.q,
+                            "r": one.r,
+                            "s": one.s,
+                            "c": one.in_c,
+                            "k": one.out_c,
+                            "stride": one.stride,
+                            "span_h": one.span_h,
+                            "span_w": one.span_w,
+                            "groups": 1,
+                            "dataflow": df,
+                            "side": side,
+                            "glb_kb": glb,
+                            **counts,
+                            "seconds": round(time.perf_counter() - t, 2),
+                        }
                         writer.writerow(row)
                         f.flush()
                         print(net, layer.name, df, side, glb, row["seconds"], "s", flush=True)
@@ -111,8 +175,13 @@ def fidelity() -> None:
     replay_exact = 0
     fits = [r for r in rows if int(r["glb_kb"]) == BUFFERS["fits"]]
     for r in rows:
-        layer = Layer(r["layer"], "conv", *(int(r[x]) for x in ("p", "q", "r", "s", "c", "k", "stride")),
-                      span_h=int(r["span_h"]), span_w=int(r["span_w"]))
+        layer = Layer(
+            r["layer"],
+            "conv",
+            *(int(r[x]) for x in ("p", "q", "r", "s", "c", "k", "stride")),
+            span_h=int(r["span_h"]),
+            span_w=int(r["span_w"]),
+        )
         side = int(r["side"])
         hw = HardwareArrays.from_designs([design(r["dataflow"], side, int(r["glb_kb"]))])
         arrays = load_network([layer]).arrays
@@ -126,18 +195,26 @@ def fidelity() -> None:
         if r not in fits:
             buf_if, buf_f, _ = buffer_words(hw, *footprints(arrays))
             windows = (int(scalesim_window(b, hw.bits)[0, 0]) for b in (buf_if, buf_f))
-            got = replay_dram_reads(layer, r["dataflow"], side, side, window_if=next(windows), window_f=next(windows))
+            got = replay_dram_reads(
+                layer, r["dataflow"], side, side, window_if=next(windows), window_f=next(windows)
+            )
             replay_exact += got == (int(r["ifmap_dram_reads"]), int(r["filter_dram_reads"]))
-    print(f"\nfidelity vs SCALE-Sim reference ({len(fits)} layer x array x dataflow cases, operands fit):")
+    print(
+        f"\nfidelity vs SCALE-Sim reference ({len(fits)} layer x array x dataflow cases, operands fit):"
+    )
     for k in COUNT_KEYS:
         print(f"  {k:20s} exact in {exact[k]}/{len(fits)}")
-    print(f"where operands spill a {BUFFERS['spills']} KB buffer ({len(rows) - len(fits)} cases), "
-          "model error (median / max):")
+    print(
+        f"where operands spill a {BUFFERS['spills']} KB buffer ({len(rows) - len(fits)} cases), "
+        "model error (median / max):"
+    )
     for k in COUNT_KEYS:
         e = np.asarray(spill_err[k])
         print(f"  {k:20s} {np.median(e):7.1%} / {e.max():7.1%}")
-    print(f"  exact replay (dram='replay'): ifmap and filter DRAM reads equal in {replay_exact}/{len(rows) - len(fits)}; "
-          "ofmap writes differ by SCALE-Sim's line padding (< cols words)")
+    print(
+        f"  exact replay (dram='replay'): ifmap and filter DRAM reads equal in {replay_exact}/{len(rows) - len(fits)}; "
+        "ofmap writes differ by SCALE-Sim's line padding (< cols words)"
+    )
 
 
 def estimate_vs_replay() -> None:
@@ -158,8 +235,10 @@ def estimate_vs_replay() -> None:
                 exact = replay_dram_reads(layer, df, 32, 32, window_if=w_if, window_f=w_f)
                 ratios["ifmap"].append(int(costs["ifmap_dram_reads"][0, 0]) / exact[0])
                 ratios["filter"].append(int(costs["filter_dram_reads"][0, 0]) / exact[1])
-    print(f"\nDRAM estimate / exact replay, 4 ResNet-18 convs x os/ws/is x 64/256 KB on 32x32 "
-          f"(replay took {time.perf_counter() - t:.0f} s):")
+    print(
+        f"\nDRAM estimate / exact replay, 4 ResNet-18 convs x os/ws/is x 64/256 KB on 32x32 "
+        f"(replay took {time.perf_counter() - t:.0f} s):"
+    )
     for operand, r in ratios.items():
         r_ = np.asarray(r)
         print(f"  {operand:7s} median {np.median(r_):.2f}, range {r_.min():.2f} .. {r_.max():.2f}")
@@ -172,7 +251,9 @@ def user_bandwidth() -> None:
     buffer-sized block before compute starts; ours double-buffers distinct words, so we print
     both its overall cycles and its DRAM words next to ours rather than assert agreement."""
     layer = Layer("c", "conv", 6, 6, 3, 3, 8, 16, 1)
-    print("\nfinite DRAM bandwidth, 6x6x8 -> 16 conv on 8x8 (SCALE-Sim USER mode vs our double-buffering model):")
+    print(
+        "\nfinite DRAM bandwidth, 6x6x8 -> 16 conv on 8x8 (SCALE-Sim USER mode vs our double-buffering model):"
+    )
     print("  df  bw/port  SCALE-Sim cycles (DRAM words)   ours cycles (DRAM words)")
     for df in ("os", "ws", "is"):
         for bw in (2, 8, 32):
@@ -181,8 +262,13 @@ def user_bandwidth() -> None:
             arrays = load_network([layer]).arrays
             costs = layer_costs(hw, arrays)
             ours = network_metrics(hw, arrays, costs)
-            words = sum(int(costs[k][0, 0]) for k in ("ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes"))
-            print(f"  {df}  {bw:7d}  {ss_cycles:16,d} ({ss_words:7,d})   {int(ours['cycles'][0]):12,d} ({words:7,d})")
+            words = sum(
+                int(costs[k][0, 0])
+                for k in ("ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes")
+            )
+            print(
+                f"  {df}  {bw:7d}  {ss_cycles:16,d} ({ss_words:7,d})   {int(ours['cycles'][0]):12,d} ({words:7,d})"
+            )
 
 
 def scalesim_user_mode(layer: Layer, df: str, side: int, bw: int) -> tuple[int, int]:
@@ -208,7 +294,9 @@ def scalesim_user_mode(layer: Layer, df: str, side: int, bw: int) -> tuple[int, 
     topo.topo_calc_hyperparams()
     sim = single_layer_sim()
     with contextlib.redirect_stdout(io.StringIO()):
-        sim.set_params(layer_id=0, config_obj=cfg, topology_obj=topo, layout_obj=layouts(), verbose=False)
+        sim.set_params(
+            layer_id=0, config_obj=cfg, topology_obj=topo, layout_obj=layouts(), verbose=False
+        )
         sim.run()
         overall = sim.get_compute_report_items()[0]
         detail = sim.get_detail_report_items()
@@ -237,20 +325,34 @@ def speed() -> None:
         run_layer(layer, design("ws", 16, 256))
     ss = time.perf_counter() - t
     ss_rate = len(small) / ss
-    print(f"analytical, {len(designs)} designs x {len(net.layers)} ResNet-18 layers in one batch: "
-          f"{vec_rate:,.0f} layer-evaluations/s")
-    print(f"analytical, one design per call:                     {loop_rate:,.0f} layer-evaluations/s "
-          f"(batch is {vec_rate / loop_rate:.0f}x faster)")
-    print(f"SCALE-Sim {scalesim_version()}, {len(small)} small layers (16x16 ws):          "
-          f"{ss_rate:,.2f} layer-evaluations/s  -> analytical batch is {vec_rate / ss_rate:,.0f}x faster")
+    print(
+        f"analytical, {len(designs)} designs x {len(net.layers)} ResNet-18 layers in one batch: "
+        f"{vec_rate:,.0f} layer-evaluations/s"
+    )
+    print(
+        f"analytical, one design per call:                     {loop_rate:,.0f} layer-evaluations/s "
+        f"(batch is {vec_rate / loop_rate:.0f}x faster)"
+    )
+    print(
+        f"SCALE-Sim {scalesim_version()}, {len(small)} small layers (16x16 ws):          "
+        f"{ss_rate:,.2f} layer-evaluations/s  -> analytical batch is {vec_rate / ss_rate:,.0f}x faster"
+    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write-reference", action="store_true", help="rerun SCALE-Sim and rewrite the test CSV")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--write-reference", action="store_true", help="rerun SCALE-Sim and rewrite the test CSV"
+    )
     parser.add_argument("--output", help="write the reference here instead of the test data file")
-    parser.add_argument("--layers", choices=("small", "large", "all"), default="all",
-                        help="small: seconds-long layers, both buffers; large: ResNet-18 convs, large buffer")
+    parser.add_argument(
+        "--layers",
+        choices=("small", "large", "all"),
+        default="all",
+        help="small: seconds-long layers, both buffers; large: ResNet-18 convs, large buffer",
+    )
     args = parser.parse_args()
     if args.write_reference:
         write_reference(Path(args.output) if args.output else REFERENCE, args.layers)

@@ -39,20 +39,36 @@ def one_run(agent: str, budget: int, seed: int) -> dict[str, Any]:
     calls, reached = 0, None
     for ev in result.evaluations:
         calls += ev.source == "simulator"
-        if reached is None and ev.feasible and ev.metrics and ev.metrics["cost_au"] <= 1.01 * optimum:
+        if (
+            reached is None
+            and ev.feasible
+            and ev.metrics
+            and ev.metrics["cost_au"] <= 1.01 * optimum
+        ):
             reached = calls
     best = result.best
-    return {"agent": agent, "budget": budget, "seed": seed, "reward": best.reward,
-            "regret": best.metrics["cost_au"] - optimum, "reached": reached, "status": result.status}
+    return {
+        "agent": agent,
+        "budget": budget,
+        "seed": seed,
+        "reward": best.reward,
+        "regret": best.metrics["cost_au"] - optimum,
+        "reached": reached,
+        "status": result.status,
+    }
 
 
 def summarise(rows: list[dict[str, Any]], agents: list[str], budgets: tuple[int, ...]) -> str:
     """The table as GitHub Markdown."""
+
     def cell(agent: str, budget: int) -> list[dict[str, Any]]:
         return [r for r in rows if r["agent"] == agent and r["budget"] == budget]
 
-    lines = ["| agent | budget | best reward (median) | regret median [IQR] | evals to 1 % (median, reached) "
-             "| beats random |", "|---|---:|---:|---:|---:|:---:|"]
+    lines = [
+        "| agent | budget | best reward (median) | regret median [IQR] | evals to 1 % (median, reached) "
+        "| beats random |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
     for agent in agents:
         for budget in budgets:
             runs = cell(agent, budget)
@@ -61,23 +77,42 @@ def summarise(rows: list[dict[str, Any]], agents: list[str], budgets: tuple[int,
             regrets = sorted(r["regret"] for r in runs)
             q = statistics.quantiles(regrets, n=4) if len(regrets) > 1 else [regrets[0]] * 3
             hits = [r["reached"] for r in runs if r["reached"] is not None]
-            to_one = f"{statistics.median(hits):.0f} ({len(hits)}/{len(runs)})" if hits else f"- (0/{len(runs)})"
+            to_one = (
+                f"{statistics.median(hits):.0f} ({len(hits)}/{len(runs)})"
+                if hits
+                else f"- (0/{len(runs)})"
+            )
             base = cell("random", budget)
-            beats = "" if agent == "random" or not base else \
-                ("yes" if statistics.median(regrets) < statistics.median(r["regret"] for r in base) else "no")
+            beats = (
+                ""
+                if agent == "random" or not base
+                else (
+                    "yes"
+                    if statistics.median(regrets) < statistics.median(r["regret"] for r in base)
+                    else "no"
+                )
+            )
             stalled = sum(r["status"] != "finished" for r in runs)
             note = f" ({stalled} stalled)" if stalled else ""
-            lines.append(f"| {agent}{note} | {budget} | {statistics.median(r['reward'] for r in runs):.4f} | "
-                         f"{statistics.median(regrets):.4f} [{q[0]:.3f}, {q[2]:.3f}] | {to_one} | {beats} |")
+            lines.append(
+                f"| {agent}{note} | {budget} | {statistics.median(r['reward'] for r in runs):.4f} | "
+                f"{statistics.median(regrets):.4f} [{q[0]:.3f}, {q[2]:.3f}] | {to_one} | {beats} |"
+            )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="every registered agent at budgets 50/200/1000")
-    parser.add_argument("--agents", nargs="+", help="these agents only (RandomSearch is always added)")
+    parser.add_argument(
+        "--full", action="store_true", help="every registered agent at budgets 50/200/1000"
+    )
+    parser.add_argument(
+        "--agents", nargs="+", help="these agents only (RandomSearch is always added)"
+    )
     parser.add_argument("--budgets", nargs="+", type=int, help=f"budgets (default {BUDGETS})")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per agent and budget (default 5)")
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="seeds per agent and budget (default 5)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args()
     if args.seeds < 5:
@@ -97,7 +132,11 @@ def main() -> None:
     agents = ["random"] + [a for a in agents if a != "random"]
     jobs = []
     for agent in agents:
-        allowed = budgets if (args.full or args.agents or args.budgets) else QUICK_BUDGETS.get(agent, budgets)
+        allowed = (
+            budgets
+            if (args.full or args.agents or args.budgets)
+            else QUICK_BUDGETS.get(agent, budgets)
+        )
         jobs += [(agent, b, s) for b in budgets if b in allowed for s in range(args.seeds)]
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:

@@ -42,14 +42,29 @@ print(time.perf_counter() - t0)
 def compile_times() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        runs = [float(subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, check=True, capture_output=True,
-                                     text=True).stdout.strip()) for _ in range(2)]
+        runs = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", FIRST_CALL],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
+            )
+            for _ in range(2)
+        ]
     return runs[0], runs[1]
 
 
 def requests_per_second(sim: DramSimulator, workload: str, repeats: int = 3) -> float:
     trace = sim.load_workload(workload)
-    args = (*sim._prepare(trace), *sim._geometry(), sim.spec.timing_vector(), ctl.encode_knobs(sim.default_design()))
+    args = (
+        *sim._prepare(trace),
+        *sim._geometry(),
+        sim.spec.timing_vector(),
+        ctl.encode_knobs(sim.default_design()),
+    )
     ctl.simulate(*args)
     best = min(_cpu(lambda: ctl.simulate(*args)) for _ in range(repeats))
     return len(trace) / best
@@ -57,7 +72,12 @@ def requests_per_second(sim: DramSimulator, workload: str, repeats: int = 3) -> 
 
 def python_requests_per_second(sim: DramSimulator, workload: str) -> float:
     trace = sim.load_workload(workload)
-    args = (*sim._prepare(trace), *sim._geometry(), sim.spec.timing_vector(), ctl.encode_knobs(sim.default_design()))
+    args = (
+        *sim._prepare(trace),
+        *sim._geometry(),
+        sim.spec.timing_vector(),
+        ctl.encode_knobs(sim.default_design()),
+    )
     return len(trace) / _cpu(lambda: ctl.simulate.py_func(*args))
 
 
@@ -81,7 +101,9 @@ def main() -> None:
     print("== 1. Numba compilation (cache=True) ==")
     fresh, cached = compile_times()
     print(f"first process, empty cache : {fresh:6.2f} s to first result (import + compile + run)")
-    print(f"second process, warm cache : {cached:6.2f} s to first result (import + cache load + run)")
+    print(
+        f"second process, warm cache : {cached:6.2f} s to first result (import + cache load + run)"
+    )
 
     print("\n== 2. simulated requests per second, one design (DRAMSys defaults, DDR3, CPU time) ==")
     sim = DramSimulator("ddr3")
@@ -89,45 +111,81 @@ def main() -> None:
         print(f"{wl:22s} compiled : {requests_per_second(sim, wl) / 1e6:7.2f} M requests/s")
     py = python_requests_per_second(sim, "random:n=2000")
     fast = requests_per_second(sim, "random:n=2000")
-    print(f"{'random:n=2000':22s} python   : {py / 1e6:7.4f} M requests/s  (same kernel, uncompiled; "
-          f"compiled is {fast / py:,.0f}x faster)")
+    print(
+        f"{'random:n=2000':22s} python   : {py / 1e6:7.4f} M requests/s  (same kernel, uncompiled; "
+        f"compiled is {fast / py:,.0f}x faster)"
+    )
 
-    print("\n== 3. designs per second on 10k-request workloads (wall time on all cores, and per CPU-second) ==")
+    print(
+        "\n== 3. designs per second on 10k-request workloads (wall time on all cores, and per CPU-second) =="
+    )
     designs = sim.design_space().sample(np.random.default_rng(0), 64)
     for wl in ("stream:n=10000", "random:n=10000", "cloud-1:n=10000"):
         sim.evaluate_batch(designs[:2], wl)
         w_batch, c_batch = _wall(lambda wl=wl: sim.evaluate_batch(designs, wl)), _LAST_CPU[0]
         w_loop, c_loop = _wall(lambda wl=wl: [sim.evaluate(d, wl) for d in designs]), _LAST_CPU[0]
         n = len(designs)
-        print(f"{wl:18s} evaluate_batch: {n / w_batch:6.0f} designs/s ({n / c_batch:6.0f} per CPU-s)   "
-              f"loop of evaluate: {n / w_loop:6.0f} designs/s ({n / c_loop:6.0f} per CPU-s)   "
-              f"wall ratio {w_loop / w_batch:.1f}x")
+        print(
+            f"{wl:18s} evaluate_batch: {n / w_batch:6.0f} designs/s ({n / c_batch:6.0f} per CPU-s)   "
+            f"loop of evaluate: {n / w_loop:6.0f} designs/s ({n / c_loop:6.0f} per CPU-s)   "
+            f"wall ratio {w_loop / w_batch:.1f}x"
+        )
 
-    print("\n== 4. DDR3-1600 vs DRAMSys 4.0 (total time, DRAMPower energy) and Ramulator (FCFS/FR-FCFS) ==")
+    print(
+        "\n== 4. DDR3-1600 vs DRAMSys 4.0 (total time, DRAMPower energy) and Ramulator (FCFS/FR-FCFS) =="
+    )
     with REFERENCE.open() as fh:
         rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
     d = sim.default_design()
     print(f"{'case':42s} {'model':>12s} {'reference':>12s} {'error':>7s}")
-    for wl, sched, pol in (("stream", "FrFcfs", "Open"), ("stream", "FrFcfs", "Closed"), ("random", "FrFcfs", "Open"),
-                           ("stride4k", "FrFcfs", "Closed"), ("hotspot_rw", "FrFcfsGrp", "Open")):
-        (ref,) = [r for r in rows if r["sim"] == "dramsys4_archgym" and r["workload"] == wl and r["scheduler"] == sched
-                  and r["page_policy"] == pol and r["injection"] == "closed_loop"]
+    for wl, sched, pol in (
+        ("stream", "FrFcfs", "Open"),
+        ("stream", "FrFcfs", "Closed"),
+        ("random", "FrFcfs", "Open"),
+        ("stride4k", "FrFcfs", "Closed"),
+        ("hotspot_rw", "FrFcfsGrp", "Open"),
+    ):
+        (ref,) = [
+            r
+            for r in rows
+            if r["sim"] == "dramsys4_archgym"
+            and r["workload"] == wl
+            and r["scheduler"] == sched
+            and r["page_policy"] == pol
+            and r["injection"] == "closed_loop"
+        ]
         m = sim.evaluate({**d, "Scheduler": sched, "PagePolicy": pol}, f"{wl}:n=100000")
-        for label, got, want in (("time us", m["total_time_ns"] / 1e3, float(ref["total_time_ns"]) / 1e3),
-                                 ("energy uJ", m["energy_nj"] / 1e3, float(ref["energy_pJ"]) / 1e6)):
-            print(f"DRAMSys {wl}/{sched}/{pol} {label:10s}".ljust(42)
-                  + f" {got:12.1f} {want:12.1f} {got / want - 1:+7.1%}")
+        for label, got, want in (
+            ("time us", m["total_time_ns"] / 1e3, float(ref["total_time_ns"]) / 1e3),
+            ("energy uJ", m["energy_nj"] / 1e3, float(ref["energy_pJ"]) / 1e6),
+        ):
+            print(
+                f"DRAMSys {wl}/{sched}/{pol} {label:10s}".ljust(42)
+                + f" {got:12.1f} {want:12.1f} {got / want - 1:+7.1%}"
+            )
     for wl in ("random", "stride4k", "stream"):
         times = {}
         for sched, ours in (("FCFS", "Fcfs"), ("FRFCFS", "FrFcfs")):
-            (ref,) = [r for r in rows if r["sim"] == "ramulator1" and r["workload"] == wl and r["scheduler"] == sched
-                      and r["page_policy"] == "Opened" and r["injection"] == "closed_loop"]
-            m = sim.evaluate({**d, "Scheduler": ours, "SchedulerBuffer": "Shared", "RequestBufferSize": 32},
-                             f"{wl}:n=100000")
+            (ref,) = [
+                r
+                for r in rows
+                if r["sim"] == "ramulator1"
+                and r["workload"] == wl
+                and r["scheduler"] == sched
+                and r["page_policy"] == "Opened"
+                and r["injection"] == "closed_loop"
+            ]
+            m = sim.evaluate(
+                {**d, "Scheduler": ours, "SchedulerBuffer": "Shared", "RequestBufferSize": 32},
+                f"{wl}:n=100000",
+            )
             times[sched] = (m["total_time_ns"], float(ref["total_time_ns"]))
         got = times["FCFS"][0] / times["FRFCFS"][0]
         want = times["FCFS"][1] / times["FRFCFS"][1]
-        print(f"Ramulator {wl} FCFS/FR-FCFS time ratio".ljust(42) + f" {got:12.2f} {want:12.2f} {got / want - 1:+7.1%}")
+        print(
+            f"Ramulator {wl} FCFS/FR-FCFS time ratio".ljust(42)
+            + f" {got:12.2f} {want:12.2f} {got / want - 1:+7.1%}"
+        )
 
 
 if __name__ == "__main__":

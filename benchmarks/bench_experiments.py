@@ -44,7 +44,9 @@ class BusySynthetic(Synthetic):
         _burn(1)
         return super().evaluate(design, workload)
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float]]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float]]:
         _burn(len(designs))
         return super().evaluate_batch(designs, workload)
 
@@ -60,20 +62,33 @@ def register_busy_env() -> None:
     """Register the benchmark env (here, and in each Ray worker through its setup hook)."""
     from archgym.objective import Minimize
 
-    register_env(BUSY_ENV, BusySynthetic, objective=Minimize("cost_au"), description="benchmark only")
+    register_env(
+        BUSY_ENV, BusySynthetic, objective=Minimize("cost_au"), description="benchmark only"
+    )
 
 
 def cpu_seconds() -> float:
     """CPU time of this process and its reaped children (pool workers; not Ray's, which are not ours)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def sweep(env: str | dict[str, Any], store: Path, budget: int, seeds: int, executor: str, workers: int
-          ) -> tuple[float, float, int, int]:
+def sweep(
+    env: str | dict[str, Any], store: Path, budget: int, seeds: int, executor: str, workers: int
+) -> tuple[float, float, int, int]:
     """Run one sweep into a fresh store; return (seconds, CPU seconds, trials, simulator evaluations)."""
-    spec = spec_from_dict({"budget": budget, "seeds": seeds, "store": str(store), "envs": [env],
-                           "agents": ["random", "walk"]})
+    spec = spec_from_dict(
+        {
+            "budget": budget,
+            "seeds": seeds,
+            "store": str(store),
+            "envs": [env],
+            "agents": ["random", "walk"],
+        }
+    )
     start, cpu = time.perf_counter(), cpu_seconds()
     result = run_sweep(spec, executor=executor, workers=workers)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
@@ -91,11 +106,15 @@ def main() -> None:
     seeds = 3 if args.quick else 4
     # latency-bound: each simulation waits 2 ms without using a core (an external binary, a
     # remote service); it shows the executors' own scaling even on a machine busy with other work.
-    latency = {"id": "archgym/Synthetic-v0", "kwargs": {"simulator_kwargs": {"delay_s": BUSY_MS / 1000}}}
+    latency = {
+        "id": "archgym/Synthetic-v0",
+        "kwargs": {"simulator_kwargs": {"delay_s": BUSY_MS / 1000}},
+    }
     cases: list[tuple[str, str | dict[str, Any], int]] = [
         ("simulator-bound", BUSY_ENV, 60 if args.quick else 120),
         ("latency-bound", latency, 60 if args.quick else 120),
-        ("overhead-bound", "archgym/Synthetic-v0", 150 if args.quick else 300)]
+        ("overhead-bound", "archgym/Synthetic-v0", 150 if args.quick else 300),
+    ]
     executors = [("serial", 1), ("local", 1), ("local", 2)]
     ray_startup: float | None = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,28 +123,39 @@ def main() -> None:
 
             t0 = time.perf_counter()
             # The executor reuses this instance; the hook registers the benchmark env in every worker.
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                     runtime_env={"worker_process_setup_hook": register_busy_env})
+            ray.init(
+                num_cpus=2,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+                runtime_env={"worker_process_setup_hook": register_busy_env},
+            )
             # Warm the Ray workers (process start, imports) so the figures compare steady states.
             sweep(BUSY_ENV, Path(tmp) / "warm-up.db", 5, 1, "ray", 2)
             ray_startup = time.perf_counter() - t0
             executors.append(("ray", 2))
         # Other work on the machine steals cores from the workers; the load average says how much.
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print(f"{'sweep':<16} {'executor':<8} {'workers':>7} {'trials':>6} {'evals':>6} {'seconds':>8} "
-              f"{'trials/s':>9} {'evals/s':>9} {'vs serial':>9} {'CPU ms/eval':>11}")
+        print(
+            f"{'sweep':<16} {'executor':<8} {'workers':>7} {'trials':>6} {'evals':>6} {'seconds':>8} "
+            f"{'trials/s':>9} {'evals/s':>9} {'vs serial':>9} {'CPU ms/eval':>11}"
+        )
         for label, env, budget in cases:
             rates: dict[tuple[str, int], float] = {}
             for executor, workers in executors:
                 store = Path(tmp) / f"{label}-{executor}-{workers}.db"
                 seconds, cpu, trials, evals = sweep(env, store, budget, seeds, executor, workers)
                 rates[(executor, workers)] = evals / seconds
-                print(f"{label:<16} {executor:<8} {workers:>7} {trials:>6} {evals:>6} {seconds:>8.2f} "
-                      f"{trials / seconds:>9.2f} {evals / seconds:>9.0f} "
-                      f"{rates[(executor, workers)] / rates[('serial', 1)]:>8.2f}x "
-                      f"{'(not ours)' if executor == 'ray' else f'{1000 * cpu / evals:.3f}':>11}")
+                print(
+                    f"{label:<16} {executor:<8} {workers:>7} {trials:>6} {evals:>6} {seconds:>8.2f} "
+                    f"{trials / seconds:>9.2f} {evals / seconds:>9.0f} "
+                    f"{rates[(executor, workers)] / rates[('serial', 1)]:>8.2f}x "
+                    f"{'(not ours)' if executor == 'ray' else f'{1000 * cpu / evals:.3f}':>11}"
+                )
             efficiency = rates[("local", 2)] / (2 * rates[("local", 1)])
-            print(f"{label}: 2 local workers reach {efficiency:.0%} of 2x one worker (target >= 70 %)")
+            print(
+                f"{label}: 2 local workers reach {efficiency:.0%} of 2x one worker (target >= 70 %)"
+            )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if ray_startup is not None:
         print(f"Ray start-up and worker warm-up (not in the figures above): {ray_startup:.1f} s")

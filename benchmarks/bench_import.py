@@ -30,20 +30,28 @@ def measure(statement: str, repeats: int) -> tuple[float, str]:
     """Best wall time (s) of ``statement`` in a fresh interpreter, and the heavy modules it loaded."""
     best, loaded = float("inf"), ""
     for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", _TIMER.format(statement=statement, heavy=HEAVY)],
-                             capture_output=True, text=True, check=True).stdout.split("\n")
+        out = subprocess.run(
+            [sys.executable, "-c", _TIMER.format(statement=statement, heavy=HEAVY)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
         best, loaded = min(best, float(out[0])), out[1]
     return best, loaded
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=5, help="fresh interpreters per import (best is kept)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="fresh interpreters per import (best is kept)"
+    )
     args = parser.parse_args()
     gym_s, _ = measure("import gymnasium", args.repeats)
     archgym_s, loaded = measure("import archgym", args.repeats)
     print(f"import gymnasium : {gym_s:6.3f} s")
-    print(f"import archgym   : {archgym_s:6.3f} s  ({archgym_s / gym_s:.1f}x gymnasium; includes gymnasium)")
+    print(
+        f"import archgym   : {archgym_s:6.3f} s  ({archgym_s / gym_s:.1f}x gymnasium; includes gymnasium)"
+    )
     print(f"heavy modules loaded by import archgym: {loaded or 'none'}")
 
 

@@ -52,7 +52,11 @@ def main() -> None:
 
         def stepping(store: bool, flush_every: int = 1):
             def setup():
-                kwargs = {"store": Path(tmp) / f"b{next(counter)}.db", "flush_every": flush_every} if store else {}
+                kwargs = (
+                    {"store": Path(tmp) / f"b{next(counter)}.db", "flush_every": flush_every}
+                    if store
+                    else {}
+                )
                 env = archgym.make("archgym/Synthetic-v0", episode_length=n + 1, **kwargs)
                 env.reset(seed=0)
                 archgym.Run.start(env, "bench")
@@ -62,17 +66,23 @@ def main() -> None:
                         env.step(a)
                     env.close()
                     assert env.evaluator.counts["simulator"] == n
+
                 return go
+
             return setup
 
         rows.append(("env.step, no store", per_design_us(stepping(False), n)))
-        rows.append(("env.step + store, commit per evaluation", per_design_us(stepping(True, 1), n)))
+        rows.append(
+            ("env.step + store, commit per evaluation", per_design_us(stepping(True, 1), n))
+        )
         rows.append(("env.step + store, commit every 64", per_design_us(stepping(True, 64), n)))
     print(f"{'path':<44} {'µs/design':>10} {'overhead µs':>12}")
     for label, us in rows:
         print(f"{label:<44} {us:>10.1f} {us - bare:>12.1f}")
     worst = max(us for label, us in rows if "store" in label)
-    print(f"target: env.step with store < 100 µs -> {'met' if worst < 100 else 'MISSED'} ({worst:.1f} µs worst)")
+    print(
+        f"target: env.step with store < 100 µs -> {'met' if worst < 100 else 'MISSED'} ({worst:.1f} µs worst)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ def rate(fn, n: int, min_seconds: float = 1.5) -> float:
 
 
 def speed(sim: SoCSimulator) -> None:
-    print(f"{'workload':18s} {'tasks':>5s} {'batch designs/s':>16s} {'loop designs/s':>15s} {'speed-up':>8s}")
+    print(
+        f"{'workload':18s} {'tasks':>5s} {'batch designs/s':>16s} {'loop designs/s':>15s} {'speed-up':>8s}"
+    )
     for w in WORKLOADS:
         space = sim.design_space(w)
         designs = space.sample(np.random.default_rng(0), 4_000)
@@ -44,7 +46,9 @@ def speed(sim: SoCSimulator) -> None:
         loop = rate(lambda d=few, w=w: [sim.evaluate(x, w) for x in d], len(few))
         n_tasks = sum(len(g.tasks) for g in load_workload(w).graphs)
         print(f"{w:18s} {n_tasks:5d} {batch:16,.0f} {loop:15,.0f} {batch / loop:7.1f}x")
-    print("reference: FARSI takes 0.03-4 s per design (0.25-33 designs/s); target >= 20,000/s on audio_decoder")
+    print(
+        "reference: FARSI takes 0.03-4 s per design (0.25-33 designs/s); target >= 20,000/s on audio_decoder"
+    )
 
 
 def fidelity(sim: SoCSimulator) -> None:
@@ -52,20 +56,28 @@ def fidelity(sim: SoCSimulator) -> None:
     sys.path.insert(0, str(ROOT / "tests/simulators/soc"))
     from test_simulator import reference_design  # the same design construction the tests use
 
-    print(f"\n{'FARSI design (audio decoder)':50s} {'latency ms':>18s} {'peak power mW':>20s} {'area mm2':>18s}")
+    print(
+        f"\n{'FARSI design (audio decoder)':50s} {'latency ms':>18s} {'peak power mW':>20s} {'area mm2':>18s}"
+    )
     print(f"{'':50s} {'ours / FARSI':>18s} {'ours / FARSI':>20s} {'ours / FARSI':>18s}")
     worst = {"latency": 0.0, "power": 0.0, "area": 0.0}
     for r in rows:
         m = sim.evaluate(reference_design(sim, r), "audio_decoder")
         cells = []
-        for key, ref, label in (("latency_ms", r["latency_ms"], "latency"), ("peak_power_mw", r["power_mw"], "power"),
-                                ("area_mm2", r["area_mm2"], "area")):
+        for key, ref, label in (
+            ("latency_ms", r["latency_ms"], "latency"),
+            ("peak_power_mw", r["power_mw"], "power"),
+            ("area_mm2", r["area_mm2"], "area"),
+        ):
             err = m[key] / ref - 1
             worst[label] = max(worst[label], abs(err))
             cells.append(f"{m[key]:7.3f}/{ref:<7.3f}{err:+6.1%}")
         print(f"{r['name']:50s} {cells[0]:>18s} {cells[1]:>20s} {cells[2]:>18s}")
-    print("worst |error|: " + ", ".join(f"{k} {v:.1%}" for k, v in worst.items())
-          + "  (bounds: latency 1 % single-core / 10 % others, power and area 25 %)")
+    print(
+        "worst |error|: "
+        + ", ".join(f"{k} {v:.1%}" for k, v in worst.items())
+        + "  (bounds: latency 1 % single-core / 10 % others, power and area 25 %)"
+    )
 
 
 if __name__ == "__main__":

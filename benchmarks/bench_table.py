@@ -26,14 +26,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from archgym.simulator import EvaluationError  # noqa: E402
 from archgym.simulators.table import TableSimulator  # noqa: E402
 
-PARAMS = {"pes": [2**i for i in range(2, 10)], "sram_kb": [2**i for i in range(3, 11)], "noc": ["mesh", "torus", "ring"],
-          "dataflow": ["ws", "os", "rs"], "freq_mhz": list(range(200, 1001, 100)), "banks": [1, 2, 4, 8, 16],
-          "vdd": [0.6, 0.7, 0.8, 0.9, 1.0], "bw_gbps": [8, 16, 32, 64, 128]}
+PARAMS = {
+    "pes": [2**i for i in range(2, 10)],
+    "sram_kb": [2**i for i in range(3, 11)],
+    "noc": ["mesh", "torus", "ring"],
+    "dataflow": ["ws", "os", "rs"],
+    "freq_mhz": list(range(200, 1001, 100)),
+    "banks": [1, 2, 4, 8, 16],
+    "vdd": [0.6, 0.7, 0.8, 0.9, 1.0],
+    "bw_gbps": [8, 16, 32, 64, 128],
+}
 
 
 def make_table(rows: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({k: rng.choice(np.array(v, dtype=object), size=rows * 2) for k, v in PARAMS.items()})
+    frame = pd.DataFrame(
+        {k: rng.choice(np.array(v, dtype=object), size=rows * 2) for k, v in PARAMS.items()}
+    )
     frame = frame.drop_duplicates().head(rows).reset_index(drop=True)
     for k, v in PARAMS.items():  # object columns back to numbers where they are numbers
         if not isinstance(v[0], str):
@@ -57,17 +66,29 @@ def main() -> None:
     args = parser.parse_args()
 
     frame = make_table(args.rows, seed=0)
-    load_s, table = timed(lambda: TableSimulator(frame, metrics={"latency_ns": "min", "energy_pj": "min"}))
+    load_s, table = timed(
+        lambda: TableSimulator(frame, metrics={"latency_ns": "min", "energy_pj": "min"})
+    )
     space = table.design_space()
-    print(f"table: {len(table):,} rows over a space of {space.size:,} designs; built in {load_s:.2f} s")
+    print(
+        f"table: {len(table):,} rows over a space of {space.size:,} designs; built in {load_s:.2f} s"
+    )
 
     rng = np.random.default_rng(1)
     present = frame.sample(args.batch, random_state=1, replace=True)[space.names].to_dict("records")
     held = {tuple(r) for r in frame[space.names].itertuples(index=False, name=None)}
-    absent = [d for d in space.sample(rng, 2 * args.batch) if tuple(d.values()) not in held][: args.batch]
+    absent = [d for d in space.sample(rng, 2 * args.batch) if tuple(d.values()) not in held][
+        : args.batch
+    ]
     names = list(PARAMS)
-    ref_s, reference = timed(lambda: {tuple(r): (a, b) for *r, a, b in frame[names + ["latency_ns", "energy_pj"]]
-                                      .itertuples(index=False, name=None)})
+    ref_s, reference = timed(
+        lambda: {
+            tuple(r): (a, b)
+            for *r, a, b in frame[names + ["latency_ns", "energy_pj"]].itertuples(
+                index=False, name=None
+            )
+        }
+    )
 
     def dict_lookup(designs: list[dict]) -> list:
         return [reference.get(tuple(d[n] for n in names)) for d in designs]
@@ -91,10 +112,12 @@ def main() -> None:
     print(f"reference dict built in {ref_s:.2f} s")
     print(f"{'path':<58} {'designs/s':>12} {'vs dict':>8}")
     dict_rate = len(present) / dict_s
-    for label, rate in [("dict of tuples, lookup only, no validation (reference)", dict_rate),
-                        (f"evaluate_batch, {len(present):,} present designs", len(present) / hit_s),
-                        (f"evaluate_batch, {len(absent):,} absent (reasons name neighbours)", len(absent) / miss_s),
-                        (f"evaluate one at a time, {len(singles):,} (half absent)", len(singles) / single_s)]:
+    for label, rate in [
+        ("dict of tuples, lookup only, no validation (reference)", dict_rate),
+        (f"evaluate_batch, {len(present):,} present designs", len(present) / hit_s),
+        (f"evaluate_batch, {len(absent):,} absent (reasons name neighbours)", len(absent) / miss_s),
+        (f"evaluate one at a time, {len(singles):,} (half absent)", len(singles) / single_s),
+    ]:
         print(f"{label:<58} {rate:>12,.0f} {rate / dict_rate:>8.2f}")
 
 

@@ -21,8 +21,22 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "archgym"
 FACADE = "archgym"
-CORE = ("space", "simulator", "objective", "evaluator", "store", "registry", "env", "loop", "wrappers", "costmodel",
-        "indicators", "multiagent", "_optional", "_plain")
+CORE = (
+    "space",
+    "simulator",
+    "objective",
+    "evaluator",
+    "store",
+    "registry",
+    "env",
+    "loop",
+    "wrappers",
+    "costmodel",
+    "indicators",
+    "multiagent",
+    "_optional",
+    "_plain",
+)
 SUBPACKAGES = ("agents", "simulators", "envs", "proxy_models", "experiments", "cli", "testing")
 
 
@@ -42,8 +56,10 @@ def _module_name(path: Path) -> str:
 
 
 def _path(module: str) -> str:
-    for path in (PACKAGE.parent / module.replace(".", "/")).with_suffix(".py"), \
-            PACKAGE.parent / module.replace(".", "/") / "__init__.py":
+    for path in (
+        (PACKAGE.parent / module.replace(".", "/")).with_suffix(".py"),
+        PACKAGE.parent / module.replace(".", "/") / "__init__.py",
+    ):
         if path.exists():
             return str(path.relative_to(PACKAGE.parent))
     return module
@@ -53,8 +69,9 @@ MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
 def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
-        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 class _Imports(ast.NodeVisitor):
@@ -87,20 +104,35 @@ class _Imports(ast.NodeVisitor):
             base = ".".join(anchor + ([base] if base else []))
         for alias in node.names:
             # `from archgym.a import b` imports the submodule archgym.a.b when there is one
-            self.found.append((f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base, node.lineno))
+            self.found.append(
+                (f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base, node.lineno)
+            )
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if name in ("import_module", "import_optional") and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        name = (
+            func.attr
+            if isinstance(func, ast.Attribute)
+            else func.id
+            if isinstance(func, ast.Name)
+            else ""
+        )
+        if (
+            name in ("import_module", "import_optional")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             self.found.append((node.args[0].value, node.lineno))
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         # "archgym.agents.rl:PPO": a class registered by name and imported on first use
-        if isinstance(node.value, str) and node.value.startswith("archgym.") \
-                and node.value.partition(":")[2].isidentifier():
+        if (
+            isinstance(node.value, str)
+            and node.value.startswith("archgym.")
+            and node.value.partition(":")[2].isidentifier()
+        ):
             self.found.append((node.value.partition(":")[0], node.lineno))
 
 
@@ -190,7 +222,9 @@ def _cycle_in(start: str, component: set[str], graph: dict[str, list[Edge]]) -> 
                     came_by[edge.target] = edge
                     following.append(edge.target)
         frontier = following
-    raise AssertionError(f"{sorted(component)} is strongly connected but has no cycle through {start}")
+    raise AssertionError(
+        f"{sorted(component)} is strongly connected but has no cycle through {start}"
+    )
 
 
 def test_the_parser_sees_every_kind_of_import() -> None:
@@ -214,34 +248,64 @@ AGENTS = {"walk": "archgym.agents.walk:RandomWalk", "group": "archgym.envs"}
     visitor = _Imports("archgym.simulators.dram.simulator", is_package=False)
     visitor.visit(ast.parse(source))
     found = {_owner(name) for name, _ in visitor.found} - {None}
-    assert found == {"archgym.space", "archgym.simulators.dram.controller", "archgym.simulators.dram.knobs",
-                     "archgym.simulators.soc.policies", "archgym.registry", "archgym.objective", "archgym.store",
-                     "archgym.evaluator", "archgym.agents.walk"}
+    assert found == {
+        "archgym.space",
+        "archgym.simulators.dram.controller",
+        "archgym.simulators.dram.knobs",
+        "archgym.simulators.soc.policies",
+        "archgym.registry",
+        "archgym.objective",
+        "archgym.store",
+        "archgym.evaluator",
+        "archgym.agents.walk",
+    }
     assert ("archgym.envs.dram", "archgym.registry") in {(e.source, e.target) for e in EDGES}
 
 
 def test_no_import_cycles() -> None:
     edges = [e for e in EDGES if e.source != FACADE]
     cycles = list(_cycles(edges))
-    report = "\n\n".join(" ->\n  ".join([cycle[0].source] + [f"{e.target}  (line {e.line} of {_path(e.source)})"
-                                                             for e in cycle]) for cycle in cycles)
+    report = "\n\n".join(
+        " ->\n  ".join(
+            [cycle[0].source] + [f"{e.target}  (line {e.line} of {_path(e.source)})" for e in cycle]
+        )
+        for cycle in cycles
+    )
     assert not cycles, f"{len(cycles)} import cycle(s) among archgym's modules:\n\n{report}"
 
 
 def test_core_modules_import_no_subpackage() -> None:
     core = [f"archgym.{name}" for name in CORE if f"archgym.{name}" in MODULES]
-    bad = [e for e in EDGES if e.source in core and any(_within(e.target, f"archgym.{p}") for p in SUBPACKAGES)]
-    assert not bad, ("the core modules at the package root must not import a subpackage "
-                     f"({', '.join(SUBPACKAGES)}):\n" + "\n".join(map(str, bad)))
+    bad = [
+        e
+        for e in EDGES
+        if e.source in core and any(_within(e.target, f"archgym.{p}") for p in SUBPACKAGES)
+    ]
+    assert not bad, (
+        "the core modules at the package root must not import a subpackage "
+        f"({', '.join(SUBPACKAGES)}):\n" + "\n".join(map(str, bad))
+    )
 
 
 def test_only_the_cli_imports_the_cli() -> None:
-    bad = [e for e in EDGES if _within(e.target, "archgym.cli") and not _within(e.source, "archgym.cli")]
-    assert not bad, "only archgym/cli may import archgym.cli (it is the top layer):\n" + "\n".join(map(str, bad))
+    bad = [
+        e
+        for e in EDGES
+        if _within(e.target, "archgym.cli") and not _within(e.source, "archgym.cli")
+    ]
+    assert not bad, "only archgym/cli may import archgym.cli (it is the top layer):\n" + "\n".join(
+        map(str, bad)
+    )
 
 
 def test_cycle_finder_reports_the_path() -> None:
-    edges = [Edge("x.a", "x.b", 1), Edge("x.b", "x.c", 2), Edge("x.c", "x.a", 3), Edge("x.c", "x.d", 4)]
-    assert [[(e.source, e.target) for e in cycle] for cycle in _cycles(edges)] == \
-        [[("x.a", "x.b"), ("x.b", "x.c"), ("x.c", "x.a")]]
+    edges = [
+        Edge("x.a", "x.b", 1),
+        Edge("x.b", "x.c", 2),
+        Edge("x.c", "x.a", 3),
+        Edge("x.c", "x.d", 4),
+    ]
+    assert [[(e.source, e.target) for e in cycle] for cycle in _cycles(edges)] == [
+        [("x.a", "x.b"), ("x.b", "x.c"), ("x.c", "x.a")]
+    ]
     assert list(_cycles(edges[:2] + edges[3:])) == []

@@ -31,23 +31,58 @@ def test_envs_agents_describe_check():
 
 def test_run_prints_best_design_and_export(tmp_path):
     db = tmp_path / "r.db"
-    result = runner.invoke(app, ["run", "--env", "archgym/Synthetic-v0", "--agent", "walk", "--budget", "30",
-                                 "--hp", "step_size=2", "--store", str(db)])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--env",
+            "archgym/Synthetic-v0",
+            "--agent",
+            "walk",
+            "--budget",
+            "30",
+            "--hp",
+            "step_size=2",
+            "--store",
+            str(db),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "walk on archgym/Synthetic-v0" in result.output and "30 simulator" in result.output
     for fmt in ("csv", "parquet"):
         out = tmp_path / f"e.{fmt}"
-        assert runner.invoke(app, ["export", "--store", str(db), "--format", fmt, "--out", str(out)]).exit_code == 0
+        assert (
+            runner.invoke(
+                app, ["export", "--store", str(db), "--format", fmt, "--out", str(out)]
+            ).exit_code
+            == 0
+        )
     df = pd.read_parquet(tmp_path / "e.parquet")
     assert (df["agent"] == "walk").all() and "param_buffer_kb" in df and "metric_cost_au" in df
 
 
 def test_run_refuses_bad_input_clearly(tmp_path):
-    result = runner.invoke(app, ["run", "--env", "archgym/Synthetic-v0", "--hp", "nope=1", "--store", str(tmp_path / "x.db")])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--env",
+            "archgym/Synthetic-v0",
+            "--hp",
+            "nope=1",
+            "--store",
+            str(tmp_path / "x.db"),
+        ],
+    )
     assert result.exit_code == 2 and "no hyperparameter 'nope'" in result.output
-    result = runner.invoke(app, ["run", "--env", "archgym/Nope-v0", "--store", str(tmp_path / "x.db")])
+    result = runner.invoke(
+        app, ["run", "--env", "archgym/Nope-v0", "--store", str(tmp_path / "x.db")]
+    )
     assert result.exit_code == 2 and "no environment 'archgym/Nope-v0'" in result.output
-    result = runner.invoke(app, ["run", "--env", "archgym/Synthetic-v0", "--hp", "oops", "--store", str(tmp_path / "x.db")])
+    result = runner.invoke(
+        app,
+        ["run", "--env", "archgym/Synthetic-v0", "--hp", "oops", "--store", str(tmp_path / "x.db")],
+    )
     assert result.exit_code != 0 and "NAME=VALUE" in result.output
 
 
@@ -56,9 +91,26 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes_exactly(tmp_path):
     budget = 300
     slow = json.dumps({"delay_s": 0.01})
     proc = subprocess.Popen(
-        [*ARCHGYM, "run", "--env", "archgym/Synthetic-v0", "--agent", "random", "--budget", str(budget),
-         "--seed", "11", "--store", str(db), "--env-arg", f"simulator_kwargs={slow}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+        [
+            *ARCHGYM,
+            "run",
+            "--env",
+            "archgym/Synthetic-v0",
+            "--agent",
+            "random",
+            "--budget",
+            str(budget),
+            "--seed",
+            "11",
+            "--store",
+            str(db),
+            "--env-arg",
+            f"simulator_kwargs={slow}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
     deadline = time.time() + 120
     seen = 0
     while time.time() < deadline and proc.poll() is None:
@@ -70,7 +122,9 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes_exactly(tmp_path):
                 continue
             if seen >= 40:
                 break
-    assert proc.poll() is None, f"run ended before it could be killed: {proc.stderr.read().decode()[-2000:]}"
+    assert proc.poll() is None, (
+        f"run ended before it could be killed: {proc.stderr.read().decode()[-2000:]}"
+    )
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     store = Store(db)
@@ -78,8 +132,13 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes_exactly(tmp_path):
     assert len(rows) >= 40 and [r["step"] for r in rows] == list(range(len(rows)))
     assert store.run(1).status == "running" and len(rows) < budget
 
-    done = subprocess.run([*ARCHGYM, "run", "--resume", "1", "--store", str(db)], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=300)
+    done = subprocess.run(
+        [*ARCHGYM, "run", "--resume", "1", "--store", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     rows_after = store.evaluations(1)
     assert rows_after[: len(rows)] == rows  # nothing committed before the kill was changed

@@ -25,7 +25,9 @@ class Doubled(archgym.Simulator):
 
 
 def test_a_registered_cost_model_answers_in_the_simulators_place(monkeypatch):
-    monkeypatch.setitem(costmodel._FACTORIES, "doubled", lambda sim, proxy, workload: (Doubled(sim), None))
+    monkeypatch.setitem(
+        costmodel._FACTORIES, "doubled", lambda sim, proxy, workload: (Doubled(sim), None)
+    )
     plain = archgym.make("archgym/Synthetic-v0")
     doubled = archgym.make("archgym/Synthetic-v0", cost_model="doubled", proxy="unused")
     design = plain.space.sample(0)
@@ -36,7 +38,8 @@ def test_a_registered_cost_model_answers_in_the_simulators_place(monkeypatch):
 
 def test_string_factories_load_on_first_use():
     assert costmodel._FACTORIES["proxy"] in ("archgym.proxy_models:attach_proxy",) or callable(
-        costmodel._FACTORIES["proxy"])
+        costmodel._FACTORIES["proxy"]
+    )
     with pytest.raises(ValueError, match="cost_model='proxy' needs proxy=PATH"):
         archgym.make("archgym/Synthetic-v0", cost_model="proxy")
 

@@ -7,12 +7,34 @@ import importlib
 
 import pytest
 
-MODULES = ["archgym", "archgym.space", "archgym.simulator", "archgym.objective", "archgym.indicators", "archgym.evaluator",
-           "archgym.env", "archgym.multiagent", "archgym.store", "archgym.registry", "archgym.testing",
-           "archgym.testing.simulator", "archgym.testing.space", "archgym.testing.env", "archgym.testing.agent",
-           "archgym.testing.regressor", "archgym.agents.base", "archgym.agents.random", "archgym.agents.walk",
-           "archgym.loop", "archgym.wrappers", "archgym.costmodel", "archgym.agents.rl", "archgym.simulators.synthetic",
-           "archgym._plain", "archgym._optional"]
+MODULES = [
+    "archgym",
+    "archgym.space",
+    "archgym.simulator",
+    "archgym.objective",
+    "archgym.indicators",
+    "archgym.evaluator",
+    "archgym.env",
+    "archgym.multiagent",
+    "archgym.store",
+    "archgym.registry",
+    "archgym.testing",
+    "archgym.testing.simulator",
+    "archgym.testing.space",
+    "archgym.testing.env",
+    "archgym.testing.agent",
+    "archgym.testing.regressor",
+    "archgym.agents.base",
+    "archgym.agents.random",
+    "archgym.agents.walk",
+    "archgym.loop",
+    "archgym.wrappers",
+    "archgym.costmodel",
+    "archgym.agents.rl",
+    "archgym.simulators.synthetic",
+    "archgym._plain",
+    "archgym._optional",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -73,15 +73,24 @@ def test_bad_env_arguments_are_clear():
 
 
 def test_multiagent_env_reaches_every_value_and_shares_reward():
-    env = MultiAgentDesignEnv(archgym.make("archgym/Synthetic-v0"),
-                              groups={"memory": ["buffer_kb", "banks"], "core": ["dataflow", "x0", "x1", "x2"]})
+    env = MultiAgentDesignEnv(
+        archgym.make("archgym/Synthetic-v0"),
+        groups={"memory": ["buffer_kb", "banks"], "core": ["dataflow", "x0", "x1", "x2"]},
+    )
     obs, _ = env.reset(seed=0)
     assert set(obs) == {"memory", "core"}
     nvec = env.action_space("memory").nvec
     assert list(nvec) == [11, 7]
     _, rewards, _, _, infos = env.step({"memory": [10, 6], "core": [3, 15, 0, 7]})
     assert len(set(rewards.values())) == 1
-    assert infos["memory"]["design"] == {"dataflow": "d", "x0": 15, "x1": 0, "x2": 7, "buffer_kb": 1024, "banks": 64}
+    assert infos["memory"]["design"] == {
+        "dataflow": "d",
+        "x0": 15,
+        "x1": 0,
+        "x2": 7,
+        "buffer_kb": 1024,
+        "banks": 64,
+    }
     with pytest.raises(ValueError, match="exactly one group"):
         MultiAgentDesignEnv(archgym.make("archgym/Synthetic-v0"), groups={"a": ["x0"]})
 

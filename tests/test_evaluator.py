@@ -51,8 +51,14 @@ def test_cache_budget_and_counts():
     assert [r["step"] for r in store.evaluations(run)] == list(range(7))
 
 
-@pytest.mark.parametrize("x,match", [(3, "boom on 3"), (4, "ZeroDivisionError: bug in the model"),
-                                     (5, r"did not report metric\(s\) \['cost_au'\]")])
+@pytest.mark.parametrize(
+    "x,match",
+    [
+        (3, "boom on 3"),
+        (4, "ZeroDivisionError: bug in the model"),
+        (5, r"did not report metric\(s\) \['cost_au'\]"),
+    ],
+)
 def test_failures_are_recorded_infeasible_and_never_raise(x, match):
     store = Store(":memory:")
     run = store.create_run(env_id="t/T-v0", agent="manual")
@@ -102,7 +108,9 @@ def test_batches_go_to_evaluate_batch_once():
     sim = Synthetic()
     calls = []
     original = sim.evaluate_batch
-    sim.evaluate_batch = lambda designs, workload=None: calls.append(len(designs)) or original(designs, workload)
+    sim.evaluate_batch = lambda designs, workload=None: (
+        calls.append(len(designs)) or original(designs, workload)
+    )
     ev = Evaluator(sim, Minimize("cost_au"))
     ev.evaluate_many(sim.design_space().sample(0, 16))
     assert calls == [16]

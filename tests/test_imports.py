@@ -15,8 +15,13 @@ HEAVY = ("matplotlib", "numba", "torch")
 
 def _loaded_after(statement: str) -> set[str]:
     code = f"import sys\n{statement}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     return set(out.stdout.split())
 
 
@@ -24,11 +29,16 @@ def test_import_archgym_loads_no_heavy_library() -> None:
     assert _loaded_after("import archgym") == set()
 
 
-@pytest.mark.parametrize(("statement", "library"), [
-    ("from archgym.simulators.roofline import plot_roofline", "matplotlib"),
-    ("from archgym.simulators.dram import DramSimulator as D; s = D(); s.evaluate(s.default_design(), 'stream:n=10')",
-     "numba"),
-])
+@pytest.mark.parametrize(
+    ("statement", "library"),
+    [
+        ("from archgym.simulators.roofline import plot_roofline", "matplotlib"),
+        (
+            "from archgym.simulators.dram import DramSimulator as D; s = D(); s.evaluate(s.default_design(), 'stream:n=10')",
+            "numba",
+        ),
+    ],
+)
 def test_heavy_libraries_load_on_first_use(statement: str, library: str) -> None:
     # shows the check above can see a library load, and that the lazy paths still reach it
     assert library in _loaded_after(statement)

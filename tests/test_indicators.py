@@ -46,7 +46,9 @@ def test_hypervolume_any_dimension_matches_inclusion_exclusion(dims):
 
 def test_hypervolume_4d_by_hand():
     # Boxes to (2,2,2,2): 2*1*1*1 + 1*2*1*1 - overlap 1*1*1*1 = 3; (1,1,1,1) lies inside both.
-    assert hypervolume([[0, 1, 1, 1], [1, 0, 1, 1], [1, 1, 1, 1]], [2, 2, 2, 2]) == pytest.approx(3.0)
+    assert hypervolume([[0, 1, 1, 1], [1, 0, 1, 1], [1, 1, 1, 1]], [2, 2, 2, 2]) == pytest.approx(
+        3.0
+    )
 
 
 def test_hypervolume_refuses_mismatched_reference():
@@ -88,7 +90,9 @@ def test_adrs_relative_by_hand():
     # (4,1): (2,3) gives (0, 2/1) -> 2, (2,4) gives 3 -> 2.  Mean (1 + 0.5 + 2) / 3.
     assert adrs_relative(ref, approx) == pytest.approx(3.5 / 3)
     assert adrs_relative(ref, ref) == 0.0
-    assert adrs_relative([[0, 1]], [[0.5, 1]]) == pytest.approx(0.5)  # zero reference value: divide by 1
+    assert adrs_relative([[0, 1]], [[0.5, 1]]) == pytest.approx(
+        0.5
+    )  # zero reference value: divide by 1
 
 
 def test_adrs_contest_by_hand():
@@ -139,9 +143,15 @@ def test_bootstrap_ci_is_seeded_and_handles_constant_samples():
         bootstrap_ci(x, confidence=95)
 
 
-@pytest.mark.parametrize(("old", "new"), [("non_dominated_sort", "non_dominated_sort"),
-                                          ("pareto_front", "pareto_front"), ("hypervolume", "hypervolume"),
-                                          ("adrs", "adrs_relative")])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("non_dominated_sort", "non_dominated_sort"),
+        ("pareto_front", "pareto_front"),
+        ("hypervolume", "hypervolume"),
+        ("adrs", "adrs_relative"),
+    ],
+)
 def test_old_objective_names_warn_and_forward(old, new):
     import archgym.objective
 

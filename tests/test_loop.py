@@ -23,7 +23,11 @@ def test_run_records_every_evaluation_and_is_reproducible(tmp_path):
     df = store.to_dataframe(run_ids=[a.run_id])
     assert len(df) == len(a.evaluations) and df["reward"].max() == a.best.reward
     run = store.run(a.run_id)
-    assert run.status == "finished" and run.hyperparameters == RandomWalk().get_params() and run.seed == 3
+    assert (
+        run.status == "finished"
+        and run.hyperparameters == RandomWalk().get_params()
+        and run.seed == 3
+    )
 
 
 def test_resume_replays_without_resimulating(tmp_path):
@@ -37,11 +41,15 @@ def test_resume_replays_without_resimulating(tmp_path):
     calls = []
     original = sim.evaluate
     sim.evaluate = lambda design, workload=None: calls.append(1) or original(design, workload)
-    env = archgym.DesignEnv(sim, objective=archgym.Minimize("cost_au"), env_id="archgym/Synthetic-v0")
+    env = archgym.DesignEnv(
+        sim, objective=archgym.Minimize("cost_au"), env_id="archgym/Synthetic-v0"
+    )
     resumed = archgym.run(RandomSearch(), env, budget=999, store=store, resume=partial.run_id)
     assert sum(calls) == 18  # only the lost evaluations are simulated again
     assert resumed.counts["simulator"] == 30
-    assert [r["design"] for r in store.evaluations(partial.run_id)] == [e.design for e in full.evaluations]
+    assert [r["design"] for r in store.evaluations(partial.run_id)] == [
+        e.design for e in full.evaluations
+    ]
 
 
 def test_small_space_stops_when_exhausted():
@@ -73,11 +81,18 @@ def test_a_resumed_rl_run_reaches_its_budget(tmp_path, name):
     """Replayed steps are progress: the idle guard must not end a resumed RL run early."""
     tiny = {"ppo": dict(n_steps=8, batch_size=8, hidden=8), "marl": dict(n_steps=8, hidden=8)}[name]
     store = Store(tmp_path / "runs.db")
-    partial = archgym.run(make_agent(name, **tiny), "archgym/Synthetic-v0", budget=30, seed=2, store=store)
+    partial = archgym.run(
+        make_agent(name, **tiny), "archgym/Synthetic-v0", budget=30, seed=2, store=store
+    )
     store._write("DELETE FROM evaluations WHERE run_id = ? AND step >= 12", (partial.run_id,))
     store.reopen_run(partial.run_id)
-    resumed = archgym.run(make_agent(name, **tiny), "archgym/Synthetic-v0", budget=30, store=store,
-                          resume=partial.run_id)
+    resumed = archgym.run(
+        make_agent(name, **tiny),
+        "archgym/Synthetic-v0",
+        budget=30,
+        store=store,
+        resume=partial.run_id,
+    )
     assert resumed.status == "finished" and resumed.counts["simulator"] == 30
     assert store.count_evaluations(partial.run_id, "simulator") == 30
     assert store.run(partial.run_id).status == "finished"
@@ -98,7 +113,10 @@ def test_stop_rule_counts_replays_as_progress(tmp_path):
 
 def test_run_context_records_failure_and_interrupt(tmp_path):
     env = archgym.make("archgym/Synthetic-v0", store=tmp_path / "runs.db")
-    with pytest.raises(RuntimeError, match="boom"), archgym.Run.start(env, "manual", budget=3) as run:
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        archgym.Run.start(env, "manual", budget=3) as run,
+    ):
         env.evaluate([env.space.sample(0)])
         raise RuntimeError("boom")
     record = env.store.run(run.id)
@@ -115,7 +133,9 @@ def test_stepping_an_env_with_a_store_opens_a_manual_run(tmp_path):
         env.step(env.action_space.sample())
     env.close()
     record = env.store.run(env.run_id)
-    assert record.agent == "manual" and record.budget == 4 and record.env_id == "archgym/Synthetic-v0"
+    assert (
+        record.agent == "manual" and record.budget == 4 and record.env_id == "archgym/Synthetic-v0"
+    )
     assert [r["step"] for r in env.store.evaluations(env.run_id)] == [0, 1, 2]
 
 
@@ -128,8 +148,13 @@ def test_only_the_loop_writes_an_evaluator_budget():
     writers = []
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
-                if isinstance(node, ast.AugAssign | ast.AnnAssign) else []
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AugAssign | ast.AnnAssign)
+                else []
+            )
             for target in targets:
                 if isinstance(target, ast.Attribute) and target.attr == "budget":
                     writers.append((path.relative_to(root).as_posix(), ast.unparse(target)))

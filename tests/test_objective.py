@@ -18,7 +18,11 @@ from archgym.objective import (
 )
 from archgym.simulator import Metric
 
-METRICS = [Metric("latency_ns", "ns", "min"), Metric("power_mw", "mW", "min"), Metric("bandwidth_gbps", "GB/s", "max")]
+METRICS = [
+    Metric("latency_ns", "ns", "min"),
+    Metric("power_mw", "mW", "min"),
+    Metric("bandwidth_gbps", "GB/s", "max"),
+]
 
 
 def test_target_meet_and_match():
@@ -44,9 +48,13 @@ def test_min_max_weighted_constrained():
 
 
 def test_objectives_round_trip_and_refuse_unknown_metrics():
-    for obj in [Minimize("latency_ns"), Target({"power_mw": 5}, "match", 0.1),
-                Constrained(Maximize("bandwidth_gbps"), {"power_mw": 3}), Pareto(["latency_ns", "power_mw"]),
-                WeightedSum({"latency_ns": 1})]:
+    for obj in [
+        Minimize("latency_ns"),
+        Target({"power_mw": 5}, "match", 0.1),
+        Constrained(Maximize("bandwidth_gbps"), {"power_mw": 3}),
+        Pareto(["latency_ns", "power_mw"]),
+        WeightedSum({"latency_ns": 1}),
+    ]:
         assert objective_from_dict(obj.to_dict()).to_dict() == obj.to_dict()
     with pytest.raises(ObjectiveError, match="uses metric 'energy_pj'.*reports"):
         Minimize("energy_pj").bind(METRICS)
@@ -70,7 +78,9 @@ def test_hypervolume_matches_lattice_count(dims):
     rng = np.random.default_rng(dims)
     pts = rng.integers(1, 10, size=(12, dims)).astype(float)
     ref = [10.0] * dims
-    assert hypervolume(pts, ref) == pytest.approx(_brute_hv(pts, ref, grid=10 if dims == 3 else 20), rel=1e-9)
+    assert hypervolume(pts, ref) == pytest.approx(
+        _brute_hv(pts, ref, grid=10 if dims == 3 else 20), rel=1e-9
+    )
 
 
 def test_non_dominated_sort_and_adrs():

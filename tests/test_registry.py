@@ -33,7 +33,9 @@ def test_registering_an_existing_id_warns_and_replaces() -> None:
     with pytest.warns(UserWarning, match="'test/Duplicate-v0'"):
         second = register_env("test/Duplicate-v0", Synthetic, description="second")
     assert spec("test/Duplicate-v0") is second is not first
-    assert json.loads(gymnasium.spec("test/Duplicate-v0").to_json())["kwargs"] == {"env_id": "test/Duplicate-v0"}
+    assert json.loads(gymnasium.spec("test/Duplicate-v0").to_json())["kwargs"] == {
+        "env_id": "test/Duplicate-v0"
+    }
 
 
 def test_unknown_id_suggests_close_ones_and_lists_all() -> None:

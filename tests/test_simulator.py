@@ -39,8 +39,14 @@ PROGRAM = textwrap.dedent("""
 def sim(tmp_path):
     script = tmp_path / "cachesim.py"
     script.write_text(PROGRAM)
-    return ExternalSimulator("cachesim", [sys.executable, str(script), "{config}"], SPACE, METRICS,
-                             config_format="json", timeout_s=2.0)
+    return ExternalSimulator(
+        "cachesim",
+        [sys.executable, str(script), "{config}"],
+        SPACE,
+        METRICS,
+        config_format="json",
+        timeout_s=2.0,
+    )
 
 
 def test_external_simulator_parses_json(sim):
@@ -48,8 +54,10 @@ def test_external_simulator_parses_json(sim):
     assert out == pytest.approx({"miss_rate": 1 / 8, "area_mm2": 0.08})
 
 
-@pytest.mark.parametrize("ways,match", [(7, "exited with status 139"), (6, "timed out after 2 s"),
-                                        (5, "no JSON object of metrics")])
+@pytest.mark.parametrize(
+    "ways,match",
+    [(7, "exited with status 139"), (6, "timed out after 2 s"), (5, "no JSON object of metrics")],
+)
 def test_external_simulator_failures_are_evaluation_errors(sim, ways, match):
     with pytest.raises(EvaluationError, match=match) as err:
         sim.evaluate({"ways": ways, "sets": 1})
@@ -59,11 +67,19 @@ def test_external_simulator_failures_are_evaluation_errors(sim, ways, match):
 
 def test_external_simulator_regex_and_text_template(tmp_path):
     script = tmp_path / "sim.sh"
-    script.write_text('#!/bin/sh\nWAYS=$(grep ways "$1" | cut -d= -f2)\necho "misses: 0.$WAYS"\necho "area = 2.5 mm2"\n')
+    script.write_text(
+        '#!/bin/sh\nWAYS=$(grep ways "$1" | cut -d= -f2)\necho "misses: 0.$WAYS"\necho "area = 2.5 mm2"\n'
+    )
     script.chmod(0o755)
-    sim = ExternalSimulator("sh", [str(script), "{config}"], SPACE, METRICS, config_format="text",
-                            template="ways=$ways\nsets=${sets}\n",
-                            patterns={"miss_rate": r"misses: ([0-9.]+)", "area_mm2": r"area = ([0-9.]+)"})
+    sim = ExternalSimulator(
+        "sh",
+        [str(script), "{config}"],
+        SPACE,
+        METRICS,
+        config_format="text",
+        template="ways=$ways\nsets=${sets}\n",
+        patterns={"miss_rate": r"misses: ([0-9.]+)", "area_mm2": r"area = ([0-9.]+)"},
+    )
     assert sim.evaluate({"ways": 3, "sets": 2}) == {"miss_rate": 0.3, "area_mm2": 2.5}
     check_simulator(sim, samples=2)
 
@@ -114,8 +130,12 @@ def test_batch_simulator_evaluates_one_design_through_the_batch():
             return SPACE
 
         def evaluate_batch(self, designs, workload=None):
-            return [EvaluationError(f"odd ways {d['ways']}") if d["ways"] % 2 else {"half": d["ways"] / 2}
-                    for d in designs]
+            return [
+                EvaluationError(f"odd ways {d['ways']}")
+                if d["ways"] % 2
+                else {"half": d["ways"] / 2}
+                for d in designs
+            ]
 
     sim = Halves()
     assert sim.evaluate({"ways": 4, "sets": 1}) == {"half": 2.0}

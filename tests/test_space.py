@@ -19,12 +19,26 @@ from archgym.space import (
 
 params = st.one_of(
     st.builds(lambda n: Categorical("c", [f"v{i}" for i in range(n)]), st.integers(1, 7)),
-    st.builds(lambda lo, span, step: Integer("i", lo, lo + span, step), st.integers(-20, 20), st.integers(0, 40),
-              st.integers(1, 5)),
-    st.builds(lambda lo, k: PowerOfTwo("p", 2**lo, 2 ** (lo + k)), st.integers(0, 10), st.integers(0, 12)),
-    st.builds(lambda vals: Ordinal("o", vals), st.lists(st.integers(-100, 100), min_size=1, max_size=8, unique=True)),
-    st.builds(lambda lo, span, steps, log: Real("r", lo, lo + span, log=log, steps=steps),
-              st.floats(0.1, 10), st.floats(0.5, 100), st.integers(2, 40), st.booleans()),
+    st.builds(
+        lambda lo, span, step: Integer("i", lo, lo + span, step),
+        st.integers(-20, 20),
+        st.integers(0, 40),
+        st.integers(1, 5),
+    ),
+    st.builds(
+        lambda lo, k: PowerOfTwo("p", 2**lo, 2 ** (lo + k)), st.integers(0, 10), st.integers(0, 12)
+    ),
+    st.builds(
+        lambda vals: Ordinal("o", vals),
+        st.lists(st.integers(-100, 100), min_size=1, max_size=8, unique=True),
+    ),
+    st.builds(
+        lambda lo, span, steps, log: Real("r", lo, lo + span, log=log, steps=steps),
+        st.floats(0.1, 10),
+        st.floats(0.5, 100),
+        st.integers(2, 40),
+        st.booleans(),
+    ),
 )
 
 
@@ -99,32 +113,53 @@ def test_unknown_and_missing_keys_are_refused():
 
 
 def test_size_enumerate_neighbors_features():
-    space = DesignSpace([Categorical("policy", ["open", "closed", "adaptive"]), PowerOfTwo("buf", 1, 8),
-                         Integer("cores", 1, 3)])
+    space = DesignSpace(
+        [
+            Categorical("policy", ["open", "closed", "adaptive"]),
+            PowerOfTwo("buf", 1, 8),
+            Integer("cores", 1, 3),
+        ]
+    )
     assert space.size == 3 * 4 * 3
     designs = list(space.enumerate())
     assert len(designs) == space.size and len({tuple(d.values()) for d in designs}) == space.size
     n = space.neighbors({"policy": "open", "buf": 1, "cores": 2})
     # 2 other categories + 1 buffer step (at the low edge) + 2 core steps
     assert len(n) == 5
-    assert space.feature_names() == ["policy=open", "policy=closed", "policy=adaptive", "buf", "cores"]
-    np.testing.assert_array_equal(space.features([{"policy": "closed", "buf": 8, "cores": 3}]),
-                                  [[0, 1, 0, 3, 3]])
+    assert space.feature_names() == [
+        "policy=open",
+        "policy=closed",
+        "policy=adaptive",
+        "buf",
+        "cores",
+    ]
+    np.testing.assert_array_equal(
+        space.features([{"policy": "closed", "buf": 8, "cores": 3}]), [[0, 1, 0, 3, 3]]
+    )
     with pytest.raises(ValueError, match="more than limit"):
         list(space.enumerate(limit=10))
 
 
 def test_constraints_make_designs_infeasible_not_invalid():
-    space = DesignSpace([Integer("a", 0, 3), Integer("b", 0, 3)],
-                        [Constraint("sum_le_4", lambda d: d["a"] + d["b"] <= 4, "a + b must be <= 4")])
+    space = DesignSpace(
+        [Integer("a", 0, 3), Integer("b", 0, 3)],
+        [Constraint("sum_le_4", lambda d: d["a"] + d["b"] <= 4, "a + b must be <= 4")],
+    )
     d = space.validate({"a": 3, "b": 3})
     assert space.violations(d) == ["sum_le_4: a + b must be <= 4"]
     assert space.is_feasible({"a": 1, "b": 1})
 
 
 def test_space_round_trips_through_dict():
-    space = DesignSpace([Categorical("c", ["x", "y"]), Integer("i", 0, 10, 2), PowerOfTwo("p", 4, 64),
-                         Ordinal("o", [1, 3, 9]), Real("r", 0.5, 2.0, log=True, steps=5)])
+    space = DesignSpace(
+        [
+            Categorical("c", ["x", "y"]),
+            Integer("i", 0, 10, 2),
+            PowerOfTwo("p", 4, 64),
+            Ordinal("o", [1, 3, 9]),
+            Real("r", 0.5, 2.0, log=True, steps=5),
+        ]
+    )
     assert DesignSpace.from_dict(space.to_dict()) == space
     with pytest.raises(ValueError, match="unknown parameter kind 'blob'"):
         param_from_dict({"kind": "blob", "name": "x"})

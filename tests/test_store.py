@@ -12,15 +12,23 @@ def _writer(path: str, worker: int, n: int) -> None:
     store = Store(path)
     run = store.create_run(env_id="t/T-v0", agent=f"w{worker}", seed=worker, budget=n)
     for step in range(n):
-        store.record(run, step=step, design={"x": step}, metrics={"cost_au": float(step)}, reward=-step,
-                     feasible=True)
+        store.record(
+            run,
+            step=step,
+            design={"x": step},
+            metrics={"cost_au": float(step)},
+            reward=-step,
+            feasible=True,
+        )
     store.finish_run(run)
 
 
 def test_many_processes_write_one_store_without_losing_rows(tmp_path):
     path = str(tmp_path / "shared.db")
     Store(path).close()
-    ctx = mp.get_context("fork")  # the writer lives in this test module, which spawn could not import
+    ctx = mp.get_context(
+        "fork"
+    )  # the writer lives in this test module, which spawn could not import
     procs = [ctx.Process(target=_writer, args=(path, w, 150)) for w in range(4)]
     for p in procs:
         p.start()
@@ -37,11 +45,27 @@ def test_many_processes_write_one_store_without_losing_rows(tmp_path):
 
 def test_dataframe_columns_and_exports(tmp_path):
     store = Store(tmp_path / "s.db")
-    run = store.create_run(env_id="t/T-v0", agent="random", seed=3, budget=2, hyperparameters={"a": 1})
-    store.record(run, step=0, design={"policy": "open", "banks": 8}, metrics={"latency_ns": 12.5}, reward=-12.5,
-                 feasible=True, sim_seconds=0.001)
-    store.record(run, step=1, design={"policy": "closed", "banks": 4}, metrics=None, reward=float("-inf"),
-                 feasible=False, error="crashed")
+    run = store.create_run(
+        env_id="t/T-v0", agent="random", seed=3, budget=2, hyperparameters={"a": 1}
+    )
+    store.record(
+        run,
+        step=0,
+        design={"policy": "open", "banks": 8},
+        metrics={"latency_ns": 12.5},
+        reward=-12.5,
+        feasible=True,
+        sim_seconds=0.001,
+    )
+    store.record(
+        run,
+        step=1,
+        design={"policy": "closed", "banks": 4},
+        metrics=None,
+        reward=float("-inf"),
+        feasible=False,
+        error="crashed",
+    )
     df = store.to_dataframe()
     assert list(df["param_policy"]) == ["open", "closed"]
     assert df["metric_latency_ns"].iloc[0] == 12.5 and pd.isna(df["metric_latency_ns"].iloc[1])

@@ -27,17 +27,19 @@ from archgym.testing.simulator import (
 )
 
 
-@parametrize_with_checks([
-    Synthetic(),
-    (AcceleratorSimulator(), {"workload": "alexnet", "samples": 4}),
-    (MappingSimulator(), {"samples": 4}),
-    (DramSimulator("ddr3"), {"workload": "random:n=500", "samples": 3}),
-    (SoCSimulator(), {"workload": "audio_decoder", "samples": 4}),
-    (RooflineSimulator(), {"workload": "llama-2-7b-interactive", "samples": 4}),
-    (RandomSearch, {"budget": 6}),
-    (make_regressor("linear"), {}),
-    ("archgym/Synthetic-v0", {"steps": 3}),
-])
+@parametrize_with_checks(
+    [
+        Synthetic(),
+        (AcceleratorSimulator(), {"workload": "alexnet", "samples": 4}),
+        (MappingSimulator(), {"samples": 4}),
+        (DramSimulator("ddr3"), {"workload": "random:n=500", "samples": 3}),
+        (SoCSimulator(), {"workload": "audio_decoder", "samples": 4}),
+        (RooflineSimulator(), {"workload": "llama-2-7b-interactive", "samples": 4}),
+        (RandomSearch, {"budget": 6}),
+        (make_regressor("linear"), {}),
+        ("archgym/Synthetic-v0", {"steps": 3}),
+    ]
+)
 def test_builtins_pass_every_named_check(obj: Any, check: Any) -> None:
     check(obj)
 
@@ -63,7 +65,9 @@ def test_one_named_check_runs_on_its_own() -> None:
     check_batch_matches_loop(Synthetic(), samples=3)
     with pytest.raises(ConformanceError, match=r"Noisy.evaluate is not deterministic"):
         check_deterministic(Noisy(), samples=3)  # ...and this one names the fault
-    with pytest.raises(ConformanceError, match="agent factory returned Synthetic, not an archgym Agent"):
+    with pytest.raises(
+        ConformanceError, match="agent factory returned Synthetic, not an archgym Agent"
+    ):
         check_agent_type(Synthetic)
 
 
@@ -78,23 +82,37 @@ def test_check_simulator_evaluates_each_design_twice_not_once_per_check() -> Non
 
 def test_all_checks_names_its_checks_and_options() -> None:
     names = [c.func.__name__ for c in all_checks(RandomSearch, budget=4)]
-    assert names == ["check_agent_type", "check_exact_budget", "check_valid_designs", "check_reproducible",
-                     "check_one_parameter_space", "check_survives_failures"]
+    assert names == [
+        "check_agent_type",
+        "check_exact_budget",
+        "check_valid_designs",
+        "check_reproducible",
+        "check_one_parameter_space",
+        "check_survives_failures",
+    ]
     assert all(c.keywords == {"budget": 4} for c in list(all_checks(RandomSearch, budget=4))[1:])
-    with pytest.raises(TypeError, match=r"simulator checks take no option 'budget'; they take \['samples', 'seed', "
-                                        r"'workload'\]"):
+    with pytest.raises(
+        TypeError,
+        match=r"simulator checks take no option 'budget'; they take \['samples', 'seed', "
+        r"'workload'\]",
+    ):
         list(all_checks(Synthetic(), budget=3))
     # env checks pass unknown options on to archgym.make; the Box check only applies to env ids
     env_checks = list(all_checks(lambda: archgym.make("archgym/Synthetic-v0"), steps=2))
     assert "check_box_encoding" not in [c.func.__name__ for c in env_checks]
-    by_id = {c.func.__name__: c.keywords for c in all_checks("archgym/Synthetic-v0", steps=2, workload=None)}
+    by_id = {
+        c.func.__name__: c.keywords
+        for c in all_checks("archgym/Synthetic-v0", steps=2, workload=None)
+    }
     assert by_id["check_box_encoding"] == {"workload": None}
     assert by_id["check_env_deterministic"] == {"steps": 2, "workload": None}
     assert [c.func.__name__ for c in all_checks(lambda: RandomSearch())][0] == "check_agent_type"
 
 
 def test_all_checks_refuses_what_it_cannot_check() -> None:
-    with pytest.raises(TypeError, match="pass a RandomSearch as its class or a zero-argument factory"):
+    with pytest.raises(
+        TypeError, match="pass a RandomSearch as its class or a zero-argument factory"
+    ):
         list(all_checks(RandomSearch()))
     with pytest.raises(TypeError, match="no checks apply to int; they apply to a Simulator"):
         list(all_checks(3))
@@ -105,7 +123,9 @@ def test_all_checks_refuses_what_it_cannot_check() -> None:
 def test_linear_regressor_skips_only_the_fit_quality_check() -> None:
     names = {c.func.__name__ for c in all_checks(make_regressor("linear"))}
     assert "check_fits_better_than_mean" not in names and "check_save_load" in names
-    assert "check_fits_better_than_mean" in {c.func.__name__ for c in all_checks(make_regressor("rf"))}
+    assert "check_fits_better_than_mean" in {
+        c.func.__name__ for c in all_checks(make_regressor("rf"))
+    }
 
 
 def test_old_check_regressor_paths_warn() -> None:
@@ -123,4 +143,6 @@ def test_testing_imports_no_builtin_simulator() -> None:
         tree = ast.parse(path.read_text())
         imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-        assert not [m for m in imported if m.startswith(("archgym.simulators", "archgym.envs"))], path.name
+        assert not [m for m in imported if m.startswith(("archgym.simulators", "archgym.envs"))], (
+            path.name
+        )

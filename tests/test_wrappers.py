@@ -58,11 +58,13 @@ def test_edit_actions_reach_every_design_and_observe_it():
     assert obs.shape == (1 + 2,) and env.observation_space.contains(obs)
     reached = set()
     for a, b in itertools.product(range(5), range(4)):
-        env.step(a)          # set "a" to its a-th value
+        env.step(a)  # set "a" to its a-th value
         obs, *_ = env.step(5 + b)  # set "b" to its b-th value
         reached.add(tuple(env._current))
     assert reached == ALL
-    assert obs[1:].tolist() == pytest.approx([1.0, 1.0])  # the last design is the last of each parameter
+    assert obs[1:].tolist() == pytest.approx(
+        [1.0, 1.0]
+    )  # the last design is the last of each parameter
 
 
 @pytest.mark.parametrize("encoding", ["box", "discrete", "edit"])
@@ -70,11 +72,15 @@ def test_wrapped_envs_pass_gymnasiums_checker(encoding):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_env(encode(small_env(), encoding), skip_render_check=True)
-        check_env(archgym.make("archgym/Synthetic-v0", action_encoding="box"), skip_render_check=True)
+        check_env(
+            archgym.make("archgym/Synthetic-v0", action_encoding="box"), skip_render_check=True
+        )
 
 
 def test_encode_refuses_unknown_encodings_and_huge_flat_spaces():
-    with pytest.raises(ValueError, match="action_encoding='grid'; legal values are 'multidiscrete', 'box'"):
+    with pytest.raises(
+        ValueError, match="action_encoding='grid'; legal values are 'multidiscrete', 'box'"
+    ):
         encode(small_env(), "grid")
     with pytest.raises(ValueError, match="FlatActions: the space has"):
         FlatActions(archgym.make("archgym/Synthetic-v0", simulator_kwargs={"n_integers": 27}))

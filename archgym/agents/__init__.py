@@ -60,7 +60,9 @@ def make_agent(name: str, **hyperparameters: Any) -> Agent:
     legal = cls.hyperparameters()
     unknown = [k for k in hyperparameters if k not in legal]
     if unknown:
-        raise ValueError(f"agent {name!r} has no hyperparameter {unknown[0]!r}; its hyperparameters are {sorted(legal)}")
+        raise ValueError(
+            f"agent {name!r} has no hyperparameter {unknown[0]!r}; its hyperparameters are {sorted(legal)}"
+        )
     return cls(**hyperparameters)
 
 
@@ -68,5 +70,14 @@ def list_agents() -> list[str]:
     return sorted(_AGENTS)
 
 
-__all__ = ["Agent", "Hyperparameter", "RandomSearch", "RandomWalk", "agent_class", "hyperparameter",
-           "list_agents", "make_agent", "register_agent"]
+__all__ = [
+    "Agent",
+    "Hyperparameter",
+    "RandomSearch",
+    "RandomWalk",
+    "agent_class",
+    "hyperparameter",
+    "list_agents",
+    "make_agent",
+    "register_agent",
+]

@@ -79,13 +79,20 @@ class AntColony(Agent):
     def _build(self, cumulative: list[np.ndarray]) -> np.ndarray:
         # Inverse-CDF sampling of every parameter's value from its choice probabilities.
         u = self.rng.random(len(cumulative))
-        return np.array([min(int(np.searchsorted(c, x * c[-1], side="right")), len(c) - 1)
-                         for c, x in zip(cumulative, u, strict=True)], dtype=np.int64)
+        return np.array(
+            [
+                min(int(np.searchsorted(c, x * c[-1], side="right")), len(c) - 1)
+                for c, x in zip(cumulative, u, strict=True)
+            ],
+            dtype=np.int64,
+        )
 
     def ask(self, n: int = 1) -> list[Design]:
         space = self._require_setup()
-        cumulative = [np.cumsum(self.pheromone[i] ** self.alpha * self._heuristic(i) ** self.beta)
-                      for i in range(len(space.params))]
+        cumulative = [
+            np.cumsum(self.pheromone[i] ** self.alpha * self._heuristic(i) ** self.beta)
+            for i in range(len(space.params))
+        ]
         out = []
         for _ in range(n):
             for _attempt in range(MAX_RESAMPLES):
@@ -117,7 +124,9 @@ class AntColony(Agent):
         """Where ``reward`` ranks among all rewards seen: 0 (worst) .. 1 (best); never negative."""
         if not np.isfinite(reward) or not self._rewards:
             return 0.0
-        return float(np.searchsorted(np.sort(self._rewards), reward, side="right")) / len(self._rewards)
+        return float(np.searchsorted(np.sort(self._rewards), reward, side="right")) / len(
+            self._rewards
+        )
 
     def _update(self) -> None:
         for tau in self.pheromone:

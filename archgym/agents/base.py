@@ -38,18 +38,34 @@ class Hyperparameter:
     def check(self, value: Any, owner: str) -> None:
         if self.choices is not None:
             if value not in self.choices:
-                raise ValueError(f"{owner}: hyperparameter {self.name!r}={value!r} is not one of {list(self.choices)}")
+                raise ValueError(
+                    f"{owner}: hyperparameter {self.name!r}={value!r} is not one of {list(self.choices)}"
+                )
             return
         if isinstance(self.default, bool):
             if not isinstance(value, bool | np.bool_):
-                raise ValueError(f"{owner}: hyperparameter {self.name!r} must be True or False, got {value!r}")
+                raise ValueError(
+                    f"{owner}: hyperparameter {self.name!r} must be True or False, got {value!r}"
+                )
             return
         if isinstance(self.default, int | float):
-            if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-                raise ValueError(f"{owner}: hyperparameter {self.name!r} must be a number, got {value!r}")
-            if isinstance(self.default, int) and not isinstance(self.default, bool) and int(value) != value:
-                raise ValueError(f"{owner}: hyperparameter {self.name!r} must be an integer, got {value!r}")
-            if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            if isinstance(value, bool) or not isinstance(
+                value, int | float | np.integer | np.floating
+            ):
+                raise ValueError(
+                    f"{owner}: hyperparameter {self.name!r} must be a number, got {value!r}"
+                )
+            if (
+                isinstance(self.default, int)
+                and not isinstance(self.default, bool)
+                and int(value) != value
+            ):
+                raise ValueError(
+                    f"{owner}: hyperparameter {self.name!r} must be an integer, got {value!r}"
+                )
+            if (self.low is not None and value < self.low) or (
+                self.high is not None and value > self.high
+            ):
                 raise ValueError(
                     f"{owner}: hyperparameter {self.name!r}={value!r} is outside its range [{self.low}, {self.high}]"
                 )
@@ -71,11 +87,23 @@ class Hyperparameter:
         return float(rng.uniform(self.low, self.high))
 
 
-def hyperparameter(default: Any, *, low: float | None = None, high: float | None = None,
-                   choices: Sequence[Any] | None = None, log: bool = False) -> Any:
+def hyperparameter(
+    default: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: Sequence[Any] | None = None,
+    log: bool = False,
+) -> Any:
     """Declare a dataclass field as a hyperparameter with a legal range or choices."""
-    return dataclasses.field(default=default, metadata={"hyperparameter": dict(
-        low=low, high=high, choices=tuple(choices) if choices is not None else None, log=log)})
+    return dataclasses.field(
+        default=default,
+        metadata={
+            "hyperparameter": dict(
+                low=low, high=high, choices=tuple(choices) if choices is not None else None, log=log
+            )
+        },
+    )
 
 
 @dataclass
@@ -111,8 +139,14 @@ class Agent:
     def get_params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.hyperparameters()}
 
-    def setup(self, space: DesignSpace, *, seed: int | None = None, objective: Objective | None = None,
-              budget: int | None = None) -> None:
+    def setup(
+        self,
+        space: DesignSpace,
+        *,
+        seed: int | None = None,
+        objective: Objective | None = None,
+        budget: int | None = None,
+    ) -> None:
         """Start a fresh search over ``space``; the same seed gives the same trajectory."""
         self.space = space
         self.objective = objective
@@ -132,5 +166,7 @@ class Agent:
 
     def _require_setup(self) -> DesignSpace:
         if self.space is None:
-            raise RuntimeError(f"{type(self).__name__}.setup(space, seed=...) must be called before ask()")
+            raise RuntimeError(
+                f"{type(self).__name__}.setup(space, seed=...) must be called before ask()"
+            )
         return self.space

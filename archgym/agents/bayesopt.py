@@ -64,21 +64,38 @@ class BayesianOptimization(Agent):
 
         # Single-valued parameters are fixed; skopt cannot represent a dimension of one value.
         self._free = [i for i, p in enumerate(space.params) if p.cardinality > 1]
-        dims = [SkInteger(0, space.params[i].cardinality - 1) if space.params[i].ordered
-                else SkCategorical(list(range(space.params[i].cardinality))) for i in self._free]
+        dims = [
+            SkInteger(0, space.params[i].cardinality - 1)
+            if space.params[i].ordered
+            else SkCategorical(list(range(space.params[i].cardinality)))
+            for i in self._free
+        ]
         self._opt: Any = None
         if dims:
             seed = int(self.rng.integers(2**31))
-            surrogate = cook_estimator(self.surrogate, space=dims, random_state=seed,
-                                       n_restarts_optimizer=self.gp_restarts) if self.surrogate == "GP" \
+            surrogate = (
+                cook_estimator(
+                    self.surrogate,
+                    space=dims,
+                    random_state=seed,
+                    n_restarts_optimizer=self.gp_restarts,
+                )
+                if self.surrogate == "GP"
                 else self.surrogate
+            )
             self._opt = Optimizer(
-                dims, base_estimator=surrogate, n_initial_points=self.initial_points,
-                acq_func=self.acquisition, acq_optimizer="sampling",
+                dims,
+                base_estimator=surrogate,
+                n_initial_points=self.initial_points,
+                acq_func=self.acquisition,
+                acq_optimizer="sampling",
                 acq_func_kwargs={"xi": self.xi, "kappa": self.kappa},
                 acq_optimizer_kwargs={"n_points": self.acquisition_points},
-                random_state=seed)
-        self._known: dict[tuple[int, ...], float] = {}  # index vector -> value told to skopt (minimised)
+                random_state=seed,
+            )
+        self._known: dict[
+            tuple[int, ...], float
+        ] = {}  # index vector -> value told to skopt (minimised)
         self._worst: float | None = None  # worst successful value told so far
 
     def _full(self, x: Sequence[int]) -> tuple[int, ...]:

@@ -54,8 +54,10 @@ class GeneticAlgorithm(Agent):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.elitism >= self.population:
-            raise ValueError(f"GeneticAlgorithm: hyperparameter 'elitism'={self.elitism} must be below "
-                             f"'population'={self.population} (legal range [0, {self.population - 1}])")
+            raise ValueError(
+                f"GeneticAlgorithm: hyperparameter 'elitism'={self.elitism} must be below "
+                f"'population'={self.population} (legal range [0, {self.population - 1}])"
+            )
 
     @property
     def batch_size(self) -> int:  # type: ignore[override]
@@ -66,7 +68,9 @@ class GeneticAlgorithm(Agent):
         self._pareto = isinstance(objective, Pareto)
         self._parents: list[tuple[np.ndarray, np.ndarray]] = []  # (genome, fitness vector)
         self._queue: list[np.ndarray] = []  # children not yet asked for
-        self._brood: list[tuple[np.ndarray, np.ndarray]] = []  # evaluated children of this generation
+        self._brood: list[
+            tuple[np.ndarray, np.ndarray]
+        ] = []  # evaluated children of this generation
         self._brood_size = 0
         self._seen: set[bytes] = set()
         self._rate = self.mutation_rate or 1.0 / len(space.params)
@@ -141,8 +145,12 @@ class GeneticAlgorithm(Agent):
             genomes = np.array([g for g, _ in self._parents])
             ranks = self._ranks(np.array([f for _, f in self._parents]))
             children = []
-            while len(children) < self.population - (0 if self._pareto else min(self.elitism, len(genomes))):
-                child = self._mutate(self._cross(genomes[self._select(ranks)], genomes[self._select(ranks)]))
+            while len(children) < self.population - (
+                0 if self._pareto else min(self.elitism, len(genomes))
+            ):
+                child = self._mutate(
+                    self._cross(genomes[self._select(ranks)], genomes[self._select(ranks)])
+                )
                 # A repeat costs no budget but teaches nothing; nudge it until it is new.
                 for _ in range(MAX_REMUTATIONS):
                     if child.tobytes() not in self._seen:

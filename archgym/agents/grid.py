@@ -45,7 +45,14 @@ class GridSearch(Agent):
         axes = []
         for p in space.params:
             if p.ordered and 0 < self.resolution < p.cardinality:
-                axes.append(sorted({int(round(v)) for v in np.linspace(0, p.cardinality - 1, max(self.resolution, 2))}))
+                axes.append(
+                    sorted(
+                        {
+                            int(round(v))
+                            for v in np.linspace(0, p.cardinality - 1, max(self.resolution, 2))
+                        }
+                    )
+                )
             else:
                 axes.append(list(range(p.cardinality)))
         return axes

@@ -77,20 +77,34 @@ class MultiAgentPPO(Agent):
         obs_dim = menv.env.observation_space.shape[0]
         if self.shared:
             self._width = max(self._cards)
-            self.net = nn.Sequential(nn.Linear(obs_dim + len(space.params), self.hidden), nn.Tanh(),
-                                     nn.Linear(self.hidden, self.hidden), nn.Tanh(), nn.Linear(self.hidden, self._width))
+            self.net = nn.Sequential(
+                nn.Linear(obs_dim + len(space.params), self.hidden),
+                nn.Tanh(),
+                nn.Linear(self.hidden, self.hidden),
+                nn.Tanh(),
+                nn.Linear(self.hidden, self._width),
+            )
             mask = torch.full((len(self._slots), self._width), float("-inf"))
             for s, card in enumerate(self._cards):
                 mask[s, :card] = 0.0
             self._mask = mask
             self._ids = torch.eye(len(space.params))[[i for _, i in self._slots]]
         else:
-            self.net = nn.ModuleDict({
-                f"agent{k}": nn.Sequential(nn.Linear(obs_dim, self.hidden), nn.Tanh(),
-                                           nn.Linear(self.hidden, self.hidden), nn.Tanh(),
-                                           nn.Linear(self.hidden, sum(self._cards[s] for s, (b, _) in
-                                                                      enumerate(self._slots) if b == a)))
-                for k, a in enumerate(self._agents)})
+            self.net = nn.ModuleDict(
+                {
+                    f"agent{k}": nn.Sequential(
+                        nn.Linear(obs_dim, self.hidden),
+                        nn.Tanh(),
+                        nn.Linear(self.hidden, self.hidden),
+                        nn.Tanh(),
+                        nn.Linear(
+                            self.hidden,
+                            sum(self._cards[s] for s, (b, _) in enumerate(self._slots) if b == a),
+                        ),
+                    )
+                    for k, a in enumerate(self._agents)
+                }
+            )
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate)
 
     def _logits(self, obs: Any) -> list[Any]:
@@ -98,8 +112,13 @@ class MultiAgentPPO(Agent):
         torch = _torch()
         if self.shared:
             n = obs.shape[0]
-            inputs = torch.cat([obs[:, None, :].expand(n, len(self._slots), -1),
-                                self._ids[None].expand(n, -1, -1)], dim=-1)
+            inputs = torch.cat(
+                [
+                    obs[:, None, :].expand(n, len(self._slots), -1),
+                    self._ids[None].expand(n, -1, -1),
+                ],
+                dim=-1,
+            )
             out = self.net(inputs) + self._mask  # (batch, slots, width)
             return [out[:, s, :card] for s, card in enumerate(self._cards)]
         logits = []
@@ -113,7 +132,10 @@ class MultiAgentPPO(Agent):
         """Each parameter slot's current choice probabilities for one observation (after ``learn``)."""
         torch = _torch()
         with torch.no_grad():
-            return [torch.softmax(x, -1)[0].numpy() for x in self._logits(torch.as_tensor(obs, dtype=torch.float32)[None])]
+            return [
+                torch.softmax(x, -1)[0].numpy()
+                for x in self._logits(torch.as_tensor(obs, dtype=torch.float32)[None])
+            ]
 
     # -- training ------------------------------------------------------------------------------
     def learn(self, env: DesignEnv | MultiAgentDesignEnv, budget: int) -> None:
@@ -122,8 +144,13 @@ class MultiAgentPPO(Agent):
             menv = env
         else:
             names = env.space.names
-            menv = MultiAgentDesignEnv(env, {f"agent_{k // self.group_size}": names[k: k + self.group_size]
-                                             for k in range(0, len(names), self.group_size)})
+            menv = MultiAgentDesignEnv(
+                env,
+                {
+                    f"agent_{k // self.group_size}": names[k : k + self.group_size]
+                    for k in range(0, len(names), self.group_size)
+                },
+            )
         evaluator = menv.env.evaluator
         seed = int(self.rng.integers(2**31))
         # Our own torch RNG stream, restored afterwards, so runs are reproducible and leave no trace.
@@ -149,7 +176,9 @@ class MultiAgentPPO(Agent):
                     break
                 obs_t = torch.as_tensor(obs, dtype=torch.float32)[None]
                 with torch.no_grad():
-                    dists = [torch.distributions.Categorical(logits=x[0]) for x in self._logits(obs_t)]
+                    dists = [
+                        torch.distributions.Categorical(logits=x[0]) for x in self._logits(obs_t)
+                    ]
                     acts = torch.stack([d.sample() for d in dists])
                     logp = torch.stack([d.log_prob(a) for d, a in zip(dists, acts, strict=True)])
                 actions: dict[str, list[int]] = {a: [] for a in self._agents}
@@ -167,8 +196,12 @@ class MultiAgentPPO(Agent):
                     obs_dict, _, t = *menv.reset(), 0
                     obs = next(iter(obs_dict.values()))
             if len(batch_rew) >= 2:
-                self._update(torch.stack(batch_obs), torch.stack(batch_act), torch.stack(batch_logp),
-                             np.asarray(batch_rew))
+                self._update(
+                    torch.stack(batch_obs),
+                    torch.stack(batch_act),
+                    torch.stack(batch_logp),
+                    np.asarray(batch_rew),
+                )
             if len(batch_rew) < self.n_steps:
                 return
 
@@ -185,10 +218,15 @@ class MultiAgentPPO(Agent):
             dists = [torch.distributions.Categorical(logits=x) for x in self._logits(obs)]
             logp = torch.stack([d.log_prob(acts[:, s]) for s, d in enumerate(dists)], dim=1)
             entropy = torch.stack([d.entropy() for d in dists], dim=1).mean()
-            per_agent = torch.zeros(len(rewards), len(self._agents)).index_add(1, owner, logp - old_logp)
+            per_agent = torch.zeros(len(rewards), len(self._agents)).index_add(
+                1, owner, logp - old_logp
+            )
             ratio = per_agent.exp()
             clipped = ratio.clamp(1.0 - self.clip_range, 1.0 + self.clip_range)
-            loss = -torch.min(ratio * adv[:, None], clipped * adv[:, None]).mean() - self.ent_coef * entropy
+            loss = (
+                -torch.min(ratio * adv[:, None], clipped * adv[:, None]).mean()
+                - self.ent_coef * entropy
+            )
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()

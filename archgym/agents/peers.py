@@ -72,8 +72,10 @@ class OptunaAgent(Agent):
         self._width = len(objective.metric_names) if self._pareto else 1  # type: ignore[union-attr]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # experimental-feature warnings from some samplers
-            self._study = optuna.create_study(directions=["maximize"] * self._width,
-                                              sampler=self._make_sampler(optuna, int(self.rng.integers(2**31))))
+            self._study = optuna.create_study(
+                directions=["maximize"] * self._width,
+                sampler=self._make_sampler(optuna, int(self.rng.integers(2**31))),
+            )
         self._trials: list[Any] = []  # asked, not yet told, in order
         self._known: dict[tuple[int, ...], list[float]] = {}
         self._worst: np.ndarray | None = None
@@ -105,8 +107,13 @@ class OptunaAgent(Agent):
                     if len(self._known) < space.size:
                         while idx in self._known:
                             idx = tuple(int(i) for i in space.sample_indices(self.rng, 1)[0])
-                        self._study.enqueue_trial({p.name: i for p, i in zip(space.params, idx, strict=True)
-                                                   if p.cardinality > 1})
+                        self._study.enqueue_trial(
+                            {
+                                p.name: i
+                                for p, i in zip(space.params, idx, strict=True)
+                                if p.cardinality > 1
+                            }
+                        )
                     trial = self._study.ask()
                     idx = self._suggest(trial)
                 self._trials.append(trial)
@@ -121,7 +128,9 @@ class OptunaAgent(Agent):
                 if ev.failed or not np.isfinite(ev.reward):
                     values = _penalty(self._worst, self._width)
                 else:
-                    values = self.objective.vector(ev.metrics) if self._pareto else np.array([ev.reward])  # type: ignore[union-attr]
+                    values = (
+                        self.objective.vector(ev.metrics) if self._pareto else np.array([ev.reward])
+                    )  # type: ignore[union-attr]
                     self._worst = values if self._worst is None else np.minimum(self._worst, values)
                 told = [float(v) for v in values]
                 self._known.setdefault(tuple(int(i) for i in space.encode(design)), told)
@@ -146,8 +155,9 @@ class OptunaTPE(OptunaAgent):
     multivariate: bool = hyperparameter(True)
 
     def _make_sampler(self, optuna: Any, seed: int) -> Any:
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.startup_trials,
-                                          multivariate=self.multivariate)
+        return optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=self.startup_trials, multivariate=self.multivariate
+        )
 
 
 @dataclass
@@ -167,7 +177,9 @@ class OptunaCMAES(OptunaAgent):
     def _make_sampler(self, optuna: Any, seed: int) -> Any:
         # Optuna's CMA-ES sampler needs it; say so before the first trial
         import_optional("cmaes", purpose=f"the {self.name} agent")
-        return optuna.samplers.CmaEsSampler(seed=seed, sigma0=self.sigma0 or None, warn_independent_sampling=False)
+        return optuna.samplers.CmaEsSampler(
+            seed=seed, sigma0=self.sigma0 or None, warn_independent_sampling=False
+        )
 
 
 @dataclass
@@ -184,8 +196,12 @@ class OptunaGP(OptunaAgent):
 
     def _make_sampler(self, optuna: Any, seed: int) -> Any:
         import_optional("torch", purpose=f"the {self.name} agent")
-        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=self.startup_trials,
-                                         deterministic_objective=True, warn_independent_sampling=False)
+        return optuna.samplers.GPSampler(
+            seed=seed,
+            n_startup_trials=self.startup_trials,
+            deterministic_objective=True,
+            warn_independent_sampling=False,
+        )
 
 
 @dataclass
@@ -203,9 +219,12 @@ class OptunaNSGAII(OptunaAgent):
     crossover_prob: float = hyperparameter(0.9, low=0.0, high=1.0)
 
     def _make_sampler(self, optuna: Any, seed: int) -> Any:
-        return optuna.samplers.NSGAIISampler(seed=seed, population_size=self.population,
-                                             mutation_prob=self.mutation_prob or None,
-                                             crossover_prob=self.crossover_prob)
+        return optuna.samplers.NSGAIISampler(
+            seed=seed,
+            population_size=self.population,
+            mutation_prob=self.mutation_prob or None,
+            crossover_prob=self.crossover_prob,
+        )
 
 
 @dataclass
@@ -226,13 +245,20 @@ class NevergradAgent(Agent):
         self._opt: Any = None
         if self._free:
             # TransitionChoice mutates ordered parameters to nearby values; Choice treats values alike.
-            param = ng.p.Dict(**{p.name: ng.p.TransitionChoice(list(range(p.cardinality))) if p.ordered
-                                 else ng.p.Choice(list(range(p.cardinality))) for p in self._free})
+            param = ng.p.Dict(
+                **{
+                    p.name: ng.p.TransitionChoice(list(range(p.cardinality)))
+                    if p.ordered
+                    else ng.p.Choice(list(range(p.cardinality)))
+                    for p in self._free
+                }
+            )
             param.random_state = np.random.RandomState(int(self.rng.integers(2**32)))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self._opt = ng.optimizers.registry[self.optimizer](parametrization=param, budget=budget or 1000,
-                                                                   num_workers=1)
+                self._opt = ng.optimizers.registry[self.optimizer](
+                    parametrization=param, budget=budget or 1000, num_workers=1
+                )
         self._pending: list[Any] = []
         self._known: dict[tuple[int, ...], float] = {}  # index vector -> loss told
         self._worst: np.ndarray | None = None  # worst successful reward so far
@@ -251,14 +277,18 @@ class NevergradAgent(Agent):
                     idx = self._indices(candidate)
                     if idx not in self._known:
                         break
-                    self._opt.tell(candidate, self._known[idx])  # a repeat, answered from the record
+                    self._opt.tell(
+                        candidate, self._known[idx]
+                    )  # a repeat, answered from the record
                 else:
                     # A (1+1) strategy that has converged keeps proposing its parent; offer it an
                     # unseen random design instead, so the run goes on learning.
                     if len(self._known) < space.size:
                         while idx in self._known:
                             idx = tuple(int(i) for i in space.sample_indices(self.rng, 1)[0])
-                        self._opt.suggest({p.name: idx[space.names.index(p.name)] for p in self._free})
+                        self._opt.suggest(
+                            {p.name: idx[space.names.index(p.name)] for p in self._free}
+                        )
                     candidate = self._opt.ask()
                     idx = self._indices(candidate)
                 self._pending.append(candidate)

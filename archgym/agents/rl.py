@@ -40,7 +40,9 @@ from archgym.wrappers import EpisodeLength, StandardizeReward, encode
 
 
 def _require_sb3() -> Any:
-    return import_optional("stable_baselines3", package="'stable-baselines3>=2' torch", purpose="the RL agents")
+    return import_optional(
+        "stable_baselines3", package="'stable-baselines3>=2' torch", purpose="the RL agents"
+    )
 
 
 def learner_view(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:
@@ -57,8 +59,12 @@ def learner_view(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:
 
 def DesignActions(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:  # noqa: N802  old class name
     """Deprecated: use :func:`learner_view`, or the wrappers in :mod:`archgym.wrappers`."""
-    warnings.warn("archgym.agents.rl.DesignActions is now archgym.agents.rl.learner_view (a stack of "
-                  "archgym.wrappers); the old name goes in the next release", DeprecationWarning, stacklevel=2)
+    warnings.warn(
+        "archgym.agents.rl.DesignActions is now archgym.agents.rl.learner_view (a stack of "
+        "archgym.wrappers); the old name goes in the next release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     return learner_view(env, encoding, episode_length)
 
 
@@ -122,22 +128,35 @@ class SB3Agent(Agent):
         policy_kwargs = {"net_arch": [self.hidden] * self.layers}
         with _one_thread():
             self.model = getattr(sb3, self.algorithm)(
-                "MlpPolicy", view, learning_rate=self.learning_rate, gamma=self.gamma, seed=seed, verbose=0,
-                policy_kwargs=policy_kwargs, device="cpu", **self.algorithm_kwargs())
+                "MlpPolicy",
+                view,
+                learning_rate=self.learning_rate,
+                gamma=self.gamma,
+                seed=seed,
+                verbose=0,
+                policy_kwargs=policy_kwargs,
+                device="cpu",
+                **self.algorithm_kwargs(),
+            )
             stop = StopAtBudget()
             first = True
             # Each round is sized to the simulator calls left, so SB3's schedules (exploration,
             # learning rate) follow the budget; cache hits can leave calls over, hence the loop.
             while not stop.done:
-                self.model.learn(total_timesteps=max(1, evaluator.remaining or budget), callback=stop,
-                                 reset_num_timesteps=first)
+                self.model.learn(
+                    total_timesteps=max(1, evaluator.remaining or budget),
+                    callback=stop,
+                    reset_num_timesteps=first,
+                )
                 first = False
 
 
 def _check_batch(owner: SB3Agent, batch_size: int, n_steps: int) -> None:
     if batch_size > n_steps:
-        raise ValueError(f"{type(owner).__name__}: hyperparameter 'batch_size'={batch_size} must not exceed "
-                         f"'n_steps'={n_steps} (legal range [2, {n_steps}])")
+        raise ValueError(
+            f"{type(owner).__name__}: hyperparameter 'batch_size'={batch_size} must not exceed "
+            f"'n_steps'={n_steps} (legal range [2, {n_steps}])"
+        )
 
 
 @dataclass
@@ -162,8 +181,14 @@ class PPO(SB3Agent):
         _check_batch(self, self.batch_size, self.n_steps)
 
     def algorithm_kwargs(self) -> dict[str, Any]:
-        return dict(n_steps=self.n_steps, batch_size=self.batch_size, n_epochs=self.n_epochs,
-                    ent_coef=self.ent_coef, clip_range=self.clip_range, gae_lambda=1.0)
+        return dict(
+            n_steps=self.n_steps,
+            batch_size=self.batch_size,
+            n_epochs=self.n_epochs,
+            ent_coef=self.ent_coef,
+            clip_range=self.clip_range,
+            gae_lambda=1.0,
+        )
 
 
 @dataclass
@@ -210,9 +235,14 @@ class DQN(SB3Agent):
         return "discrete" if env.space.size <= self.max_flat_actions else "edit"
 
     def algorithm_kwargs(self) -> dict[str, Any]:
-        return dict(buffer_size=self.buffer_size, learning_starts=self.learning_starts, batch_size=self.batch_size,
-                    exploration_fraction=self.exploration_fraction, target_update_interval=self.target_update_interval,
-                    train_freq=1)
+        return dict(
+            buffer_size=self.buffer_size,
+            learning_starts=self.learning_starts,
+            batch_size=self.batch_size,
+            exploration_fraction=self.exploration_fraction,
+            target_update_interval=self.target_update_interval,
+            train_freq=1,
+        )
 
 
 @dataclass
@@ -233,7 +263,11 @@ class SAC(SB3Agent):
     buffer_size: int = hyperparameter(10_000, low=10, high=10_000_000, log=True)
 
     def algorithm_kwargs(self) -> dict[str, Any]:
-        return dict(learning_starts=self.learning_starts, batch_size=self.batch_size, buffer_size=self.buffer_size)
+        return dict(
+            learning_starts=self.learning_starts,
+            batch_size=self.batch_size,
+            buffer_size=self.buffer_size,
+        )
 
 
 @dataclass
@@ -265,5 +299,9 @@ class TD3(SB3Agent):
             def __call__(self) -> np.ndarray:
                 return rng.normal(0.0, sigma, size=n).astype(np.float32)
 
-        return dict(learning_starts=self.learning_starts, batch_size=self.batch_size, buffer_size=self.buffer_size,
-                    action_noise=SeededNormalNoise())
+        return dict(
+            learning_starts=self.learning_starts,
+            batch_size=self.batch_size,
+            buffer_size=self.buffer_size,
+            action_noise=SeededNormalNoise(),
+        )

@@ -13,8 +13,12 @@ _MOVED = ("run", "RunResult", "MAX_IDLE_ROUNDS")
 
 def __getattr__(name: str) -> Any:
     if name in _MOVED:
-        warnings.warn(f"archgym.agents.runner.{name} moved to archgym.loop.{name} (use archgym.{name} or "
-                      "archgym.loop); the old path goes in the next release", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"archgym.agents.runner.{name} moved to archgym.loop.{name} (use archgym.{name} or "
+            "archgym.loop); the old path goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         from archgym import loop
 
         return getattr(loop, name)

@@ -36,7 +36,9 @@ class RandomWalk(Agent):
     def _move(self, design: Design) -> Design:
         space = self._require_setup()
         moved = dict(design)
-        names = self.rng.choice(len(space.params), size=min(self.step_size, len(space.params)), replace=False)
+        names = self.rng.choice(
+            len(space.params), size=min(self.step_size, len(space.params)), replace=False
+        )
         for i in names:
             param = space.params[int(i)]
             idx = param.index(moved[param.name])

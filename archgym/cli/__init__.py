@@ -18,11 +18,24 @@ import typer
 from archgym.cli import experiments, proxy, roofline, run
 from archgym.cli._common import console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="archgym: machine-learning-assisted hardware design-space exploration.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="archgym: machine-learning-assisted hardware design-space exploration.",
+)
 
-for command in (run.envs, run.agents, run.describe, run.check, run.run, run.export,
-                experiments.compare, experiments.sweep, experiments.report, roofline.roofline):
+for command in (
+    run.envs,
+    run.agents,
+    run.describe,
+    run.check,
+    run.run,
+    run.export,
+    experiments.compare,
+    experiments.sweep,
+    experiments.report,
+    roofline.roofline,
+):
     app.command()(command)
 app.add_typer(proxy.proxy_app, name="proxy")
 

@@ -73,16 +73,31 @@ def open_store(path: Path) -> Store:
 
 def run_progress() -> Progress:
     """The bar of ``archgym run``: evaluations done of the budget and the best reward so far."""
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[best]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[best]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def sweep_progress() -> Progress:
     """The bar of ``archgym sweep`` and ``compare``: trials done and the evaluation rate."""
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("trials  {task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                    TimeRemainingColumn(), console=console, transient=True)
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("trials  {task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def print_result(result: RunResult) -> None:
@@ -98,6 +113,9 @@ def print_result(result: RunResult) -> None:
     table.add_row("reward", f"{best.reward:.6g}")
     table.add_row("feasible", str(best.feasible))
     counts = result.counts
-    table.add_row("evaluations", f"{counts.get('simulator', 0)} simulator, {counts.get('cache', 0)} cache, "
-                                 f"{counts.get('proxy', 0)} proxy, {counts.get('failed', 0)} failed")
+    table.add_row(
+        "evaluations",
+        f"{counts.get('simulator', 0)} simulator, {counts.get('cache', 0)} cache, "
+        f"{counts.get('proxy', 0)} proxy, {counts.get('failed', 0)} failed",
+    )
     console.print(table)

@@ -21,18 +21,38 @@ from archgym.cli._common import DEFAULT_STORE, console, fail, parse_assignments,
 from archgym.experiments import ExperimentSpec, SpecError, load_spec, spec_from_dict
 
 ExecutorOption = Annotated[str | None, typer.Option(help="local (process pool), ray, or serial")]
-WorkersOption = Annotated[int | None, typer.Option(min=1, help="parallel trials (default: the machine's cores)")]
-AddressOption = Annotated[str | None, typer.Option(help="Ray cluster address (default: start a local Ray)")]
-ReportOption = Annotated[Path | None, typer.Option(help="also write the report into this directory")]
+WorkersOption = Annotated[
+    int | None, typer.Option(min=1, help="parallel trials (default: the machine's cores)")
+]
+AddressOption = Annotated[
+    str | None, typer.Option(help="Ray cluster address (default: start a local Ray)")
+]
+ReportOption = Annotated[
+    Path | None, typer.Option(help="also write the report into this directory")
+]
 
 #: The comparison on a terminal: short headers, no hyperparameter column (the report has it).
-TERMINAL_COLUMNS = {"agent": "agent", "settings": "configs", "seeds": "seeds", "best_median": "best",
-                    "best_iqr": "IQR", "success_rate": "success", "evals_to_target": "to target",
-                    "auc_median": "AUC", "regret_median": "regret"}
+TERMINAL_COLUMNS = {
+    "agent": "agent",
+    "settings": "configs",
+    "seeds": "seeds",
+    "best_median": "best",
+    "best_iqr": "IQR",
+    "success_rate": "success",
+    "evals_to_target": "to target",
+    "auc_median": "AUC",
+    "regret_median": "regret",
+}
 
 
-def execute(spec: ExperimentSpec, *, executor: str | None, workers: int | None, address: str | None,
-            report: Path | None) -> None:
+def execute(
+    spec: ExperimentSpec,
+    *,
+    executor: str | None,
+    workers: int | None,
+    address: str | None,
+    report: Path | None,
+) -> None:
     """Run a spec with a progress bar, print the comparison, optionally write the report."""
     from archgym.experiments import run_sweep
 
@@ -41,19 +61,29 @@ def execute(spec: ExperimentSpec, *, executor: str | None, workers: int | None, 
 
         def show(p: Any) -> None:
             failed = f", [red]{p.failed} failed[/red]" if p.failed else ""
-            progress.update(task, completed=p.done, rate=f"{p.evaluations_per_second:,.0f} evals/s{failed}")
+            progress.update(
+                task, completed=p.done, rate=f"{p.evaluations_per_second:,.0f} evals/s{failed}"
+            )
 
         try:
-            result = run_sweep(spec, executor=executor, workers=workers, address=address, on_progress=show)
+            result = run_sweep(
+                spec, executor=executor, workers=workers, address=address, on_progress=show
+            )
         except KeyboardInterrupt:
-            console.print("[yellow]interrupted[/yellow]: finished trials are kept; run the same command again "
-                          "to skip them and resume the rest")
+            console.print(
+                "[yellow]interrupted[/yellow]: finished trials are kept; run the same command again "
+                "to skip them and resume the rest"
+            )
             raise typer.Exit(130) from None
-    console.print(f"{len(result.outcomes)} trials in {result.seconds:.1f} s: {result.count('skipped')} already done, "
-                  f"{len(result.outcomes) - result.count('skipped') - len(result.failed)} run, "
-                  f"{len(result.failed)} failed  (store {spec.store})")
+    console.print(
+        f"{len(result.outcomes)} trials in {result.seconds:.1f} s: {result.count('skipped')} already done, "
+        f"{len(result.outcomes) - result.count('skipped') - len(result.failed)} run, "
+        f"{len(result.failed)} failed  (store {spec.store})"
+    )
     for outcome in result.failed:
-        console.print(f"[red]trial {outcome.key} failed[/red]: {(outcome.error or '').splitlines()[0]}")
+        console.print(
+            f"[red]trial {outcome.key} failed[/red]: {(outcome.error or '').splitlines()[0]}"
+        )
     _print_comparison(spec)
     if report is not None:
         _write(spec.store, report, spec.targets(), spec.name)
@@ -71,8 +101,13 @@ def _print_comparison(spec: ExperimentSpec) -> None:
     ids = {e.id for e in spec.envs}
     for env in analysis.trials.loc[analysis.trials["env_id"].isin(ids), "env"].unique():
         df = analysis.comparison[analysis.comparison["env"] == env]
-        table = Table(*TERMINAL_COLUMNS.values(), title=escape(f"{env}: median over seeds, budget {spec.budget}"),
-                      box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+        table = Table(
+            *TERMINAL_COLUMNS.values(),
+            title=escape(f"{env}: median over seeds, budget {spec.budget}"),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            padding=(0, 1, 0, 0),
+        )
         for row in df[list(TERMINAL_COLUMNS)].itertuples(index=False):
             # three significant digits, so the table fits an 80-column terminal
             table.add_row(*(f"{v:.3g}" if isinstance(v, float) and v == v else fmt(v) for v in row))
@@ -90,27 +125,45 @@ def _write(store_path: Path, out: Path, targets: dict[str, float], title: str) -
 
 def compare(
     env: Annotated[list[str], typer.Option(help="environment id (repeatable, or comma-separated)")],
-    agents: Annotated[str, typer.Option(help="comma-separated agent names (see `archgym agents`)")] = "random,walk",
+    agents: Annotated[
+        str, typer.Option(help="comma-separated agent names (see `archgym agents`)")
+    ] = "random,walk",
     seeds: Annotated[int, typer.Option(min=1, help="seeds per agent: 0..N-1")] = 3,
     budget: Annotated[int, typer.Option(min=1, help="simulator evaluations per trial")] = 100,
     store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
-    env_arg: Annotated[list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")] = None,
-    target: Annotated[float | None, typer.Option(help="success threshold on reward (default: the env's)")] = None,
+    env_arg: Annotated[
+        list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")
+    ] = None,
+    target: Annotated[
+        float | None, typer.Option(help="success threshold on reward (default: the env's)")
+    ] = None,
     executor: ExecutorOption = None,
     workers: WorkersOption = None,
     address: AddressOption = None,
     report: ReportOption = None,
-    save_spec: Annotated[Path | None, typer.Option(help="write the equivalent YAML spec here")] = None,
+    save_spec: Annotated[
+        Path | None, typer.Option(help="write the equivalent YAML spec here")
+    ] = None,
 ) -> None:
     """Compare agents on environments at one budget over several seeds (default hyperparameters)."""
     env_ids = [e.strip() for item in env for e in item.split(",") if e.strip()]
     kwargs = parse_assignments(env_arg, "--env-arg")
     data: dict[str, Any] = {
-        "name": f"compare {', '.join(env_ids)}", "store": str(store), "budget": budget, "seeds": seeds,
-        "envs": [{"id": e, **({"kwargs": kwargs} if kwargs else {}), **({"target": target} if target is not None else {})}
-                 for e in env_ids],
+        "name": f"compare {', '.join(env_ids)}",
+        "store": str(store),
+        "budget": budget,
+        "seeds": seeds,
+        "envs": [
+            {
+                "id": e,
+                **({"kwargs": kwargs} if kwargs else {}),
+                **({"target": target} if target is not None else {}),
+            }
+            for e in env_ids
+        ],
         "agents": [a.strip() for a in agents.split(",") if a.strip()],
-        **({"executor": executor} if executor else {}), **({"workers": workers} if workers else {}),
+        **({"executor": executor} if executor else {}),
+        **({"workers": workers} if workers else {}),
         **({"address": address} if address else {}),
     }
     try:
@@ -127,9 +180,13 @@ def sweep(
     executor: ExecutorOption = None,
     workers: WorkersOption = None,
     address: AddressOption = None,
-    store: Annotated[Path | None, typer.Option(help="SQLite store path (overrides the spec's)")] = None,
+    store: Annotated[
+        Path | None, typer.Option(help="SQLite store path (overrides the spec's)")
+    ] = None,
     report: ReportOption = None,
-    dry_run: Annotated[bool, typer.Option(help="validate and list the trials; run nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="validate and list the trials; run nothing")
+    ] = False,
 ) -> None:
     """Run an experiment spec; trials already finished in the store are skipped, interrupted ones resumed."""
     try:
@@ -159,8 +216,12 @@ def _list_trials(spec: ExperimentSpec) -> None:
 def report(
     store: Annotated[Path, typer.Argument(help="SQLite store path")] = DEFAULT_STORE,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("archgym-report"),
-    spec: Annotated[Path | None, typer.Option(help="take env targets (and the title) from this spec")] = None,
-    target: Annotated[list[str] | None, typer.Option(help="success threshold ENV_ID=REWARD (repeatable)")] = None,
+    spec: Annotated[
+        Path | None, typer.Option(help="take env targets (and the title) from this spec")
+    ] = None,
+    target: Annotated[
+        list[str] | None, typer.Option(help="success threshold ENV_ID=REWARD (repeatable)")
+    ] = None,
 ) -> None:
     """Write PNG plots, a Markdown summary and a self-contained HTML page for the runs in a store."""
     if not store.exists():

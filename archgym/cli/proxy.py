@@ -26,9 +26,13 @@ from archgym.cli._common import DEFAULT_STORE, console, fail, open_store, split_
 proxy_app = typer.Typer(no_args_is_help=True, help="Proxy cost models: train, evaluate, select.")
 
 StoreOption = Annotated[Path, typer.Option(help="SQLite store path")]
-AgentOption = Annotated[list[str] | None, typer.Option("--agent", help="only runs of this agent (repeatable)")]
+AgentOption = Annotated[
+    list[str] | None, typer.Option("--agent", help="only runs of this agent (repeatable)")
+]
 RunOption = Annotated[list[int] | None, typer.Option("--run-id", help="only this run (repeatable)")]
-MetricOption = Annotated[list[str] | None, typer.Option("--metric", help="only this metric (repeatable)")]
+MetricOption = Annotated[
+    list[str] | None, typer.Option("--metric", help="only this metric (repeatable)")
+]
 
 
 def _fmt(value: Any) -> str:
@@ -42,13 +46,19 @@ def _metric_column(names: Iterable[str]) -> Column:
     return Column("metric", no_wrap=True, min_width=max([len("metric"), *(len(n) for n in names)]))
 
 
-def scores_table(title: str, by_metric: dict[str, dict[str, float]], kinds: dict[str, str]) -> Table:
+def scores_table(
+    title: str, by_metric: dict[str, dict[str, float]], kinds: dict[str, str]
+) -> Table:
     """Per-metric scores as a rich table."""
     from archgym.proxy_models.evaluation import SCORE_LABELS, SCORE_NAMES
 
-    table = Table(_metric_column(by_metric), "model", *(SCORE_LABELS[k] for k in SCORE_NAMES), title=title)
+    table = Table(
+        _metric_column(by_metric), "model", *(SCORE_LABELS[k] for k in SCORE_NAMES), title=title
+    )
     for metric, s in by_metric.items():
-        table.add_row(metric, kinds.get(metric, ""), *(_fmt(s.get(k, float("nan"))) for k in SCORE_NAMES))
+        table.add_row(
+            metric, kinds.get(metric, ""), *(_fmt(s.get(k, float("nan"))) for k in SCORE_NAMES)
+        )
     return table
 
 
@@ -57,12 +67,18 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
     from archgym.proxy_models.evaluation import SCORE_LABELS
 
     names = ("rmse", "rmse_pct_range", "mape_pct", "r2", "kendall_tau")
-    table = Table(_metric_column(r["metric"] for r in rows), "model", *(SCORE_LABELS[k] for k in names),
-                  title="cross-validated model selection (* = chosen)")
+    table = Table(
+        _metric_column(r["metric"] for r in rows),
+        "model",
+        *(SCORE_LABELS[k] for k in names),
+        title="cross-validated model selection (* = chosen)",
+    )
     for r in sorted(rows, key=lambda r: (r["metric"], r.get("rmse", math.inf))):
         mark = "*" if best.get(r["metric"]) == r["kind"] else ""
         if "skipped" in r:
-            table.add_row(r["metric"], r["kind"], f"skipped: {r['skipped']}", *[""] * (len(names) - 1))
+            table.add_row(
+                r["metric"], r["kind"], f"skipped: {r['skipped']}", *[""] * (len(names) - 1)
+            )
         else:
             table.add_row(r["metric"], r["kind"] + mark, *(_fmt(r[k]) for k in names))
     return table
@@ -74,9 +90,13 @@ def train(
     out: Annotated[Path, typer.Option(help="model directory to write")],
     store: StoreOption = DEFAULT_STORE,
     model: Annotated[str, typer.Option(help="auto, linear, rf, et, gbm, gp or mlp")] = "auto",
-    candidates: Annotated[str | None, typer.Option(help="comma-separated kinds that auto may pick")] = None,
+    candidates: Annotated[
+        str | None, typer.Option(help="comma-separated kinds that auto may pick")
+    ] = None,
     folds: Annotated[int, typer.Option(min=2, help="cross-validation folds for auto")] = 5,
-    test_fraction: Annotated[float, typer.Option(min=0.0, max=0.9, help="designs held out for the test scores")] = 0.2,
+    test_fraction: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="designs held out for the test scores")
+    ] = 0.2,
     seed: Annotated[int, typer.Option(help="seed of the split and the models")] = 0,
     agent: AgentOption = None,
     run_id: RunOption = None,
@@ -89,15 +109,26 @@ def train(
     db = open_store(store)
     try:
         data = from_store(db, env, agents=agent, run_ids=run_id, metrics=metric)
-        fitted, test = fit_and_test(data, model, test_fraction=test_fraction, seed=seed, folds=folds,
-                                    candidates=split_list(candidates))
+        fitted, test = fit_and_test(
+            data,
+            model,
+            test_fraction=test_fraction,
+            seed=seed,
+            folds=folds,
+            candidates=split_list(candidates),
+        )
     except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
         fail(err)
     if fitted.selection:
         console.print(selection_table(fitted.selection, fitted.kinds))
     if test is not None:
-        console.print(scores_table(f"{env}: {len(test)} held-out designs (trained on {fitted.scores['n_train']})",
-                                   fitted.scores["test"], fitted.kinds))
+        console.print(
+            scores_table(
+                f"{env}: {len(test)} held-out designs (trained on {fitted.scores['n_train']})",
+                fitted.scores["test"],
+                fitted.kinds,
+            )
+        )
     path = fitted.save(out)
     console.print(f"wrote {path}")
 
@@ -106,7 +137,9 @@ def train(
 def evaluate(
     model: Annotated[Path, typer.Argument(help="model directory written by `archgym proxy train`")],
     store: StoreOption = DEFAULT_STORE,
-    plots: Annotated[Path | None, typer.Option(help="write parity and learning-curve PNGs here")] = None,
+    plots: Annotated[
+        Path | None, typer.Option(help="write parity and learning-curve PNGs here")
+    ] = None,
     agent: AgentOption = None,
     run_id: RunOption = None,
     seed: Annotated[int, typer.Option(help="seed of the learning-curve subsets")] = 0,
@@ -128,25 +161,45 @@ def evaluate(
     try:
         fitted = load_for_env(model)
         env_id = fitted.provenance["env_id"]
-        data = from_store(open_store(store), env_id, agents=agent, run_ids=run_id, metrics=fitted.metric_names)
+        data = from_store(
+            open_store(store), env_id, agents=agent, run_ids=run_id, metrics=fitted.metric_names
+        )
     except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
         fail(err)
     held_out = unseen_designs(fitted, data)
     if held_out is None:
-        fail(f"every one of the {len(data)} designs in {store} was used to train {model}; "
-             "evaluate on a store of other runs (e.g. other seeds)")
-    console.print(scores_table(f"{env_id}: {len(held_out)} designs not seen in training "
-                               f"({len(data) - len(held_out)} seen ones left out)",
-                               evaluate_model(fitted, held_out), fitted.kinds))
+        fail(
+            f"every one of the {len(data)} designs in {store} was used to train {model}; "
+            "evaluate on a store of other runs (e.g. other seeds)"
+        )
+    console.print(
+        scores_table(
+            f"{env_id}: {len(held_out)} designs not seen in training "
+            f"({len(data) - len(held_out)} seen ones left out)",
+            evaluate_model(fitted, held_out),
+            fitted.kinds,
+        )
+    )
     if plots is not None:
         console.print(f"wrote {parity_plot(fitted, held_out, plots / 'parity.png', title=env_id)}")
         rows = refit_learning_curve(fitted, held_out, seed=seed)
         console.print(f"wrote {learning_curve_plot(rows, plots / 'learning_curve.png')}")
-        table = Table("training designs", _metric_column(r["metric"] for r in rows), "RMSE %range", "R2", "tau",
-                      title="learning curve")
+        table = Table(
+            "training designs",
+            _metric_column(r["metric"] for r in rows),
+            "RMSE %range",
+            "R2",
+            "tau",
+            title="learning curve",
+        )
         for r in rows:
-            table.add_row(str(r["n_train"]), r["metric"], _fmt(r["rmse_pct_range"]), _fmt(r["r2"]),
-                          _fmt(r["kendall_tau"]))
+            table.add_row(
+                str(r["n_train"]),
+                r["metric"],
+                _fmt(r["rmse_pct_range"]),
+                _fmt(r["r2"]),
+                _fmt(r["kendall_tau"]),
+            )
         console.print(table)
 
 
@@ -154,7 +207,9 @@ def evaluate(
 def select_models(
     env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
     store: StoreOption = DEFAULT_STORE,
-    candidates: Annotated[str | None, typer.Option(help="comma-separated kinds (default: all)")] = None,
+    candidates: Annotated[
+        str | None, typer.Option(help="comma-separated kinds (default: all)")
+    ] = None,
     folds: Annotated[int, typer.Option(min=2, help="cross-validation folds")] = 5,
     seed: Annotated[int, typer.Option(help="seed of the folds and models")] = 0,
     agent: AgentOption = None,

@@ -36,7 +36,11 @@ def envs() -> None:
     table = Table("env id", "simulator", "description")
     for env_id in archgym.list_envs():
         s = spec(env_id)
-        sim = s.simulator if isinstance(s.simulator, str) else getattr(s.simulator, "__name__", str(s.simulator))
+        sim = (
+            s.simulator
+            if isinstance(s.simulator, str)
+            else getattr(s.simulator, "__name__", str(s.simulator))
+        )
         table.add_row(env_id, sim, s.description)
     console.print(table)
 
@@ -53,20 +57,31 @@ def agents() -> None:
             table.add_row(name, "[red]unavailable[/red]", str(err))
             continue
         hps = ", ".join(
-            f"{h.name}={h.default!r}" + (f" {list(h.choices)}" if h.choices else
-                                        f" [{h.low}, {h.high}]" if h.low is not None else "")
-            for h in cls.hyperparameters().values())
+            f"{h.name}={h.default!r}"
+            + (
+                f" {list(h.choices)}"
+                if h.choices
+                else f" [{h.low}, {h.high}]"
+                if h.low is not None
+                else ""
+            )
+            for h in cls.hyperparameters().values()
+        )
         table.add_row(name, cls.__name__, hps)
     console.print(table)
 
 
-def describe(env_id: str, workload: Annotated[str | None, typer.Option(help="workload name or path")] = None) -> None:
+def describe(
+    env_id: str, workload: Annotated[str | None, typer.Option(help="workload name or path")] = None
+) -> None:
     """Show an environment's design space, metrics and objective."""
     import archgym
 
     env = archgym.make(env_id, **({"workload": workload} if workload else {}))
-    console.print(f"[bold]{env_id}[/bold]  simulator {env.simulator.name} v{env.simulator.version}, "
-                  f"workload {env.simulator.workload_id(env.workload)}")
+    console.print(
+        f"[bold]{env_id}[/bold]  simulator {env.simulator.name} v{env.simulator.version}, "
+        f"workload {env.simulator.workload_id(env.workload)}"
+    )
     console.print(f"objective: {env.objective.to_dict()}")
     space = Table("parameter", "kind", "values")
     for p in env.space.params:
@@ -100,9 +115,15 @@ def run(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
     workload: Annotated[str | None, typer.Option(help="workload name or path")] = None,
-    hp: Annotated[list[str] | None, typer.Option(help="agent hyperparameter NAME=VALUE (repeatable)")] = None,
-    env_arg: Annotated[list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")] = None,
-    resume: Annotated[int | None, typer.Option(help="continue the run with this id to its budget")] = None,
+    hp: Annotated[
+        list[str] | None, typer.Option(help="agent hyperparameter NAME=VALUE (repeatable)")
+    ] = None,
+    env_arg: Annotated[
+        list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")
+    ] = None,
+    resume: Annotated[
+        int | None, typer.Option(help="continue the run with this id to its budget")
+    ] = None,
 ) -> None:
     """Run one agent on one environment and print the best design."""
     import archgym
@@ -113,7 +134,9 @@ def run(
         record = db.run(resume)
         env, agent = record.env_id, record.agent
         hyper = record.hyperparameters
-        kwargs = {k: v for k, v in record.env_kwargs.items() if v is not None and k != "simulator_kwargs"}
+        kwargs = {
+            k: v for k, v in record.env_kwargs.items() if v is not None and k != "simulator_kwargs"
+        }
         if record.env_kwargs.get("simulator_kwargs"):
             kwargs["simulator_kwargs"] = record.env_kwargs["simulator_kwargs"]
         budget = record.budget or budget
@@ -139,15 +162,24 @@ def run(
                 best.append(max(best[-1], ev.reward) if best else ev.reward)
             progress.update(task, completed=done["simulator"], best=f"best reward {best[-1]:.4g}")
 
-        result = archgym.run(the_agent, the_env, budget=budget, seed=seed, store=db, resume=resume,
-                             on_evaluation=tick)
+        result = archgym.run(
+            the_agent,
+            the_env,
+            budget=budget,
+            seed=seed,
+            store=db,
+            resume=resume,
+            on_evaluation=tick,
+        )
     print_result(result)
 
 
 def export(
     store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
     format: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
-    out: Annotated[Path | None, typer.Option(help="output file (default: next to the store)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="output file (default: next to the store)")
+    ] = None,
     env: Annotated[str | None, typer.Option(help="only this env id")] = None,
     agent: Annotated[str | None, typer.Option(help="only this agent")] = None,
 ) -> None:

@@ -26,7 +26,9 @@ TARGET_FRACTIONS = {"energy_uj": 0.70, "area_mm2": 0.85, "cycles": 0.80}
 def eyeriss_targets(simulator: AcceleratorSimulator, workload: Any) -> Target:
     """Targets 30 % below the baseline's energy, 15 % below its area and 20 % below its cycles."""
     base = baseline_metrics(workload)
-    return Target({name: base[name] * frac for name, frac in TARGET_FRACTIONS.items()}, style="meet")
+    return Target(
+        {name: base[name] * frac for name, frac in TARGET_FRACTIONS.items()}, style="meet"
+    )
 
 
 def relative_edp(simulator: MappingSimulator, workload: Any) -> WeightedSum:
@@ -34,7 +36,13 @@ def relative_edp(simulator: MappingSimulator, workload: Any) -> WeightedSum:
     rewards are O(1) on every layer."""
     space = simulator.design_space(workload)
     tile_k = space["tile_k"].values[-1]
-    reference = {"parallel": "M-N", "loop_order": "MNK", "tile_m": 16, "tile_n": 16, "tile_k": tile_k}
+    reference = {
+        "parallel": "M-N",
+        "loop_order": "MNK",
+        "tile_m": 16,
+        "tile_n": 16,
+        "tile_k": tile_k,
+    }
     scale = simulator.evaluate(space.validate(reference), workload)["edp_uj_ms"]
     return WeightedSum({"edp_uj_ms": 1.0}, scales={"edp_uj_ms": scale})
 
@@ -47,7 +55,7 @@ register_env(
     workload="resnet18",
     objective=eyeriss_targets,
     description="DNN accelerator hardware DSE (PE array, dataflow, buffers, bandwidths) over a whole network; "
-                "targets: energy -30 %, area -15 %, cycles -20 % of an Eyeriss-like baseline.",
+    "targets: energy -30 %, area -15 %, cycles -20 % of an Eyeriss-like baseline.",
 )
 register_env(
     "archgym/Mapping-v0",
@@ -55,5 +63,5 @@ register_env(
     workload="resnet50/conv3_1b",
     objective=relative_edp,
     description="GAMMA-style mapping of one layer on a fixed 16x16 array: parallel dims, loop order, tile sizes; "
-                "deterministic closed-form cost, minimise energy-delay product (relative to a plain os mapping).",
+    "deterministic closed-form cost, minimise energy-delay product (relative to a plain os mapping).",
 )

@@ -35,7 +35,9 @@ TARGET_FRACTIONS = {"avg_power_mw": 0.9, "total_time_ns": 1.2}
 def baseline_targets(simulator: DramSimulator, workload: Any) -> Target:
     """Power and total-time targets relative to the default controller on this device and workload."""
     base = simulator.evaluate(simulator.default_design(), workload)
-    return Target({name: base[name] * frac for name, frac in TARGET_FRACTIONS.items()}, style="meet")
+    return Target(
+        {name: base[name] * frac for name, frac in TARGET_FRACTIONS.items()}, style="meet"
+    )
 
 
 register_simulator("dram", DramSimulator)
@@ -45,5 +47,5 @@ register_env(
     workload="random",
     objective=baseline_targets,
     description="DRAMSys-like memory controller (page policy, scheduler, buffers, response queue, refresh, arbiter) "
-                "on DDR3/DDR4/LPDDR4/HBM2; meet power -10 % within 1.2x the run time of the default fr_fcfs configuration.",
+    "on DDR3/DDR4/LPDDR4/HBM2; meet power -10 % within 1.2x the run time of the default fr_fcfs configuration.",
 )

@@ -24,8 +24,10 @@ from archgym.simulators.roofline import RooflineSimulator
 def service_objective(simulator: RooflineSimulator, workload: Any) -> Objective:
     """Maximise ``tok_s_per_mm2`` within the workload's TTFT/TPOT targets and device memory."""
     wl = simulator.load_workload(workload)
-    return Constrained(Maximize("tok_s_per_mm2"),
-                       {"ttft_ms": wl.ttft_target_ms, "tpot_ms": wl.tpot_target_ms, "memory_util": 1.0})
+    return Constrained(
+        Maximize("tok_s_per_mm2"),
+        {"ttft_ms": wl.ttft_target_ms, "tpot_ms": wl.tpot_target_ms, "memory_util": 1.0},
+    )
 
 
 register_simulator("llm_roofline", RooflineSimulator)
@@ -35,5 +37,5 @@ register_env(
     workload=RooflineSimulator.default_workload,
     objective=service_objective,
     description="LLM inference accelerator + serving co-design on a per-operator roofline (LLM-Viewer style); "
-                "maximise tokens/s per mm2 under TTFT/TPOT targets and memory capacity.",
+    "maximise tokens/s per mm2 under TTFT/TPOT targets and memory capacity.",
 )

@@ -25,8 +25,12 @@ def budget_targets(simulator: SoCSimulator, workload: Any) -> Target:
     """FARSI's budgets as "meet" targets: latency (per workload), peak 10 ms power, area."""
     wl = simulator.load_workload(workload)
     budget = wl.budget
-    latency = ({"latency_ms": budget.latency_ms} if len(wl.graphs) == 1 else {"latency_budget_ratio": 1.0})
-    return Target({**latency, "peak_power_mw": budget.power_mw, "area_mm2": budget.area_mm2}, style="meet")
+    latency = (
+        {"latency_ms": budget.latency_ms} if len(wl.graphs) == 1 else {"latency_budget_ratio": 1.0}
+    )
+    return Target(
+        {**latency, "peak_power_mw": budget.power_mw, "area_mm2": budget.area_mm2}, style="meet"
+    )
 
 
 register_simulator("soc", SoCSimulator)
@@ -36,5 +40,5 @@ register_env(
     workload=SoCSimulator.default_workload,
     objective=budget_targets,
     description="Heterogeneous SoC (A53 cores, per-task accelerators, SRAM/DRAM, bus) for FARSI's AR/VR task "
-                "graphs; meet FARSI's latency, power and area budgets.",
+    "graphs; meet FARSI's latency, power and area budgets.",
 )

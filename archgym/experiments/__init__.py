@@ -28,8 +28,11 @@ from archgym.experiments.executors import SweepResult, TrialOutcome, run_sweep, 
 from archgym.experiments.spec import ExperimentSpec, SpecError, Trial, load_spec, spec_from_dict
 
 #: Loaded on first use: they import pandas' heavier paths and matplotlib.
-_LAZY = {"analyze": "archgym.experiments.analysis", "Analysis": "archgym.experiments.analysis",
-         "write_report": "archgym.experiments.report"}
+_LAZY = {
+    "analyze": "archgym.experiments.analysis",
+    "Analysis": "archgym.experiments.analysis",
+    "write_report": "archgym.experiments.report",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -40,5 +43,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'archgym.experiments' has no attribute {name!r}")
 
 
-__all__ = ["Analysis", "ExperimentSpec", "SpecError", "SweepResult", "Trial", "TrialOutcome", "analyze",
-           "load_spec", "run_sweep", "spec_from_dict", "trial_states", "write_report"]
+__all__ = [
+    "Analysis",
+    "ExperimentSpec",
+    "SpecError",
+    "SweepResult",
+    "Trial",
+    "TrialOutcome",
+    "analyze",
+    "load_spec",
+    "run_sweep",
+    "spec_from_dict",
+    "trial_states",
+    "write_report",
+]

@@ -74,7 +74,9 @@ def completed_runs(store: Store) -> pd.DataFrame:
     runs = store.runs()
     runs = runs[runs["status"] == "finished"].copy()
     keyed = runs[runs["trial_key"].notna()].sort_values("id").groupby("trial_key").tail(1)
-    return pd.concat([keyed, runs[runs["trial_key"].isna()]]).sort_values("id").reset_index(drop=True)
+    return (
+        pd.concat([keyed, runs[runs["trial_key"].isna()]]).sort_values("id").reset_index(drop=True)
+    )
 
 
 def env_labels(runs: pd.DataFrame) -> dict[int, str]:
@@ -88,9 +90,14 @@ def env_labels(runs: pd.DataFrame) -> dict[int, str]:
         {1: 'e/A-v0 [minimize x]', 2: 'e/A-v0 [pareto x,y]'}
     """
     # The budget is part of the variant: best rewards at different budgets do not compare.
-    variants = {int(r.id): (r.env_id, {**json.loads(r.env_kwargs), **_budget_of(r)},
-                            json.loads(r.objective) if r.objective else {})
-                for r in runs.itertuples(index=False)}
+    variants = {
+        int(r.id): (
+            r.env_id,
+            {**json.loads(r.env_kwargs), **_budget_of(r)},
+            json.loads(r.objective) if r.objective else {},
+        )
+        for r in runs.itertuples(index=False)
+    }
     labels: dict[int, str] = {}
     for env_id in {v[0] for v in variants.values()}:
         ids = [i for i, v in variants.items() if v[0] == env_id]
@@ -114,8 +121,9 @@ def _budget_of(run: Any) -> dict[str, int]:
 
 
 def _short_objective(objective: Mapping[str, Any]) -> str:
-    names = objective.get("metric") or ",".join(objective.get("metrics") or objective.get("targets")
-                                                or objective.get("weights") or [])
+    names = objective.get("metric") or ",".join(
+        objective.get("metrics") or objective.get("targets") or objective.get("weights") or []
+    )
     return f"{objective.get('type', 'default')} {names}".strip()
 
 
@@ -126,11 +134,17 @@ def best_so_far(rewards: np.ndarray, sources: np.ndarray, budget: int) -> np.nda
         >>> best_so_far(np.array([1.0, 3.0, 3.0, 2.0]), np.array(["simulator", "simulator", "cache", "simulator"]), 4)
         array([1., 3., 3., 3.])
     """
-    running = np.fmax.accumulate(np.where(np.isnan(rewards), -np.inf, rewards)) if len(rewards) else rewards
+    running = (
+        np.fmax.accumulate(np.where(np.isnan(rewards), -np.inf, rewards))
+        if len(rewards)
+        else rewards
+    )
     used = np.cumsum(sources == "simulator")
     # The evaluation that is last among those made with at most n simulator calls.
     last = np.searchsorted(used, np.arange(1, budget + 1), side="right") - 1
-    curve = np.where(last >= 0, running[np.clip(last, 0, None)] if len(running) else -np.inf, -np.inf)
+    curve = np.where(
+        last >= 0, running[np.clip(last, 0, None)] if len(running) else -np.inf, -np.inf
+    )
     return np.where(np.isinf(curve), np.nan, curve)
 
 
@@ -139,7 +153,11 @@ def analyze(store: Store, targets: Mapping[str, float] | None = None) -> Analysi
     runs = completed_runs(store)
     ids = runs["id"].tolist()
     # SQLite caps the variables in one query (32766); past that, read everything and filter here.
-    evals = store.to_dataframe(ids) if len(ids) < 30_000 else store.to_dataframe().query("run_id in @ids")
+    evals = (
+        store.to_dataframe(ids)
+        if len(ids) < 30_000
+        else store.to_dataframe().query("run_id in @ids")
+    )
     targets = dict(targets or {})
     rows, curve_rows, pareto_rows = [], [], []
     fronts: dict[tuple[str, str], list[np.ndarray]] = {}
@@ -158,32 +176,98 @@ def analyze(store: Store, targets: Mapping[str, float] | None = None) -> Analysi
         curve = best_so_far(rewards, sources, budget)
         used = np.cumsum(sources == "simulator")
         optimum = _optimum_reward(run.env_id, canonical(env_kwargs), canonical(objective))
-        target, hit = _target(run.env_id, objective, optimum, targets, curve, ev["feasible"].to_numpy(bool), used)
+        target, hit = _target(
+            run.env_id, objective, optimum, targets, curve, ev["feasible"].to_numpy(bool), used
+        )
         best = float(np.nanmax(rewards)) if np.isfinite(rewards).any() else math.nan
         config = canonical(json.loads(run.hyperparameters))
-        rows.append(dict(run_id=run.id, env=env, env_id=run.env_id, agent=run.agent, config=config, seed=run.seed,
-                         budget=budget, evaluations=int(used[-1]), best_reward=best,
-                         auc=float(np.nanmean(curve)) if np.isfinite(curve).any() else math.nan,
-                         target=target, success=(hit is not None) if target is not None else math.nan,
-                         evals_to_target=hit if hit is not None else math.nan,
-                         optimum=optimum if optimum is not None else math.nan,
-                         regret=optimum - best if optimum is not None else math.nan))
-        curve_rows.append(pd.DataFrame(dict(run_id=run.id, env=env, env_id=run.env_id, agent=run.agent, config=config,
-                                            seed=run.seed, evaluation=np.arange(1, budget + 1), best=curve)))
+        rows.append(
+            dict(
+                run_id=run.id,
+                env=env,
+                env_id=run.env_id,
+                agent=run.agent,
+                config=config,
+                seed=run.seed,
+                budget=budget,
+                evaluations=int(used[-1]),
+                best_reward=best,
+                auc=float(np.nanmean(curve)) if np.isfinite(curve).any() else math.nan,
+                target=target,
+                success=(hit is not None) if target is not None else math.nan,
+                evals_to_target=hit if hit is not None else math.nan,
+                optimum=optimum if optimum is not None else math.nan,
+                regret=optimum - best if optimum is not None else math.nan,
+            )
+        )
+        curve_rows.append(
+            pd.DataFrame(
+                dict(
+                    run_id=run.id,
+                    env=env,
+                    env_id=run.env_id,
+                    agent=run.agent,
+                    config=config,
+                    seed=run.seed,
+                    evaluation=np.arange(1, budget + 1),
+                    best=curve,
+                )
+            )
+        )
         if objective.get("type") == "pareto":
             points = _pareto_points(run.env_id, canonical(env_kwargs), canonical(objective), ev)
             front_metrics[env] = list(objective["metrics"])
             fronts.setdefault((env, run.agent), []).append(points)
-            pareto_rows.append(dict(run_id=run.id, env=env, env_id=run.env_id, agent=run.agent, config=config,
-                                    seed=run.seed, points=points))
-    trials = pd.DataFrame(rows, columns=["run_id", "env", "env_id", "agent", "config", "seed", "budget", "evaluations",
-                                         "best_reward", "auc", "target", "success", "evals_to_target", "optimum",
-                                         "regret"])
-    curves = (pd.concat(curve_rows, ignore_index=True) if curve_rows else
-              pd.DataFrame(columns=["run_id", "env", "env_id", "agent", "config", "seed", "evaluation", "best"]))
+            pareto_rows.append(
+                dict(
+                    run_id=run.id,
+                    env=env,
+                    env_id=run.env_id,
+                    agent=run.agent,
+                    config=config,
+                    seed=run.seed,
+                    points=points,
+                )
+            )
+    trials = pd.DataFrame(
+        rows,
+        columns=[
+            "run_id",
+            "env",
+            "env_id",
+            "agent",
+            "config",
+            "seed",
+            "budget",
+            "evaluations",
+            "best_reward",
+            "auc",
+            "target",
+            "success",
+            "evals_to_target",
+            "optimum",
+            "regret",
+        ],
+    )
+    curves = (
+        pd.concat(curve_rows, ignore_index=True)
+        if curve_rows
+        else pd.DataFrame(
+            columns=["run_id", "env", "env_id", "agent", "config", "seed", "evaluation", "best"]
+        )
+    )
     settings = summarize_settings(trials)
     pareto, merged = _pareto_tables(pareto_rows, fronts)
-    return Analysis(trials, curves, settings, compare(settings), lottery(settings), pareto, merged, front_metrics)
+    return Analysis(
+        trials,
+        curves,
+        settings,
+        compare(settings),
+        lottery(settings),
+        pareto,
+        merged,
+        front_metrics,
+    )
 
 
 def _iqr(x: pd.Series) -> float:
@@ -193,16 +277,33 @@ def _iqr(x: pd.Series) -> float:
 def summarize_settings(trials: pd.DataFrame) -> pd.DataFrame:
     """Per env x agent x hyperparameter setting: seeds, median/IQR of best reward, success rate,
     median evaluations to target, median AUC and regret."""
-    cols = ["env", "agent", "config", "seeds", "best_median", "best_iqr", "success_rate",
-            "evals_to_target", "auc_median", "regret_median"]
+    cols = [
+        "env",
+        "agent",
+        "config",
+        "seeds",
+        "best_median",
+        "best_iqr",
+        "success_rate",
+        "evals_to_target",
+        "auc_median",
+        "regret_median",
+    ]
     if trials.empty:
         return pd.DataFrame(columns=cols)
     grouped = trials.groupby(["env", "agent", "config"], sort=True)
-    out = grouped.agg(seeds=("seed", "size"), best_median=("best_reward", "median"),
-                      best_iqr=("best_reward", _iqr),
-                      success_rate=("success", lambda s: float(s.astype(float).mean()) if s.notna().any() else math.nan),
-                      evals_to_target=("evals_to_target", "median"), auc_median=("auc", "median"),
-                      regret_median=("regret", "median")).reset_index()
+    out = grouped.agg(
+        seeds=("seed", "size"),
+        best_median=("best_reward", "median"),
+        best_iqr=("best_reward", _iqr),
+        success_rate=(
+            "success",
+            lambda s: float(s.astype(float).mean()) if s.notna().any() else math.nan,
+        ),
+        evals_to_target=("evals_to_target", "median"),
+        auc_median=("auc", "median"),
+        regret_median=("regret", "median"),
+    ).reset_index()
     return out[cols]
 
 
@@ -213,13 +314,17 @@ def compare(settings: pd.DataFrame) -> pd.DataFrame:
     if settings.empty:
         return settings.assign(settings=pd.Series(dtype=int))
     rank = ["best_median", "success_rate", "auc_median"]
-    order = settings.sort_values(["env", "agent", *rank], ascending=[True, True, False, False, False],
-                                 na_position="last")
+    order = settings.sort_values(
+        ["env", "agent", *rank], ascending=[True, True, False, False, False], na_position="last"
+    )
     best = order.groupby(["env", "agent"], sort=True).head(1).copy()
     counts = settings.groupby(["env", "agent"]).size()
-    best["settings"] = [int(counts[(e, a)]) for e, a in zip(best["env"], best["agent"], strict=True)]
-    return best.sort_values(["env", *rank], ascending=[True, False, False, False],
-                            na_position="last").reset_index(drop=True)
+    best["settings"] = [
+        int(counts[(e, a)]) for e, a in zip(best["env"], best["agent"], strict=True)
+    ]
+    return best.sort_values(
+        ["env", *rank], ascending=[True, False, False, False], na_position="last"
+    ).reset_index(drop=True)
 
 
 def lottery(settings: pd.DataFrame) -> pd.DataFrame:
@@ -234,8 +339,15 @@ def lottery(settings: pd.DataFrame) -> pd.DataFrame:
     return out[cols]
 
 
-def _target(env_id: str, objective: Mapping[str, Any], optimum: float | None, targets: Mapping[str, float],
-            curve: np.ndarray, feasible: np.ndarray, used: np.ndarray) -> tuple[float | None, int | None]:
+def _target(
+    env_id: str,
+    objective: Mapping[str, Any],
+    optimum: float | None,
+    targets: Mapping[str, float],
+    curve: np.ndarray,
+    feasible: np.ndarray,
+    used: np.ndarray,
+) -> tuple[float | None, int | None]:
     """The reward target of a run and the simulator evaluation at which it was first met."""
     if env_id in targets:
         target = float(targets[env_id])
@@ -255,7 +367,9 @@ def _target(env_id: str, objective: Mapping[str, Any], optimum: float | None, ta
 def _make_env(env_id: str, env_kwargs: str, objective: str | None) -> Any:
     import archgym
 
-    kwargs = {k: v for k, v in json.loads(env_kwargs).items() if v is not None and k != "simulator_kwargs"}
+    kwargs = {
+        k: v for k, v in json.loads(env_kwargs).items() if v is not None and k != "simulator_kwargs"
+    }
     sim_kwargs = json.loads(env_kwargs).get("simulator_kwargs")
     if sim_kwargs:
         kwargs["simulator_kwargs"] = sim_kwargs
@@ -287,14 +401,30 @@ def _pareto_points(env_id: str, env_kwargs: str, objective: str, ev: pd.DataFram
     """The run's evaluated metric vectors, every objective minimised."""
     obj = _pareto_objective(env_id, env_kwargs, objective)
     cols = [f"metric_{m}" for m in obj.metrics]
-    ok = ev[cols].notna().all(axis=1) if set(cols) <= set(ev.columns) else pd.Series(False, index=ev.index)
-    points = [-obj.vector(dict(zip(obj.metrics, row, strict=True))) for row in ev.loc[ok, cols].to_numpy(float)]
+    ok = (
+        ev[cols].notna().all(axis=1)
+        if set(cols) <= set(ev.columns)
+        else pd.Series(False, index=ev.index)
+    )
+    points = [
+        -obj.vector(dict(zip(obj.metrics, row, strict=True)))
+        for row in ev.loc[ok, cols].to_numpy(float)
+    ]
     return np.asarray(points, dtype=float).reshape(-1, len(obj.metrics))
 
 
-def _pareto_tables(rows: list[dict[str, Any]], fronts: dict[tuple[str, str], list[np.ndarray]]
-                   ) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
-    cols = ["env", "agent", "config", "seeds", "hypervolume_median", "hypervolume_iqr", "front_size"]
+def _pareto_tables(
+    rows: list[dict[str, Any]], fronts: dict[tuple[str, str], list[np.ndarray]]
+) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
+    cols = [
+        "env",
+        "agent",
+        "config",
+        "seeds",
+        "hypervolume_median",
+        "hypervolume_iqr",
+        "front_size",
+    ]
     if not rows:
         return pd.DataFrame(columns=cols), {}
     merged = {k: pareto_front(np.vstack(v)) for k, v in fronts.items()}
@@ -305,10 +435,21 @@ def _pareto_tables(rows: list[dict[str, Any]], fronts: dict[tuple[str, str], lis
         allpts = np.vstack([r["points"] for r in rows if r["env"] == env and len(r["points"])])
         lo, hi = allpts.min(0), allpts.max(0)
         reference[env] = hi + 0.1 * np.where(hi > lo, hi - lo, 1.0)
-    table = pd.DataFrame([dict(env=r["env"], agent=r["agent"], config=r["config"],
-                               hv=hypervolume(r["points"], reference[r["env"]]) if len(r["points"])
-                               else math.nan) for r in rows])
-    out = table.groupby(["env", "agent", "config"], sort=True)["hv"].agg(
-        seeds="size", hypervolume_median="median", hypervolume_iqr=_iqr).reset_index()
+    table = pd.DataFrame(
+        [
+            dict(
+                env=r["env"],
+                agent=r["agent"],
+                config=r["config"],
+                hv=hypervolume(r["points"], reference[r["env"]]) if len(r["points"]) else math.nan,
+            )
+            for r in rows
+        ]
+    )
+    out = (
+        table.groupby(["env", "agent", "config"], sort=True)["hv"]
+        .agg(seeds="size", hypervolume_median="median", hypervolume_iqr=_iqr)
+        .reset_index()
+    )
     out["front_size"] = [len(merged[(e, a)]) for e, a in zip(out["env"], out["agent"], strict=True)]
     return out[cols], merged

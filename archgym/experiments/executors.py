@@ -115,7 +115,9 @@ def trial_states(spec: ExperimentSpec) -> dict[str, str]:
             # runs in id order, so a trial's latest unfinished run is the one a sweep resumes
             for run in store.runs().sort_values("id").itertuples():
                 if run.trial_key and state.get(run.trial_key) != "done":
-                    state[run.trial_key] = "done" if run.status == "finished" else f"partial ({run.evaluations})"
+                    state[run.trial_key] = (
+                        "done" if run.status == "finished" else f"partial ({run.evaluations})"
+                    )
     return {t.key: state.get(t.key, "new") for t in spec.trials()}
 
 
@@ -136,15 +138,36 @@ def run_trial(trial: Trial, store_path: str) -> TrialOutcome:
         try:
             agent = make_agent(trial.agent, **trial.hyperparameters)
             env = archgym.make(trial.env.id, **trial.env.make_kwargs())
-            result = archgym.run(agent, env, budget=trial.budget, seed=trial.seed, store=store, resume=resume,
-                                 trial_key=trial.key)
-        except Exception as err:  # one broken trial must not stop the sweep; its run is marked failed
-            return TrialOutcome(trial.key, "failed", resume, resumed=resume is not None,
-                                seconds=time.perf_counter() - start,
-                                error=f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=-3)}")
+            result = archgym.run(
+                agent,
+                env,
+                budget=trial.budget,
+                seed=trial.seed,
+                store=store,
+                resume=resume,
+                trial_key=trial.key,
+            )
+        except (
+            Exception
+        ) as err:  # one broken trial must not stop the sweep; its run is marked failed
+            return TrialOutcome(
+                trial.key,
+                "failed",
+                resume,
+                resumed=resume is not None,
+                seconds=time.perf_counter() - start,
+                error=f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=-3)}",
+            )
         best = result.best.reward if result.evaluations else None
-        return TrialOutcome(trial.key, result.status, result.run_id, result.counts.get("simulator", 0) - replayed,
-                            best, resume is not None, time.perf_counter() - start)
+        return TrialOutcome(
+            trial.key,
+            result.status,
+            result.run_id,
+            result.counts.get("simulator", 0) - replayed,
+            best,
+            resume is not None,
+            time.perf_counter() - start,
+        )
 
 
 class SerialExecutor:
@@ -172,8 +195,12 @@ class LocalExecutor:
         context = multiprocessing.get_context("fork")
         stop, pids = context.Event(), context.SimpleQueue()
         while pending:
-            pool = ProcessPoolExecutor(max_workers=min(self.workers, len(pending)), mp_context=context,
-                                       initializer=_init_worker, initargs=(stop, pids))
+            pool = ProcessPoolExecutor(
+                max_workers=min(self.workers, len(pending)),
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(stop, pids),
+            )
             futures = {pool.submit(_pool_trial, t, store_path): t for t in pending}
             pending = []
             try:
@@ -186,8 +213,11 @@ class LocalExecutor:
                         except BrokenProcessPool:
                             attempts[trial.key] += 1
                             if attempts[trial.key] > MAX_RETRIES:
-                                yield TrialOutcome(trial.key, "failed", error="its worker process died "
-                                                   f"{attempts[trial.key]} times")
+                                yield TrialOutcome(
+                                    trial.key,
+                                    "failed",
+                                    error=f"its worker process died {attempts[trial.key]} times",
+                                )
                             else:
                                 pending.append(trial)
                     if not done:
@@ -250,8 +280,13 @@ class RayExecutor:
         ray = import_optional("ray", extra="ray", purpose="executor 'ray'")
         started = not ray.is_initialized()
         if started:
-            ray.init(address=self.address, num_cpus=None if self.address else (self.workers or os.cpu_count()),
-                     include_dashboard=False, log_to_driver=False, configure_logging=False)
+            ray.init(
+                address=self.address,
+                num_cpus=None if self.address else (self.workers or os.cpu_count()),
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
         refs: dict[Any, Trial] = {}
         try:
             task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(run_trial)
@@ -262,11 +297,17 @@ class RayExecutor:
                     trial = refs.pop(ref)
                     try:
                         yield ray.get(ref)
-                    except ray.exceptions.RayError as err:  # a worker died more often than Ray retries
-                        yield TrialOutcome(trial.key, "failed", error=f"{type(err).__name__}: {err}")
+                    except (
+                        ray.exceptions.RayError
+                    ) as err:  # a worker died more often than Ray retries
+                        yield TrialOutcome(
+                            trial.key, "failed", error=f"{type(err).__name__}: {err}"
+                        )
                 if not done:
                     yield None
-        except BaseException:  # Ctrl-C, or the consumer stopped: running tasks mark their runs interrupted
+        except (
+            BaseException
+        ):  # Ctrl-C, or the consumer stopped: running tasks mark their runs interrupted
             for ref in refs:
                 ray.cancel(ref)
             if refs:
@@ -277,8 +318,9 @@ class RayExecutor:
                 ray.shutdown()
 
 
-def make_executor(name: str, workers: int | None = None, address: str | None = None
-                  ) -> SerialExecutor | LocalExecutor | RayExecutor:
+def make_executor(
+    name: str, workers: int | None = None, address: str | None = None
+) -> SerialExecutor | LocalExecutor | RayExecutor:
     """An executor by name: "local" (process pool, the default), "ray", or "serial" (this process;
     for debugging and as the benchmark's reference)."""
     if name == "local":
@@ -328,7 +370,9 @@ def run_sweep(
                     outcomes.append(outcome)
                     progress.done += 1
                     progress.failed += outcome.status == "failed"
-                if on_progress is not None and (outcome is not None or time.perf_counter() - last_poll >= POLL_SECONDS):
+                if on_progress is not None and (
+                    outcome is not None or time.perf_counter() - last_poll >= POLL_SECONDS
+                ):
                     progress.evaluations = _recorded_evaluations(store, keys) - baseline
                     last_poll = time.perf_counter()
                     on_progress(progress)

@@ -70,7 +70,10 @@ class EnvEntry:
 
     def make_kwargs(self) -> dict[str, Any]:
         """The keyword arguments for ``archgym.make`` (the objective override included)."""
-        return {**self.kwargs, **({"objective": self.objective} if self.objective is not None else {})}
+        return {
+            **self.kwargs,
+            **({"objective": self.objective} if self.objective is not None else {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -94,15 +97,24 @@ class AgentEntry:
 
         declared = agent_class(self.name).hyperparameters()
         names = list(self.grid)
-        combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*self.grid.values())]
+        combos = [
+            dict(zip(names, values, strict=True))
+            for values in itertools.product(*self.grid.values())
+        ]
         settings: list[dict[str, Any]] = []
         if self.samples:
             # Random search over the declared ranges of everything not fixed or gridded; each grid
             # point gets the same draws so the grid stays a controlled comparison.
-            free = [h for n, h in declared.items() if n not in self.hyperparameters and n not in self.grid]
+            free = [
+                h
+                for n, h in declared.items()
+                if n not in self.hyperparameters and n not in self.grid
+            ]
             rng = np.random.default_rng(self.sample_seed)
             draws = [{h.name: plain(h.sample(rng)) for h in free} for _ in range(self.samples)]
-            settings = [{**self.hyperparameters, **combo, **draw} for combo in combos for draw in draws]
+            settings = [
+                {**self.hyperparameters, **combo, **draw} for combo in combos for draw in draws
+            ]
         else:
             settings = [{**self.hyperparameters, **combo} for combo in combos]
         out: dict[str, dict[str, Any]] = {}
@@ -134,8 +146,16 @@ class Trial:
             >>> Trial(EnvEntry("archgym/Synthetic-v0"), "random", {}, 0, 10).key[:8]
             'ead57f14'
         """
-        payload = canonical({"env": self.env.id, "env_kwargs": self.env.make_kwargs(), "agent": self.agent,
-                             "hyperparameters": self.hyperparameters, "seed": self.seed, "budget": self.budget})
+        payload = canonical(
+            {
+                "env": self.env.id,
+                "env_kwargs": self.env.make_kwargs(),
+                "agent": self.agent,
+                "hyperparameters": self.hyperparameters,
+                "seed": self.seed,
+                "budget": self.budget,
+            }
+        )
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
     @property
@@ -192,9 +212,15 @@ def load_spec(path: str | Path, **overrides: Any) -> ExperimentSpec:
     except yaml.YAMLError as err:
         raise SpecError(f"spec file {str(path)!r} is not valid YAML: {err}") from None
     if not isinstance(data, dict):
-        raise SpecError(f"spec file {str(path)!r} must hold a mapping of keys ({', '.join(SPEC_KEYS)})")
+        raise SpecError(
+            f"spec file {str(path)!r} must hold a mapping of keys ({', '.join(SPEC_KEYS)})"
+        )
     data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
-    if "store" in data and overrides.get("store") is None and not Path(str(data["store"])).is_absolute():
+    if (
+        "store" in data
+        and overrides.get("store") is None
+        and not Path(str(data["store"])).is_absolute()
+    ):
         data["store"] = str(path.parent / str(data["store"]))
     return spec_from_dict(data)
 
@@ -211,23 +237,31 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
             raise SpecError(f"the spec lacks the required key {required!r}")
     budget = data["budget"]
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise SpecError(f"budget must be a positive integer number of simulator evaluations, got {budget!r}")
+        raise SpecError(
+            f"budget must be a positive integer number of simulator evaluations, got {budget!r}"
+        )
     seeds = _seeds(data.get("seeds", 1))
     executor = data.get("executor", "local")
     if executor not in EXECUTORS:
         raise SpecError(f"executor {executor!r} is not one of {list(EXECUTORS)}")
     workers = data.get("workers")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise SpecError(f"workers must be a positive integer, got {workers!r}")
 
     envs = []
     for i, raw in enumerate(_list(data["envs"], "envs")):
         entry = _env_entry(raw, f"envs[{i}]")
         try:
-            archgym.make(entry.id, **entry.make_kwargs())  # fails early on a bad id, workload or objective
+            archgym.make(
+                entry.id, **entry.make_kwargs()
+            )  # fails early on a bad id, workload or objective
         except UnknownEnvError as err:
             raise SpecError(f"envs[{i}]: {err}") from None
-        except Exception as err:  # whatever the env refuses (workload, objective, kwargs) is a spec error
+        except (
+            Exception
+        ) as err:  # whatever the env refuses (workload, objective, kwargs) is a spec error
             raise SpecError(f"envs[{i}] ({entry.id}): {type(err).__name__}: {err}") from None
         envs.append(entry)
 
@@ -243,15 +277,24 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
         for where, names in (("hyperparameters", entry.hyperparameters), ("grid", entry.grid)):
             for hp in names:
                 if hp not in declared:
-                    raise SpecError(f"agents[{i}] ({entry.name}) {where}: unknown hyperparameter {hp!r}; "
-                                    f"its hyperparameters are {sorted(declared)}")
+                    raise SpecError(
+                        f"agents[{i}] ({entry.name}) {where}: unknown hyperparameter {hp!r}; "
+                        f"its hyperparameters are {sorted(declared)}"
+                    )
         entry.configurations()  # checks every value against its declared range
         agents.append(entry)
 
-    return ExperimentSpec(envs=tuple(envs), agents=tuple(agents), seeds=seeds, budget=budget,
-                          store=Path(str(data.get("store", Path("archgym-runs") / "archgym.db"))),
-                          name=str(data.get("name", "experiment")), executor=executor, workers=workers,
-                          address=data.get("address"))
+    return ExperimentSpec(
+        envs=tuple(envs),
+        agents=tuple(agents),
+        seeds=seeds,
+        budget=budget,
+        store=Path(str(data.get("store", Path("archgym-runs") / "archgym.db"))),
+        name=str(data.get("name", "experiment")),
+        executor=executor,
+        workers=workers,
+        address=data.get("address"),
+    )
 
 
 def _check_keys(data: Mapping[str, Any], legal: Sequence[str], where: str) -> None:
@@ -269,16 +312,24 @@ def _list(value: Any, where: str) -> list[Any]:
 def _seeds(value: Any) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return tuple(range(value))
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) for s in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(s, int) and not isinstance(s, bool) for s in value)
+    ):
         return tuple(dict.fromkeys(value))
-    raise SpecError(f"seeds must be a positive count or a non-empty list of integers, got {value!r}")
+    raise SpecError(
+        f"seeds must be a positive count or a non-empty list of integers, got {value!r}"
+    )
 
 
 def _env_entry(raw: Any, where: str) -> EnvEntry:
     if isinstance(raw, str):
         return EnvEntry(raw)
     if not isinstance(raw, dict):
-        raise SpecError(f"{where} must be an env id or a mapping with keys {list(ENV_KEYS)}, got {raw!r}")
+        raise SpecError(
+            f"{where} must be an env id or a mapping with keys {list(ENV_KEYS)}, got {raw!r}"
+        )
     _check_keys(raw, ENV_KEYS, where)
     if "id" not in raw:
         raise SpecError(f"{where} lacks the required key 'id'")
@@ -289,18 +340,24 @@ def _env_entry(raw: Any, where: str) -> EnvEntry:
         raise SpecError(f"{where}: give the objective as {where}.objective, not inside kwargs")
     objective = raw.get("objective")
     if objective is not None and not isinstance(objective, dict):
-        raise SpecError(f"{where}.objective must be a mapping like {{type: minimize, metric: ...}}, got {objective!r}")
+        raise SpecError(
+            f"{where}.objective must be a mapping like {{type: minimize, metric: ...}}, got {objective!r}"
+        )
     target = raw.get("target")
     if target is not None and (isinstance(target, bool) or not isinstance(target, int | float)):
         raise SpecError(f"{where}.target must be a number (a reward threshold), got {target!r}")
-    return EnvEntry(str(raw["id"]), dict(kwargs), objective, None if target is None else float(target))
+    return EnvEntry(
+        str(raw["id"]), dict(kwargs), objective, None if target is None else float(target)
+    )
 
 
 def _agent_entry(raw: Any, where: str) -> AgentEntry:
     if isinstance(raw, str):
         return AgentEntry(raw)
     if not isinstance(raw, dict):
-        raise SpecError(f"{where} must be an agent name or a mapping with keys {list(AGENT_KEYS)}, got {raw!r}")
+        raise SpecError(
+            f"{where} must be an agent name or a mapping with keys {list(AGENT_KEYS)}, got {raw!r}"
+        )
     _check_keys(raw, AGENT_KEYS, where)
     if "name" not in raw:
         raise SpecError(f"{where} lacks the required key 'name'")
@@ -309,10 +366,14 @@ def _agent_entry(raw: Any, where: str) -> AgentEntry:
     if not isinstance(fixed, dict):
         raise SpecError(f"{where}.hyperparameters must be a mapping, got {fixed!r}")
     if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
-        raise SpecError(f"{where}.grid must map each hyperparameter to a non-empty list of values, got {grid!r}")
+        raise SpecError(
+            f"{where}.grid must map each hyperparameter to a non-empty list of values, got {grid!r}"
+        )
     both = set(fixed) & set(grid)
     if both:
-        raise SpecError(f"{where}: hyperparameter {sorted(both)[0]!r} is both fixed and in the grid")
+        raise SpecError(
+            f"{where}: hyperparameter {sorted(both)[0]!r} is both fixed and in the grid"
+        )
     samples, sample_seed = raw.get("samples", 0), raw.get("sample_seed", 0)
     for key, value in (("samples", samples), ("sample_seed", sample_seed)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -325,5 +386,3 @@ def _coerce(default: Any, value: Any) -> Any:
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
-
-

@@ -40,8 +40,12 @@ from archgym.proxy_models.training import (
 from archgym.simulator import Simulator
 
 
-def attach(kind: str, simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
-           workload: Any = None) -> tuple[Simulator, HybridProxy | None]:
+def attach(
+    kind: str,
+    simulator: Simulator,
+    proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
+    workload: Any = None,
+) -> tuple[Simulator, HybridProxy | None]:
     """What ``DesignEnv(cost_model=kind, proxy=...)`` uses as its cost model.
 
     ``"proxy"``: a :class:`ProxySimulator` in place of ``simulator`` and no proxy.
@@ -64,23 +68,51 @@ def attach(kind: str, simulator: Simulator, proxy: ProxyModel | HybridProxy | Pr
     raise ValueError(f"cost_model={kind!r}; a proxy attaches as 'proxy' or 'hybrid'")
 
 
-def attach_proxy(simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
-                 workload: Any = None) -> tuple[Simulator, HybridProxy | None]:
+def attach_proxy(
+    simulator: Simulator,
+    proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
+    workload: Any = None,
+) -> tuple[Simulator, HybridProxy | None]:
     """The ``cost_model="proxy"`` factory (registered with :func:`archgym.register_cost_model`)."""
     return attach("proxy", simulator, proxy, workload)
 
 
-def attach_hybrid(simulator: Simulator, proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
-                  workload: Any = None) -> tuple[Simulator, HybridProxy | None]:
+def attach_hybrid(
+    simulator: Simulator,
+    proxy: ProxyModel | HybridProxy | ProxySimulator | str | Path,
+    workload: Any = None,
+) -> tuple[Simulator, HybridProxy | None]:
     """The ``cost_model="hybrid"`` factory (registered with :func:`archgym.register_cost_model`)."""
     return attach("hybrid", simulator, proxy, workload)
 
 
 __all__ = [
-    "REGRESSORS", "Dataset", "HybridProxy", "IncompatibleModelError", "Prediction", "ProxyDataError", "ProxyModel",
-    "ProxyModelError", "ProxySimulator", "Regressor", "SelectionResult", "attach", "attach_hybrid", "attach_proxy",
-    "evaluate_model", "fit_and_test", "from_records", "from_store", "learning_curve", "load_for_env",
-    "make_regressor", "parity_plot", "refit_learning_curve", "scores", "select", "unseen_designs",
+    "REGRESSORS",
+    "Dataset",
+    "HybridProxy",
+    "IncompatibleModelError",
+    "Prediction",
+    "ProxyDataError",
+    "ProxyModel",
+    "ProxyModelError",
+    "ProxySimulator",
+    "Regressor",
+    "SelectionResult",
+    "attach",
+    "attach_hybrid",
+    "attach_proxy",
+    "evaluate_model",
+    "fit_and_test",
+    "from_records",
+    "from_store",
+    "learning_curve",
+    "load_for_env",
+    "make_regressor",
+    "parity_plot",
+    "refit_learning_curve",
+    "scores",
+    "select",
+    "unseen_designs",
 ]
 
 
@@ -88,8 +120,12 @@ def __getattr__(name: str) -> Any:
     if name == "check_regressor":  # moved with the other conformance checks
         import warnings
 
-        warnings.warn("archgym.proxy_models.check_regressor moved to archgym.testing.check_regressor; the old "
-                      "name will be removed in the next release", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "archgym.proxy_models.check_regressor moved to archgym.testing.check_regressor; the old "
+            "name will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         from archgym.testing import check_regressor
 
         return check_regressor

@@ -91,7 +91,9 @@ class Dataset:
             raise ProxyDataError("empty dataset: no designs with simulator answers")
         for name, col in self.values.items():
             if len(col) != len(self.designs):
-                raise ProxyDataError(f"metric {name!r} has {len(col)} values for {len(self.designs)} designs")
+                raise ProxyDataError(
+                    f"metric {name!r} has {len(col)} values for {len(self.designs)} designs"
+                )
         self.X = self.space.features(self.designs)
 
     def __len__(self) -> int:
@@ -114,8 +116,13 @@ class Dataset:
 
     def subset(self, index: Sequence[int] | np.ndarray) -> Dataset:
         idx = np.asarray(index, dtype=int)
-        return Dataset(self.space, [self.designs[i] for i in idx], self.metrics,
-                       {k: v[idx] for k, v in self.values.items()}, dict(self.provenance))
+        return Dataset(
+            self.space,
+            [self.designs[i] for i in idx],
+            self.metrics,
+            {k: v[idx] for k, v in self.values.items()},
+            dict(self.provenance),
+        )
 
     def hash(self) -> str:
         """SHA-256 of the designs and values, to tie a model to the data it learned from."""
@@ -129,7 +136,9 @@ class Dataset:
     def split(self, fractions: Sequence[float] = (0.7, 0.15, 0.15), seed: int = 0) -> list[Dataset]:
         """Shuffle the designs and cut them into parts of the given fractions (each at least one design)."""
         if any(f <= 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
-            raise ValueError(f"split fractions must be positive and sum to 1, got {list(fractions)}")
+            raise ValueError(
+                f"split fractions must be positive and sum to 1, got {list(fractions)}"
+            )
         if len(self) < len(fractions):
             raise ProxyDataError(f"{len(self)} designs cannot be split into {len(fractions)} parts")
         order = np.random.default_rng(seed).permutation(len(self))
@@ -150,8 +159,13 @@ class Dataset:
         return {m: choose_transform(self.values[m]) for m in self.metric_names}
 
 
-def from_records(space: DesignSpace, metrics: Sequence[Metric], designs: Sequence[Mapping[str, Any]],
-                 values: Sequence[Mapping[str, float]], provenance: Mapping[str, Any] | None = None) -> Dataset:
+def from_records(
+    space: DesignSpace,
+    metrics: Sequence[Metric],
+    designs: Sequence[Mapping[str, Any]],
+    values: Sequence[Mapping[str, float]],
+    provenance: Mapping[str, Any] | None = None,
+) -> Dataset:
     """A dataset from designs and their metric dicts; repeated designs are averaged.
 
     >>> from archgym.simulators.synthetic import Synthetic
@@ -175,15 +189,23 @@ def from_records(space: DesignSpace, metrics: Sequence[Metric], designs: Sequenc
         else:
             sums[key] = (d, row, 1)
     if not sums:
-        raise ProxyDataError("empty dataset: no design has a finite value for every metric "
-                             f"{names}")
+        raise ProxyDataError(
+            f"empty dataset: no design has a finite value for every metric {names}"
+        )
     rows = list(sums.values())
     matrix = np.array([total / count for _, total, count in rows]).reshape(len(rows), len(names))
-    return Dataset(space, [d for d, _, _ in rows], tuple(metrics),
-                   {n: matrix[:, j] for j, n in enumerate(names)}, dict(provenance or {}))
+    return Dataset(
+        space,
+        [d for d, _, _ in rows],
+        tuple(metrics),
+        {n: matrix[:, j] for j, n in enumerate(names)},
+        dict(provenance or {}),
+    )
 
 
-def env_simulator(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple[Simulator, Any]:
+def env_simulator(
+    env_id: str, env_kwargs: Mapping[str, Any] | None = None
+) -> tuple[Simulator, Any]:
     """The simulator and loaded workload an env id builds (with a run's recorded env kwargs)."""
     from archgym.registry import spec
 
@@ -194,8 +216,14 @@ def env_simulator(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> t
     return sim, sim.load_workload(s.workload if workload is None else workload)
 
 
-def from_store(store: Store, env_id: str, *, agents: Sequence[str] | None = None,
-               run_ids: Sequence[int] | None = None, metrics: Sequence[str] | None = None) -> Dataset:
+def from_store(
+    store: Store,
+    env_id: str,
+    *,
+    agents: Sequence[str] | None = None,
+    run_ids: Sequence[int] | None = None,
+    metrics: Sequence[str] | None = None,
+) -> Dataset:
     """Every simulator-answered design of ``env_id`` in ``store`` (optionally some agents or runs).
 
     Runs must share one simulator version and workload, else the error lists them so the
@@ -204,29 +232,43 @@ def from_store(store: Store, env_id: str, *, agents: Sequence[str] | None = None
     runs = store.runs()
     if runs.empty or env_id not in set(runs["env_id"]):
         known = sorted(set(runs["env_id"])) if not runs.empty else []
-        raise ProxyDataError(f"store {store!r} has no runs of env {env_id!r}; it has runs of {known}")
+        raise ProxyDataError(
+            f"store {store!r} has no runs of env {env_id!r}; it has runs of {known}"
+        )
     runs = runs[runs["env_id"] == env_id]
     if agents is not None:
         runs = runs[runs["agent"].isin(list(agents))]
     if run_ids is not None:
         runs = runs[runs["id"].isin(list(run_ids))]
     # Runs of a proxy-backed env answered from a model, not the simulator.
-    cost_models = runs["env_kwargs"].map(lambda t: json.loads(t or "{}").get("cost_model", "simulator"))
+    cost_models = runs["env_kwargs"].map(
+        lambda t: json.loads(t or "{}").get("cost_model", "simulator")
+    )
     runs = runs[(cost_models != "proxy") & ~runs["simulator"].fillna("").str.startswith("proxy:")]
     if runs.empty:
-        raise ProxyDataError(f"empty dataset: no simulator-backed runs of {env_id!r} match agents={agents}, "
-                             f"run_ids={run_ids}")
+        raise ProxyDataError(
+            f"empty dataset: no simulator-backed runs of {env_id!r} match agents={agents}, "
+            f"run_ids={run_ids}"
+        )
     groups = runs.groupby([runs["simulator_version"].fillna(""), runs["workload"].fillna("")])
     if len(groups) > 1:
-        listing = "; ".join(f"simulator_version={v!r} workload={w!r}: runs {sorted(g['id'])}"
-                            for (v, w), g in groups)
-        raise ProxyDataError(f"runs of {env_id!r} mix simulator versions or workloads ({listing}); "
-                             "pass run_ids= of one group")
-    first = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in runs.iloc[0].items()}
+        listing = "; ".join(
+            f"simulator_version={v!r} workload={w!r}: runs {sorted(g['id'])}"
+            for (v, w), g in groups
+        )
+        raise ProxyDataError(
+            f"runs of {env_id!r} mix simulator versions or workloads ({listing}); "
+            "pass run_ids= of one group"
+        )
+    first = {
+        k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in runs.iloc[0].items()
+    }
     sim, workload = env_simulator(env_id, json.loads(first["env_kwargs"] or "{}"))
     if first["simulator_version"] not in (None, sim.version):
-        raise ProxyDataError(f"runs of {env_id!r} were made with simulator {first['simulator']!r} version "
-                             f"{first['simulator_version']!r} but the installed one is version {sim.version!r}")
+        raise ProxyDataError(
+            f"runs of {env_id!r} were made with simulator {first['simulator']!r} version "
+            f"{first['simulator_version']!r} but the installed one is version {sim.version!r}"
+        )
     chosen = list(sim.metrics)
     if metrics is not None:
         known = {m.name: m for m in sim.metrics}
@@ -242,9 +284,15 @@ def from_store(store: Store, env_id: str, *, agents: Sequence[str] | None = None
                 designs.append(row["design"])
                 values.append(row["metrics"])
     space = sim.design_space(workload)
-    provenance = {"env_id": env_id, "env_version": int(first["env_version"] or 0), "simulator": sim.name,
-                  "simulator_version": sim.version, "workload": sim.workload_id(workload),
-                  "env_kwargs": json.loads(first["env_kwargs"] or "{}"), "run_ids": ids}
+    provenance = {
+        "env_id": env_id,
+        "env_version": int(first["env_version"] or 0),
+        "simulator": sim.name,
+        "simulator_version": sim.version,
+        "workload": sim.workload_id(workload),
+        "env_kwargs": json.loads(first["env_kwargs"] or "{}"),
+        "run_ids": ids,
+    }
     try:
         return from_records(space, chosen, designs, values, provenance)
     except ProxyDataError as err:

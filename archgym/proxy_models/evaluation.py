@@ -18,14 +18,33 @@ import numpy as np
 from archgym.proxy_models.dataset import Dataset, ProxyDataError
 
 #: Score names, in report order; "rmse_pct_range" is the figure ArchGym reported (0.61 % on DRAM).
-SCORE_NAMES = ("rmse", "rmse_pct_range", "rmse_pct_mean", "mape_pct", "r2", "kendall_tau", "coverage_90")
+SCORE_NAMES = (
+    "rmse",
+    "rmse_pct_range",
+    "rmse_pct_mean",
+    "mape_pct",
+    "r2",
+    "kendall_tau",
+    "coverage_90",
+)
 #: Short column headers for tables.
-SCORE_LABELS = {"rmse": "RMSE", "rmse_pct_range": "RMSE %range", "rmse_pct_mean": "RMSE %mean", "mape_pct": "MAPE %",
-                "r2": "R2", "kendall_tau": "tau", "coverage_90": "cover90"}
+SCORE_LABELS = {
+    "rmse": "RMSE",
+    "rmse_pct_range": "RMSE %range",
+    "rmse_pct_mean": "RMSE %mean",
+    "mape_pct": "MAPE %",
+    "r2": "R2",
+    "kendall_tau": "tau",
+    "coverage_90": "cover90",
+}
 
 
-def scores(y_true: np.ndarray, y_pred: np.ndarray, low: np.ndarray | None = None,
-           high: np.ndarray | None = None) -> dict[str, float]:
+def scores(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    low: np.ndarray | None = None,
+    high: np.ndarray | None = None,
+) -> dict[str, float]:
     """Per-metric scores of predictions against truth (metric units, not model targets).
 
     ``rmse_pct_range``/``rmse_pct_mean``: RMSE as % of the true values' range / |mean|;
@@ -49,25 +68,37 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray, low: np.ndarray | None = None
         "rmse": rmse,
         "rmse_pct_range": 100 * rmse / span if span > 0 else float("nan"),
         "rmse_pct_mean": 100 * rmse / mean if mean > 0 else float("nan"),
-        "mape_pct": float(100 * np.mean(np.abs(err[nonzero] / y_true[nonzero]))) if nonzero.any() else float("nan"),
+        "mape_pct": float(100 * np.mean(np.abs(err[nonzero] / y_true[nonzero])))
+        if nonzero.any()
+        else float("nan"),
         "r2": 1 - float(np.sum(err**2)) / ss_tot if ss_tot > 0 else float("nan"),
         "kendall_tau": float(tau) if tau is not None else float("nan"),
         "coverage_90": float("nan"),
     }
     if low is not None and high is not None:
-        out["coverage_90"] = float(np.mean((y_true >= np.asarray(low)) & (y_true <= np.asarray(high))))
+        out["coverage_90"] = float(
+            np.mean((y_true >= np.asarray(low)) & (y_true <= np.asarray(high)))
+        )
     return out
 
 
 def evaluate_model(model: Any, data: Dataset) -> dict[str, dict[str, float]]:
     """Scores of a fitted :class:`~archgym.proxy_models.model.ProxyModel` on ``data``, per metric."""
     pred = model.predict_distribution(data.designs)
-    return {name: scores(data.y(name), pred.mean[name], pred.low[name], pred.high[name])
-            for name in model.metric_names if name in data.values}
+    return {
+        name: scores(data.y(name), pred.mean[name], pred.low[name], pred.high[name])
+        for name in model.metric_names
+        if name in data.values
+    }
 
 
-def learning_curve(fit: Callable[[Dataset], Any], train: Dataset, test: Dataset,
-                   sizes: Sequence[int] | None = None, seed: int = 0) -> list[dict[str, Any]]:
+def learning_curve(
+    fit: Callable[[Dataset], Any],
+    train: Dataset,
+    test: Dataset,
+    sizes: Sequence[int] | None = None,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
     """Test scores of models fitted on growing random subsets of ``train``.
 
     ``fit(dataset) -> model``; one row per (size, metric). Default sizes: 10 %, 25 %, 50 %, 100 %.
@@ -98,12 +129,21 @@ def parity_plot(model: Any, data: Dataset, path: str | Path, title: str = "") ->
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         truth, mean = data.y(name), pred.mean[name]
-        ax.errorbar(truth, mean, yerr=[np.maximum(mean - pred.low[name], 0), np.maximum(pred.high[name] - mean, 0)],
-                    fmt="o", ms=3, alpha=0.5, elinewidth=0.6)
+        ax.errorbar(
+            truth,
+            mean,
+            yerr=[np.maximum(mean - pred.low[name], 0), np.maximum(pred.high[name] - mean, 0)],
+            fmt="o",
+            ms=3,
+            alpha=0.5,
+            elinewidth=0.6,
+        )
         lo, hi = float(min(truth.min(), mean.min())), float(max(truth.max(), mean.max()))
         ax.plot([lo, hi], [lo, hi], "k--", lw=1)
         s = scores(truth, mean)
-        ax.set_title(f"{name}\nRMSE {s['rmse_pct_range']:.2f} % of range, R² {s['r2']:.3f}", fontsize=9)
+        ax.set_title(
+            f"{name}\nRMSE {s['rmse_pct_range']:.2f} % of range, R² {s['r2']:.3f}", fontsize=9
+        )
         ax.set_xlabel("simulator")
         ax.set_ylabel(f"proxy ({model.kinds[name]})")
     if title:
@@ -116,7 +156,9 @@ def parity_plot(model: Any, data: Dataset, path: str | Path, title: str = "") ->
     return path
 
 
-def learning_curve_plot(rows: Sequence[dict[str, Any]], path: str | Path, score: str = "rmse_pct_range") -> Path:
+def learning_curve_plot(
+    rows: Sequence[dict[str, Any]], path: str | Path, score: str = "rmse_pct_range"
+) -> Path:
     """RMSE % of range vs training-set size, one line per metric; writes a PNG."""
     import matplotlib
 

@@ -25,8 +25,15 @@ import numpy as np
 
 
 @numba.njit(cache=True)
-def _walk(X: np.ndarray, roots: np.ndarray, left: np.ndarray, right: np.ndarray, feature: np.ndarray,
-          threshold: np.ndarray, value: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+def _walk(
+    X: np.ndarray,
+    roots: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    feature: np.ndarray,
+    threshold: np.ndarray,
+    value: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
     n, trees = X.shape[0], roots.shape[0]
     out = np.empty((trees, n))
     for j in range(trees):
@@ -68,11 +75,18 @@ class PackedForest:
             threshold.append(t.threshold)
             value.append(t.value.reshape(t.node_count, -1)[:, 0])
             offset += t.node_count
-        return cls(np.asarray(roots, dtype=np.int64), np.concatenate(left).astype(np.int64),
-                   np.concatenate(right).astype(np.int64), np.concatenate(feature).astype(np.int64),
-                   np.concatenate(threshold).astype(np.float64), np.concatenate(value).astype(np.float64))
+        return cls(
+            np.asarray(roots, dtype=np.int64),
+            np.concatenate(left).astype(np.int64),
+            np.concatenate(right).astype(np.int64),
+            np.concatenate(feature).astype(np.int64),
+            np.concatenate(threshold).astype(np.float64),
+            np.concatenate(value).astype(np.float64),
+        )
 
     def per_tree(self, X: np.ndarray) -> np.ndarray:
         """Predictions of every tree, shape ``(trees, designs)``."""
         X32 = np.ascontiguousarray(X, dtype=np.float32)
-        return _walk(X32, self.roots, self.left, self.right, self.feature, self.threshold, self.value)
+        return _walk(
+            X32, self.roots, self.left, self.right, self.feature, self.threshold, self.value
+        )

@@ -88,8 +88,14 @@ def _safe_name(metric: str) -> str:
 class ProxyModel:
     """A fitted regressor per metric, the space it reads, and where its data came from."""
 
-    def __init__(self, data: Dataset, regressors: Mapping[str, Regressor], transforms: Mapping[str, Transform],
-                 scores: Mapping[str, Any] | None = None, selection: Sequence[Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        data: Dataset,
+        regressors: Mapping[str, Regressor],
+        transforms: Mapping[str, Transform],
+        scores: Mapping[str, Any] | None = None,
+        selection: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
         missing = [m for m in data.metric_names if m not in regressors]
         if missing:
             raise ProxyModelError(f"no regressor for metric(s) {missing}")
@@ -102,13 +108,23 @@ class ProxyModel:
         self.scores: dict[str, Any] = dict(scores or {})
         self.selection = list(selection or [])
         # Scale of each target, so uncertainty is comparable across metrics and units.
-        self.target_std = {m: float(np.std(forward(data.y(m), self.transforms[m]))) or 1.0 for m in self.metric_names}
+        self.target_std = {
+            m: float(np.std(forward(data.y(m), self.transforms[m]))) or 1.0
+            for m in self.metric_names
+        }
 
     # -- fitting ----------------------------------------------------------------------------
     @classmethod
-    def fit(cls, data: Dataset, model: str | Mapping[str, str] = "rf", *, seed: int = 0,
-            params: Mapping[str, Mapping[str, Any]] | None = None, folds: int = 5,
-            candidates: Sequence[str] | None = None) -> ProxyModel:
+    def fit(
+        cls,
+        data: Dataset,
+        model: str | Mapping[str, str] = "rf",
+        *,
+        seed: int = 0,
+        params: Mapping[str, Mapping[str, Any]] | None = None,
+        folds: int = 5,
+        candidates: Sequence[str] | None = None,
+    ) -> ProxyModel:
         """Fit one regressor per metric.
 
         ``model``: a kind for every metric (``rf``, ``et``, ``gbm``, ``gp``, ``mlp``, ``linear``),
@@ -128,22 +144,38 @@ class ProxyModel:
         else:
             unknown = [m for m in model if m not in data.metric_names]
             if unknown:
-                raise ProxyDataError(f"unknown metric {unknown[0]!r}; metrics are {data.metric_names}")
+                raise ProxyDataError(
+                    f"unknown metric {unknown[0]!r}; metrics are {data.metric_names}"
+                )
             kinds = {m: model.get(m, "rf") for m in data.metric_names}
         transforms = data.transforms()
-        regressors = {m: fit_regressor(make_regressor(kinds[m], seed=seed, **params.get(kinds[m], {})), data, m,
-                                       transforms[m]) for m in data.metric_names}
+        regressors = {
+            m: fit_regressor(
+                make_regressor(kinds[m], seed=seed, **params.get(kinds[m], {})),
+                data,
+                m,
+                transforms[m],
+            )
+            for m in data.metric_names
+        }
         return cls(data, regressors, transforms, selection=selection)
 
     def refit(self, extra: Dataset | None = None) -> ProxyModel:
         """A model of the same kinds and hyperparameters fitted on the training data plus ``extra``."""
         data = self.data
         if extra is not None:
-            data = from_records(self.space, self.metrics, self.data.designs + extra.designs,
-                                [dict(zip(self.metric_names, row, strict=True)) for row in _rows(self.data)]
-                                + [dict(zip(self.metric_names, row, strict=True)) for row in _rows(extra)],
-                                self.provenance)
-        regressors = {m: fit_regressor(r.clone(), data, m, self.transforms[m]) for m, r in self.regressors.items()}
+            data = from_records(
+                self.space,
+                self.metrics,
+                self.data.designs + extra.designs,
+                [dict(zip(self.metric_names, row, strict=True)) for row in _rows(self.data)]
+                + [dict(zip(self.metric_names, row, strict=True)) for row in _rows(extra)],
+                self.provenance,
+            )
+        regressors = {
+            m: fit_regressor(r.clone(), data, m, self.transforms[m])
+            for m, r in self.regressors.items()
+        }
         return ProxyModel(data, regressors, self.transforms, self.scores, self.selection)
 
     # -- predicting -------------------------------------------------------------------------
@@ -173,11 +205,16 @@ class ProxyModel:
         if not designs:
             return []
         X = self.space.features(designs)
-        mean = {m: inverse(self.regressors[m].predict(X), self.transforms[m]).tolist() for m in self.metric_names}
+        mean = {
+            m: inverse(self.regressors[m].predict(X), self.transforms[m]).tolist()
+            for m in self.metric_names
+        }
         return [{m: mean[m][i] for m in self.metric_names} for i in range(len(designs))]
 
     # -- compatibility ----------------------------------------------------------------------
-    def check_compatible(self, simulator: Simulator, workload: Any = None, env_id: str | None = None) -> None:
+    def check_compatible(
+        self, simulator: Simulator, workload: Any = None, env_id: str | None = None
+    ) -> None:
         """Raise :class:`IncompatibleModelError` unless this model was made for this simulator and space."""
         p = self.provenance
         problems = []
@@ -186,7 +223,9 @@ class ProxyModel:
         if p.get("simulator") not in (None, simulator.name):
             problems.append(f"simulator {p.get('simulator')!r}, not {simulator.name!r}")
         if p.get("simulator_version") not in (None, simulator.version):
-            problems.append(f"{simulator.name} version {p.get('simulator_version')!r}, not {simulator.version!r}")
+            problems.append(
+                f"{simulator.name} version {p.get('simulator_version')!r}, not {simulator.version!r}"
+            )
         workload_id = simulator.workload_id(workload)
         if p.get("workload") not in (None, workload_id):
             problems.append(f"workload {p.get('workload')!r}, not {workload_id!r}")
@@ -194,7 +233,9 @@ class ProxyModel:
         if space.to_dict()["params"] != self.space.to_dict()["params"]:
             theirs = {q["name"]: q for q in space.to_dict()["params"]}
             ours = {q["name"]: q for q in self.space.to_dict()["params"]}
-            diff = sorted(n for n in set(theirs) | set(ours) if theirs.get(n) != ours.get(n)) or ["parameter order"]
+            diff = sorted(n for n in set(theirs) | set(ours) if theirs.get(n) != ours.get(n)) or [
+                "parameter order"
+            ]
             problems.append(f"a different feature spec (parameters differ: {diff})")
         sim_metrics = [m.name for m in simulator.metrics]
         if sim_metrics != self.metric_names:
@@ -209,17 +250,33 @@ class ProxyModel:
         p = self.provenance
         return {
             "format": FORMAT,
-            "env_id": p.get("env_id"), "env_version": p.get("env_version"),
-            "simulator": p.get("simulator"), "simulator_version": p.get("simulator_version"),
-            "workload": p.get("workload"), "env_kwargs": p.get("env_kwargs", {}), "run_ids": p.get("run_ids", []),
-            "feature_spec": self.space.to_dict(), "feature_names": self.space.feature_names(),
-            "metrics": [{"name": m.name, "unit": m.unit, "direction": m.direction, "scale": m.scale,
-                         "description": m.description, "transform": self.transforms[m.name],
-                         "kind": self.regressors[m.name].kind, "params": self.regressors[m.name].get_params()}
-                        for m in self.metrics],
+            "env_id": p.get("env_id"),
+            "env_version": p.get("env_version"),
+            "simulator": p.get("simulator"),
+            "simulator_version": p.get("simulator_version"),
+            "workload": p.get("workload"),
+            "env_kwargs": p.get("env_kwargs", {}),
+            "run_ids": p.get("run_ids", []),
+            "feature_spec": self.space.to_dict(),
+            "feature_names": self.space.feature_names(),
+            "metrics": [
+                {
+                    "name": m.name,
+                    "unit": m.unit,
+                    "direction": m.direction,
+                    "scale": m.scale,
+                    "description": m.description,
+                    "transform": self.transforms[m.name],
+                    "kind": self.regressors[m.name].kind,
+                    "params": self.regressors[m.name].get_params(),
+                }
+                for m in self.metrics
+            ],
             "training": {"n_designs": len(self.data), "data_hash": self.data.hash()},
-            "scores": self.scores, "selection": self.selection,
-            "archgym_version": __version__, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "scores": self.scores,
+            "selection": self.selection,
+            "archgym_version": __version__,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -234,9 +291,15 @@ class ProxyModel:
             reg.save(path / name)
             entry["file"] = name
             files[name] = _sha256(path / name)
-        (path / DATA).write_text(json.dumps({"designs": self.data.designs,
-                                             "values": {m: self.data.values[m].tolist() for m in self.metric_names}},
-                                            default=partial(plain, strict=True)))
+        (path / DATA).write_text(
+            json.dumps(
+                {
+                    "designs": self.data.designs,
+                    "values": {m: self.data.values[m].tolist() for m in self.metric_names},
+                },
+                default=partial(plain, strict=True),
+            )
+        )
         files[DATA] = _sha256(path / DATA)
         card["files"] = files
         (path / CARD).write_text(json.dumps(card, indent=2, default=partial(plain, strict=True)))
@@ -248,7 +311,9 @@ class ProxyModel:
         path = Path(path)
         card_path = path / CARD if path.is_dir() else path
         if not card_path.is_file():
-            raise ProxyModelError(f"{path}: not a proxy model (no {CARD}); train one with `archgym proxy train`")
+            raise ProxyModelError(
+                f"{path}: not a proxy model (no {CARD}); train one with `archgym proxy train`"
+            )
         root = card_path.parent
         try:
             card = json.loads(card_path.read_text())
@@ -260,30 +325,56 @@ class ProxyModel:
             if not (root / name).is_file():
                 raise ProxyModelError(f"{root}: file {name} listed in the card is missing")
             if _sha256(root / name) != digest:
-                raise ProxyModelError(f"{root / name}: contents differ from the card's SHA-256; "
-                                      "the model was tampered with or corrupted")
+                raise ProxyModelError(
+                    f"{root / name}: contents differ from the card's SHA-256; "
+                    "the model was tampered with or corrupted"
+                )
         space = DesignSpace.from_dict(card["feature_spec"])
-        metrics = tuple(Metric(e["name"], e["unit"], e["direction"], e.get("scale", 1.0), e.get("description", ""))
-                        for e in card["metrics"])
+        metrics = tuple(
+            Metric(
+                e["name"], e["unit"], e["direction"], e.get("scale", 1.0), e.get("description", "")
+            )
+            for e in card["metrics"]
+        )
         raw = json.loads((root / DATA).read_text())
-        provenance = {k: card.get(k) for k in ("env_id", "env_version", "simulator", "simulator_version",
-                                               "workload", "env_kwargs", "run_ids")}
-        data = Dataset(space, raw["designs"], metrics, {m: np.asarray(v, dtype=float) for m, v in raw["values"].items()},
-                       provenance)
+        provenance = {
+            k: card.get(k)
+            for k in (
+                "env_id",
+                "env_version",
+                "simulator",
+                "simulator_version",
+                "workload",
+                "env_kwargs",
+                "run_ids",
+            )
+        }
+        data = Dataset(
+            space,
+            raw["designs"],
+            metrics,
+            {m: np.asarray(v, dtype=float) for m, v in raw["values"].items()},
+            provenance,
+        )
         if data.hash() != card["training"]["data_hash"]:
             raise ProxyModelError(f"{root / DATA}: training data hash differs from the card")
         regressors, transforms = {}, {}
         n_features = len(space.feature_names())
         for e in card["metrics"]:
             if e["kind"] not in REGRESSORS:
-                raise ProxyModelError(f"{card_path}: metric {e['name']!r} uses unknown regressor {e['kind']!r}")
-            regressors[e["name"]] = REGRESSORS[e["kind"]].load(root / e["file"], e["params"], n_features)
+                raise ProxyModelError(
+                    f"{card_path}: metric {e['name']!r} uses unknown regressor {e['kind']!r}"
+                )
+            regressors[e["name"]] = REGRESSORS[e["kind"]].load(
+                root / e["file"], e["params"], n_features
+            )
             transforms[e["name"]] = e["transform"]
         return cls(data, regressors, transforms, card.get("scores"), card.get("selection"))
 
     def __repr__(self) -> str:
-        return (f"ProxyModel({self.provenance.get('env_id')!r}, {self.kinds}, "
-                f"{len(self.data)} designs)")
+        return (
+            f"ProxyModel({self.provenance.get('env_id')!r}, {self.kinds}, {len(self.data)} designs)"
+        )
 
 
 def fit_regressor(reg: Regressor, data: Dataset, metric: str, transform: Transform) -> Regressor:
@@ -298,4 +389,3 @@ def _rows(data: Dataset) -> np.ndarray:
 def as_model(proxy: ProxyModel | str | Path) -> ProxyModel:
     """A model object from a model or a saved model path."""
     return proxy if isinstance(proxy, ProxyModel) else ProxyModel.load(proxy)
-

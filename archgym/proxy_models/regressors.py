@@ -93,8 +93,10 @@ class Regressor(ABC):
         self.params = {**self.default_params(), **params}
         unknown = sorted(set(params) - set(self.default_params()))
         if unknown:
-            raise ProxyModelError(f"{self.kind}: unknown hyperparameter {unknown[0]!r}; "
-                                  f"known are {sorted(self.default_params())}")
+            raise ProxyModelError(
+                f"{self.kind}: unknown hyperparameter {unknown[0]!r}; "
+                f"known are {sorted(self.default_params())}"
+            )
         self.n_features: int | None = None
 
     @classmethod
@@ -113,8 +115,10 @@ class Regressor(ABC):
         X = _check_X(X)
         y = _check_y(y, X.shape[0])
         if self.max_samples is not None and X.shape[0] > self.max_samples:
-            raise ProxyModelError(f"{self.kind} is meant for at most {self.max_samples} designs, got {X.shape[0]}; "
-                                  "use rf, et or gbm")
+            raise ProxyModelError(
+                f"{self.kind} is meant for at most {self.max_samples} designs, got {X.shape[0]}; "
+                "use rf, et or gbm"
+            )
         with _one_thread():
             self._fit(X, y)
         self.n_features = X.shape[1]
@@ -139,7 +143,9 @@ class Regressor(ABC):
                 mean, std = self._predict(X)
         else:
             mean, std = self._predict(X)
-        return np.asarray(mean, dtype=np.float64).ravel(), np.maximum(np.asarray(std, dtype=np.float64).ravel(), 0.0)
+        return np.asarray(mean, dtype=np.float64).ravel(), np.maximum(
+            np.asarray(std, dtype=np.float64).ravel(), 0.0
+        )
 
     @abstractmethod
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None: ...
@@ -184,7 +190,9 @@ def skops_load(path: Path) -> Any:
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as err:  # a truncated or foreign file
-        raise ProxyModelError(f"{path}: not a readable skops file ({type(err).__name__}: {err})") from None
+        raise ProxyModelError(
+            f"{path}: not a readable skops file ({type(err).__name__}: {err})"
+        ) from None
     refused = sorted(set(untrusted) - set(SKOPS_ALLOWED))
     if refused:
         raise ProxyModelError(f"{path}: refusing to load untrusted type(s) {refused}")
@@ -212,7 +220,9 @@ class _SklearnRegressor(Regressor):
         model = cls(**params)
         models = skops_load(path)
         if not isinstance(models, dict) or not models:
-            raise ProxyModelError(f"{path}: expected a dict of estimators, got {type(models).__name__}")
+            raise ProxyModelError(
+                f"{path}: expected a dict of estimators, got {type(models).__name__}"
+            )
         model.models = models
         model.n_features = n_features
         return model
@@ -286,11 +296,15 @@ class GradientBoosting(_SklearnRegressor):
 
         def head(**loss: Any) -> Any:
             # No early stopping: its internal validation split would make small fits erratic.
-            return HistGradientBoostingRegressor(random_state=self.seed, early_stopping=False, **loss,
-                                                 **self.params).fit(X, y)
+            return HistGradientBoostingRegressor(
+                random_state=self.seed, early_stopping=False, **loss, **self.params
+            ).fit(X, y)
 
-        self.models = {"mean": head(), "low": head(loss="quantile", quantile=0.05),
-                       "high": head(loss="quantile", quantile=0.95)}
+        self.models = {
+            "mean": head(),
+            "low": head(loss="quantile", quantile=0.05),
+            "high": head(loss="quantile", quantile=0.95),
+        }
 
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean = self.models["mean"].predict(X)
@@ -320,9 +334,12 @@ class GaussianProcess(_SklearnRegressor):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.ones(X.shape[1]), (1e-2, 1e3), nu=2.5)
-                  + WhiteKernel(1e-4, (1e-9, 1e0)))
-        gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=self.seed, **self.params)
+        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
+            np.ones(X.shape[1]), (1e-2, 1e3), nu=2.5
+        ) + WhiteKernel(1e-4, (1e-9, 1e0))
+        gp = GaussianProcessRegressor(
+            kernel, normalize_y=True, random_state=self.seed, **self.params
+        )
         with warnings.catch_warnings():
             # A bound reached by the optimiser (e.g. an irrelevant feature) is expected, not a fault.
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -345,7 +362,9 @@ class Linear(_SklearnRegressor):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        self.models = {"linear": make_pipeline(StandardScaler(), BayesianRidge(**self.params)).fit(X, y)}
+        self.models = {
+            "linear": make_pipeline(StandardScaler(), BayesianRidge(**self.params)).fit(X, y)
+        }
 
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.models["linear"].predict(X, return_std=True)
@@ -355,6 +374,7 @@ class Linear(_SklearnRegressor):
 
 
 # -- torch ---------------------------------------------------------------------------------
+
 
 class MLP(Regressor):
     """A small ensemble of torch MLPs on standardised data; the ensemble spread is the uncertainty.
@@ -397,8 +417,12 @@ class MLP(Regressor):
         threads = torch.get_num_threads()
         # Tiny full-batch nets run fastest on one thread; more only contend with other work.
         torch.set_num_threads(1)
-        state: dict[str, Any] = {"x_mean": torch.as_tensor(x_mean), "x_std": torch.as_tensor(x_std),
-                                 "y_mean": torch.tensor(y_mean), "y_std": torch.tensor(y_std)}
+        state: dict[str, Any] = {
+            "x_mean": torch.as_tensor(x_mean),
+            "x_std": torch.as_tensor(x_std),
+            "y_mean": torch.tensor(y_mean),
+            "y_std": torch.tensor(y_std),
+        }
         try:
             self._train(xt, yt, gen, state)
         finally:
@@ -412,23 +436,31 @@ class MLP(Regressor):
             torch.manual_seed(self.seed)
             for m in range(int(self.params["members"])):
                 net = self._net(xt.shape[1])
-                rows = torch.randint(0, len(xt), (len(xt),), generator=gen) if self.params["members"] > 1 else \
-                    torch.arange(len(xt))
-                opt = torch.optim.Adam(net.parameters(), lr=self.params["lr"],
-                                       weight_decay=self.params["weight_decay"])
+                rows = (
+                    torch.randint(0, len(xt), (len(xt),), generator=gen)
+                    if self.params["members"] > 1
+                    else torch.arange(len(xt))
+                )
+                opt = torch.optim.Adam(
+                    net.parameters(), lr=self.params["lr"], weight_decay=self.params["weight_decay"]
+                )
                 for _ in range(int(self.params["epochs"])):
                     opt.zero_grad()
                     loss = torch.nn.functional.mse_loss(net(xt[rows]), yt[rows])
                     loss.backward()
                     opt.step()
-                state.update({f"member{m}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+                state.update(
+                    {f"member{m}.{k}": v.detach().clone() for k, v in net.state_dict().items()}
+                )
 
     def _members(self) -> list[Any]:
         nets = []
         for m in range(int(self.params["members"])):
             net = self._net(int(self.state["x_mean"].shape[0]))
             prefix = f"member{m}."
-            net.load_state_dict({k[len(prefix):]: v for k, v in self.state.items() if k.startswith(prefix)})
+            net.load_state_dict(
+                {k[len(prefix) :]: v for k, v in self.state.items() if k.startswith(prefix)}
+            )
             nets.append(net.eval())
         return nets
 
@@ -458,8 +490,12 @@ class MLP(Regressor):
             # weights_only=True: plain tensors only, no arbitrary code from the file.
             state = torch.load(path, weights_only=True, map_location="cpu")
         except Exception as err:
-            raise ProxyModelError(f"{path}: refusing to load ({type(err).__name__}: {err})") from None
-        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise ProxyModelError(
+                f"{path}: refusing to load ({type(err).__name__}: {err})"
+            ) from None
+        if not isinstance(state, dict) or not all(
+            isinstance(v, torch.Tensor) for v in state.values()
+        ):
             raise ProxyModelError(f"{path}: expected a state dict of tensors")
         model.state = state
         model.n_features = n_features
@@ -469,7 +505,8 @@ class MLP(Regressor):
 
 #: Every regressor by its short name.
 REGRESSORS: dict[str, type[Regressor]] = {
-    cls.kind: cls for cls in (Linear, RandomForest, ExtraTrees, GradientBoosting, GaussianProcess, MLP)
+    cls.kind: cls
+    for cls in (Linear, RandomForest, ExtraTrees, GradientBoosting, GaussianProcess, MLP)
 }
 
 
@@ -482,8 +519,12 @@ def make_regressor(kind: str, seed: int = 0, **params: Any) -> Regressor:
 
 def __getattr__(name: str) -> Any:
     if name == "check_regressor":  # moved with the other conformance checks
-        warnings.warn("archgym.proxy_models.regressors.check_regressor moved to archgym.testing.check_regressor; "
-                      "the old name will be removed in the next release", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "archgym.proxy_models.regressors.check_regressor moved to archgym.testing.check_regressor; "
+            "the old name will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         from archgym.testing import check_regressor
 
         return check_regressor

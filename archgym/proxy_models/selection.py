@@ -35,8 +35,14 @@ class SelectionResult:
     best: dict[str, str]
 
 
-def select(data: Dataset, candidates: Sequence[str] | None = None, folds: int = 5, seed: int = 0,
-           params: Mapping[str, Mapping[str, Any]] | None = None, score: str = "rmse") -> SelectionResult:
+def select(
+    data: Dataset,
+    candidates: Sequence[str] | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    score: str = "rmse",
+) -> SelectionResult:
     """Cross-validate every candidate on every metric and pick the lowest mean ``score`` per metric.
 
     Candidates meant for less data than a fold holds (the GP) are skipped, and say so in ``rows``.
@@ -52,7 +58,10 @@ def select(data: Dataset, candidates: Sequence[str] | None = None, folds: int = 
     for kind in candidates:
         limit = REGRESSORS[kind].max_samples
         if limit is not None and len(splits[0][0]) > limit:
-            rows += [{"kind": kind, "metric": m, "skipped": f"more than {limit} designs"} for m in data.metric_names]
+            rows += [
+                {"kind": kind, "metric": m, "skipped": f"more than {limit} designs"}
+                for m in data.metric_names
+            ]
             continue
         for m in data.metric_names:
             fold_scores = []
@@ -62,13 +71,21 @@ def select(data: Dataset, candidates: Sequence[str] | None = None, folds: int = 
                 fold_scores.append(scores(val.y(m), inverse(reg.predict(val.X), transforms[m])))
             # No intervals here (predict only), so coverage is left out of the table.
             names = [k for k in fold_scores[0] if k != "coverage_90"]
-            rows.append({"kind": kind, "metric": m, "folds": folds,
-                         **{k: _mean_of_defined([s[k] for s in fold_scores]) for k in names}})
+            rows.append(
+                {
+                    "kind": kind,
+                    "metric": m,
+                    "folds": folds,
+                    **{k: _mean_of_defined([s[k] for s in fold_scores]) for k in names},
+                }
+            )
     best = {}
     for m in data.metric_names:
         scored = [r for r in rows if r["metric"] == m and "skipped" not in r]
         if not scored:
-            raise ProxyDataError(f"no candidate among {candidates} could be fitted to {len(data)} designs")
+            raise ProxyDataError(
+                f"no candidate among {candidates} could be fitted to {len(data)} designs"
+            )
         best[m] = min(scored, key=lambda r: r[score])["kind"]
     return SelectionResult(rows, best)
 

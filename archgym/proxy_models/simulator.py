@@ -39,18 +39,26 @@ class ProxySimulator(Simulator):
     metrics and workloads, so it drops in anywhere that simulator did.
     """
 
-    def __init__(self, model: ProxyModel | str | Path, simulator: Simulator | None = None,
-                 workload: Any = None) -> None:
+    def __init__(
+        self,
+        model: ProxyModel | str | Path,
+        simulator: Simulator | None = None,
+        workload: Any = None,
+    ) -> None:
         self.model = as_model(model)
         if simulator is not None:
             self.model.check_compatible(simulator, workload)
         self.simulator = simulator
         self.name = f"proxy:{self.model.provenance.get('simulator') or 'unknown'}"
         # The data hash in the version keeps cache entries of two proxies of one simulator apart.
-        self.version = f"{self.model.provenance.get('simulator_version')}+{self.model.data.hash()[:12]}"
+        self.version = (
+            f"{self.model.provenance.get('simulator_version')}+{self.model.data.hash()[:12]}"
+        )
         self.metrics = simulator.metrics if simulator is not None else self.model.metrics
         self.default_workload = simulator.default_workload if simulator is not None else None
-        self._space = simulator.design_space(workload) if simulator is not None else self.model.space
+        self._space = (
+            simulator.design_space(workload) if simulator is not None else self.model.space
+        )
 
     def design_space(self, workload: Any = None) -> DesignSpace:
         return self._space
@@ -58,7 +66,9 @@ class ProxySimulator(Simulator):
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
         return self.model.predict([design])[0]
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float]]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float]]:
         return self.model.predict(designs)
 
     def workloads(self) -> list[str]:
@@ -83,7 +93,9 @@ class HybridProxy:
     what happened.
     """
 
-    def __init__(self, model: ProxyModel | str | Path, threshold: float = 0.1, refit_every: int = 50) -> None:
+    def __init__(
+        self, model: ProxyModel | str | Path, threshold: float = 0.1, refit_every: int = 50
+    ) -> None:
         if not threshold >= 0:
             raise ValueError(f"threshold must be >= 0, got {threshold!r}")
         if refit_every < 0:
@@ -98,7 +110,9 @@ class HybridProxy:
     def check_compatible(self, simulator: Simulator, workload: Any = None) -> None:
         self.model.check_compatible(simulator, workload)
 
-    def answer(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | None]:
+    def answer(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | None]:
         if not designs:
             return []
         pred = self.model.predict_distribution(designs)
@@ -118,7 +132,9 @@ class HybridProxy:
         self._new_values += [dict(m) for m in metrics]
         self.observed += len(designs)
         if self.refit_every and len(self._new_designs) >= self.refit_every:
-            extra = from_records(self.model.space, self.model.metrics, self._new_designs, self._new_values)
+            extra = from_records(
+                self.model.space, self.model.metrics, self._new_designs, self._new_values
+            )
             self.model = self.model.refit(extra)
             self._new_designs, self._new_values = [], []
             self.refits += 1

@@ -25,8 +25,15 @@ from archgym.proxy_models.evaluation import evaluate_model, learning_curve
 from archgym.proxy_models.model import ProxyModel, fit_regressor
 
 
-def fit_and_test(data: Dataset, model: str = "auto", *, test_fraction: float = 0.2, seed: int = 0, folds: int = 5,
-                 candidates: Sequence[str] | None = None) -> tuple[ProxyModel, Dataset | None]:
+def fit_and_test(
+    data: Dataset,
+    model: str = "auto",
+    *,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    folds: int = 5,
+    candidates: Sequence[str] | None = None,
+) -> tuple[ProxyModel, Dataset | None]:
     """Fit on all but a random ``test_fraction`` of ``data`` and score the fit on the rest.
 
     Returns the model and the held-out designs (``None`` when ``test_fraction`` is 0). The
@@ -40,8 +47,12 @@ def fit_and_test(data: Dataset, model: str = "auto", *, test_fraction: float = 0
         fit_on, test = data, None
     fitted = ProxyModel.fit(fit_on, model, seed=seed, folds=folds, candidates=candidates)
     if test is not None:
-        fitted.scores = {"test": evaluate_model(fitted, test), "n_train": len(fit_on), "n_test": len(test),
-                         "seed": seed}
+        fitted.scores = {
+            "test": evaluate_model(fitted, test),
+            "n_train": len(fit_on),
+            "n_test": len(test),
+            "seed": seed,
+        }
     return fitted, test
 
 
@@ -62,12 +73,17 @@ def unseen_designs(model: ProxyModel, data: Dataset) -> Dataset | None:
     return data.subset(unseen) if unseen else None
 
 
-def refit_learning_curve(model: ProxyModel, test: Dataset, *, seed: int = 0) -> list[dict[str, Any]]:
+def refit_learning_curve(
+    model: ProxyModel, test: Dataset, *, seed: int = 0
+) -> list[dict[str, Any]]:
     """:func:`~archgym.proxy_models.evaluation.learning_curve` of ``model``'s regressor kinds and
     hyperparameters, refitted on growing subsets of its own training data and scored on ``test``."""
 
     def refit_on(part: Dataset) -> ProxyModel:
-        regs = {m: fit_regressor(r.clone(), part, m, model.transforms[m]) for m, r in model.regressors.items()}
+        regs = {
+            m: fit_regressor(r.clone(), part, m, model.transforms[m])
+            for m, r in model.regressors.items()
+        }
         return ProxyModel(part, regs, model.transforms)
 
     return learning_curve(refit_on, model.data, test, seed=seed)

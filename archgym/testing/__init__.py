@@ -39,11 +39,21 @@ from archgym.testing.regressor import check_regressor
 from archgym.testing.simulator import check_simulator
 from archgym.testing.space import check_space
 
-__all__ = ["ConformanceError", "all_checks", "check_agent", "check_env", "check_regressor", "check_simulator",
-           "check_space", "parametrize_with_checks"]
+__all__ = [
+    "ConformanceError",
+    "all_checks",
+    "check_agent",
+    "check_env",
+    "check_regressor",
+    "check_simulator",
+    "check_space",
+    "parametrize_with_checks",
+]
 
-_KINDS = ("a Simulator, a DesignSpace, an env id or zero-argument env factory, an Agent class or zero-argument "
-          "agent factory, or a proxy-model Regressor")
+_KINDS = (
+    "a Simulator, a DesignSpace, an env id or zero-argument env factory, an Agent class or zero-argument "
+    "agent factory, or a proxy-model Regressor"
+)
 
 
 def _family(obj: Any) -> tuple[str, Any]:
@@ -60,15 +70,19 @@ def _family(obj: Any) -> tuple[str, Any]:
     if isinstance(obj, type) and issubclass(obj, Agent):
         return "agent", agent
     if isinstance(obj, Agent | DesignEnv):
-        raise TypeError(f"pass a {type(obj).__name__} as its class or a zero-argument factory, not an instance: "
-                        "the checks build fresh copies")
+        raise TypeError(
+            f"pass a {type(obj).__name__} as its class or a zero-argument factory, not an instance: "
+            "the checks build fresh copies"
+        )
     if callable(obj):
         built = obj()  # a factory: what it builds says what it is
         if isinstance(built, Agent):
             return "agent", agent
         if isinstance(built, DesignEnv):
             return "env", env
-        raise TypeError(f"factory {obj!r} built a {type(built).__name__}; the checks apply to {_KINDS}")
+        raise TypeError(
+            f"factory {obj!r} built a {type(built).__name__}; the checks apply to {_KINDS}"
+        )
     from archgym.proxy_models.regressors import Regressor
 
     if isinstance(obj, Regressor):

@@ -27,7 +27,9 @@ def fail(message: str) -> NoReturn:
 # same object; this memo lets them reuse each other's simulator calls and agent runs, so the
 # whole suite costs what the single function it replaced did. Outside it every check
 # computes its own.
-_SHARED: ContextVar[dict[Hashable, tuple[bool, Any]] | None] = ContextVar("archgym_testing_shared", default=None)
+_SHARED: ContextVar[dict[Hashable, tuple[bool, Any]] | None] = ContextVar(
+    "archgym_testing_shared", default=None
+)
 
 
 @contextmanager
@@ -64,7 +66,9 @@ def _takes_any(check: Check) -> bool:
     return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(check).parameters.values())
 
 
-def bind(checks: Sequence[Check], options: Mapping[str, Any], kind: str) -> list[functools.partial[None]]:
+def bind(
+    checks: Sequence[Check], options: Mapping[str, Any], kind: str
+) -> list[functools.partial[None]]:
     """Each check with the options it takes: a named option goes to the checks that name it, any
     other to the checks with ``**kwargs`` (the env's make kwargs); one nothing takes is refused."""
     named = {n for c in checks for n in _named(c)}
@@ -73,7 +77,11 @@ def bind(checks: Sequence[Check], options: Mapping[str, Any], kind: str) -> list
         raise TypeError(f"{kind} checks take no option {unknown[0]!r}; they take {sorted(named)}")
 
     def taken(check: Check) -> dict[str, Any]:
-        return {k: v for k, v in options.items() if k in _named(check) or (k not in named and _takes_any(check))}
+        return {
+            k: v
+            for k, v in options.items()
+            if k in _named(check) or (k not in named and _takes_any(check))
+        }
 
     return [functools.partial(c, **taken(c)) for c in checks]
 

@@ -16,9 +16,11 @@ class Wide(Simulator):
 
     name, version = "check-wide", "1"
     metrics = (Metric("cost_au", "au", "min"),)
-    _space = DesignSpace([Categorical("dataflow", list(_DATAFLOW_COST))]
-                         + [Integer(f"x{i}", 0, 15) for i in range(27)]
-                         + [PowerOfTwo("buffer_kb", 1, 1024), PowerOfTwo("banks", 1, 64)])
+    _space = DesignSpace(
+        [Categorical("dataflow", list(_DATAFLOW_COST))]
+        + [Integer(f"x{i}", 0, 15) for i in range(27)]
+        + [PowerOfTwo("buffer_kb", 1, 1024), PowerOfTwo("banks", 1, 64)]
+    )
 
     def design_space(self, workload: Any = None) -> DesignSpace:
         return self._space
@@ -26,7 +28,9 @@ class Wide(Simulator):
     def evaluate(self, design: dict, workload: Any = None) -> dict[str, float]:
         cost = _DATAFLOW_COST[design["dataflow"]]
         cost += sum((design[f"x{i}"] - (2 + i % 12)) ** 2 for i in range(27)) / 16
-        cost += (math.log2(design["buffer_kb"]) - 6) ** 2 / 4 + (math.log2(design["banks"]) - 3) ** 2 / 2
+        cost += (math.log2(design["buffer_kb"]) - 6) ** 2 / 4 + (
+            math.log2(design["banks"]) - 3
+        ) ** 2 / 2
         return {"cost_au": float(cost)}
 
 

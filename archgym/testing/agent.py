@@ -24,22 +24,32 @@ def _name(agent_factory: AgentFactory) -> str:
     return type(agent_factory()).__name__
 
 
-def _run(agent_factory: AgentFactory, simulator: Simulator, budget: int, seed: int, repeat: int = 0) -> Any:
+def _run(
+    agent_factory: AgentFactory, simulator: Simulator, budget: int, seed: int, repeat: int = 0
+) -> Any:
     """``archgym.run`` of a fresh agent on ``simulator``, minimising its first metric (shared within check_agent)."""
+
     def go() -> Any:
         import archgym
 
-        env = archgym.DesignEnv(simulator, objective=archgym.Minimize(simulator.metrics[0].name),
-                                env_id="archgym/Check-v0")
+        env = archgym.DesignEnv(
+            simulator,
+            objective=archgym.Minimize(simulator.metrics[0].name),
+            env_id="archgym/Check-v0",
+        )
         return archgym.run(agent_factory(), env, budget=budget, seed=seed)
 
     return shared(("run", simulator.name, budget, seed, repeat), go)
 
 
-def _check_budget(agent_factory: AgentFactory, simulator: Simulator, budget: int, seed: int) -> None:
+def _check_budget(
+    agent_factory: AgentFactory, simulator: Simulator, budget: int, seed: int
+) -> None:
     result = _run(agent_factory, simulator, budget, seed)
     if result.counts.get("simulator", 0) != budget and result.status != "stalled":
-        fail(f"{_name(agent_factory)} used {result.counts.get('simulator', 0)} simulator calls for a budget of {budget}")
+        fail(
+            f"{_name(agent_factory)} used {result.counts.get('simulator', 0)} simulator calls for a budget of {budget}"
+        )
 
 
 def _check_valid(agent_factory: AgentFactory, simulator: Simulator, budget: int, seed: int) -> None:
@@ -74,6 +84,7 @@ def check_valid_designs(agent_factory: AgentFactory, *, budget: int = 12, seed: 
 
 def check_reproducible(agent_factory: AgentFactory, *, budget: int = 12, seed: int = 0) -> None:
     """Two runs with the same seed propose the same designs, answered from the same sources."""
+
     def trajectory(repeat: int) -> list[tuple]:
         result = _run(agent_factory, Wide(), budget, seed, repeat)
         return [(tuple(sorted(e.design.items())), e.source) for e in result.evaluations]
@@ -82,7 +93,9 @@ def check_reproducible(agent_factory: AgentFactory, *, budget: int = 12, seed: i
         fail(f"{_name(agent_factory)} is not reproducible under a seed")
 
 
-def check_one_parameter_space(agent_factory: AgentFactory, *, budget: int = 12, seed: int = 0) -> None:
+def check_one_parameter_space(
+    agent_factory: AgentFactory, *, budget: int = 12, seed: int = 0
+) -> None:
     """On a 1-parameter space of 32 values the agent spends its budget on valid designs."""
     tiny = OneParam()
     n = min(budget, tiny.design_space().size)
@@ -90,18 +103,28 @@ def check_one_parameter_space(agent_factory: AgentFactory, *, budget: int = 12, 
     _check_valid(agent_factory, tiny, n, seed)
 
 
-def check_survives_failures(agent_factory: AgentFactory, *, budget: int = 12, seed: int = 0) -> None:
+def check_survives_failures(
+    agent_factory: AgentFactory, *, budget: int = 12, seed: int = 0
+) -> None:
     """With a simulator that fails on half the designs the agent still spends its whole budget."""
     result = _run(agent_factory, Flaky(), budget, seed)
     name = _name(agent_factory)
     if not any(e.error for e in result.evaluations):
-        fail(f"{name}: the flaky simulator never failed in {budget} evaluations; check harness problem")
+        fail(
+            f"{name}: the flaky simulator never failed in {budget} evaluations; check harness problem"
+        )
     if result.counts.get("simulator", 0) != budget:
         fail(f"{name} stopped early after simulator failures")
 
 
-CHECKS: tuple[Check, ...] = (check_agent_type, check_exact_budget, check_valid_designs, check_reproducible,
-                             check_one_parameter_space, check_survives_failures)
+CHECKS: tuple[Check, ...] = (
+    check_agent_type,
+    check_exact_budget,
+    check_valid_designs,
+    check_reproducible,
+    check_one_parameter_space,
+    check_survives_failures,
+)
 
 
 def checks(agent_factory: AgentFactory) -> list[Check]:

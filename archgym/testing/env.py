@@ -63,7 +63,9 @@ def check_pettingzoo_api(env_or_id: Any, *, steps: int = 6, **make_kwargs: Any) 
 
     build = _builder(env_or_id, make_kwargs)
     env = build()
-    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Passed ..." into the user's test output
+    with contextlib.redirect_stdout(
+        io.StringIO()
+    ):  # it prints "Passed ..." into the user's test output
         parallel_api_test(MultiAgentDesignEnv(env), num_cycles=steps)
         if hasattr(env.simulator, "param_groups"):
             parallel_api_test(MultiAgentDesignEnv(build(), groups="simulator"), num_cycles=steps)
@@ -76,15 +78,19 @@ def check_box_encoding(env_id: str, **make_kwargs: Any) -> None:
     import archgym
 
     if not isinstance(env_id, str):
-        raise TypeError(f"check_box_encoding needs an env id (it makes the env with action_encoding='box'), "
-                        f"got {type(env_id).__name__}")
+        raise TypeError(
+            f"check_box_encoding needs an env id (it makes the env with action_encoding='box'), "
+            f"got {type(env_id).__name__}"
+        )
     box_env = archgym.make(env_id, action_encoding="box", **make_kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         gym_check_env(box_env, skip_render_check=True)
 
 
-def check_env_deterministic(env_or_id: Any, *, seed: int = 0, steps: int = 6, **make_kwargs: Any) -> None:
+def check_env_deterministic(
+    env_or_id: Any, *, seed: int = 0, steps: int = 6, **make_kwargs: Any
+) -> None:
     """Two fresh envs reset with the same seed and stepped the same way give the same designs and results."""
     build = _builder(env_or_id, make_kwargs)
     first, second = _rollout(build(), seed, steps), _rollout(build(), seed, steps)
@@ -92,11 +98,15 @@ def check_env_deterministic(env_or_id: Any, *, seed: int = 0, steps: int = 6, **
         step = next(i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b)
         (obs_a, reward_a, _, design_a), (obs_b, reward_b, _, design_b) = first[step], second[step]
         if design_a != design_b:
-            fail(f"the same seed proposed different designs at step {step}: {dict(design_a)} vs {dict(design_b)}; "
-                 "the env must draw its randomness from reset(seed=...)")
-        fail(f"the same seed gave different results at step {step} for design {dict(design_a)}: reward {reward_a} "
-             f"then {reward_b}, observation {obs_a} then {obs_b}; the simulator must be deterministic "
-             "(check_simulator pinpoints it)")
+            fail(
+                f"the same seed proposed different designs at step {step}: {dict(design_a)} vs {dict(design_b)}; "
+                "the env must draw its randomness from reset(seed=...)"
+            )
+        fail(
+            f"the same seed gave different results at step {step} for design {dict(design_a)}: reward {reward_a} "
+            f"then {reward_b}, observation {obs_a} then {obs_b}; the simulator must be deterministic "
+            "(check_simulator pinpoints it)"
+        )
 
 
 def _rollout(env: Any, seed: int, steps: int) -> list[tuple]:
@@ -104,7 +114,14 @@ def _rollout(env: Any, seed: int, steps: int) -> list[tuple]:
     out = []
     for _ in range(steps):
         obs, reward, term, trunc, info = env.step(env.action_space.sample())
-        out.append((tuple(np.round(obs, 12)), reward, info["source"], tuple(sorted(info["design"].items()))))
+        out.append(
+            (
+                tuple(np.round(obs, 12)),
+                reward,
+                info["source"],
+                tuple(sorted(info["design"].items())),
+            )
+        )
         if term or trunc:
             env.reset()
     return out

@@ -49,8 +49,11 @@ def check_predict_before_fit_refused(model: Any) -> None:
 def check_bad_data_refused(model: Any) -> None:
     """``fit`` raises ProxyModelError on empty data, mismatched lengths and NaN features."""
     X, y = _data()
-    for bad_X, bad_y, why in ((X[:0], y[:0], "empty data"), (X, y[:-1], "mismatched lengths"),
-                              (np.where(X > 0.9, np.nan, X), y, "NaN features")):
+    for bad_X, bad_y, why in (
+        (X[:0], y[:0], "empty data"),
+        (X, y[:-1], "mismatched lengths"),
+        (np.where(X > 0.9, np.nan, X), y, "NaN features"),
+    ):
         if not _refuses(lambda bad_X=bad_X, bad_y=bad_y: model.clone().fit(bad_X, bad_y)):
             fail(f"{model.kind}: fit on {why} must raise ProxyModelError")
 
@@ -89,7 +92,9 @@ def check_wrong_feature_count_refused(model: Any) -> None:
     """Predicting with a different number of features than fitted raises ProxyModelError."""
     fitted = _fitted(model)
     if not _refuses(lambda: fitted.predict(_data()[0][:, :2])):
-        fail(f"{model.kind}: predicting with the wrong number of features must raise ProxyModelError")
+        fail(
+            f"{model.kind}: predicting with the wrong number of features must raise ProxyModelError"
+        )
 
 
 def check_save_load(model: Any, tmp_dir: str | Path | None = None) -> None:
@@ -109,9 +114,15 @@ def check_save_load(model: Any, tmp_dir: str | Path | None = None) -> None:
     json.dumps(fitted.get_params())  # hyperparameters must go into the JSON card
 
 
-CHECKS: tuple[Check, ...] = (check_predict_before_fit_refused, check_bad_data_refused, check_predict_with_std,
-                             check_fit_deterministic, check_fits_better_than_mean, check_wrong_feature_count_refused,
-                             check_save_load)
+CHECKS: tuple[Check, ...] = (
+    check_predict_before_fit_refused,
+    check_bad_data_refused,
+    check_predict_with_std,
+    check_fit_deterministic,
+    check_fits_better_than_mean,
+    check_wrong_feature_count_refused,
+    check_save_load,
+)
 
 
 def checks(model: Any) -> list[Check]:

@@ -46,19 +46,25 @@ def _evaluate(simulator: Simulator, design: Design, workload: Any) -> Any:
     except EvaluationError:
         raise
     except Exception as err:
-        fail(f"{type(simulator).__name__}.evaluate({design}) raised {type(err).__name__}: {err}; a design the "
-             "model cannot score must raise archgym.EvaluationError (a run records it as a failed evaluation)")
+        fail(
+            f"{type(simulator).__name__}.evaluate({design}) raised {type(err).__name__}: {err}; a design the "
+            "model cannot score must raise archgym.EvaluationError (a run records it as a failed evaluation)"
+        )
 
 
 def _evaluations(simulator: Simulator, sample: _Sample, call: int) -> list[Any]:
     """Each sampled design's result or EvaluationError; ``call`` numbers repeated evaluations."""
+
     def one(i: int, design: Design) -> Any:
         try:
             return _evaluate(simulator, design, sample.loaded)
         except EvaluationError as err:
             return err
 
-    return [shared(("evaluate", i, call), lambda i=i, d=d: one(i, d)) for i, d in enumerate(sample.designs)]
+    return [
+        shared(("evaluate", i, call), lambda i=i, d=d: one(i, d))
+        for i, d in enumerate(sample.designs)
+    ]
 
 
 def _metric_names(simulator: Simulator) -> list[str]:
@@ -92,7 +98,9 @@ def check_design_space(simulator: Simulator, workload: Any = None) -> None:
         fail(f"{name}.workload_id() must return a string")
 
 
-def check_metrics_finite(simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0) -> None:
+def check_metrics_finite(
+    simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0
+) -> None:
     """Sampled designs report every metric as a finite number, or raise EvaluationError (not all of them)."""
     name, names = type(simulator).__name__, _metric_names(simulator)
     sample = _sample(simulator, workload, samples, seed)
@@ -106,15 +114,25 @@ def check_metrics_finite(simulator: Simulator, workload: Any = None, *, samples:
         for m in names:
             if m not in out:
                 fail(f"{name}.evaluate({d}) did not report metric {m!r}; it reported {sorted(out)}")
-            if isinstance(out[m], bool) or not isinstance(out[m], numbers.Real) or not math.isfinite(float(out[m])):
-                fail(f"{name}.evaluate({d}) reported {m}={out[m]!r}; metrics must be finite numbers "
-                     "(raise archgym.EvaluationError for a design the model cannot score)")
+            if (
+                isinstance(out[m], bool)
+                or not isinstance(out[m], numbers.Real)
+                or not math.isfinite(float(out[m]))
+            ):
+                fail(
+                    f"{name}.evaluate({d}) reported {m}={out[m]!r}; metrics must be finite numbers "
+                    "(raise archgym.EvaluationError for a design the model cannot score)"
+                )
     if errors and len(errors) == len(sample.designs):
-        fail(f"{name}: all {len(sample.designs)} sampled designs failed, e.g. {errors[0]!r}; fix the simulator (or, "
-             "for a sparse table, pass more samples=)")
+        fail(
+            f"{name}: all {len(sample.designs)} sampled designs failed, e.g. {errors[0]!r}; fix the simulator (or, "
+            "for a sparse table, pass more samples=)"
+        )
 
 
-def check_deterministic(simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0) -> None:
+def check_deterministic(
+    simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0
+) -> None:
     """Evaluating a design twice gives the same metrics (results are cached by design)."""
     name, names = type(simulator).__name__, _metric_names(simulator)
     sample = _sample(simulator, workload, samples, seed)
@@ -125,35 +143,49 @@ def check_deterministic(simulator: Simulator, workload: Any = None, *, samples: 
         if isinstance(second, EvaluationError):
             fail(f"{name}.evaluate is not deterministic: {d} gave {out}, then raised {second}")
         if any(float(second[m]) != float(out[m]) for m in names):
-            fail(f"{name}.evaluate is not deterministic: {d} gave {out} then {second}; seed any randomness "
-                 "from the design (results are cached by design)")
+            fail(
+                f"{name}.evaluate is not deterministic: {d} gave {out} then {second}; seed any randomness "
+                "from the design (results are cached by design)"
+            )
 
 
-def check_batch_matches_loop(simulator: Simulator, workload: Any = None, *, samples: int = 8,
-                             seed: int = 0) -> None:
+def check_batch_matches_loop(
+    simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0
+) -> None:
     """``evaluate_batch`` returns one result per design, equal to ``evaluate``'s, errors in place."""
     name, names = type(simulator).__name__, _metric_names(simulator)
     sample = _sample(simulator, workload, samples, seed)
     single = _evaluations(simulator, sample, 0)
     batch = simulator.evaluate_batch([dict(d) for d in sample.designs], sample.loaded)
     if len(batch) != len(sample.designs):
-        fail(f"{name}.evaluate_batch returned {len(batch)} results for {len(sample.designs)} designs")
+        fail(
+            f"{name}.evaluate_batch returned {len(batch)} results for {len(sample.designs)} designs"
+        )
     for d, one, many in zip(sample.designs, single, batch, strict=True):
         if isinstance(one, EvaluationError):
             if not isinstance(many, EvaluationError):
-                fail(f"{name}: evaluate raised EvaluationError on {d} but evaluate_batch returned {many!r}; "
-                     "evaluate_batch must put the EvaluationError in that design's place")
+                fail(
+                    f"{name}: evaluate raised EvaluationError on {d} but evaluate_batch returned {many!r}; "
+                    "evaluate_batch must put the EvaluationError in that design's place"
+                )
             continue
         if isinstance(many, BaseException):
             fail(f"{name}: evaluate_batch failed on {d} where evaluate succeeded: {many}")
         for m in names:
             if not math.isclose(float(many[m]), float(one[m]), rel_tol=1e-9, abs_tol=1e-12):
-                fail(f"{name}: evaluate_batch and evaluate disagree on {m} for {d}: {many[m]} vs {one[m]}")
+                fail(
+                    f"{name}: evaluate_batch and evaluate disagree on {m} for {d}: {many[m]} vs {one[m]}"
+                )
 
 
 #: In the order :func:`check_simulator` runs them (later checks assume the earlier pass).
-CHECKS: tuple[Check, ...] = (check_simulator_metadata, check_design_space, check_metrics_finite, check_deterministic,
-                             check_batch_matches_loop)
+CHECKS: tuple[Check, ...] = (
+    check_simulator_metadata,
+    check_design_space,
+    check_metrics_finite,
+    check_deterministic,
+    check_batch_matches_loop,
+)
 
 
 def checks(simulator: Simulator) -> list[Check]:
@@ -161,6 +193,13 @@ def checks(simulator: Simulator) -> list[Check]:
     return list(CHECKS)
 
 
-def check_simulator(simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0) -> None:
+def check_simulator(
+    simulator: Simulator, workload: Any = None, *, samples: int = 8, seed: int = 0
+) -> None:
     """Check a :class:`Simulator`: metadata, a design space, finite deterministic metrics, batch = loop."""
-    run_all(checks(simulator), simulator, {"workload": workload, "samples": samples, "seed": seed}, "simulator")
+    run_all(
+        checks(simulator),
+        simulator,
+        {"workload": workload, "samples": samples, "seed": seed},
+        "simulator",
+    )

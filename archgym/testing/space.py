@@ -45,7 +45,11 @@ def check_unknown_parameter_refused(space: DesignSpace, *, seed: int = 0) -> Non
         fail("validate accepted a design with an unknown parameter")
 
 
-CHECKS: tuple[Check, ...] = (check_encoding_round_trip, check_box_reaches_every_value, check_unknown_parameter_refused)
+CHECKS: tuple[Check, ...] = (
+    check_encoding_round_trip,
+    check_box_reaches_every_value,
+    check_unknown_parameter_refused,
+)
 
 
 def checks(space: DesignSpace) -> list[Check]:

@@ -7,8 +7,16 @@ import importlib
 
 import pytest
 
-MODULES = ["archgym.agents", "archgym.agents.genetic", "archgym.agents.aco", "archgym.agents.grid",
-           "archgym.agents.bayesopt", "archgym.agents.rl", "archgym.agents.marl", "archgym.agents.peers"]
+MODULES = [
+    "archgym.agents",
+    "archgym.agents.genetic",
+    "archgym.agents.aco",
+    "archgym.agents.grid",
+    "archgym.agents.bayesopt",
+    "archgym.agents.rl",
+    "archgym.agents.marl",
+    "archgym.agents.peers",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

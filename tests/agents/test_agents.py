@@ -41,8 +41,27 @@ def _skip_if_missing(name: str) -> None:
         pytest.skip(f"{name} needs the optional package {missing!r}")
 
 
-EXPECTED = {"random", "walk", "grid", "ga", "bo", "aco", "ppo", "a2c", "dqn", "sac", "td3", "marl", "marl-shared",
-            "optuna-tpe", "optuna-cmaes", "optuna-gp", "optuna-nsga2", "nevergrad-ngopt", "nevergrad-oneplusone"}
+EXPECTED = {
+    "random",
+    "walk",
+    "grid",
+    "ga",
+    "bo",
+    "aco",
+    "ppo",
+    "a2c",
+    "dqn",
+    "sac",
+    "td3",
+    "marl",
+    "marl-shared",
+    "optuna-tpe",
+    "optuna-cmaes",
+    "optuna-gp",
+    "optuna-nsga2",
+    "nevergrad-ngopt",
+    "nevergrad-oneplusone",
+}
 
 
 def test_every_agent_is_registered() -> None:
@@ -53,8 +72,10 @@ def test_every_agent_is_registered() -> None:
 SLOW_CHECKS = {"optuna-gp"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_CHECKS else n
-                                  for n in sorted(EXPECTED)])
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_CHECKS else n for n in sorted(EXPECTED)],
+)
 def test_check_agent(name: str) -> None:
     _skip_if_missing(name)
     check_agent(lambda: _tiny(name))
@@ -87,8 +108,23 @@ def test_cli_run(name: str, tmp_path) -> None:
     from archgym.cli import app
 
     hp = [arg for k, v in TINY.get(name, {}).items() for arg in ("--hp", f"{k}={v}")]
-    result = CliRunner().invoke(app, ["run", "--env", "archgym/Synthetic-v0", "--agent", name, "--budget", "6",
-                                      "--seed", "1", "--store", str(tmp_path / "runs.db"), *hp])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--env",
+            "archgym/Synthetic-v0",
+            "--agent",
+            name,
+            "--budget",
+            "6",
+            "--seed",
+            "1",
+            "--store",
+            str(tmp_path / "runs.db"),
+            *hp,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "6 simulator" in result.output
 
@@ -97,8 +133,17 @@ def test_cli_run(name: str, tmp_path) -> None:
 
 
 def _median_regret(name: str, budget: int, seeds: range, **hp: Any) -> float:
-    return float(np.median([-archgym.run(make_agent(name, **hp), "archgym/Synthetic-v0", budget=budget,
-                                         seed=s).best.reward - 1.0 for s in seeds]))
+    return float(
+        np.median(
+            [
+                -archgym.run(
+                    make_agent(name, **hp), "archgym/Synthetic-v0", budget=budget, seed=s
+                ).best.reward
+                - 1.0
+                for s in seeds
+            ]
+        )
+    )
 
 
 @pytest.mark.parametrize("name", ["ga", "aco"])
@@ -126,13 +171,17 @@ class _Line(Simulator):
 
 def test_bo_never_resimulates_a_duplicate_and_ends() -> None:
     env = archgym.DesignEnv(_Line(), objective=archgym.Minimize("y"))
-    result = archgym.run(make_agent("bo", initial_points=3, acquisition_points=100), env, budget=60, seed=0)
+    result = archgym.run(
+        make_agent("bo", initial_points=3, acquisition_points=100), env, budget=60, seed=0
+    )
     assert result.status == "finished" and result.counts["simulator"] == 60
     assert result.counts.get("cache", 0) == 0  # repeats were answered inside the agent
     assert len({tuple(e.design.items()) for e in result.evaluations}) == 60
 
 
-@pytest.mark.parametrize("objective,best_x", [(archgym.Minimize("y"), 0), (archgym.Maximize("y"), 19)])
+@pytest.mark.parametrize(
+    "objective,best_x", [(archgym.Minimize("y"), 0), (archgym.Maximize("y"), 19)]
+)
 def test_aco_reinforces_the_right_end(objective: archgym.Objective, best_x: int) -> None:
     env = archgym.DesignEnv(_Line(), objective=objective)
     agent = make_agent("aco", ants=6)
@@ -210,7 +259,9 @@ def test_rl_rewards_are_standardised_and_failures_finite() -> None:
     view = StandardizeReward(archgym.make("archgym/Synthetic-v0"))
     rewards = [view.standardize(r, failed=False) for r in (-3.0, -2.0, -1.0)]
     assert rewards[2] > rewards[1] > rewards[0]
-    failed = view.standardize(-1e6, failed=True)  # scored as the worst success, -3, under current stats
+    failed = view.standardize(
+        -1e6, failed=True
+    )  # scored as the worst success, -3, under current stats
     assert failed == pytest.approx((-3.0 - view.mean) / np.sqrt(view.m2 / view.count))
 
 
@@ -245,8 +296,14 @@ def test_ppo_and_marl_on_dram_reach_the_same_space() -> None:
 
     env = archgym.make("archgym/DRAM-v0")
     menv = MultiAgentDesignEnv(env)
-    per_agent = np.concatenate([np.atleast_1d(getattr(menv.action_space(a), "nvec", getattr(menv.action_space(a), "n", 0)))
-                                for a in menv.possible_agents])
+    per_agent = np.concatenate(
+        [
+            np.atleast_1d(
+                getattr(menv.action_space(a), "nvec", getattr(menv.action_space(a), "n", 0))
+            )
+            for a in menv.possible_agents
+        ]
+    )
     assert per_agent.tolist() == env.action_space.nvec.tolist() == env.space.nvec.tolist()
     for name in ("ppo", "marl"):
         result = archgym.run(_tiny(name), archgym.make("archgym/DRAM-v0"), budget=10, seed=0)

@@ -14,12 +14,14 @@ from archgym.agents import agent_class, make_agent
 
 HERE = Path(__file__).parent
 
-CACHE_SPACE = archgym.DesignSpace([
-    archgym.PowerOfTwo("size_kb", 1, 64),
-    archgym.PowerOfTwo("assoc", 1, 16),
-    archgym.PowerOfTwo("line_b", 16, 128),
-    archgym.Categorical("policy", ["lru", "fifo"]),
-])
+CACHE_SPACE = archgym.DesignSpace(
+    [
+        archgym.PowerOfTwo("size_kb", 1, 64),
+        archgym.PowerOfTwo("assoc", 1, 16),
+        archgym.PowerOfTwo("line_b", 16, 128),
+        archgym.Categorical("policy", ["lru", "fifo"]),
+    ]
+)
 CACHE_METRICS = (
     archgym.Metric("miss_rate", "ratio", "min", scale=0.5),
     archgym.Metric("amat_ns", "ns", "min", scale=10.0),
@@ -48,19 +50,29 @@ class PyCache(archgym.Simulator):
         return {"miss_rate": miss, "amat_ns": hit_ns + miss * (60 + line / 16), "area_mm2": area}
 
 
-def make_cachesim(binary: Path | str, *, json: bool = False, timeout_s: float = 0.5) -> archgym.ExternalSimulator:
+def make_cachesim(
+    binary: Path | str, *, json: bool = False, timeout_s: float = 0.5
+) -> archgym.ExternalSimulator:
     """The binary as a simulator (way in #2): a config template, a command, a parser, a timeout."""
     patterns = None if json else {m.name: rf"^{m.name}:\s*(\S+)$" for m in CACHE_METRICS}
     return archgym.ExternalSimulator(
-        name="cachesim", command=[str(binary), "{config}", "{workload}"] + (["--json"] if json else []),
-        space=CACHE_SPACE, metrics=CACHE_METRICS, config_format="text", template=CACHE_TEMPLATE,
-        config_name="cache.cfg", patterns=patterns, timeout_s=timeout_s,
-        workloads=["stream", "random", "loop"], default_workload="loop",
+        name="cachesim",
+        command=[str(binary), "{config}", "{workload}"] + (["--json"] if json else []),
+        space=CACHE_SPACE,
+        metrics=CACHE_METRICS,
+        config_format="text",
+        template=CACHE_TEMPLATE,
+        config_name="cache.cfg",
+        patterns=patterns,
+        timeout_s=timeout_s,
+        workloads=["stream", "random", "loop"],
+        default_workload="loop",
     )
 
 
-def run_agent(name: str, env_factory: Callable[[], archgym.DesignEnv], budget: int = 12,
-              seed: int = 0) -> archgym.RunResult:
+def run_agent(
+    name: str, env_factory: Callable[[], archgym.DesignEnv], budget: int = 12, seed: int = 0
+) -> archgym.RunResult:
     """Run one registered agent for ``budget`` simulator calls; skip RL agents and missing extras.
 
     Budgets stay small: model-based agents (GP-based BO) refit after each of their first random
@@ -70,8 +82,13 @@ def run_agent(name: str, env_factory: Callable[[], archgym.DesignEnv], budget: i
         if agent_class(name).drives_env:
             pytest.skip(f"agent {name!r} is an RL agent, not a black-box one")
         # Optional libraries may be imported only when the agent sets up, so the run is inside too.
-        result = archgym.run(make_agent(name), env_factory(), budget=budget, seed=seed,
-                             store=archgym.Store(":memory:"))
+        result = archgym.run(
+            make_agent(name),
+            env_factory(),
+            budget=budget,
+            seed=seed,
+            store=archgym.Store(":memory:"),
+        )
     except ImportError as err:
         pytest.skip(f"agent {name!r} needs an optional dependency: {err}")
     assert result.status in ("finished", "stalled"), result.status

@@ -23,5 +23,7 @@ def cachesim_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if cc is None:
         pytest.skip("no C compiler (gcc/cc) on this machine")
     out = tmp_path_factory.mktemp("bin") / "cachesim"
-    subprocess.run([cc, "-O2", "-o", str(out), str(HERE / "cachesim.c")], check=True, capture_output=True)
+    subprocess.run(
+        [cc, "-O2", "-o", str(out), str(HERE / "cachesim.c")], check=True, capture_output=True
+    )
     return out

@@ -55,14 +55,26 @@ class BatchSwallowsErrors(PyCache):
         return [super(BatchSwallowsErrors, self).evaluate(d, workload) for d in designs]
 
 
-@pytest.mark.parametrize(("sim", "message"), [
-    (Noisy(), r"not deterministic: .* seed any randomness from the design"),
-    (RaisesKeyError(), r"RaisesKeyError.evaluate\(.*\) raised KeyError: 'ways'; .* must raise archgym.EvaluationError"),
-    (ReturnsNaN(), r"reported area_mm2=nan; metrics must be finite numbers"),
-    (ForgetsAMetric(), r"did not report metric 'miss_rate'; it reported \['amat_ns', 'area_mm2'\]"),
-    (BatchSwallowsErrors(), r"evaluate raised EvaluationError on .* but evaluate_batch returned \{.*must put the "
-                            r"EvaluationError in that design's place"),
-])
+@pytest.mark.parametrize(
+    ("sim", "message"),
+    [
+        (Noisy(), r"not deterministic: .* seed any randomness from the design"),
+        (
+            RaisesKeyError(),
+            r"RaisesKeyError.evaluate\(.*\) raised KeyError: 'ways'; .* must raise archgym.EvaluationError",
+        ),
+        (ReturnsNaN(), r"reported area_mm2=nan; metrics must be finite numbers"),
+        (
+            ForgetsAMetric(),
+            r"did not report metric 'miss_rate'; it reported \['amat_ns', 'area_mm2'\]",
+        ),
+        (
+            BatchSwallowsErrors(),
+            r"evaluate raised EvaluationError on .* but evaluate_batch returned \{.*must put the "
+            r"EvaluationError in that design's place",
+        ),
+    ],
+)
 def test_mistakes_are_named(sim: archgym.Simulator, message: str) -> None:
     with pytest.raises(ConformanceError, match=message):
         check_simulator(sim)
@@ -74,7 +86,9 @@ def test_numpy_scalars_are_accepted() -> None:
 
 def test_a_binary_that_cannot_start_fails_the_check(tmp_path: Path) -> None:
     """The commonest mistake with a binary: a wrong path. Every design fails, and the check says why."""
-    with pytest.raises(ConformanceError, match=r"all 8 sampled designs failed, e.g. \"cannot start"):
+    with pytest.raises(
+        ConformanceError, match=r"all 8 sampled designs failed, e.g. \"cannot start"
+    ):
         check_simulator(make_cachesim(tmp_path / "cachesim"), "loop")
 
 
@@ -87,6 +101,9 @@ def test_check_env_refuses_an_instance() -> None:
 
 def test_check_env_names_the_step_where_a_noisy_simulator_diverges() -> None:
     archgym.register_env("mylab/Noisy-v0", Noisy, objective=archgym.Minimize("amat_ns"))
-    with pytest.raises(ConformanceError, match=r"the same seed gave different results at step 0 for design \{.*"
-                                               r"reward .* then .*the simulator must be deterministic"):
+    with pytest.raises(
+        ConformanceError,
+        match=r"the same seed gave different results at step 0 for design \{.*"
+        r"reward .* then .*the simulator must be deterministic",
+    ):
         check_env("mylab/Noisy-v0")

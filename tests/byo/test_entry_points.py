@@ -98,11 +98,30 @@ def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # (which holds archgym, pip and setuptools), so a .pth file adds the project venv instead.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    (Path(purelib) / "_project_venv.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--no-index", str(pkg)], check=True, capture_output=True)
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(purelib) / "_project_venv.pth").write_text(
+        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n"
+    )
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(pkg),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return python
 
 
@@ -112,18 +131,38 @@ def test_entry_points_register_envs(venv_python: Path) -> None:
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {"mylab/Cache-v0", "mylab/CacheShort-v0", "archgym/Synthetic-v0"} <= set(out["ids"])
     assert out["evaluations"] == 5 and out["episode_length"] == 2 and out["module"] == "mylab_cache"
-    assert str(venv_python.parent.parent) in out["installed_at"]  # installed into the temporary venv
+    assert (
+        str(venv_python.parent.parent) in out["installed_at"]
+    )  # installed into the temporary venv
     # The broken plug-in is reported by name and skipped; it does not take archgym down.
-    assert any("'broken'" in w and "mylab forgot a data file" in w for w in out["warnings"]), out["warnings"]
+    assert any("'broken'" in w and "mylab forgot a data file" in w for w in out["warnings"]), out[
+        "warnings"
+    ]
 
 
 def test_cli_sees_the_plugin(venv_python: Path, tmp_path: Path) -> None:
     cli = [str(venv_python), "-c", "from archgym.cli import main; main()"]
-    listed = subprocess.run(cli + ["envs"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    listed = subprocess.run(
+        cli + ["envs"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}
+    )
     assert listed.returncode == 0, listed.stderr[-2000:]
     assert "mylab/Cache-v0" in listed.stdout and "mylab's cache model" in listed.stdout
-    ran = subprocess.run(cli + ["run", "--env", "mylab/Cache-v0", "--agent", "walk", "--budget", "6",
-                                "--store", str(tmp_path / "runs.db")], capture_output=True, text=True)
+    ran = subprocess.run(
+        cli
+        + [
+            "run",
+            "--env",
+            "mylab/Cache-v0",
+            "--agent",
+            "walk",
+            "--budget",
+            "6",
+            "--store",
+            str(tmp_path / "runs.db"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert "amat_ns" in ran.stdout and "6 simulator" in ran.stdout
 
@@ -135,7 +174,9 @@ def test_register_env_in_process() -> None:
 
     import archgym
 
-    archgym.register_env("mylab/PyCache-v0", PyCache, objective=archgym.Minimize("amat_ns"), episode_length=3)
+    archgym.register_env(
+        "mylab/PyCache-v0", PyCache, objective=archgym.Minimize("amat_ns"), episode_length=3
+    )
     assert "mylab/PyCache-v0" in archgym.list_envs()
     env = gymnasium.make("mylab/PyCache-v0")  # also a Gymnasium id
     assert env.unwrapped.episode_length == 3

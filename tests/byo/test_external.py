@@ -24,7 +24,12 @@ from archgym.testing import check_env, check_simulator
 GOOD = {"size_kb": 8, "assoc": 2, "line_b": 64, "policy": "lru"}
 CRASH = {"size_kb": 1, "assoc": 16, "line_b": 128, "policy": "lru"}  # sets == 0: abort()
 HANG = {"size_kb": 64, "assoc": 1, "line_b": 32, "policy": "fifo"}  # forks and spins forever
-GARBAGE = {"size_kb": 4, "assoc": 8, "line_b": 16, "policy": "lru"}  # invalid UTF-8, "0.1.2", NaN in JSON
+GARBAGE = {
+    "size_kb": 4,
+    "assoc": 8,
+    "line_b": 16,
+    "policy": "lru",
+}  # invalid UTF-8, "0.1.2", NaN in JSON
 
 
 def test_good_design_is_parsed_and_deterministic(cachesim_binary: Path) -> None:
@@ -66,13 +71,17 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-@pytest.mark.parametrize(("json", "reason"), [(False, "not a number in group 1"), (True, "non-finite metric")])
+@pytest.mark.parametrize(
+    ("json", "reason"), [(False, "not a number in group 1"), (True, "non-finite metric")]
+)
 def test_garbage_output_is_a_parse_error(cachesim_binary: Path, json: bool, reason: str) -> None:
     with pytest.raises(archgym.EvaluationError, match=reason):
         make_cachesim(cachesim_binary, json=json).evaluate(GARBAGE, "loop")
 
 
-def test_bad_workload_and_missing_binary_are_evaluation_errors(cachesim_binary: Path, tmp_path: Path) -> None:
+def test_bad_workload_and_missing_binary_are_evaluation_errors(
+    cachesim_binary: Path, tmp_path: Path
+) -> None:
     with pytest.raises(archgym.EvaluationError, match="exited with status 2") as err:
         make_cachesim(cachesim_binary).evaluate(GOOD, "spec2006")
     assert "unknown workload 'spec2006'" in err.value.stderr_tail
@@ -96,20 +105,30 @@ class Scripted(Agent):
         super().setup(space, **kwargs)
         self._i = 0
 
-    def tell(self, designs: Sequence[dict[str, Any]], results: Sequence[archgym.Evaluation]) -> None:
+    def tell(
+        self, designs: Sequence[dict[str, Any]], results: Sequence[archgym.Evaluation]
+    ) -> None:
         pass
 
 
 def test_failures_are_recorded_and_the_run_goes_on(cachesim_binary: Path, tmp_path: Path) -> None:
-    env = archgym.DesignEnv(make_cachesim(cachesim_binary, timeout_s=0.3), "loop", archgym.Minimize("amat_ns"),
-                            env_id="mylab/Cache-v0")
+    env = archgym.DesignEnv(
+        make_cachesim(cachesim_binary, timeout_s=0.3),
+        "loop",
+        archgym.Minimize("amat_ns"),
+        env_id="mylab/Cache-v0",
+    )
     plan = (GOOD, CRASH, HANG, GARBAGE, {**GOOD, "size_kb": 64})  # 64 KB holds the 48 KB loop
     store = archgym.Store(tmp_path / "runs.db")
     result = archgym.run(Scripted(designs=plan), env, budget=len(plan), seed=0, store=store)
     assert result.status == "finished"
     errors = [e.error for e in result.evaluations]
     assert errors[0] is None and errors[4] is None
-    assert "exited with status" in errors[1] and "timed out" in errors[2] and "not a number" in errors[3]
+    assert (
+        "exited with status" in errors[1]
+        and "timed out" in errors[2]
+        and "not a number" in errors[3]
+    )
     assert [e.feasible for e in result.evaluations] == [True, False, False, False, True]
     assert result.counts["failed"] == 3 and result.counts["simulator"] == 5
     assert result.best.design == plan[4]
@@ -121,8 +140,12 @@ def test_failures_are_recorded_and_the_run_goes_on(cachesim_binary: Path, tmp_pa
 
 def test_binary_is_a_checked_registered_env(cachesim_binary: Path) -> None:
     check_simulator(make_cachesim(cachesim_binary), "loop")
-    archgym.register_env("mylab/CacheBinary-v0", lambda: make_cachesim(cachesim_binary), workload="loop",
-                         objective=archgym.Minimize("amat_ns"))
+    archgym.register_env(
+        "mylab/CacheBinary-v0",
+        lambda: make_cachesim(cachesim_binary),
+        workload="loop",
+        objective=archgym.Minimize("amat_ns"),
+    )
     env = archgym.make("mylab/CacheBinary-v0")
     assert env.space == CACHE_SPACE and env.workload == "loop"
     check_env("mylab/CacheBinary-v0", steps=4)
@@ -131,8 +154,12 @@ def test_binary_is_a_checked_registered_env(cachesim_binary: Path) -> None:
 @pytest.mark.parametrize("agent", list_agents())  # RL agents are skipped inside run_agent
 def test_every_agent_runs_on_the_binary(cachesim_binary: Path, agent: str) -> None:
     def env() -> archgym.DesignEnv:
-        return archgym.DesignEnv(make_cachesim(cachesim_binary), "random", archgym.Minimize("amat_ns"),
-                                 env_id="mylab/CacheBinary-v0")
+        return archgym.DesignEnv(
+            make_cachesim(cachesim_binary),
+            "random",
+            archgym.Minimize("amat_ns"),
+            env_id="mylab/CacheBinary-v0",
+        )
 
     result = run_agent(agent, env, budget=12, seed=3)
     if agent == "random":  # with seed 3 it meets a garbage design and a hang, and carries on
@@ -142,7 +169,9 @@ def test_every_agent_runs_on_the_binary(cachesim_binary: Path, agent: str) -> No
     assert all(CACHE_SPACE.validate(e.design) for e in result.evaluations)
 
 
-def test_relative_program_path_is_anchored(cachesim_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_program_path_is_anchored(
+    cachesim_binary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``./cachesim`` means the caller's directory, not the temp dir the binary runs in."""
     monkeypatch.chdir(cachesim_binary.parent)
     sim = make_cachesim(f"./{cachesim_binary.name}")
@@ -152,15 +181,32 @@ def test_relative_program_path_is_anchored(cachesim_binary: Path, monkeypatch: p
         archgym.ExternalSimulator("x", [], CACHE_SPACE, [archgym.Metric("m", "au")])
 
 
-@pytest.mark.parametrize(("fmt", "template", "reason"), [
-    ("text", "size_kb $size_kb\nways $ways\n", "template placeholder 'ways' is not a parameter"),
-    ("text", None, "config format 'text' needs a template"),
-    ("json", '{"size_kb": ', "Expecting value"),
-])
-def test_bad_template_is_refused_at_construction(fmt: str, template: str | None, reason: str) -> None:
-    with pytest.raises(ValueError, match=rf"ExternalSimulator 'cachesim': bad config template: .*{reason}"):
-        archgym.ExternalSimulator("cachesim", ["./cachesim", "{config}"], CACHE_SPACE, [archgym.Metric("m", "au")],
-                                  config_format=fmt, template=template)
+@pytest.mark.parametrize(
+    ("fmt", "template", "reason"),
+    [
+        (
+            "text",
+            "size_kb $size_kb\nways $ways\n",
+            "template placeholder 'ways' is not a parameter",
+        ),
+        ("text", None, "config format 'text' needs a template"),
+        ("json", '{"size_kb": ', "Expecting value"),
+    ],
+)
+def test_bad_template_is_refused_at_construction(
+    fmt: str, template: str | None, reason: str
+) -> None:
+    with pytest.raises(
+        ValueError, match=rf"ExternalSimulator 'cachesim': bad config template: .*{reason}"
+    ):
+        archgym.ExternalSimulator(
+            "cachesim",
+            ["./cachesim", "{config}"],
+            CACHE_SPACE,
+            [archgym.Metric("m", "au")],
+            config_format=fmt,
+            template=template,
+        )
 
 
 def test_no_stray_processes_left(cachesim_binary: Path) -> None:

@@ -28,14 +28,19 @@ def run_blocks(text: str, where: str) -> None:
         try:
             exec(compile(block, f"{where} python block {i}", "exec"), namespace)
         except Exception as err:
-            raise AssertionError(f"{where}: python block {i} failed: {type(err).__name__}: {err}\n{block}") from err
+            raise AssertionError(
+                f"{where}: python block {i} failed: {type(err).__name__}: {err}\n{block}"
+            ) from err
 
 
 @pytest.fixture
 def scratch(tmp_path: Path, cachesim_binary: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "cachesim").symlink_to(cachesim_binary)
     sim = PyCache()
-    rows = [{**d, **{k: v for k, v in sim.evaluate(d).items() if k != "miss_rate"}} for d in CACHE_SPACE.enumerate()]
+    rows = [
+        {**d, **{k: v for k, v in sim.evaluate(d).items() if k != "miss_rate"}}
+        for d in CACHE_SPACE.enumerate()
+    ]
     pd.DataFrame(rows).to_csv(tmp_path / "results.csv", index=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -17,10 +17,18 @@ def test_docstring_examples() -> None:
 
 
 def test_parse_assignments_parses_json_values_and_names_the_option_when_malformed() -> None:
-    assert parse_assignments(["a=[1, 2]", "b = x", "c="], "--hp") == {"a": [1, 2], "b": "x", "c": ""}
+    assert parse_assignments(["a=[1, 2]", "b = x", "c="], "--hp") == {
+        "a": [1, 2],
+        "b": "x",
+        "c": "",
+    }
     with pytest.raises(typer.BadParameter, match="--env-arg 'oops' must look like NAME=VALUE"):
         parse_assignments(["oops"], "--env-arg")
 
 
 def test_split_list_drops_blanks() -> None:
-    assert split_list(" rf, et ,,") == ["rf", "et"] and split_list("") is None and split_list(None) is None
+    assert (
+        split_list(" rf, et ,,") == ["rf", "et"]
+        and split_list("") is None
+        and split_list(None) is None
+    )

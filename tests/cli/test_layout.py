@@ -13,7 +13,19 @@ import archgym
 from archgym.cli import app
 
 PACKAGE = Path(archgym.__file__).parent
-COMMANDS = {"envs", "agents", "describe", "check", "run", "export", "compare", "sweep", "report", "proxy", "roofline"}
+COMMANDS = {
+    "envs",
+    "agents",
+    "describe",
+    "check",
+    "run",
+    "export",
+    "compare",
+    "sweep",
+    "report",
+    "proxy",
+    "roofline",
+}
 #: Imported only by the command line, never by the library.
 CLI_ONLY = ("archgym.cli", "typer", "rich")
 
@@ -24,8 +36,11 @@ def test_every_command_is_listed_by_help() -> None:
     assert set(group.commands["proxy"].commands) == {"train", "eval", "select"}  # type: ignore[attr-defined]
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    listed = {line.strip("│ ").split()[0] for line in result.output.splitlines()
-              if line.startswith("│ ") and line.strip("│ ").split()}
+    listed = {
+        line.strip("│ ").split()[0]
+        for line in result.output.splitlines()
+        if line.startswith("│ ") and line.strip("│ ").split()
+    }
     assert COMMANDS <= listed, f"missing from --help: {COMMANDS - listed}"
 
 
@@ -50,7 +65,11 @@ def imported_names(path: Path) -> set[str]:
                 base = f"{anchor}.{base}" if base else anchor
             names.add(base)
             names |= {f"{base}.{alias.name}" for alias in node.names}
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("archgym.cli"):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.startswith("archgym.cli")
+        ):
             names.add(node.value)
     return names
 

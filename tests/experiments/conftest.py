@@ -20,8 +20,13 @@ def make_spec(tmp_path: Path) -> MakeSpec:
     """``make_spec(budget=.., agents=[..], ...)`` -> a validated spec writing to a fresh store."""
 
     def build(**overrides: Any) -> ExperimentSpec:
-        data: dict[str, Any] = {"budget": 15, "seeds": 2, "store": str(tmp_path / "runs.db"), "envs": [ENV],
-                                "agents": ["random", "walk"]}
+        data: dict[str, Any] = {
+            "budget": 15,
+            "seeds": 2,
+            "store": str(tmp_path / "runs.db"),
+            "envs": [ENV],
+            "agents": ["random", "walk"],
+        }
         data.update(overrides)
         return spec_from_dict(data)
 

@@ -27,7 +27,9 @@ def test_best_so_far_counts_simulator_calls_and_holds_after_an_early_stop() -> N
 
 
 def test_tables_over_a_sweep(make_spec: MakeSpec) -> None:
-    spec = make_spec(seeds=3, budget=20, agents=["random", {"name": "walk", "grid": {"step_size": [1, 3]}}])
+    spec = make_spec(
+        seeds=3, budget=20, agents=["random", {"name": "walk", "grid": {"step_size": [1, 3]}}]
+    )
     run_sweep(spec, executor="serial")
     with Store(spec.store) as store:
         a = analyze(store)
@@ -66,8 +68,9 @@ def test_explicit_target_gives_success_and_evaluations_to_target(make_spec: Make
     assert some["success"].all()
     for row in some.itertuples():
         curve = a.curves[a.curves["run_id"] == row.run_id]["best"].to_numpy()
-        assert curve[int(row.evals_to_target) - 1] >= mid and (int(row.evals_to_target) == 1 or
-                                                               curve[int(row.evals_to_target) - 2] < mid)
+        assert curve[int(row.evals_to_target) - 1] >= mid and (
+            int(row.evals_to_target) == 1 or curve[int(row.evals_to_target) - 2] < mid
+        )
 
 
 def test_target_objective_success_is_feasibility(make_spec: MakeSpec) -> None:

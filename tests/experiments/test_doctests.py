@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["archgym.experiments", "archgym.experiments.spec", "archgym.experiments.executors",
-           "archgym.experiments.analysis", "archgym.experiments.report"]
+MODULES = [
+    "archgym.experiments",
+    "archgym.experiments.spec",
+    "archgym.experiments.executors",
+    "archgym.experiments.analysis",
+    "archgym.experiments.report",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -32,8 +32,10 @@ def trajectories(store_path: Path) -> dict[str, list[tuple[int, str, str]]]:
         runs = store.runs()
         out = {}
         for run in runs[runs["status"] == "finished"].itertuples():
-            out[run.trial_key] = [(e["step"], str(sorted(e["design"].items())), e["source"])
-                                  for e in store.evaluations(run.id)]
+            out[run.trial_key] = [
+                (e["step"], str(sorted(e["design"].items())), e["source"])
+                for e in store.evaluations(run.id)
+            ]
         return out
 
 
@@ -61,7 +63,9 @@ def test_serial_sweep_runs_every_trial_once_and_a_rerun_skips_them(make_spec: Ma
 def test_local_pool_matches_serial_results(make_spec: MakeSpec, tmp_path: Path) -> None:
     spec = make_spec(seeds=3, budget=25, workers=2)
     progress = []
-    result = run_sweep(spec, executor="local", on_progress=lambda p: progress.append((p.done, p.evaluations)))
+    result = run_sweep(
+        spec, executor="local", on_progress=lambda p: progress.append((p.done, p.evaluations))
+    )
     assert not result.failed and len(result.outcomes) == 6
     assert progress[-1][0] == 6 and progress[-1][1] >= 6 * 25
     assert_one_complete_run_per_trial(spec)
@@ -71,7 +75,9 @@ def test_local_pool_matches_serial_results(make_spec: MakeSpec, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("agent", ["random", "walk"])
-def test_interrupted_trial_resumes_to_its_budget(make_spec: MakeSpec, tmp_path: Path, agent: str) -> None:
+def test_interrupted_trial_resumes_to_its_budget(
+    make_spec: MakeSpec, tmp_path: Path, agent: str
+) -> None:
     # Stopped after more evaluations than the runner's idle limit (200): the replay must not stall.
     spec = make_spec(agents=[agent], seeds=1, budget=260)
     (trial,) = spec.trials()
@@ -83,8 +89,15 @@ def test_interrupted_trial_resumes_to_its_budget(make_spec: MakeSpec, tmp_path: 
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        archgym.run(make_agent(agent, **trial.hyperparameters), trial.env.id, budget=trial.budget, seed=trial.seed,
-                    store=spec.store, trial_key=trial.key, on_evaluation=stop)
+        archgym.run(
+            make_agent(agent, **trial.hyperparameters),
+            trial.env.id,
+            budget=trial.budget,
+            seed=trial.seed,
+            store=spec.store,
+            trial_key=trial.key,
+            on_evaluation=stop,
+        )
     (outcome,) = run_sweep(spec, executor="serial").outcomes
     assert outcome.resumed and outcome.status == "finished"
     assert 0 < outcome.new_evaluations < spec.budget
@@ -104,7 +117,9 @@ class Boom(RandomSearch):
         raise RuntimeError("boom")
 
 
-def test_a_failing_trial_is_reported_and_the_rest_run(make_spec: MakeSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_trial_is_reported_and_the_rest_run(
+    make_spec: MakeSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from archgym import agents
 
     # Registered for this test only: a later test in this worker that runs every agent must not meet it.
@@ -136,16 +151,30 @@ def evaluations_in(store: Path) -> int:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
-def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(make_spec: MakeSpec, tmp_path: Path,
-                                                                         sig: signal.Signals) -> None:
+def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(
+    make_spec: MakeSpec, tmp_path: Path, sig: signal.Signals
+) -> None:
     spec = make_spec(budget=300, seeds=2)
     spec_file = tmp_path / "spec.yaml"
-    spec_file.write_text(f"budget: 300\nseeds: 2\nstore: {spec.store}\nenvs: [archgym/Synthetic-v0]\n"
-                         "agents: [random, walk]\n")
-    cli = [sys.executable, "-c", "from archgym.cli import app; app()", "sweep", str(spec_file),
-           "--executor", "local", "--workers", "2"]
+    spec_file.write_text(
+        f"budget: 300\nseeds: 2\nstore: {spec.store}\nenvs: [archgym/Synthetic-v0]\n"
+        "agents: [random, walk]\n"
+    )
+    cli = [
+        sys.executable,
+        "-c",
+        "from archgym.cli import app; app()",
+        "sweep",
+        str(spec_file),
+        "--executor",
+        "local",
+        "--workers",
+        "2",
+    ]
     # A session of its own, so the signal reaches the sweep and its workers and nothing else.
-    proc = subprocess.Popen(cli, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cli, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         while evaluations_in(spec.store) < 150 and time.monotonic() < deadline:
@@ -171,7 +200,9 @@ def test_sweep_stopped_mid_way_then_rerun_has_one_complete_run_per_trial(make_sp
     assert trajectories(spec.store) == trajectories(reference.store)
 
 
-def test_a_killed_worker_is_replaced_and_its_trial_resumes(make_spec: MakeSpec, tmp_path: Path) -> None:
+def test_a_killed_worker_is_replaced_and_its_trial_resumes(
+    make_spec: MakeSpec, tmp_path: Path
+) -> None:
     # 2 ms per simulation: trials last long enough for the first progress report to catch them.
     slow = [{"id": "archgym/Synthetic-v0", "kwargs": {"simulator_kwargs": {"delay_s": 0.002}}}]
     spec = make_spec(budget=300, seeds=2, envs=slow)
@@ -201,9 +232,13 @@ def test_archgym_sweep_with_the_ray_executor(make_spec: MakeSpec, tmp_path: Path
 
     spec = make_spec(budget=10)
     spec_file = tmp_path / "spec.yaml"
-    spec_file.write_text(f"budget: 10\nseeds: 2\nstore: {spec.store}\nenvs: [archgym/Synthetic-v0]\n"
-                         "agents: [random, walk]\n")
-    result = CliRunner().invoke(app, ["sweep", str(spec_file), "--executor", "ray", "--workers", "2"])
+    spec_file.write_text(
+        f"budget: 10\nseeds: 2\nstore: {spec.store}\nenvs: [archgym/Synthetic-v0]\n"
+        "agents: [random, walk]\n"
+    )
+    result = CliRunner().invoke(
+        app, ["sweep", str(spec_file), "--executor", "ray", "--workers", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert_one_complete_run_per_trial(spec)
     assert [o.status for o in run_sweep(spec, executor="serial").outcomes] == ["skipped"] * 4

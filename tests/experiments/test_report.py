@@ -24,8 +24,12 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def report_dir(make_spec: MakeSpec, tmp_path: Path) -> Path:
     pareto = {"type": "pareto", "metrics": ["cost_au", "area_au"]}
-    spec = make_spec(seeds=2, budget=15, envs=[ENV, {"id": ENV, "objective": pareto}],
-                     agents=["random", {"name": "walk", "grid": {"step_size": [1, 2]}}])
+    spec = make_spec(
+        seeds=2,
+        budget=15,
+        envs=[ENV, {"id": ENV, "objective": pareto}],
+        agents=["random", {"name": "walk", "grid": {"step_size": [1, 2]}}],
+    )
     run_sweep(spec, executor="serial")
     with Store(spec.store) as store:
         write_report(store, tmp_path / "report", targets={ENV: -3.0})
@@ -35,14 +39,19 @@ def report_dir(make_spec: MakeSpec, tmp_path: Path) -> Path:
 def test_report_files(report_dir: Path) -> None:
     pngs = sorted(p.name for p in report_dir.glob("*.png"))
     # one env id with two objectives: two variants, each with its own plots
-    assert pngs == ["best_so_far_archgym_Synthetic-v0_minimize_cost_au.png",
-                    "best_so_far_archgym_Synthetic-v0_pareto_cost_au_area_au.png",
-                    "lottery_archgym_Synthetic-v0_minimize_cost_au.png",
-                    "lottery_archgym_Synthetic-v0_pareto_cost_au_area_au.png",
-                    "pareto_archgym_Synthetic-v0_pareto_cost_au_area_au.png"]
+    assert pngs == [
+        "best_so_far_archgym_Synthetic-v0_minimize_cost_au.png",
+        "best_so_far_archgym_Synthetic-v0_pareto_cost_au_area_au.png",
+        "lottery_archgym_Synthetic-v0_minimize_cost_au.png",
+        "lottery_archgym_Synthetic-v0_pareto_cost_au_area_au.png",
+        "pareto_archgym_Synthetic-v0_pareto_cost_au_area_au.png",
+    ]
     assert all((report_dir / p).read_bytes().startswith(PNG) for p in pngs)
     md = (report_dir / "summary.md").read_text()
-    assert "## archgym/Synthetic-v0 [pareto cost_au,area_au]" in md and "| agent | settings tried |" in md
+    assert (
+        "## archgym/Synthetic-v0 [pareto cost_au,area_au]" in md
+        and "| agent | settings tried |" in md
+    )
     assert "Hyperparameter lottery" in md and "Pareto: hypervolume" in md
     assert all(f"]({p})" in md for p in pngs)
     assert (report_dir / "trials.csv").read_text().count("\n") == 1 + 2 * 3 * 2
@@ -88,9 +97,22 @@ def test_report_renders_in_headless_chromium(report_dir: Path, tmp_path: Path) -
     # A copy with a probe that reports, after load, how many images decoded and tables rendered.
     probe = tmp_path / "probe.html"
     probe.write_text((report_dir / "report.html").read_text().replace("</body>", CHECK))
-    out = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
-                          probe.as_uri()], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     found = re.search(r"images=(\d+) loaded=(\d+) tables=(\d+) rows=(\d+)", out.stdout)
     assert found, f"no probe output from chromium: {out.stderr[-2000:]}"
     images, loaded, tables, rows = map(int, found.groups())

@@ -13,8 +13,14 @@ from archgym.proxy_models import Dataset, ProxyModel, from_store
 ENV = "archgym/Synthetic-v0"
 
 #: Small settings so every regressor fits in well under a second on test data.
-FAST = {"rf": {"n_estimators": 20}, "et": {"n_estimators": 20}, "gbm": {"max_iter": 30},
-        "gp": {"n_restarts_optimizer": 0}, "mlp": {"members": 2, "epochs": 80, "hidden": [16]}, "linear": {}}
+FAST = {
+    "rf": {"n_estimators": 20},
+    "et": {"n_estimators": 20},
+    "gbm": {"max_iter": 30},
+    "gp": {"n_restarts_optimizer": 0},
+    "mlp": {"members": 2, "epochs": 80, "hidden": [16]},
+    "linear": {},
+}
 
 
 @pytest.fixture(scope="session")

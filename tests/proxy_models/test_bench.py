@@ -16,8 +16,24 @@ def test_bench_runs_on_tiny_settings(tmp_path: Path, capsys: pytest.CaptureFixtu
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     out = tmp_path / "bench.md"
-    bench.main(["--envs", "archgym/Synthetic-v0,archgym/Nope-v0", "--n-train", "60", "--n-test", "20",
-                "--n-single", "3", "--trees", "10", "--search-budget", "100", "--out", str(out)])
+    bench.main(
+        [
+            "--envs",
+            "archgym/Synthetic-v0,archgym/Nope-v0",
+            "--n-train",
+            "60",
+            "--n-test",
+            "20",
+            "--n-single",
+            "3",
+            "--trees",
+            "10",
+            "--search-budget",
+            "100",
+            "--out",
+            str(out),
+        ]
+    )
     text = out.read_text()
     assert "| cost_au | log |" in text and "batched" in text and "Search:" in text
     assert "archgym/Nope-v0: not registered; skipped" in text

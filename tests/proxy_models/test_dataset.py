@@ -23,7 +23,9 @@ def test_from_store_has_features_and_targets(data: Dataset) -> None:
     assert len(data) == 120
     assert data.X.shape == (120, len(data.space.feature_names()))
     assert data.metric_names == ["cost_au", "area_au"]
-    assert data.provenance["simulator"] == "synthetic" and data.provenance["simulator_version"] == "1"
+    assert (
+        data.provenance["simulator"] == "synthetic" and data.provenance["simulator_version"] == "1"
+    )
     # log2 for powers of two: the buffer_kb feature column holds 0..10
     col = data.space.feature_names().index("buffer_kb")
     assert set(np.unique(data.X[:, col])) <= set(range(11))
@@ -32,8 +34,12 @@ def test_from_store_has_features_and_targets(data: Dataset) -> None:
 def test_repeated_designs_are_averaged() -> None:
     sim = Synthetic()
     d = sim.design_space().sample(0)
-    ds = from_records(sim.design_space(), sim.metrics, [d, d], [{"cost_au": 1.0, "area_au": 2.0},
-                                                                {"cost_au": 3.0, "area_au": 2.0}])
+    ds = from_records(
+        sim.design_space(),
+        sim.metrics,
+        [d, d],
+        [{"cost_au": 1.0, "area_au": 2.0}, {"cost_au": 3.0, "area_au": 2.0}],
+    )
     assert len(ds) == 1 and ds.y("cost_au")[0] == 2.0
 
 
@@ -67,7 +73,10 @@ def test_transforms() -> None:
 
 
 def test_unknown_metric_is_named(store_path: Path) -> None:
-    with archgym.Store(store_path) as store, pytest.raises(ProxyDataError, match=r"unknown metric 'power_mw'"):
+    with (
+        archgym.Store(store_path) as store,
+        pytest.raises(ProxyDataError, match=r"unknown metric 'power_mw'"),
+    ):
         from_store(store, ENV, metrics=["power_mw"])
 
 
@@ -83,14 +92,35 @@ def test_empty_dataset_is_refused(store_path: Path) -> None:
 
 def test_failed_and_proxy_answers_are_left_out(tmp_path: Path, model_path: Path) -> None:
     with archgym.Store(tmp_path / "s.db") as store:
-        run = store.create_run(env_id=ENV, agent="manual", simulator="synthetic", simulator_version="1",
-                               workload="n3-s0")
+        run = store.create_run(
+            env_id=ENV,
+            agent="manual",
+            simulator="synthetic",
+            simulator_version="1",
+            workload="n3-s0",
+        )
         space = Synthetic().design_space()
         a, b, c = space.sample(1), space.sample(2), space.sample(3)
-        store.record(run, step=0, design=a, metrics={"cost_au": 2.0, "area_au": 1.0}, reward=-2.0, feasible=True)
-        store.record(run, step=1, design=b, metrics=None, reward=None, feasible=False, error="crash")
-        store.record(run, step=2, design=c, metrics={"cost_au": 9.0, "area_au": 9.0}, reward=-9.0, feasible=True,
-                     source="proxy")
+        store.record(
+            run,
+            step=0,
+            design=a,
+            metrics={"cost_au": 2.0, "area_au": 1.0},
+            reward=-2.0,
+            feasible=True,
+        )
+        store.record(
+            run, step=1, design=b, metrics=None, reward=None, feasible=False, error="crash"
+        )
+        store.record(
+            run,
+            step=2,
+            design=c,
+            metrics={"cost_au": 9.0, "area_au": 9.0},
+            reward=-9.0,
+            feasible=True,
+            source="proxy",
+        )
         # A run of a proxy-backed env: its "simulator" answers came from a model.
         env = archgym.make(ENV, cost_model="proxy", proxy=model_path)
         archgym.run(archgym.agents.RandomSearch(), env, budget=5, seed=0, store=store)
@@ -101,10 +131,20 @@ def test_failed_and_proxy_answers_are_left_out(tmp_path: Path, model_path: Path)
 def test_mixed_simulator_versions_are_refused(tmp_path: Path) -> None:
     with archgym.Store(tmp_path / "s.db") as store:
         for version in ("1", "2"):
-            run = store.create_run(env_id=ENV, agent="manual", simulator="synthetic", simulator_version=version)
-            store.record(run, step=0, design=Synthetic().design_space().sample(0),
-                         metrics={"cost_au": 1.0, "area_au": 1.0}, reward=-1.0, feasible=True)
+            run = store.create_run(
+                env_id=ENV, agent="manual", simulator="synthetic", simulator_version=version
+            )
+            store.record(
+                run,
+                step=0,
+                design=Synthetic().design_space().sample(0),
+                metrics={"cost_au": 1.0, "area_au": 1.0},
+                reward=-1.0,
+                feasible=True,
+            )
         with pytest.raises(ProxyDataError, match=r"mix simulator versions.*run_ids="):
             from_store(store, ENV)
-        with pytest.raises(ProxyDataError, match=r"version '2' but the installed one is version '1'"):
+        with pytest.raises(
+            ProxyDataError, match=r"version '2' but the installed one is version '1'"
+        ):
             from_store(store, ENV, run_ids=[2])

@@ -7,9 +7,17 @@ import importlib
 
 import pytest
 
-MODULES = ["archgym.proxy_models", "archgym.proxy_models.dataset", "archgym.proxy_models.evaluation",
-           "archgym.proxy_models.forest", "archgym.proxy_models.model", "archgym.proxy_models.regressors",
-           "archgym.proxy_models.selection", "archgym.proxy_models.simulator", "archgym.proxy_models.training"]
+MODULES = [
+    "archgym.proxy_models",
+    "archgym.proxy_models.dataset",
+    "archgym.proxy_models.evaluation",
+    "archgym.proxy_models.forest",
+    "archgym.proxy_models.model",
+    "archgym.proxy_models.regressors",
+    "archgym.proxy_models.selection",
+    "archgym.proxy_models.simulator",
+    "archgym.proxy_models.training",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

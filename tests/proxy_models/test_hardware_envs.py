@@ -49,8 +49,14 @@ def env_kwargs(env_id: str) -> dict[str, str]:
 
 def fill(path: Path, env_id: str, budget: int, seed: int) -> Path:
     with archgym.Store(path) as store:
-        result = archgym.run(RandomSearch(), env_id, budget=budget, seed=seed, store=store,
-                             env_kwargs=env_kwargs(env_id))
+        result = archgym.run(
+            RandomSearch(),
+            env_id,
+            budget=budget,
+            seed=seed,
+            store=store,
+            env_kwargs=env_kwargs(env_id),
+        )
     assert result.counts["simulator"] == budget, result.counts
     return path
 
@@ -59,7 +65,9 @@ def printed_counts(output: str) -> dict[str, int]:
     """The run's counts as `archgym run` prints them ("N simulator, N cache, N proxy, N failed")."""
     found = re.search(r"(\d+) simulator, (\d+) cache, (\d+) proxy, (\d+) failed", output)
     assert found, output
-    return dict(zip(("simulator", "cache", "proxy", "failed"), map(int, found.groups()), strict=True))
+    return dict(
+        zip(("simulator", "cache", "proxy", "failed"), map(int, found.groups()), strict=True)
+    )
 
 
 def store_counts(path: Path, run_id: int) -> dict[str, int]:
@@ -68,7 +76,9 @@ def store_counts(path: Path, run_id: int) -> dict[str, int]:
     counts = {s: sum(r["source"] == s for r in rows) for s in ("simulator", "cache", "proxy")}
     counts["failed"] = sum(r["error"] is not None for r in rows)
     counts["recorded"] = len(rows)
-    assert sorted({r["step"] for r in rows}) == list(range(len(rows)))  # one row per step, none lost
+    assert sorted({r["step"] for r in rows}) == list(
+        range(len(rows))
+    )  # one row per step, none lost
     assert {r["source"] for r in rows} <= {"simulator", "cache", "proxy"}
     return counts
 
@@ -106,8 +116,20 @@ def trained(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     train_store = fill(tmp / "train.db", env_id, TRAIN_BUDGET, seed=0)
     held_out_store = fill(tmp / "held_out.db", env_id, HELD_OUT_BUDGET, seed=1)
     out = tmp / "model"
-    result = invoke("proxy", "train", "--store", train_store, "--env", env_id, "--out", out,
-                    "--candidates", "linear,et", "--folds", "2")
+    result = invoke(
+        "proxy",
+        "train",
+        "--store",
+        train_store,
+        "--env",
+        env_id,
+        "--out",
+        out,
+        "--candidates",
+        "linear,et",
+        "--folds",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert "model selection" in result.output and "held-out designs" in result.output
     return Trained(env_id, train_store, held_out_store, out, tmp)
@@ -144,13 +166,25 @@ def test_eval_on_held_out_store(trained: Trained) -> None:
     result = invoke("proxy", "eval", trained.model, "--store", trained.train_store)
     assert result.exit_code == 0, result.output
     scores = json.loads((trained.model / "card.json").read_text())["scores"]
-    assert (f"{scores['n_test']} designs not seen in training ({scores['n_train']} seen ones left out)"
-            in result.output)
+    assert (
+        f"{scores['n_test']} designs not seen in training ({scores['n_train']} seen ones left out)"
+        in result.output
+    )
 
 
 def test_select(trained: Trained) -> None:
-    result = invoke("proxy", "select", "--store", trained.train_store, "--env", trained.env_id,
-                    "--candidates", "linear,et", "--folds", "2")
+    result = invoke(
+        "proxy",
+        "select",
+        "--store",
+        trained.train_store,
+        "--env",
+        trained.env_id,
+        "--candidates",
+        "linear,et",
+        "--folds",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert "cross-validated model selection" in result.output
     for metric in spec(trained.env_id).make_simulator().metrics:
@@ -159,9 +193,20 @@ def test_select(trained: Trained) -> None:
 
 def test_proxy_run(trained: Trained) -> None:
     path = trained.tmp / "proxy.db"
-    result = invoke("run", "--env", trained.env_id, "--budget", RUN_BUDGET, "--store", path,
-                    *workload_args(trained.env_id), "--env-arg", "cost_model=proxy",
-                    "--env-arg", f"proxy={trained.model}")
+    result = invoke(
+        "run",
+        "--env",
+        trained.env_id,
+        "--budget",
+        RUN_BUDGET,
+        "--store",
+        path,
+        *workload_args(trained.env_id),
+        "--env-arg",
+        "cost_model=proxy",
+        "--env-arg",
+        f"proxy={trained.model}",
+    )
     assert result.exit_code == 0, result.output
     counts = store_counts(path, 1)
     # a proxy in place of the simulator answers as "the simulator" of a proxy-backed run
@@ -180,9 +225,20 @@ def test_proxy_run(trained: Trained) -> None:
 def test_hybrid_counts_add_up(trained: Trained) -> None:
     # from the CLI, with the default threshold
     path = trained.tmp / "hybrid-cli.db"
-    result = invoke("run", "--env", trained.env_id, "--budget", RUN_BUDGET, "--store", path,
-                    *workload_args(trained.env_id), "--env-arg", "cost_model=hybrid",
-                    "--env-arg", f"proxy={trained.model}")
+    result = invoke(
+        "run",
+        "--env",
+        trained.env_id,
+        "--budget",
+        RUN_BUDGET,
+        "--store",
+        path,
+        *workload_args(trained.env_id),
+        "--env-arg",
+        "cost_model=hybrid",
+        "--env-arg",
+        f"proxy={trained.model}",
+    )
     assert result.exit_code == 0, result.output
     counts, printed = store_counts(path, 1), printed_counts(result.output)
     assert counts["recorded"] == counts["simulator"] + counts["cache"] + counts["proxy"]
@@ -193,11 +249,15 @@ def test_hybrid_counts_add_up(trained: Trained) -> None:
     model = ProxyModel.load(trained.model)
     probe = archgym.make(trained.env_id, **env_kwargs(trained.env_id))
     pred = model.predict_distribution([probe.space.sample(1000 + i) for i in range(40)])
-    worst = sorted(max(float(pred.uncertainty[m][i]) for m in model.metric_names) for i in range(40))
+    worst = sorted(
+        max(float(pred.uncertainty[m][i]) for m in model.metric_names) for i in range(40)
+    )
     hybrid = HybridProxy(model, threshold=worst[len(worst) // 2], refit_every=8)
     path = trained.tmp / "hybrid-api.db"
     with archgym.Store(path) as store:
-        env = archgym.make(trained.env_id, cost_model="hybrid", proxy=hybrid, **env_kwargs(trained.env_id))
+        env = archgym.make(
+            trained.env_id, cost_model="hybrid", proxy=hybrid, **env_kwargs(trained.env_id)
+        )
         result = archgym.run(RepeatingRandom(), env, budget=RUN_BUDGET, seed=3, store=store)
     counts = store_counts(path, result.run_id)
     assert counts["recorded"] == len(result.evaluations)
@@ -217,10 +277,23 @@ def test_model_of_another_env_is_refused(trained: Trained) -> None:
     mine = spec(trained.env_id).make_simulator().name
     theirs = spec(other).make_simulator().name
     for kind in ("proxy", "hybrid"):
-        with pytest.raises(IncompatibleModelError, match=f"made for simulator '{mine}', not '{theirs}'"):
+        with pytest.raises(
+            IncompatibleModelError, match=f"made for simulator '{mine}', not '{theirs}'"
+        ):
             archgym.make(other, cost_model=kind, proxy=trained.model)
-    result = invoke("run", "--env", other, "--budget", 3, "--store", trained.tmp / "wrong.db",
-                    "--env-arg", "cost_model=proxy", "--env-arg", f"proxy={trained.model}")
+    result = invoke(
+        "run",
+        "--env",
+        other,
+        "--budget",
+        3,
+        "--store",
+        trained.tmp / "wrong.db",
+        "--env-arg",
+        "cost_model=proxy",
+        "--env-arg",
+        f"proxy={trained.model}",
+    )
     assert result.exit_code == 2, result.output
     assert "proxy model was made for" in result.output and repr(mine) in result.output
 
@@ -236,4 +309,6 @@ def test_model_of_another_env_is_refused(trained: Trained) -> None:
     result = invoke("proxy", "eval", tampered, "--store", trained.held_out_store)
     assert result.exit_code == 2 and "tampered" in result.output
     with pytest.raises(ValueError, match="tampered"):
-        archgym.make(trained.env_id, cost_model="proxy", proxy=tampered, **env_kwargs(trained.env_id))
+        archgym.make(
+            trained.env_id, cost_model="proxy", proxy=tampered, **env_kwargs(trained.env_id)
+        )

@@ -55,7 +55,8 @@ def test_auto_picks_per_metric(data: Dataset, fast: dict) -> None:
     model = ProxyModel.fit(data, "auto", candidates=["linear", "et"], folds=3, params=fast)
     assert set(model.kinds.values()) <= {"linear", "et"}
     assert {(r["kind"], r["metric"]) for r in model.selection} == {
-        (k, m) for k in ("linear", "et") for m in ("cost_au", "area_au")}
+        (k, m) for k in ("linear", "et") for m in ("cost_au", "area_au")
+    }
 
 
 def test_unknown_metric_in_mapping(data: Dataset) -> None:
@@ -70,8 +71,10 @@ def test_save_load_round_trip(kind: str, data: Dataset, fast: dict, tmp_path: Pa
     loaded = ProxyModel.load(model.save(tmp_path / kind))
     designs = data.designs[60:70]
     for metric in model.metric_names:
-        assert np.allclose(model.predict_distribution(designs).mean[metric],
-                           loaded.predict_distribution(designs).mean[metric])
+        assert np.allclose(
+            model.predict_distribution(designs).mean[metric],
+            loaded.predict_distribution(designs).mean[metric],
+        )
     card = json.loads((tmp_path / kind / CARD).read_text())
     assert card["simulator"] == "synthetic" and card["simulator_version"] == "1"
     assert card["feature_spec"] == data.space.to_dict()
@@ -91,7 +94,9 @@ def test_untrusted_skops_type_is_refused(model_path: Path, tmp_path: Path) -> No
     path = _copy(model_path, tmp_path)
     sio.dump({"forest": Untrusted()}, path / "cost_au.skops")
     _rehash(path, "cost_au.skops")
-    with pytest.raises(ProxyModelError, match=r"refusing to load untrusted type\(s\) \[.*Untrusted"):
+    with pytest.raises(
+        ProxyModelError, match=r"refusing to load untrusted type\(s\) \[.*Untrusted"
+    ):
         ProxyModel.load(path)
 
 
@@ -117,7 +122,9 @@ def test_model_for_another_space_or_version_is_refused(model_path: Path) -> None
     newer.version = "2"
     with pytest.raises(IncompatibleModelError, match=r"synthetic version '1', not '2'"):
         model.check_compatible(newer, None)
-    with pytest.raises(IncompatibleModelError, match=r"env 'archgym/Synthetic-v0', not 'archgym/DRAM-v0'"):
+    with pytest.raises(
+        IncompatibleModelError, match=r"env 'archgym/Synthetic-v0', not 'archgym/DRAM-v0'"
+    ):
         model.check_compatible(Synthetic(), None, env_id="archgym/DRAM-v0")
 
 

@@ -23,13 +23,21 @@ def test_proxy_env_answers_from_the_model(model_path: Path) -> None:
     for g, e in zip(got, expected, strict=True):
         assert g == pytest.approx(e)
     assert env.simulator.evaluate(designs[0]) == pytest.approx(expected[0])
-    assert env.space == archgym.make(ENV).space and env.space.constraints == archgym.make(ENV).space.constraints
+    assert (
+        env.space == archgym.make(ENV).space
+        and env.space.constraints == archgym.make(ENV).space.constraints
+    )
 
 
 def test_agent_runs_on_the_proxy(model_path: Path, tmp_path: Path) -> None:
     with archgym.Store(tmp_path / "p.db") as store:
-        result = archgym.run(RandomSearch(), archgym.make(ENV, cost_model="proxy", proxy=model_path),
-                             budget=30, seed=0, store=store)
+        result = archgym.run(
+            RandomSearch(),
+            archgym.make(ENV, cost_model="proxy", proxy=model_path),
+            budget=30,
+            seed=0,
+            store=store,
+        )
         runs = store.runs()
     assert len(result.evaluations) == 30 and math.isfinite(result.best.reward)
     assert runs["simulator"].tolist() == ["proxy:synthetic"]
@@ -44,7 +52,9 @@ def test_model_for_another_space_is_refused_by_make(model_path: Path) -> None:
 
 @pytest.mark.parametrize(("threshold", "expect"), [(0.0, "simulator"), (math.inf, "proxy")])
 def test_threshold_extremes(model_path: Path, threshold: float, expect: str) -> None:
-    env = archgym.make(ENV, cost_model="hybrid", proxy=HybridProxy(model_path, threshold=threshold, refit_every=0))
+    env = archgym.make(
+        ENV, cost_model="hybrid", proxy=HybridProxy(model_path, threshold=threshold, refit_every=0)
+    )
     env.evaluate([env.space.sample(100 + i) for i in range(10)])
     assert env.evaluator.counts[expect] == 10
 
@@ -61,7 +71,9 @@ def test_hybrid_counts_add_up_and_match_the_store(model_path: Path, tmp_path: Pa
         counts = env.evaluator.counts
         run_id = env.run_id
         recorded = {s: store.count_evaluations(run_id, s) for s in ("simulator", "cache", "proxy")}
-    assert counts["simulator"] + counts["cache"] + counts["proxy"] == len(designs) == len(evaluations)
+    assert (
+        counts["simulator"] + counts["cache"] + counts["proxy"] == len(designs) == len(evaluations)
+    )
     assert counts["cache"] == 10
     assert counts["proxy"] == hybrid.answered and counts["simulator"] == hybrid.declined
     assert 0 < counts["proxy"] < 60  # some confident, some not, at this threshold

@@ -11,5 +11,14 @@ from archgym.simulators.accelerator.mapping import MappingSimulator
 from archgym.simulators.accelerator.model import BASELINE, DATAFLOWS
 from archgym.simulators.accelerator.simulator import AcceleratorSimulator, baseline_metrics
 
-__all__ = ["BASELINE", "DATAFLOWS", "AcceleratorSimulator", "Layer", "MappingSimulator", "Network",
-           "baseline_metrics", "builtin_workloads", "load_network"]
+__all__ = [
+    "BASELINE",
+    "DATAFLOWS",
+    "AcceleratorSimulator",
+    "Layer",
+    "MappingSimulator",
+    "Network",
+    "baseline_metrics",
+    "builtin_workloads",
+    "load_network",
+]

@@ -31,8 +31,22 @@ _REQUIRED = {
     "fc": ("in_c", "out_c"),
     "gemm": ("gemm_m", "gemm_n", "gemm_k"),
 }
-_INT_FIELDS = ("batch", "in_h", "in_w", "in_c", "out_c", "r", "s", "stride", "padding", "groups",
-               "gemm_m", "gemm_n", "gemm_k", "repeat")
+_INT_FIELDS = (
+    "batch",
+    "in_h",
+    "in_w",
+    "in_c",
+    "out_c",
+    "r",
+    "s",
+    "stride",
+    "padding",
+    "groups",
+    "gemm_m",
+    "gemm_n",
+    "gemm_k",
+    "repeat",
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,9 @@ class Layer:
             object.__setattr__(self, "span_w", (self.q - 1) * self.stride + self.s)
 
     @classmethod
-    def gemm(cls, name: str, m: int, n: int, k: int, batch: int = 1, repeat: int = 1, kind: str = "gemm") -> Layer:
+    def gemm(
+        cls, name: str, m: int, n: int, k: int, batch: int = 1, repeat: int = 1, kind: str = "gemm"
+    ) -> Layer:
         """A GEMM (``kind="fc"`` for a fully connected layer, whose batch is folded into ``M``)."""
         return cls(name, kind, p=m, q=1, r=1, s=k, in_c=1, out_c=n, batch=batch, repeat=repeat)
 
@@ -121,13 +137,26 @@ class Network:
 
 def layer_arrays(layers: Sequence[Layer]) -> dict[str, np.ndarray]:
     """Per-layer int64 columns the vectorised model reads (one group of one instance each)."""
-    cols: dict[str, list[int]] = {k: [] for k in ("m", "n", "k", "count", "p", "q", "r", "s", "c", "stride",
-                                                  "span_h", "span_w")}
+    cols: dict[str, list[int]] = {
+        k: []
+        for k in ("m", "n", "k", "count", "p", "q", "r", "s", "c", "stride", "span_h", "span_w")
+    }
     for layer in layers:
         m, n, k = layer.gemm_dims
-        for key, value in (("m", m), ("n", n), ("k", k), ("count", layer.instances), ("p", layer.p),
-                           ("q", layer.q), ("r", layer.r), ("s", layer.s), ("c", layer.in_c // layer.groups),
-                           ("stride", layer.stride), ("span_h", layer.span_h), ("span_w", layer.span_w)):
+        for key, value in (
+            ("m", m),
+            ("n", n),
+            ("k", k),
+            ("count", layer.instances),
+            ("p", layer.p),
+            ("q", layer.q),
+            ("r", layer.r),
+            ("s", layer.s),
+            ("c", layer.in_c // layer.groups),
+            ("stride", layer.stride),
+            ("span_h", layer.span_h),
+            ("span_w", layer.span_w),
+        ):
             cols[key].append(value)
     return {k: np.asarray(v, dtype=np.int64) for k, v in cols.items()}
 
@@ -157,13 +186,17 @@ def load_network(spec: str | Path | Network | Iterable[Layer], name: str | None 
         elif not path.suffix or not path.exists():
             if path.suffix:
                 raise WorkloadError(f"workload file {str(path)!r} does not exist")
-            raise WorkloadError(f"unknown workload {spec!r}; built-in workloads are {', '.join(builtin_workloads())}"
-                                " (or give a path to a layer CSV)")
+            raise WorkloadError(
+                f"unknown workload {spec!r}; built-in workloads are {', '.join(builtin_workloads())}"
+                " (or give a path to a layer CSV)"
+            )
         text = path.read_text()
         return parse_layer_csv(text, name or path.stem, origin=str(path))
     layers = tuple(spec)
     if not all(isinstance(layer, Layer) for layer in layers):
-        raise WorkloadError("a workload must be a name, a CSV path, a Network or a sequence of Layer")
+        raise WorkloadError(
+            "a workload must be a name, a CSV path, a Network or a sequence of Layer"
+        )
     return Network(name or "custom", layers)
 
 
@@ -190,7 +223,11 @@ def parse_layer_csv(text: str, name: str, origin: str = "<text>") -> Network:
     lowered = [h.lower() for h in header if h]
     if "kind" in lowered:
         layers = _parse_ours(header, body, origin)
-    elif lowered[:1] == ["layer name"] or "ifmap height" in lowered or lowered[1:4] == ["m", "n", "k"]:
+    elif (
+        lowered[:1] == ["layer name"]
+        or "ifmap height" in lowered
+        or lowered[1:4] == ["m", "n", "k"]
+    ):
         layers = _parse_scalesim(header, body, origin)
     else:
         raise WorkloadError(
@@ -208,15 +245,19 @@ def _int_field(value: str, field_name: str, where: str, minimum: int = 1) -> int
     except ValueError:
         raise WorkloadError(f"{where}: field {field_name!r} is {value!r}, not an integer") from None
     if not number.is_integer() or number < minimum:
-        raise WorkloadError(f"{where}: field {field_name!r} is {value!r}; it must be an integer >= {minimum}")
+        raise WorkloadError(
+            f"{where}: field {field_name!r} is {value!r}; it must be an integer >= {minimum}"
+        )
     return int(number)
 
 
 def _parse_ours(header: list[str], body: list[tuple[int, str]], origin: str) -> list[Layer]:
     unknown = [h for h in header if h and h not in ("name", "kind", *_INT_FIELDS)]
     if unknown:
-        raise WorkloadError(f"{origin} line {body[0][0]}: unknown column {unknown[0]!r}; columns are "
-                            f"name, kind, {', '.join(_INT_FIELDS)}")
+        raise WorkloadError(
+            f"{origin} line {body[0][0]}: unknown column {unknown[0]!r}; columns are "
+            f"name, kind, {', '.join(_INT_FIELDS)}"
+        )
     layers = []
     for number, line in body[1:]:
         row = next(csv.reader([line]))
@@ -228,15 +269,22 @@ def _parse_ours(header: list[str], body: list[tuple[int, str]], origin: str) -> 
         where = f"{where} (layer {name!r})"
         kind = record.get("kind", "")
         if kind not in KINDS:
-            raise WorkloadError(f"{where}: field 'kind' is {kind!r}; legal kinds are {', '.join(KINDS)}")
+            raise WorkloadError(
+                f"{where}: field 'kind' is {kind!r}; legal kinds are {', '.join(KINDS)}"
+            )
         for req in _REQUIRED[kind]:
             if not record.get(req):
                 raise WorkloadError(f"{where}: a {kind} layer needs field {req!r}")
-        val = {k: _int_field(v, k, where, 0 if k == "padding" else 1) for k, v in record.items()
-               if k in _INT_FIELDS and v != ""}
+        val = {
+            k: _int_field(v, k, where, 0 if k == "padding" else 1)
+            for k, v in record.items()
+            if k in _INT_FIELDS and v != ""
+        }
         batch, repeat = val.get("batch", 1), val.get("repeat", 1)
         if kind == "gemm":
-            layers.append(Layer.gemm(name, val["gemm_m"], val["gemm_n"], val["gemm_k"], batch, repeat))
+            layers.append(
+                Layer.gemm(name, val["gemm_m"], val["gemm_n"], val["gemm_k"], batch, repeat)
+            )
             continue
         if kind == "fc":
             # A fully connected layer's batch is its GEMM M: one weight fetch serves the batch.
@@ -248,13 +296,19 @@ def _parse_ours(header: list[str], body: list[tuple[int, str]], origin: str) -> 
         if kind == "dwconv" and val.get("groups", in_c) != in_c:
             raise WorkloadError(f"{where}: field 'groups' of a dwconv must equal in_c ({in_c})")
         if in_c % groups or out_c % groups:
-            raise WorkloadError(f"{where}: field 'groups' ({groups}) must divide in_c ({in_c}) and out_c ({out_c})")
+            raise WorkloadError(
+                f"{where}: field 'groups' ({groups}) must divide in_c ({in_c}) and out_c ({out_c})"
+            )
         stride, pad = val.get("stride", 1), val.get("padding", 0)
         h, w, r, s = val["in_h"], val["in_w"], val["r"], val["s"]
         if r > h + 2 * pad or s > w + 2 * pad:
-            raise WorkloadError(f"{where}: field 'r'/'s' ({r}x{s}) exceeds the padded input ({h + 2 * pad}x{w + 2 * pad})")
+            raise WorkloadError(
+                f"{where}: field 'r'/'s' ({r}x{s}) exceeds the padded input ({h + 2 * pad}x{w + 2 * pad})"
+            )
         p, q = (h + 2 * pad - r) // stride + 1, (w + 2 * pad - s) // stride + 1
-        layers.append(Layer(name, kind, p, q, r, s, in_c, out_c, stride, groups, batch, repeat, padding=pad))
+        layers.append(
+            Layer(name, kind, p, q, r, s, in_c, out_c, stride, groups, batch, repeat, padding=pad)
+        )
     return layers
 
 
@@ -264,8 +318,19 @@ def _parse_scalesim(header: list[str], body: list[tuple[int, str]], origin: str)
     are kept: no padding (H, W are the padded input), output size ``ceil((H - R + stride) /
     stride)``, and a name containing ``DP`` is a depthwise layer run channel by channel."""
     is_gemm = [h.strip().lower() for h in header[1:4]] == ["m", "n", "k"]
-    fields = ("M", "N", "K") if is_gemm else ("IFMAP height", "IFMAP width", "Filter height", "Filter width",
-                                              "Channels", "Num filter", "Stride")
+    fields = (
+        ("M", "N", "K")
+        if is_gemm
+        else (
+            "IFMAP height",
+            "IFMAP width",
+            "Filter height",
+            "Filter width",
+            "Channels",
+            "Num filter",
+            "Stride",
+        )
+    )
     layers = []
     for number, line in body[1:]:
         row = [x.strip() for x in line.split(",")]
@@ -273,24 +338,32 @@ def _parse_scalesim(header: list[str], body: list[tuple[int, str]], origin: str)
             row = row[:-1]  # SCALE-Sim rows end with a comma
         where = f"{origin} line {number}"
         if len(row) < len(fields) + 1:
-            raise WorkloadError(f"{where}: {len(row)} fields; a SCALE-Sim {'GEMM' if is_gemm else 'conv'} row needs "
-                                f"name, {', '.join(fields)}")
+            raise WorkloadError(
+                f"{where}: {len(row)} fields; a SCALE-Sim {'GEMM' if is_gemm else 'conv'} row needs "
+                f"name, {', '.join(fields)}"
+            )
         name = row[0] or f"layer{len(layers)}"
         where = f"{where} (layer {name!r})"
-        extra = row[len(fields) + 1:]
+        extra = row[len(fields) + 1 :]
         if extra and extra[0] not in ("1:1", ""):
-            raise WorkloadError(f"{where}: sparsity ratio {extra[0]!r} is not supported; only dense (1:1) layers")
+            raise WorkloadError(
+                f"{where}: sparsity ratio {extra[0]!r} is not supported; only dense (1:1) layers"
+            )
         v = [_int_field(x, f, where) for x, f in zip(row[1:], fields, strict=False)]
         if is_gemm:
             layers.append(Layer.gemm(name, v[0], v[1], v[2]))
             continue
         h, w, r, s, c, k, stride = v
         if r > h or s > w:
-            raise WorkloadError(f"{where}: field 'Filter height'/'Filter width' ({r}x{s}) exceeds the IFMAP ({h}x{w})")
+            raise WorkloadError(
+                f"{where}: field 'Filter height'/'Filter width' ({r}x{s}) exceeds the IFMAP ({h}x{w})"
+            )
         p, q = math.ceil((h - r + stride) / stride), math.ceil((w - s + stride) / stride)
         if "DP" in name:
             kind = "dwconv" if k == 1 else "conv"
-            layers.append(Layer(name, kind, p, q, r, s, c, c * k, stride, groups=c, span_h=h, span_w=w))
+            layers.append(
+                Layer(name, kind, p, q, r, s, c, c * k, stride, groups=c, span_h=h, span_w=w)
+            )
         else:
             layers.append(Layer(name, "conv", p, q, r, s, c, k, stride, span_h=h, span_w=w))
     return layers
@@ -299,8 +372,25 @@ def _parse_scalesim(header: list[str], body: list[tuple[int, str]], origin: str)
 def to_scalesim_rows(layer: Layer) -> list[int]:
     """The SCALE-Sim conv-topology fields of one group of ``layer``: ``[H, W, R, S, C, K, stride]``."""
     _, n, _ = layer.gemm_dims
-    return [layer.span_h, layer.span_w, layer.r, layer.s, layer.in_c // layer.groups, n, layer.stride]
+    return [
+        layer.span_h,
+        layer.span_w,
+        layer.r,
+        layer.s,
+        layer.in_c // layer.groups,
+        n,
+        layer.stride,
+    ]
 
 
-__all__ = ["KINDS", "Layer", "Network", "WorkloadError", "builtin_workloads", "layer_arrays", "load_network",
-           "parse_layer_csv", "to_scalesim_rows"]
+__all__ = [
+    "KINDS",
+    "Layer",
+    "Network",
+    "WorkloadError",
+    "builtin_workloads",
+    "layer_arrays",
+    "load_network",
+    "parse_layer_csv",
+    "to_scalesim_rows",
+]

@@ -41,8 +41,14 @@ ORDERS = tuple("".join(p) for p in itertools.permutations(DIMS))
 OPERANDS = {"ifmap": ("M", "K"), "filter": ("K", "N"), "ofmap": ("M", "N")}
 
 #: The fixed hardware of archgym/Mapping-v0: a 16x16 array with a 256 KB buffer, 16-bit words.
-MAPPING_HARDWARE: dict[str, Any] = {"pe_rows": 16, "pe_cols": 16, "glb_kb": 256, "dram_bw": 16, "bits": 16,
-                                    "clock_mhz": 500}
+MAPPING_HARDWARE: dict[str, Any] = {
+    "pe_rows": 16,
+    "pe_cols": 16,
+    "glb_kb": 256,
+    "dram_bw": 16,
+    "bits": 16,
+    "clock_mhz": 500,
+}
 
 METRICS = (
     Metric("cycles", "cycles", "min", 1e6, "compute, buffer-fill and DRAM-bound cycles"),
@@ -68,12 +74,16 @@ def resolve_layer(spec: Any) -> Layer:
         for layer in net.layers:
             if layer.name == layer_name:
                 return layer
-        raise WorkloadError(f"network {net_name!r} has no layer {layer_name!r}; its layers are "
-                            f"{', '.join(layer.name for layer in net.layers)}")
+        raise WorkloadError(
+            f"network {net_name!r} has no layer {layer_name!r}; its layers are "
+            f"{', '.join(layer.name for layer in net.layers)}"
+        )
     net = load_network(spec)
     if len(net.layers) != 1:
-        raise WorkloadError(f"a mapping workload is one layer; {net.name!r} has {len(net.layers)} "
-                            "(name one as 'network/layer')")
+        raise WorkloadError(
+            f"a mapping workload is one layer; {net.name!r} has {len(net.layers)} "
+            "(name one as 'network/layer')"
+        )
     return net.layers[0]
 
 
@@ -83,14 +93,25 @@ def mapping_space(layer: Layer) -> DesignSpace:
     words = MAPPING_HARDWARE["glb_kb"] * 1024 * 8 // MAPPING_HARDWARE["bits"]
 
     def fits(d: Design) -> bool:
-        tm, tn, tk = (min(d[f"tile_{x.lower()}"], size) for x, size in zip(DIMS, (m, n, k), strict=True))
+        tm, tn, tk = (
+            min(d[f"tile_{x.lower()}"], size) for x, size in zip(DIMS, (m, n, k), strict=True)
+        )
         # Double-buffered inputs and one output tile (the same rule mapping_costs applies).
         return 2 * (tm * tk + tk * tn) + tm * tn <= words
 
     return DesignSpace(
         [Categorical("parallel", PARALLEL), Categorical("loop_order", ORDERS)]
-        + [PowerOfTwo(f"tile_{x.lower()}", 1, _pow2_ceil(size)) for x, size in zip(DIMS, (m, n, k), strict=True)],
-        [Constraint("tiles_fit_buffer", fits, f"double-buffered tiles must fit the {MAPPING_HARDWARE['glb_kb']} KB buffer")],
+        + [
+            PowerOfTwo(f"tile_{x.lower()}", 1, _pow2_ceil(size))
+            for x, size in zip(DIMS, (m, n, k), strict=True)
+        ],
+        [
+            Constraint(
+                "tiles_fit_buffer",
+                fits,
+                f"double-buffered tiles must fit the {MAPPING_HARDWARE['glb_kb']} KB buffer",
+            )
+        ],
     )
 
 
@@ -106,8 +127,12 @@ def mapping_costs(designs: Sequence[Design], layer: Layer) -> dict[str, np.ndarr
     hw = MAPPING_HARDWARE
     rows, cols = hw["pe_rows"], hw["pe_cols"]
     sizes = dict(zip(DIMS, layer.gemm_dims, strict=True))
-    tiles = {x: np.minimum(np.asarray([d[f"tile_{x.lower()}"] for d in designs], dtype=np.int64), sizes[x])
-             for x in DIMS}
+    tiles = {
+        x: np.minimum(
+            np.asarray([d[f"tile_{x.lower()}"] for d in designs], dtype=np.int64), sizes[x]
+        )
+        for x in DIMS
+    }
     trips = {x: -(-sizes[x] // tiles[x]) for x in DIMS}
     par = [d["parallel"].split("-") for d in designs]
     row_dim = np.asarray([p[0] for p in par])
@@ -117,11 +142,15 @@ def mapping_costs(designs: Sequence[Design], layer: Layer) -> dict[str, np.ndarr
     # Compute and buffer traffic, summed over the 8 classes of (full / remainder) tile shapes.
     compute = np.zeros(len(designs))
     sram = np.zeros(len(designs))
-    for (em, cm), (en, cn), (ek, ck) in itertools.product(*(_tile_classes(np.int64(sizes[x]), tiles[x]) for x in DIMS)):
+    for (em, cm), (en, cn), (ek, ck) in itertools.product(
+        *(_tile_classes(np.int64(sizes[x]), tiles[x]) for x in DIMS)
+    ):
         ext = {"M": em, "N": en, "K": ek}
         count = cm * cn * ck
-        sr, sc, t = (np.select([which == x for x in DIMS], [ext[x] for x in DIMS])
-                     for which in (row_dim, col_dim, time_dim))
+        sr, sc, t = (
+            np.select([which == x for x in DIMS], [ext[x] for x in DIMS])
+            for which in (row_dim, col_dim, time_dim)
+        )
         fr, fc = -(-sr // rows), -(-sc // cols)
         # A reduction spread over the array (K spatial) needs its stationary operand loaded first.
         per_fold = np.where(time_dim == "K", t + rows + cols - 2, 2 * rows + cols + t - 2)
@@ -151,7 +180,9 @@ def mapping_costs(designs: Sequence[Design], layer: Layer) -> dict[str, np.ndarr
 
     # Tiles that overflow the buffer cannot be reused from it: every buffer access goes to DRAM.
     words = hw["glb_kb"] * 1024 * 8 // hw["bits"]
-    fits = 2 * (tiles["M"] * tiles["K"] + tiles["K"] * tiles["N"]) + tiles["M"] * tiles["N"] <= words
+    fits = (
+        2 * (tiles["M"] * tiles["K"] + tiles["K"] * tiles["N"]) + tiles["M"] * tiles["N"] <= words
+    )
     dram = np.where(fits, dram, np.maximum(dram, sram))
 
     tech = technology()
@@ -161,14 +192,22 @@ def mapping_costs(designs: Sequence[Design], layer: Layer) -> dict[str, np.ndarr
     dram_bytes = dram * hw["bits"] / 8
     n_tiles = trips["M"] * trips["N"] * trips["K"]
     fill = np.ceil(dram_bytes / n_tiles / hw["dram_bw"])
-    cycles = fill + np.maximum(compute, np.ceil((dram_bytes - dram_bytes / n_tiles) / hw["dram_bw"]))
+    cycles = fill + np.maximum(
+        compute, np.ceil((dram_bytes - dram_bytes / n_tiles) / hw["dram_bw"])
+    )
     e_glb = e["glb_access"] * scale * np.sqrt(hw["glb_kb"] / e["glb_reference_kb"])
-    energy_uj = (macs * (e["mac"] * scale**2 + 3 * e["rf_access"] * scale + 2 * e["noc_hop"] * scale)
-                 + sram * e_glb + dram_bytes * e["dram_per_byte"]) / 1e6
+    energy_uj = (
+        macs * (e["mac"] * scale**2 + 3 * e["rf_access"] * scale + 2 * e["noc_hop"] * scale)
+        + sram * e_glb
+        + dram_bytes * e["dram_per_byte"]
+    ) / 1e6
     latency_ms = cycles / (hw["clock_mhz"] * 1e3)
     return {
-        "cycles": cycles, "latency_ms": latency_ms, "energy_uj": energy_uj,
-        "utilization": macs / (cycles * rows * cols), "dram_mb": dram_bytes / 1e6,
+        "cycles": cycles,
+        "latency_ms": latency_ms,
+        "energy_uj": energy_uj,
+        "utilization": macs / (cycles * rows * cols),
+        "dram_mb": dram_bytes / 1e6,
         "edp_uj_ms": energy_uj * latency_ms,
     }
 
@@ -193,7 +232,9 @@ class MappingSimulator(BatchSimulator):
         layer = self.load_workload(workload)
         return f"{layer.name}:{'x'.join(map(str, layer.gemm_dims))}"
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         if not designs:
             return []
         costs = mapping_costs(designs, self.load_workload(workload))

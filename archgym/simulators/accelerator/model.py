@@ -41,8 +41,16 @@ SPLIT_FRACTIONS = (0.375, 0.375, 0.25)
 #: An Eyeriss-like design (Chen et al., ISCA 2016: 12x14 PEs, row-stationary, 0.5 KB of
 #: scratchpad per PE, 108 KB buffer -> 128 KB here, 64-bit DRAM bus, 16-bit words, 200 MHz).
 BASELINE: dict[str, Any] = {
-    "pe_rows": 12, "pe_cols": 14, "dataflow": "rs", "rf_bytes": 512, "glb_kb": 128, "glb_policy": "shared",
-    "dram_bw": 8, "noc_bw": 32, "clock_mhz": 200, "bits": 16,
+    "pe_rows": 12,
+    "pe_cols": 14,
+    "dataflow": "rs",
+    "rf_bytes": 512,
+    "glb_kb": 128,
+    "glb_policy": "shared",
+    "dram_bw": 8,
+    "noc_bw": 32,
+    "clock_mhz": 200,
+    "bits": 16,
 }
 
 
@@ -80,11 +88,16 @@ class HardwareArrays:
             return np.asarray([fn(d[key]) for d in designs], dtype=dtype).reshape(-1, 1)
 
         return cls(
-            rows=col("pe_rows"), cols=col("pe_cols"), dataflow=col("dataflow", DATAFLOWS.index),
-            rf_bytes=col("rf_bytes"), glb_kb=col("glb_kb"),
+            rows=col("pe_rows"),
+            cols=col("pe_cols"),
+            dataflow=col("dataflow", DATAFLOWS.index),
+            rf_bytes=col("rf_bytes"),
+            glb_kb=col("glb_kb"),
             shared=col("glb_policy", lambda v: v == "shared", bool),
-            dram_bw=col("dram_bw", float, np.float64), noc_bw=col("noc_bw", float, np.float64),
-            clock_mhz=col("clock_mhz", float, np.float64), bits=col("bits"),
+            dram_bw=col("dram_bw", float, np.float64),
+            noc_bw=col("noc_bw", float, np.float64),
+            clock_mhz=col("clock_mhz", float, np.float64),
+            bits=col("bits"),
         )
 
 
@@ -95,7 +108,9 @@ def scalesim_window(buffer_bytes: np.ndarray, bits: np.ndarray) -> np.ndarray:
     return 50 * (words // 100)
 
 
-def buffer_words(hw: HardwareArrays, u_if: np.ndarray, u_f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def buffer_words(
+    hw: HardwareArrays, u_if: np.ndarray, u_f: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Buffer bytes for ifmap, filter and ofmap. A shared buffer is divided per layer in
     proportion to the two input operands' footprints, neither getting less than 1/16 of it
     (the ofmap keeps the split share)."""
@@ -104,9 +119,15 @@ def buffer_words(hw: HardwareArrays, u_if: np.ndarray, u_f: np.ndarray) -> tuple
         return tuple(np.full(shape, b, dtype=np.int64) for b in hw.sram_bytes)  # type: ignore[return-value]
     total = hw.glb_kb * 1024
     fi, ff, fo = SPLIT_FRACTIONS
-    split_if, split_f, out = (total * fi).astype(np.int64), (total * ff).astype(np.int64), (total * fo).astype(np.int64)
+    split_if, split_f, out = (
+        (total * fi).astype(np.int64),
+        (total * ff).astype(np.int64),
+        (total * fo).astype(np.int64),
+    )
     inputs = total - out
-    share_if = np.clip(inputs * u_if // np.maximum(u_if + u_f, 1), inputs // 16, inputs - inputs // 16).astype(np.int64)
+    share_if = np.clip(
+        inputs * u_if // np.maximum(u_if + u_f, 1), inputs // 16, inputs - inputs // 16
+    ).astype(np.int64)
     buf_if = np.where(hw.shared, share_if, split_if)
     buf_f = np.where(hw.shared, inputs - share_if, split_f)
     return buf_if, buf_f, np.broadcast_to(out, buf_if.shape)
@@ -124,7 +145,11 @@ def _covered(span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.ndar
 def footprints(layers: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Distinct ifmap and filter words of one group-instance of each layer, shape ``(1, L)``."""
     p, q, r, s, c, stride = (layers[key][None, :] for key in ("p", "q", "r", "s", "c", "stride"))
-    u_if = _covered(layers["span_h"][None, :], p, r, stride) * _covered(layers["span_w"][None, :], q, s, stride) * c
+    u_if = (
+        _covered(layers["span_h"][None, :], p, r, stride)
+        * _covered(layers["span_w"][None, :], q, s, stride)
+        * c
+    )
     return u_if, (layers["k"] * layers["n"])[None, :]
 
 
@@ -194,15 +219,24 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     #   spans several (r, s) offsets (fewer channels than rows), neighbouring pixels share inputs
     #   inside the fold; reuse between folds (the other offsets of a channel) is a whole operand away.
     live = np.maximum(r_ - layers["stride"][None, :], 0) * layers["span_w"][None, :] * c_
-    sweep = np.where(live < w_if, u_if * w_if / np.maximum(w_if - live, 1), u_if * _cdiv(r_, layers["stride"][None, :]))
+    sweep = np.where(
+        live < w_if,
+        u_if * w_if / np.maximum(w_if - live, 1),
+        u_if * _cdiv(r_, layers["stride"][None, :]),
+    )
     sweep = np.minimum(sweep, k * m)
     offsets = np.minimum(_cdiv(rows, c_), r_ * s_)
     s_span, r_span = np.minimum(offsets, s_), _cdiv(offsets, s_)
     stride_ = layers["stride"][None, :]
-    slice_words = np.minimum(c_, rows) * _covered(layers["span_h"][None, :], p_, np.minimum(r_span, r_), stride_) \
+    slice_words = (
+        np.minimum(c_, rows)
+        * _covered(layers["span_h"][None, :], p_, np.minimum(r_span, r_), stride_)
         * _covered(layers["span_w"][None, :], q_, s_span, stride_)
+    )
     ws_if = fc * np.minimum(fr * slice_words, k * m)
-    if_spill = np.where(ws_, ws_if, np.where(os_, fc * sweep, np.where(is_, sweep, u_if * filter_groups)))
+    if_spill = np.where(
+        ws_, ws_if, np.where(os_, fc * sweep, np.where(is_, sweep, u_if * filter_groups))
+    )
     dram_if = np.where(u_if <= win_if, u_if, np.minimum(if_spill, ifr)).astype(np.int64)
     # - filter, os: a column fold's block (K x cols) is re-read by each row fold back to back.
     #   A window holding j whole blocks ends inside block j+1, which is fetched again in the next
@@ -212,17 +246,26 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     f_rest = k * (n - n_blocks * cols)
     per_window = w_f // f_block
     full = np.maximum(_cdiv(fc, np.maximum(per_window, 1)) - 1, 0)
-    os_f = np.where(per_window >= 1, full * w_f + u_f - full * per_window * f_block,
-                    n_blocks * f_block * fr + np.where(f_rest <= w_f, f_rest, f_rest * fr))
+    os_f = np.where(
+        per_window >= 1,
+        full * w_f + u_f - full * per_window * f_block,
+        n_blocks * f_block * fr + np.where(f_rest <= w_f, f_rest, f_rest * fr),
+    )
     os_f = np.where(fr == 1, u_f, os_f)
     # - filter, is: the whole filter is re-streamed once per column fold; ws reads it once.
     dram_f = np.where(u_f <= win_f, u_f, np.where(os_, os_f, np.where(is_, u_f * fc, u_f)))
     dram_of = np.where(os_ | rs_, m * n, ofw)
 
     return {
-        "compute_cycles": compute, "ifmap_sram_reads": ifr, "filter_sram_reads": flr, "ofmap_sram_writes": ofw,
-        "ifmap_dram_reads": dram_if, "filter_dram_reads": dram_f, "ofmap_dram_writes": dram_of,
-        "macs": np.broadcast_to(m * n * k, compute.shape), "folds": folds,
+        "compute_cycles": compute,
+        "ifmap_sram_reads": ifr,
+        "filter_sram_reads": flr,
+        "ofmap_sram_writes": ofw,
+        "ifmap_dram_reads": dram_if,
+        "filter_dram_reads": dram_f,
+        "ofmap_dram_writes": dram_of,
+        "macs": np.broadcast_to(m * n * k, compute.shape),
+        "folds": folds,
     }
 
 
@@ -234,8 +277,9 @@ def area_mm2(hw: HardwareArrays) -> np.ndarray:
     return (hw.rows * hw.cols * pe + hw.glb_kb * a["sram_per_kb"] + a["fixed"]).ravel()
 
 
-def network_metrics(hw: HardwareArrays, layers: Mapping[str, np.ndarray],
-                    c: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def network_metrics(
+    hw: HardwareArrays, layers: Mapping[str, np.ndarray], c: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Metrics from per-layer counts ``c`` (from :func:`layer_costs` or the SCALE-Sim backend).
 
     Cycles per layer instance are ``max(compute, buffer traffic / noc_bw)`` plus DRAM stalls:
@@ -247,7 +291,9 @@ def network_metrics(hw: HardwareArrays, layers: Mapping[str, np.ndarray],
     count = layers["count"][None, :]
     word_bytes = hw.bits / 8
     sram_words = c["ifmap_sram_reads"] + c["filter_sram_reads"] + c["ofmap_sram_writes"]
-    dram_bytes = (c["ifmap_dram_reads"] + c["filter_dram_reads"] + c["ofmap_dram_writes"]) * word_bytes
+    dram_bytes = (
+        c["ifmap_dram_reads"] + c["filter_dram_reads"] + c["ofmap_dram_writes"]
+    ) * word_bytes
     busy = np.maximum(c["compute_cycles"], np.ceil(sram_words / hw.noc_bw))
     fill = np.ceil(dram_bytes / c["folds"] / hw.dram_bw)
     stream = np.ceil((dram_bytes - dram_bytes / c["folds"]) / hw.dram_bw)

@@ -57,7 +57,9 @@ def _bottom_up(block: np.ndarray) -> np.ndarray:
     return flat[flat >= 0]
 
 
-def request_streams(layer: Layer, dataflow: str, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+def request_streams(
+    layer: Layer, dataflow: str, rows: int, cols: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Ifmap and filter words in the order SCALE-Sim's array requests them (one group of ``layer``)."""
     a = ifmap_addresses(layer)
     m, n, k = layer.gemm_dims
@@ -116,8 +118,9 @@ def windowed_distinct(stream: np.ndarray, window: int) -> int:
     return total
 
 
-def replay_dram_reads(layer: Layer, dataflow: str, rows: int, cols: int, *, window_if: int,
-                      window_f: int) -> tuple[int, int]:
+def replay_dram_reads(
+    layer: Layer, dataflow: str, rows: int, cols: int, *, window_if: int, window_f: int
+) -> tuple[int, int]:
     """SCALE-Sim's stall-free ifmap and filter DRAM reads for one group of ``layer``."""
     ifmap, filt = request_streams(layer, dataflow, rows, cols)
     return windowed_distinct(ifmap, window_if), windowed_distinct(filt, window_f)

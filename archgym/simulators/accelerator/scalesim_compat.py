@@ -30,13 +30,25 @@ from archgym.simulators.accelerator.model import (
 )
 from archgym.simulators.accelerator.replay import replay_dram_reads
 
-REPORT_KEYS = ("compute_cycles", "ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_writes",
-               "ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes")
+REPORT_KEYS = (
+    "compute_cycles",
+    "ifmap_sram_reads",
+    "filter_sram_reads",
+    "ofmap_sram_writes",
+    "ifmap_dram_reads",
+    "filter_dram_reads",
+    "ofmap_dram_writes",
+)
 
 
-def scalesim_report(layers: str | Path | Iterable[Layer], dataflow: str, rows: int, cols: int,
-                    sram_kb: Sequence[float] = (256, 256, 128),
-                    dram: Literal["replay", "estimate"] = "replay") -> list[dict[str, int | str]]:
+def scalesim_report(
+    layers: str | Path | Iterable[Layer],
+    dataflow: str,
+    rows: int,
+    cols: int,
+    sram_kb: Sequence[float] = (256, 256, 128),
+    dram: Literal["replay", "estimate"] = "replay",
+) -> list[dict[str, int | str]]:
     """One dict per layer: SCALE-Sim's figures for one group (a depthwise "DP" row's channel),
     and ``instances``, how many such groups SCALE-Sim runs for it (one per channel for "DP").
 
@@ -60,7 +72,8 @@ def scalesim_report(layers: str | Path | Iterable[Layer], dataflow: str, rows: i
         row = {key: int(costs[key][0, j]) for key in REPORT_KEYS}
         if dram == "replay":
             row["ifmap_dram_reads"], row["filter_dram_reads"] = replay_dram_reads(
-                layer, dataflow, rows, cols, window_if=int(win_if[0, j]), window_f=int(win_f[0, j]))
+                layer, dataflow, rows, cols, window_if=int(win_if[0, j]), window_f=int(win_f[0, j])
+            )
         out.append({"layer": layer.name, "instances": layer.instances, **row})
     return out
 

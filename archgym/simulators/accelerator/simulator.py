@@ -57,18 +57,20 @@ METRICS = (
 
 def accelerator_space() -> DesignSpace:
     """The hardware knobs (the Eyeriss-like :data:`BASELINE` is one point of it)."""
-    return DesignSpace([
-        Ordinal("pe_rows", ARRAY_SIDES),
-        Ordinal("pe_cols", ARRAY_SIDES),
-        Categorical("dataflow", DATAFLOWS),
-        PowerOfTwo("rf_bytes", 16, 1024),
-        PowerOfTwo("glb_kb", 32, 4096),
-        Categorical("glb_policy", BUFFER_POLICIES),
-        PowerOfTwo("dram_bw", 2, 128),
-        PowerOfTwo("noc_bw", 8, 512),
-        Ordinal("clock_mhz", (200, 400, 600, 800, 1000)),
-        Ordinal("bits", (8, 16)),
-    ])
+    return DesignSpace(
+        [
+            Ordinal("pe_rows", ARRAY_SIDES),
+            Ordinal("pe_cols", ARRAY_SIDES),
+            Categorical("dataflow", DATAFLOWS),
+            PowerOfTwo("rf_bytes", 16, 1024),
+            PowerOfTwo("glb_kb", 32, 4096),
+            Categorical("glb_policy", BUFFER_POLICIES),
+            PowerOfTwo("dram_bw", 2, 128),
+            PowerOfTwo("noc_bw", 8, 512),
+            Ordinal("clock_mhz", (200, 400, 600, 800, 1000)),
+            Ordinal("bits", (8, 16)),
+        ]
+    )
 
 
 class AcceleratorSimulator(BatchSimulator):
@@ -85,7 +87,9 @@ class AcceleratorSimulator(BatchSimulator):
             raise ValueError(f"dram {dram!r} is not one of 'estimate', 'replay'")
         self.backend = backend
         self.dram = dram
-        self.version = f"1-{backend}" + ("-replay" if dram == "replay" and backend == "analytical" else "")
+        self.version = f"1-{backend}" + (
+            "-replay" if dram == "replay" and backend == "analytical" else ""
+        )
         self._space = accelerator_space()
 
     def design_space(self, workload: Any = None) -> DesignSpace:
@@ -105,7 +109,9 @@ class AcceleratorSimulator(BatchSimulator):
         digest = hashlib.sha1(repr(net.layers).encode()).hexdigest()[:12]
         return f"{net.name}:{digest}"
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         """All designs in one NumPy pass (analytical), or design by design through SCALE-Sim."""
         net = self.load_workload(workload)
         if not designs:
@@ -133,7 +139,9 @@ class AcceleratorSimulator(BatchSimulator):
         return {k: float(np.asarray(v)[0]) for k, v in metrics.items()}
 
 
-def _replay_spills(costs: dict[str, np.ndarray], hw: HardwareArrays, designs: Sequence[Design], net: Network) -> None:
+def _replay_spills(
+    costs: dict[str, np.ndarray], hw: HardwareArrays, designs: Sequence[Design], net: Network
+) -> None:
     """Overwrite estimated ifmap/filter DRAM reads with SCALE-Sim's exact figures (by replay)
     wherever an operand spills the buffer window of a systolic dataflow."""
     u_if, u_f = footprints(net.arrays)
@@ -143,11 +151,19 @@ def _replay_spills(costs: dict[str, np.ndarray], hw: HardwareArrays, designs: Se
     for i, j in zip(*np.nonzero(spills), strict=True):
         d = designs[i]
         costs["ifmap_dram_reads"][i, j], costs["filter_dram_reads"][i, j] = _replay(
-            net.layers[j], d["dataflow"], int(d["pe_rows"]), int(d["pe_cols"]), int(win_if[i, j]), int(win_f[i, j]))
+            net.layers[j],
+            d["dataflow"],
+            int(d["pe_rows"]),
+            int(d["pe_cols"]),
+            int(win_if[i, j]),
+            int(win_f[i, j]),
+        )
 
 
 @functools.lru_cache(maxsize=4096)
-def _replay(layer: Any, dataflow: str, rows: int, cols: int, window_if: int, window_f: int) -> tuple[int, int]:
+def _replay(
+    layer: Any, dataflow: str, rows: int, cols: int, window_if: int, window_f: int
+) -> tuple[int, int]:
     return replay_dram_reads(layer, dataflow, rows, cols, window_if=window_if, window_f=window_f)
 
 

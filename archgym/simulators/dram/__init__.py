@@ -20,6 +20,19 @@ from archgym.simulators.dram.trace import (
 )
 
 __all__ = [
-    "GENERATORS", "METRICS", "AddressMapping", "DramSimulator", "MappingError", "MemSpec", "MemSpecError", "Trace",
-    "available_memspecs", "builtin_trace", "drampower_energy_pj", "generate", "load_memspec", "read_trace", "write_stl",
+    "GENERATORS",
+    "METRICS",
+    "AddressMapping",
+    "DramSimulator",
+    "MappingError",
+    "MemSpec",
+    "MemSpecError",
+    "Trace",
+    "available_memspecs",
+    "builtin_trace",
+    "drampower_energy_pj",
+    "generate",
+    "load_memspec",
+    "read_trace",
+    "write_stl",
 ]

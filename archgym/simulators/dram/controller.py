@@ -69,8 +69,24 @@ RESP_FIFO, RESP_REORDER = 0, 1
 REF_NONE, REF_ALLBANK, REF_PERBANK = 0, 1, 2
 ARB_SIMPLE, ARB_FIFO, ARB_REORDER = 0, 1, 2
 
-(S_END, S_LAT, S_RLAT, S_NREAD, S_P99, S_HITS, S_MISSES, S_CONFLICTS, S_ACT, S_PRE, S_RD, S_WR, S_REFAB, S_REFPB,
- S_ACTIVE, S_WLAT) = range(len(SUMMARY_FIELDS))
+(
+    S_END,
+    S_LAT,
+    S_RLAT,
+    S_NREAD,
+    S_P99,
+    S_HITS,
+    S_MISSES,
+    S_CONFLICTS,
+    S_ACT,
+    S_PRE,
+    S_RD,
+    S_WR,
+    S_REFAB,
+    S_REFPB,
+    S_ACTIVE,
+    S_WLAT,
+) = range(len(SUMMARY_FIELDS))
 
 INF = np.int64(1) << np.int64(60)
 
@@ -115,8 +131,18 @@ def _grow(a: np.ndarray) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: np.ndarray, closed_loop: bool,
-             n_ch: int, bg_per_ch: int, banks_per_bg: int, T: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    arrival: np.ndarray,
+    is_write: np.ndarray,
+    bank: np.ndarray,
+    row: np.ndarray,
+    closed_loop: bool,
+    n_ch: int,
+    bg_per_ch: int,
+    banks_per_bg: int,
+    T: np.ndarray,
+    K: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Run one design over one trace.
 
     ``arrival`` (cycles, non-decreasing; ignored when ``closed_loop``), ``is_write``, ``bank``
@@ -134,7 +160,14 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
     reorder = respq == RESP_REORDER or arbiter == ARB_REORDER
     cl, cwl, rcd, rp, ras, rc = T[T_CL], T[T_CWL], T[T_RCD], T[T_RP], T[T_RAS], T[T_RC]
     rrd_s, rrd_l, faw_t, ccd_s, ccd_l = T[T_RRD_S], T[T_RRD_L], T[T_FAW], T[T_CCD_S], T[T_CCD_L]
-    twr, wtr_s, wtr_l, rtp, rtw, burst = T[T_WR], T[T_WTR_S], T[T_WTR_L], T[T_RTP], T[T_RTW], T[T_BURST]
+    twr, wtr_s, wtr_l, rtp, rtw, burst = (
+        T[T_WR],
+        T[T_WTR_S],
+        T[T_WTR_L],
+        T[T_RTP],
+        T[T_RTW],
+        T[T_BURST],
+    )
     nburst = T[T_NBURST]
     span = (nburst - 1) * ccd_l  # a multi-burst request's later bursts follow its first at tCCD_L
     if refp == REF_PERBANK:
@@ -181,7 +214,9 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
     ref_pending = np.zeros(n_ch, np.bool_)
     ref_forced = np.zeros(n_ch, np.bool_)
     ref_target = np.zeros(n_ch, np.int64)  # per-bank refresh: the bank (within the channel) chosen
-    ref_remaining = np.ones((n_ch, banks_per_ch), np.bool_)  # per-bank refresh: not yet refreshed this round
+    ref_remaining = np.ones(
+        (n_ch, banks_per_ch), np.bool_
+    )  # per-bank refresh: not yet refreshed this round
     blocked = np.zeros(nbk, np.bool_)
 
     # -- per request
@@ -579,7 +614,9 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
             cnt[S_NREAD] += 1
         cnt[S_HITS + kind[i]] += 1  # kind: 0 hit, 1 miss, 2 conflict
     if n > 0:
-        k = max(0, int(np.ceil(0.99 * n)) - 1)  # nearest-rank percentile; selection, not a full sort
+        k = max(
+            0, int(np.ceil(0.99 * n)) - 1
+        )  # nearest-rank percentile; selection, not a full sort
         cnt[S_P99] = np.partition(lat, k)[k]
     cnt[S_END] = end
     # cycles with at least one bank open, per channel (DRAMPower's active background)
@@ -605,11 +642,23 @@ def simulate(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: n
 
 
 @nb.njit(cache=True, parallel=True)
-def simulate_many(arrival: np.ndarray, is_write: np.ndarray, bank: np.ndarray, row: np.ndarray, closed_loop: bool,
-                  n_ch: int, bg_per_ch: int, banks_per_bg: int, T: np.ndarray, K: np.ndarray) -> np.ndarray:
+def simulate_many(
+    arrival: np.ndarray,
+    is_write: np.ndarray,
+    bank: np.ndarray,
+    row: np.ndarray,
+    closed_loop: bool,
+    n_ch: int,
+    bg_per_ch: int,
+    banks_per_bg: int,
+    T: np.ndarray,
+    K: np.ndarray,
+) -> np.ndarray:
     """:func:`simulate` for each row of the knob matrix ``K``, in parallel; returns the summaries."""
     out = np.empty((K.shape[0], len(SUMMARY_FIELDS)), np.float64)
     for d in nb.prange(K.shape[0]):
-        summary, _ = simulate(arrival, is_write, bank, row, closed_loop, n_ch, bg_per_ch, banks_per_bg, T, K[d])
+        summary, _ = simulate(
+            arrival, is_write, bank, row, closed_loop, n_ch, bg_per_ch, banks_per_bg, T, K[d]
+        )
         out[d] = summary
     return out

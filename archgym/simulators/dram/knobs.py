@@ -31,11 +31,32 @@ KNOBS: dict[str, tuple[Any, ...]] = {
     "Arbiter": ("Simple", "Fifo", "Reorder"),
     "MaxActiveTransactions": (1, 2, 4, 8, 16, 32, 64, 128),
 }
-NUMERIC_KNOBS = ("RequestBufferSize", "RefreshMaxPostponed", "RefreshMaxPulledin", "MaxActiveTransactions")
+NUMERIC_KNOBS = (
+    "RequestBufferSize",
+    "RefreshMaxPostponed",
+    "RefreshMaxPulledin",
+    "MaxActiveTransactions",
+)
 
 #: Layout of the summary vector returned by :func:`~archgym.simulators.dram.controller.simulate`.
-SUMMARY_FIELDS = ("end_cycle", "lat_sum", "read_lat_sum", "n_read", "p99_lat", "hits", "misses", "conflicts",
-                  "n_act", "n_pre", "n_rd", "n_wr", "n_ref_ab", "n_ref_pb", "active_cycles", "write_lat_sum")
+SUMMARY_FIELDS = (
+    "end_cycle",
+    "lat_sum",
+    "read_lat_sum",
+    "n_read",
+    "p99_lat",
+    "hits",
+    "misses",
+    "conflicts",
+    "n_act",
+    "n_pre",
+    "n_rd",
+    "n_wr",
+    "n_ref_ab",
+    "n_ref_pb",
+    "active_cycles",
+    "write_lat_sum",
+)
 
 
 def encode_knobs(design: Mapping[str, Any]) -> np.ndarray:

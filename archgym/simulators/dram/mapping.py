@@ -52,21 +52,46 @@ class AddressMapping:
     def named(cls, name: str, spec: MemSpec) -> AddressMapping:
         """One of :data:`NAMED` for this memspec."""
         if name not in NAMED:
-            raise MappingError(f"unknown address mapping {name!r}; legal names are {list(NAMED)} or a dict of bit lists")
+            raise MappingError(
+                f"unknown address mapping {name!r}; legal names are {list(NAMED)} or a dict of bit lists"
+            )
         byte = _log2(spec.bus_bytes)
-        n = {"channel": _log2(spec.channels), "bankgroup": _log2(spec.bank_groups), "bank": _log2(spec.banks_per_group),
-             "row": _log2(spec.rows), "column": _log2(spec.columns)}
+        n = {
+            "channel": _log2(spec.channels),
+            "bankgroup": _log2(spec.bank_groups),
+            "bank": _log2(spec.banks_per_group),
+            "row": _log2(spec.rows),
+            "column": _log2(spec.columns),
+        }
         # column bits that stay inside one request (its bursts), so a request never straddles fields
         col_low = min(n["column"], _log2(max(1, spec.request_bytes // spec.bus_bytes)))
         if name == "rbc":
-            order = [("column", col_low), ("channel", n["channel"]), ("column", n["column"] - col_low),
-                     ("bankgroup", n["bankgroup"]), ("bank", n["bank"]), ("row", n["row"])]
+            order = [
+                ("column", col_low),
+                ("channel", n["channel"]),
+                ("column", n["column"] - col_low),
+                ("bankgroup", n["bankgroup"]),
+                ("bank", n["bank"]),
+                ("row", n["row"]),
+            ]
         elif name == "brc":
-            order = [("column", col_low), ("channel", n["channel"]), ("column", n["column"] - col_low),
-                     ("row", n["row"]), ("bankgroup", n["bankgroup"]), ("bank", n["bank"])]
+            order = [
+                ("column", col_low),
+                ("channel", n["channel"]),
+                ("column", n["column"] - col_low),
+                ("row", n["row"]),
+                ("bankgroup", n["bankgroup"]),
+                ("bank", n["bank"]),
+            ]
         else:
-            order = [("column", col_low), ("channel", n["channel"]), ("bankgroup", n["bankgroup"]),
-                     ("column", n["column"] - col_low), ("bank", n["bank"]), ("row", n["row"])]
+            order = [
+                ("column", col_low),
+                ("channel", n["channel"]),
+                ("bankgroup", n["bankgroup"]),
+                ("column", n["column"] - col_low),
+                ("bank", n["bank"]),
+                ("row", n["row"]),
+            ]
         bits: dict[str, list[int]] = {f: [] for f in FIELDS}
         pos = byte
         for field, count in order:
@@ -75,17 +100,26 @@ class AddressMapping:
         return cls(name, {k: tuple(v) for k, v in bits.items()}, byte)
 
     @classmethod
-    def from_bits(cls, bits: Mapping[str, Sequence[int]], spec: MemSpec, name: str = "custom") -> AddressMapping:
+    def from_bits(
+        cls, bits: Mapping[str, Sequence[int]], spec: MemSpec, name: str = "custom"
+    ) -> AddressMapping:
         """A user's mapping: ``{"row": [..], "bank": [..], "column": [..], ...}`` bit positions, LSB first.
 
         Each field needs exactly log2(size) bits; ``channel``/``bankgroup`` may be omitted when
         the memspec has one. Column bits count bus beats (the ``byte_bits`` below them are implied).
         """
-        need = {"channel": spec.channels, "bankgroup": spec.bank_groups, "bank": spec.banks_per_group,
-                "row": spec.rows, "column": spec.columns}
+        need = {
+            "channel": spec.channels,
+            "bankgroup": spec.bank_groups,
+            "bank": spec.banks_per_group,
+            "row": spec.rows,
+            "column": spec.columns,
+        }
         unknown = sorted(set(bits) - set(FIELDS))
         if unknown:
-            raise MappingError(f"address mapping: unknown field(s) {unknown}; legal fields are {list(FIELDS)}")
+            raise MappingError(
+                f"address mapping: unknown field(s) {unknown}; legal fields are {list(FIELDS)}"
+            )
         out: dict[str, tuple[int, ...]] = {}
         seen: set[int] = set()
         byte = _log2(spec.bus_bytes)
@@ -93,14 +127,20 @@ class AddressMapping:
             want = _log2(need[field])
             got = tuple(int(b) for b in bits.get(field, ()))
             if len(got) != want:
-                raise MappingError(f"address mapping: field {field!r} needs {want} bit(s) for {need[field]} "
-                                   f"{field}s in this memspec, got {len(got)}")
+                raise MappingError(
+                    f"address mapping: field {field!r} needs {want} bit(s) for {need[field]} "
+                    f"{field}s in this memspec, got {len(got)}"
+                )
             for b in got:
                 if b < byte or b > 62:
-                    raise MappingError(f"address mapping: field {field!r} bit {b} must be in [{byte}, 62] "
-                                       f"(bits below {byte} address bytes within a bus beat)")
+                    raise MappingError(
+                        f"address mapping: field {field!r} bit {b} must be in [{byte}, 62] "
+                        f"(bits below {byte} address bytes within a bus beat)"
+                    )
                 if b in seen:
-                    raise MappingError(f"address mapping: bit {b} is used twice (again in {field!r})")
+                    raise MappingError(
+                        f"address mapping: bit {b} is used twice (again in {field!r})"
+                    )
                 seen.add(b)
             out[field] = got
         return cls(name, out, byte)

@@ -27,12 +27,26 @@ from archgym.space import Categorical, Design, DesignSpace, PowerOfTwo
 
 METRICS = (
     Metric("total_time_ns", "ns", "min", 1e5, "time from the first request to the last response"),
-    Metric("avg_latency_ns", "ns", "min", 100.0, "mean request latency, arrival (or acceptance, closed loop) to response"),
+    Metric(
+        "avg_latency_ns",
+        "ns",
+        "min",
+        100.0,
+        "mean request latency, arrival (or acceptance, closed loop) to response",
+    ),
     Metric("avg_read_latency_ns", "ns", "min", 100.0, "mean read latency"),
     Metric("p99_latency_ns", "ns", "min", 300.0, "99th-percentile request latency"),
-    Metric("bandwidth_gb_per_s", "GB/s", "max", 10.0, "requested bytes / total time (gigabytes per second)"),
+    Metric(
+        "bandwidth_gb_per_s",
+        "GB/s",
+        "max",
+        10.0,
+        "requested bytes / total time (gigabytes per second)",
+    ),
     Metric("row_hit_rate", "ratio", "max", 1.0, "share of requests whose first command was RD/WR"),
-    Metric("row_conflict_rate", "ratio", "min", 1.0, "share of requests whose first command was PRE"),
+    Metric(
+        "row_conflict_rate", "ratio", "min", 1.0, "share of requests whose first command was PRE"
+    ),
     Metric("energy_nj", "nJ", "min", 1e5, "DRAMPower-style energy of all devices"),
     Metric("avg_power_mw", "mW", "min", 2000.0, "energy / total time"),
 )
@@ -58,8 +72,12 @@ def drampower_energy_pj(spec: MemSpec, summary: np.ndarray) -> dict[str, float]:
         parts["write"] += s["n_wr"] * (rail["idd4w"] - rail["idd3n"]) * spec.burst_cycles * v
         parts["refresh"] += s["n_ref_ab"] * (rail["idd5"] - rail["idd3n"]) * t["RFC"] * v
         # a per-bank refresh refreshes one bank's share of the rows an all-bank refresh does
-        parts["refresh"] += (s["n_ref_pb"] / spec.banks_per_channel) * (rail["idd5"] - rail["idd3n"]) * t["RFC"] * v
-        parts["background"] += (s["active_cycles"] * rail["idd3n"] + closed_cycles * rail["idd2n"]) * v
+        parts["refresh"] += (
+            (s["n_ref_pb"] / spec.banks_per_channel) * (rail["idd5"] - rail["idd3n"]) * t["RFC"] * v
+        )
+        parts["background"] += (
+            s["active_cycles"] * rail["idd3n"] + closed_cycles * rail["idd2n"]
+        ) * v
     parts["total"] = sum(parts.values())
     return parts
 
@@ -99,12 +117,18 @@ class DramSimulator(Simulator):
     metrics = METRICS
     default_workload = "random"
 
-    def __init__(self, memspec: str | Path | Mapping[str, Any] | MemSpec = "ddr3",
-                 mapping: str | Mapping[str, Sequence[int]] | None = None) -> None:
+    def __init__(
+        self,
+        memspec: str | Path | Mapping[str, Any] | MemSpec = "ddr3",
+        mapping: str | Mapping[str, Sequence[int]] | None = None,
+    ) -> None:
         self.spec = load_memspec(memspec)
         mapping = self.spec.default_mapping if mapping is None else mapping
-        self.mapping = (AddressMapping.named(mapping, self.spec) if isinstance(mapping, str)
-                        else AddressMapping.from_bits(mapping, self.spec))
+        self.mapping = (
+            AddressMapping.named(mapping, self.spec)
+            if isinstance(mapping, str)
+            else AddressMapping.from_bits(mapping, self.spec)
+        )
         self._prepared: OrderedDict[str, tuple] = OrderedDict()
         params = []
         for name, values in knobs.KNOBS.items():
@@ -131,9 +155,13 @@ class DramSimulator(Simulator):
                 return _cached_builtin(spec)
             if Path(spec).is_file():
                 return _read_file(spec, self.spec.clock_mhz)
-            raise WorkloadError(f"unknown workload {spec!r}; built-in workloads are {list(GENERATORS)} "
-                                "(optionally 'name:n=..,seed=..,interval_ns=..') or a path to a trace file")
-        raise WorkloadError(f"a DRAM workload is a name, a trace path or a Trace, got {type(spec).__name__}")
+            raise WorkloadError(
+                f"unknown workload {spec!r}; built-in workloads are {list(GENERATORS)} "
+                "(optionally 'name:n=..,seed=..,interval_ns=..') or a path to a trace file"
+            )
+        raise WorkloadError(
+            f"a DRAM workload is a name, a trace path or a Trace, got {type(spec).__name__}"
+        )
 
     def workload_id(self, workload: Any) -> str:
         return self.load_workload(workload).workload_id
@@ -144,11 +172,20 @@ class DramSimulator(Simulator):
 
     def default_design(self) -> Design:
         """DRAMSys's fr_fcfs example configuration, the one ArchGym started from."""
-        return self._space.validate({
-            "PagePolicy": "Open", "Scheduler": "FrFcfs", "SchedulerBuffer": "Bankwise", "RequestBufferSize": 8,
-            "RespQueue": "Fifo", "RefreshPolicy": "AllBank" if "AllBank" in self.spec.refresh_modes else "NoRefresh",
-            "RefreshMaxPostponed": 8, "RefreshMaxPulledin": 8, "Arbiter": "Simple", "MaxActiveTransactions": 128,
-        })
+        return self._space.validate(
+            {
+                "PagePolicy": "Open",
+                "Scheduler": "FrFcfs",
+                "SchedulerBuffer": "Bankwise",
+                "RequestBufferSize": 8,
+                "RespQueue": "Fifo",
+                "RefreshPolicy": "AllBank" if "AllBank" in self.spec.refresh_modes else "NoRefresh",
+                "RefreshMaxPostponed": 8,
+                "RefreshMaxPulledin": 8,
+                "Arbiter": "Simple",
+                "MaxActiveTransactions": 128,
+            }
+        )
 
     def _prepare(self, trace: Trace) -> tuple:
         key = trace.workload_id
@@ -158,8 +195,13 @@ class DramSimulator(Simulator):
                 arrival = np.zeros(len(trace), dtype=np.int64)
             else:
                 arrival = np.round(trace.arrival_ns / self.spec.tck_ns).astype(np.int64)
-            self._prepared[key] = (arrival, trace.is_write.astype(np.int8), bank, row.astype(np.int64),
-                                   trace.closed_loop)
+            self._prepared[key] = (
+                arrival,
+                trace.is_write.astype(np.int8),
+                bank,
+                row.astype(np.int64),
+                trace.closed_loop,
+            )
             while len(self._prepared) > 8:
                 self._prepared.popitem(last=False)
         return self._prepared[key]
@@ -175,8 +217,12 @@ class DramSimulator(Simulator):
         design = self._space.validate(design)
         trace = self.load_workload(workload)
         try:
-            return ctl.simulate(*self._prepare(trace), *self._geometry(), self.spec.timing_vector(),
-                                knobs.encode_knobs(design))
+            return ctl.simulate(
+                *self._prepare(trace),
+                *self._geometry(),
+                self.spec.timing_vector(),
+                knobs.encode_knobs(design),
+            )
         except RuntimeError as err:
             raise EvaluationError(f"DRAM controller failed on {design}: {err}") from None
 
@@ -185,7 +231,9 @@ class DramSimulator(Simulator):
         summary, _ = self.run(design, trace)
         return self.metrics_from_summary(summary, len(trace))
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         """All designs at once, in parallel over cores (Numba ``prange``)."""
         from archgym.simulators.dram import controller as ctl  # see run
 
@@ -194,8 +242,9 @@ class DramSimulator(Simulator):
         trace = self.load_workload(workload)
         knob_rows = np.stack([knobs.encode_knobs(self._space.validate(d)) for d in designs])
         try:
-            summaries = ctl.simulate_many(*self._prepare(trace), *self._geometry(), self.spec.timing_vector(),
-                                          knob_rows)
+            summaries = ctl.simulate_many(
+                *self._prepare(trace), *self._geometry(), self.spec.timing_vector(), knob_rows
+            )
         except RuntimeError:  # find the culprit(s) one by one
             return super().evaluate_batch(designs, workload)
         return [self.metrics_from_summary(s, len(trace)) for s in summaries]

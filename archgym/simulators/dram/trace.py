@@ -48,10 +48,14 @@ class Trace:
         n = len(self.address)
         for label, array in (("is_write", self.is_write), ("arrival_ns", self.arrival_ns)):
             if array is not None and len(array) != n:
-                raise WorkloadError(f"trace {self.name!r}: {label} has {len(array)} entries, address has {n}")
+                raise WorkloadError(
+                    f"trace {self.name!r}: {label} has {len(array)} entries, address has {n}"
+                )
         if self.arrival_ns is not None and n > 1 and np.any(np.diff(self.arrival_ns) < 0):
             first = int(np.argmax(np.diff(self.arrival_ns) < 0)) + 1
-            raise WorkloadError(f"trace {self.name!r}: arrival_ns[{first}] goes back in time; arrivals must not decrease")
+            raise WorkloadError(
+                f"trace {self.name!r}: arrival_ns[{first}] goes back in time; arrivals must not decrease"
+            )
         # traces are shared (cached by name, keyed by content), so their arrays must not change
         for array in (self.address, self.is_write, self.arrival_ns):
             if array is not None:
@@ -97,16 +101,22 @@ def _cloud(rng: np.random.Generator, n: int, seq_share: float) -> np.ndarray:
         run = min(run, n - i)
         if sequential:
             base = int(rng.integers(0, GIB // REQ - run)) * REQ
-            out[i:i + run] = base + REQ * np.arange(run)
+            out[i : i + run] = base + REQ * np.arange(run)
         else:
-            out[i:i + run] = rng.integers(0, GIB // REQ, run) * REQ
+            out[i : i + run] = rng.integers(0, GIB // REQ, run) * REQ
         i += run
         sequential = not sequential
     return out
 
 
-def generate(kind: str, n: int = DEFAULT_N, seed: int = 0, interval_ns: float | None = None,
-             write_frac: float | None = None, footprint_mib: int = 1024) -> Trace:
+def generate(
+    kind: str,
+    n: int = DEFAULT_N,
+    seed: int = 0,
+    interval_ns: float | None = None,
+    write_frac: float | None = None,
+    footprint_mib: int = 1024,
+) -> Trace:
     """A synthetic trace; same arguments, same trace.
 
     >>> t = generate("hotspot_rw", n=1000)
@@ -114,12 +124,16 @@ def generate(kind: str, n: int = DEFAULT_N, seed: int = 0, interval_ns: float | 
     (True, True)
     """
     if kind not in GENERATORS:
-        raise WorkloadError(f"unknown workload {kind!r}; built-in workloads are {list(GENERATORS)} "
-                            "or a path to a .stl (DRAMSys) or Ramulator trace file")
+        raise WorkloadError(
+            f"unknown workload {kind!r}; built-in workloads are {list(GENERATORS)} "
+            "or a path to a .stl (DRAMSys) or Ramulator trace file"
+        )
     if n < 1:
         raise WorkloadError(f"workload parameter 'n' must be at least 1, got {n}")
     if footprint_mib < 1:
-        raise WorkloadError(f"workload parameter 'footprint_mib' must be at least 1, got {footprint_mib}")
+        raise WorkloadError(
+            f"workload parameter 'footprint_mib' must be at least 1, got {footprint_mib}"
+        )
     span = footprint_mib << 20
     rng = np.random.default_rng([seed, GENERATORS.index(kind)])
     wf = 0.0 if write_frac is None else write_frac
@@ -132,8 +146,11 @@ def generate(kind: str, n: int = DEFAULT_N, seed: int = 0, interval_ns: float | 
     elif kind == "hotspot_rw":
         wf = 0.3 if write_frac is None else write_frac
         hot = rng.random(n) < 0.8
-        addr = np.where(hot, (512 << 20) % span + rng.integers(0, (1 << 20) // REQ, n) * REQ,
-                        rng.integers(0, span // REQ, n) * REQ)
+        addr = np.where(
+            hot,
+            (512 << 20) % span + rng.integers(0, (1 << 20) // REQ, n) * REQ,
+            rng.integers(0, span // REQ, n) * REQ,
+        )
     else:
         addr = _cloud(rng, n, 0.5 if kind == "cloud-1" else 0.55) % span
     if not 0 <= wf <= 1:
@@ -141,7 +158,9 @@ def generate(kind: str, n: int = DEFAULT_N, seed: int = 0, interval_ns: float | 
     is_write = rng.random(n) < wf if wf > 0 else np.zeros(n, dtype=bool)
     arrival = _poisson(rng, n, interval_ns)
     label = kind + ("" if interval_ns is None else f"@{interval_ns:g}ns")
-    return Trace(f"{label}:n={n},seed={seed}", addr.astype(np.int64), is_write.astype(np.int8), arrival)
+    return Trace(
+        f"{label}:n={n},seed={seed}", addr.astype(np.int64), is_write.astype(np.int8), arrival
+    )
 
 
 def builtin_trace(spec: str) -> Trace:
@@ -152,13 +171,17 @@ def builtin_trace(spec: str) -> Trace:
         key, eq, value = item.partition("=")
         key = key.strip()
         if not eq or key not in PARAMS:
-            raise WorkloadError(f"workload {spec!r}: bad parameter {item!r}; legal parameters are "
-                                f"{', '.join(f'{k}=<{t.__name__}>' for k, t in PARAMS.items())}")
+            raise WorkloadError(
+                f"workload {spec!r}: bad parameter {item!r}; legal parameters are "
+                f"{', '.join(f'{k}=<{t.__name__}>' for k, t in PARAMS.items())}"
+            )
         try:
             kwargs[key] = PARAMS[key](value.strip())
         except ValueError:
-            raise WorkloadError(f"workload {spec!r}: parameter {key!r} must be {PARAMS[key].__name__}, "
-                                f"got {value.strip()!r}") from None
+            raise WorkloadError(
+                f"workload {spec!r}: parameter {key!r} must be {PARAMS[key].__name__}, "
+                f"got {value.strip()!r}"
+            ) from None
     return generate(name.strip(), **kwargs)  # type: ignore[arg-type]
 
 
@@ -186,23 +209,31 @@ def read_trace(path: str | Path, clock_mhz: float = 800.0) -> Trace:
             if fmt is None:
                 fmt = "stl" if _STL.match(text) else ("ramulator" if _RAM.match(text) else None)
                 if fmt is None:
-                    raise WorkloadError(f"{path}:{lineno}: cannot tell the trace format from {text[:80]!r}; expected "
-                                        "'<cycle>:<TAB>read|write<TAB>0xADDR' (DRAMSys) or '0xADDR R|W' (Ramulator)")
+                    raise WorkloadError(
+                        f"{path}:{lineno}: cannot tell the trace format from {text[:80]!r}; expected "
+                        "'<cycle>:<TAB>read|write<TAB>0xADDR' (DRAMSys) or '0xADDR R|W' (Ramulator)"
+                    )
             if fmt == "stl":
                 m = _STL.match(text)
                 if not m:
-                    raise WorkloadError(f"{path}:{lineno}: expected '<cycle>:<TAB>read|write<TAB>0xADDR', "
-                                        f"got {text[:80]!r}")
+                    raise WorkloadError(
+                        f"{path}:{lineno}: expected '<cycle>:<TAB>read|write<TAB>0xADDR', "
+                        f"got {text[:80]!r}"
+                    )
                 t = int(m.group(1))
                 if cyc and t < cyc[-1]:
-                    raise WorkloadError(f"{path}:{lineno}: time {t} goes back (previous line had {cyc[-1]}); "
-                                        "timestamps must not decrease")
+                    raise WorkloadError(
+                        f"{path}:{lineno}: time {t} goes back (previous line had {cyc[-1]}); "
+                        "timestamps must not decrease"
+                    )
                 cyc.append(t)
                 a, w = m.group(3), m.group(2).lower() == "write"
             else:
                 m = _RAM.match(text)
                 if not m:
-                    raise WorkloadError(f"{path}:{lineno}: expected '0xADDR R|W', got {text[:80]!r}")
+                    raise WorkloadError(
+                        f"{path}:{lineno}: expected '0xADDR R|W', got {text[:80]!r}"
+                    )
                 a, w = m.group(1), m.group(2).upper() == "W"
             value = int(a, 16) if a.lower().startswith("0x") else int(a)
             if value >= 1 << 63:
@@ -212,13 +243,18 @@ def read_trace(path: str | Path, clock_mhz: float = 800.0) -> Trace:
     if not addr:
         raise WorkloadError(f"{path}: the trace has no requests")
     arrival = np.asarray(cyc, dtype=np.float64) * (1000.0 / clock_mhz) if fmt == "stl" else None
-    return Trace(path.name, np.asarray(addr, dtype=np.int64), np.asarray(wr, dtype=np.int8), arrival)
+    return Trace(
+        path.name, np.asarray(addr, dtype=np.int64), np.asarray(wr, dtype=np.int8), arrival
+    )
 
 
 def write_stl(trace: Trace, path: str | Path, clock_mhz: float = 800.0) -> None:
     """Write a trace as a DRAMSys ``.stl`` file (closed-loop traces get every timestamp 0)."""
-    times = (np.zeros(len(trace), dtype=np.int64) if trace.arrival_ns is None
-             else np.round(trace.arrival_ns * clock_mhz / 1000.0).astype(np.int64))
+    times = (
+        np.zeros(len(trace), dtype=np.int64)
+        if trace.arrival_ns is None
+        else np.round(trace.arrival_ns * clock_mhz / 1000.0).astype(np.int64)
+    )
     with Path(path).open("w") as fh:
         for t, a, w in zip(times, trace.address, trace.is_write, strict=True):
             fh.write(f"{t}:\t{'write' if w else 'read'}\t0x{int(a):x}\n")

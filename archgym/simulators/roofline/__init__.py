@@ -32,9 +32,22 @@ if TYPE_CHECKING:
     from archgym.simulators.roofline.plot import plot_roofline
 
 __all__ = [
-    "CatalogError", "Hardware", "LLMWorkload", "ModelConfig", "RooflineResult", "RooflineSimulator", "analyze",
-    "hardware_from_dict", "hardware_names", "load_hardware", "load_model", "load_workload", "model_from_config",
-    "model_names", "plot_roofline", "workload_names",
+    "CatalogError",
+    "Hardware",
+    "LLMWorkload",
+    "ModelConfig",
+    "RooflineResult",
+    "RooflineSimulator",
+    "analyze",
+    "hardware_from_dict",
+    "hardware_names",
+    "load_hardware",
+    "load_model",
+    "load_workload",
+    "model_from_config",
+    "model_names",
+    "plot_roofline",
+    "workload_names",
 ]
 
 

@@ -73,9 +73,22 @@ if TYPE_CHECKING:
 #: Softmax operations per score element (max, subtract, exp, sum, divide), as LLM-Viewer counts.
 SOFTMAX_OPS_PER_ELEMENT = 5
 #: Columns of the per-operator table, in order.
-COLUMNS = ["op", "count", "ops", "load_weight_bytes", "load_act_bytes", "store_act_bytes", "load_kv_bytes",
-           "store_kv_bytes", "comm_bytes", "memory_access_bytes", "arithmetic_intensity", "bound",
-           "peak_ops_s", "time_s"]
+COLUMNS = [
+    "op",
+    "count",
+    "ops",
+    "load_weight_bytes",
+    "load_act_bytes",
+    "store_act_bytes",
+    "load_kv_bytes",
+    "store_kv_bytes",
+    "comm_bytes",
+    "memory_access_bytes",
+    "arithmetic_intensity",
+    "bound",
+    "peak_ops_s",
+    "time_s",
+]
 
 
 class DeviceArrays(NamedTuple):
@@ -94,8 +107,17 @@ class DeviceArrays(NamedTuple):
     @classmethod
     def from_hardware(cls, hw: Hardware) -> DeviceArrays:
         p = hw.peak_table()
-        return cls(hw.bandwidth, p[4], p[8], p[16], p[32], hw.onchip_bytes / hw.compute_units,
-                   hw.memory_bytes, hw.interconnect, hw.offload)
+        return cls(
+            hw.bandwidth,
+            p[4],
+            p[8],
+            p[16],
+            p[32],
+            hw.onchip_bytes / hw.compute_units,
+            hw.memory_bytes,
+            hw.interconnect,
+            hw.offload,
+        )
 
 
 class Op(NamedTuple):
@@ -116,15 +138,33 @@ class Op(NamedTuple):
 
 def peak_for(dev: DeviceArrays, bits: ArrayLike) -> ArrayLike:
     """Peak OP/s for operands ``bits`` wide: the narrowest precision the device has that holds them."""
-    if np.ndim(bits) == 0:  # the common case in a batch: one bit-width, pick without a full-array select
+    if (
+        np.ndim(bits) == 0
+    ):  # the common case in a batch: one bit-width, pick without a full-array select
         b = float(bits)
-        return dev.peak4 if b <= 4 else dev.peak8 if b <= 8 else dev.peak16 if b <= 16 else dev.peak32
+        return (
+            dev.peak4 if b <= 4 else dev.peak8 if b <= 8 else dev.peak16 if b <= 16 else dev.peak32
+        )
     bits = np.asarray(bits)
-    return np.where(bits <= 4, dev.peak4, np.where(bits <= 8, dev.peak8, np.where(bits <= 16, dev.peak16, dev.peak32)))
+    return np.where(
+        bits <= 4,
+        dev.peak4,
+        np.where(bits <= 8, dev.peak8, np.where(bits <= 16, dev.peak16, dev.peak32)),
+    )
 
 
-def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayLike, context: ArrayLike,
-              w_bit: ArrayLike, a_bit: ArrayLike, kv_bit: ArrayLike, flash: ArrayLike, tp: ArrayLike) -> list[Op]:
+def operators(
+    model: ModelConfig,
+    dev: DeviceArrays,
+    stage: Stage,
+    batch: ArrayLike,
+    context: ArrayLike,
+    w_bit: ArrayLike,
+    a_bit: ArrayLike,
+    kv_bit: ArrayLike,
+    flash: ArrayLike,
+    tp: ArrayLike,
+) -> list[Op]:
     """The operators of one forward pass. ``context`` is the prompt length in prefill and the
     number of cached tokens attended in decode; ``flash`` is 0/1; all arguments broadcast."""
     m = model
@@ -148,11 +188,29 @@ def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayL
     att_peak = peak_for(dev, np.maximum(a_bit, kv_bit))
     act_peak = peak_for(dev, a_bit)
 
-    def linear(name: str, ic: ArrayLike, oc: ArrayLike, tokens: ArrayLike, count: ArrayLike = L,
-               weights: ArrayLike = 1.0, kv_out: bool = False, per_layer: bool = True) -> Op:
+    def linear(
+        name: str,
+        ic: ArrayLike,
+        oc: ArrayLike,
+        tokens: ArrayLike,
+        count: ArrayLike = L,
+        weights: ArrayLike = 1.0,
+        kv_out: bool = False,
+        per_layer: bool = True,
+    ) -> Op:
         out = oc * tokens
-        return Op(name, count, 2.0 * ic * out, ic * oc * wB * weights, ic * tokens * aB,
-                  0.0 if kv_out else out * aB, 0.0, out * kvB if kv_out else 0.0, lin_peak, per_layer=per_layer)
+        return Op(
+            name,
+            count,
+            2.0 * ic * out,
+            ic * oc * wB * weights,
+            ic * tokens * aB,
+            0.0 if kv_out else out * aB,
+            0.0,
+            out * kvB if kv_out else 0.0,
+            lin_peak,
+            per_layer=per_layer,
+        )
 
     ops = [
         linear("q_proj", h, hq * d, T),
@@ -164,8 +222,10 @@ def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayL
         ops.append(linear("router", h, E, T))
     if m.gated_mlp:
         ops.append(linear("gate_proj", h, inter, Te, weights=experts_touched))
-    ops += [linear("up_proj", h, inter, Te, weights=experts_touched),
-            linear("down_proj", inter, h, Te, weights=experts_touched)]
+    ops += [
+        linear("up_proj", h, inter, Te, weights=experts_touched),
+        linear("down_proj", inter, h, Te, weights=experts_touched),
+    ]
 
     # Attention: scores are q x context per head; unfused kernels round-trip them through memory.
     scores = batch * hq * q * context
@@ -186,30 +246,70 @@ def operators(model: ModelConfig, dev: DeviceArrays, stage: Stage, batch: ArrayL
     block_rows = np.maximum(np.minimum(np.ceil(dev.onchip_per_unit / (4.0 * d * kvB)), d), 1.0)
     passes = np.ceil(q / block_rows)
     causal = (passes + 1.0) / (2.0 * passes)
-    ops.append(Op("fused_attention", L * flash, causal * (2 * qk_ops + softmax_ops), 0.0, q_bytes, q_bytes,
-                  2.0 * passes * causal * kv_read, 0.0, att_peak))
+    ops.append(
+        Op(
+            "fused_attention",
+            L * flash,
+            causal * (2 * qk_ops + softmax_ops),
+            0.0,
+            q_bytes,
+            q_bytes,
+            2.0 * passes * causal * kv_read,
+            0.0,
+            att_peak,
+        )
+    )
 
     # Element-wise layers act on whole hidden vectors (replicated under TP), as in LLM-Viewer.
     hidden = T * h
     hidden_bytes = hidden * aB
-    norm = Op("attn_norm", L, NORM_OPS_PER_ELEMENT * hidden, 0.0, hidden_bytes, hidden_bytes, 0.0, 0.0, act_peak)
+    norm = Op(
+        "attn_norm",
+        L,
+        NORM_OPS_PER_ELEMENT * hidden,
+        0.0,
+        hidden_bytes,
+        hidden_bytes,
+        0.0,
+        0.0,
+        act_peak,
+    )
     add = Op("attn_add", L, hidden, 0.0, hidden_bytes, hidden_bytes, 0.0, 0.0, act_peak)
     act_in = 2.0 if m.gated_mlp else 1.0
     ops += [
-        norm, norm._replace(name="mlp_norm"), add, add._replace(name="mlp_add"),
-        Op("mlp_act", L, act_in * Te * inter, 0.0, act_in * Te * inter * aB, Te * inter * aB, 0.0, 0.0, act_peak),
+        norm,
+        norm._replace(name="mlp_norm"),
+        add,
+        add._replace(name="mlp_add"),
+        Op(
+            "mlp_act",
+            L,
+            act_in * Te * inter,
+            0.0,
+            act_in * Te * inter * aB,
+            Te * inter * aB,
+            0.0,
+            0.0,
+            act_peak,
+        ),
     ]
     # Logits only for the last position of each sequence (what generation samples from).
     ops.append(linear("lm_head", h, m.vocab_size / tp, batch, count=1.0, per_layer=False))
     # Two all-reduces per layer (after out_proj and down_proj) when tensor-parallel.
-    allreduce = Op("attn_allreduce", L * (tp > 1), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, act_peak, comm=hidden_bytes)
+    allreduce = Op(
+        "attn_allreduce", L * (tp > 1), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, act_peak, comm=hidden_bytes
+    )
     ops += [allreduce, allreduce._replace(name="mlp_allreduce")]
     return ops
 
 
 def op_time(op: Op, dev: DeviceArrays, tp: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(time of one instance in s, peak OP/s used, memory bytes) of an operator on a device."""
-    mem = sum(x for x in (op.load_weight, op.load_act, op.store_act, op.load_kv, op.store_kv) if np.ndim(x) or x)
+    mem = sum(
+        x
+        for x in (op.load_weight, op.load_act, op.store_act, op.load_kv, op.store_kv)
+        if np.ndim(x) or x
+    )
     mem = np.asarray(mem, dtype=np.float64)
     time = np.maximum(op.ops / op.peak, mem / dev.bandwidth)
     if np.ndim(op.comm) or op.comm:
@@ -223,8 +323,15 @@ def stage_time(ops: list[Op], dev: DeviceArrays, tp: ArrayLike) -> np.ndarray:
     return sum((op.count * op_time(op, dev, tp)[0] for op in ops), start=np.zeros(()))
 
 
-def memory_bytes(model: ModelConfig, batch: ArrayLike, tokens: ArrayLike, w_bit: ArrayLike, kv_bit: ArrayLike,
-                 tp: ArrayLike, prefill_ops: list[Op]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def memory_bytes(
+    model: ModelConfig,
+    batch: ArrayLike,
+    tokens: ArrayLike,
+    w_bit: ArrayLike,
+    kv_bit: ArrayLike,
+    tp: ArrayLike,
+    prefill_ops: list[Op],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(weights, KV cache, transient activations) in bytes per device.
 
     ``tokens`` is how many positions the KV cache holds at its fullest; activations follow
@@ -234,18 +341,43 @@ def memory_bytes(model: ModelConfig, batch: ArrayLike, tokens: ArrayLike, w_bit:
     tp = np.asarray(tp, dtype=np.float64)
     h, d = m.hidden_size, m.head_dim
     hkv = np.ceil(m.num_kv_heads / tp)
-    per_layer = (2 * h * m.num_heads * d / tp + 2 * h * hkv * d
-                 + (3 if m.gated_mlp else 2) * h * m.intermediate_size / tp * m.num_experts
-                 + (h * m.num_experts if m.is_moe else 0) + 2 * h)
+    per_layer = (
+        2 * h * m.num_heads * d / tp
+        + 2 * h * hkv * d
+        + (3 if m.gated_mlp else 2) * h * m.intermediate_size / tp * m.num_experts
+        + (h * m.num_experts if m.is_moe else 0)
+        + 2 * h
+    )
     vocab = h * m.vocab_size / tp * (1 if m.tie_word_embeddings else 2)
     weights = (m.num_layers * per_layer + vocab + h) * np.asarray(w_bit, dtype=np.float64) / 8.0
-    kv = 2.0 * m.num_layers * np.asarray(batch, dtype=np.float64) * tokens * hkv * d * np.asarray(kv_bit) / 8.0
-    act = sum(((op.count > 0) * op.store_act for op in prefill_ops if op.per_layer), start=np.zeros(()))
+    kv = (
+        2.0
+        * m.num_layers
+        * np.asarray(batch, dtype=np.float64)
+        * tokens
+        * hkv
+        * d
+        * np.asarray(kv_bit)
+        / 8.0
+    )
+    act = sum(
+        ((op.count > 0) * op.store_act for op in prefill_ops if op.per_layer), start=np.zeros(())
+    )
     return np.asarray(weights), np.asarray(kv), np.asarray(act, dtype=np.float64)
 
 
-def summarize(model: ModelConfig, dev: DeviceArrays, batch: ArrayLike, prompt_len: ArrayLike, gen_len: ArrayLike,
-              w_bit: ArrayLike, a_bit: ArrayLike, kv_bit: ArrayLike, flash: ArrayLike, tp: ArrayLike) -> dict[str, np.ndarray]:
+def summarize(
+    model: ModelConfig,
+    dev: DeviceArrays,
+    batch: ArrayLike,
+    prompt_len: ArrayLike,
+    gen_len: ArrayLike,
+    w_bit: ArrayLike,
+    a_bit: ArrayLike,
+    kv_bit: ArrayLike,
+    flash: ArrayLike,
+    tp: ArrayLike,
+) -> dict[str, np.ndarray]:
     """Service-level figures for a prompt of ``prompt_len`` tokens and ``gen_len`` new tokens.
 
     The prefill pass yields the first token (TTFT); each of the other ``gen_len - 1`` tokens is
@@ -259,19 +391,27 @@ def summarize(model: ModelConfig, dev: DeviceArrays, batch: ArrayLike, prompt_le
     prefill = operators(model, dev, "prefill", batch, prompt_len, *args)
     decode = operators(model, dev, "decode", batch, prompt_len + gen_len / 2.0, *args)
     # The last generated token is never fed back, so the cache holds prompt + gen - 1 positions.
-    weights, kv, act = memory_bytes(model, batch, prompt_len + gen_len - 1.0, w_bit, kv_bit, tp, prefill)
+    weights, kv, act = memory_bytes(
+        model, batch, prompt_len + gen_len - 1.0, w_bit, kv_bit, tp, prefill
+    )
     need = weights + kv + act
     spill = np.maximum(need - dev.memory, 0.0) / dev.offload
     ttft = stage_time(prefill, dev, tp) + spill
     tpot = stage_time(decode, dev, tp) + spill
     e2e = ttft + (gen_len - 1.0) * tpot
     return {
-        "ttft_s": ttft, "tpot_s": tpot, "e2e_s": e2e,
+        "ttft_s": ttft,
+        "tpot_s": tpot,
+        "e2e_s": e2e,
         "throughput_tok_s": np.asarray(batch, dtype=np.float64) * gen_len / e2e,
         "decode_throughput_tok_s": np.asarray(batch, dtype=np.float64) / tpot,
-        "weights_bytes": weights, "kv_cache_bytes": kv, "activation_bytes": act, "memory_bytes": need,
+        "weights_bytes": weights,
+        "kv_cache_bytes": kv,
+        "activation_bytes": act,
+        "memory_bytes": need,
         "capacity_bytes": np.broadcast_to(np.asarray(dev.memory, dtype=np.float64), np.shape(need)),
-        "offload_s_per_pass": spill, "fits": need <= dev.memory,
+        "offload_s_per_pass": spill,
+        "fits": need <= dev.memory,
     }
 
 
@@ -296,9 +436,11 @@ class RooflineResult:
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"RooflineResult({self.model.name} on {self.hardware.name}, {self.stage}: "
-                f"{self.total_time_s * 1e3:.3f} ms; TTFT {s['ttft_s'] * 1e3:.2f} ms, TPOT {s['tpot_s'] * 1e3:.3f} ms, "
-                f"memory {s['memory_bytes'] / 1e9:.2f}/{s['capacity_bytes'] / 1e9:.0f} GB)")
+        return (
+            f"RooflineResult({self.model.name} on {self.hardware.name}, {self.stage}: "
+            f"{self.total_time_s * 1e3:.3f} ms; TTFT {s['ttft_s'] * 1e3:.2f} ms, TPOT {s['tpot_s'] * 1e3:.3f} ms, "
+            f"memory {s['memory_bytes'] / 1e9:.2f}/{s['capacity_bytes'] / 1e9:.0f} GB)"
+        )
 
 
 def _check_int(name: str, value: Any, low: int, legal: str) -> int:
@@ -307,25 +449,47 @@ def _check_int(name: str, value: Any, low: int, legal: str) -> int:
     return int(value)
 
 
-def check_settings(model: ModelConfig, batch_size: Any, seq_len: Any, gen_len: Any, w_bit: Any, a_bit: Any,
-                   kv_bit: Any, tensor_parallel: Any) -> None:
+def check_settings(
+    model: ModelConfig,
+    batch_size: Any,
+    seq_len: Any,
+    gen_len: Any,
+    w_bit: Any,
+    a_bit: Any,
+    kv_bit: Any,
+    tensor_parallel: Any,
+) -> None:
     """Refuse settings the model cannot express, naming the argument and what is legal."""
     _check_int("batch_size", batch_size, 1, ">= 1")
     _check_int("seq_len", seq_len, 1, ">= 1")
     _check_int("gen_len", gen_len, 1, ">= 1")
     for name, bits in (("w_bit", w_bit), ("a_bit", a_bit), ("kv_bit", kv_bit)):
         if isinstance(bits, bool) or bits not in SUPPORTED_BITS:
-            raise ValueError(f"{name} must be one of {', '.join(map(str, SUPPORTED_BITS))}, got {bits!r}")
+            raise ValueError(
+                f"{name} must be one of {', '.join(map(str, SUPPORTED_BITS))}, got {bits!r}"
+            )
     tp = _check_int("tensor_parallel", tensor_parallel, 1, ">= 1")
     if model.num_heads % tp or model.intermediate_size % tp:
-        raise ValueError(f"tensor_parallel {tp} must divide num_attention_heads {model.num_heads} and "
-                         f"intermediate_size {model.intermediate_size} of {model.name}")
+        raise ValueError(
+            f"tensor_parallel {tp} must divide num_attention_heads {model.num_heads} and "
+            f"intermediate_size {model.intermediate_size} of {model.name}"
+        )
 
 
-def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardware | Mapping[str, Any],
-            stage: Stage = "decode", batch_size: int = 1, seq_len: int = 1024, w_bit: int = 16, a_bit: int = 16,
-            kv_bit: int = 16, use_flash_attention: bool = False, tensor_parallel: int = 1,
-            gen_len: int = 128, interconnect_gbps: float | None = None) -> RooflineResult:
+def analyze(
+    model: str | ModelConfig | Mapping[str, Any],
+    hardware: str | Hardware | Mapping[str, Any],
+    stage: Stage = "decode",
+    batch_size: int = 1,
+    seq_len: int = 1024,
+    w_bit: int = 16,
+    a_bit: int = 16,
+    kv_bit: int = 16,
+    use_flash_attention: bool = False,
+    tensor_parallel: int = 1,
+    gen_len: int = 128,
+    interconnect_gbps: float | None = None,
+) -> RooflineResult:
     """Roofline analysis of one forward pass of ``stage`` plus the generation summary.
 
     ``seq_len`` is the prompt length (prefill) or the cached context (decode); the summary is
@@ -347,7 +511,9 @@ def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardwa
     dev = DeviceArrays.from_hardware(hw)
     if interconnect_gbps is not None:
         if not (isinstance(interconnect_gbps, int | float) and interconnect_gbps > 0):
-            raise ValueError(f"interconnect_gbps must be a positive number of GB/s, got {interconnect_gbps!r}")
+            raise ValueError(
+                f"interconnect_gbps must be a positive number of GB/s, got {interconnect_gbps!r}"
+            )
         dev = dev._replace(interconnect=float(interconnect_gbps) * 1e9)
     bits = (w_bit, a_bit, kv_bit)
     for b in bits:
@@ -366,15 +532,42 @@ def analyze(model: str | ModelConfig | Mapping[str, Any], hardware: str | Hardwa
             bound = "network"
         else:
             bound = "compute" if ops_n / float(peak) >= float(mem) / dev.bandwidth else "memory"
-        rows.append([op.name, count, ops_n, float(op.load_weight), float(op.load_act), float(op.store_act),
-                     float(op.load_kv), float(op.store_kv), comm, float(mem), ops_n / float(mem) if mem else 0.0,
-                     bound, float(peak), float(t)])
+        rows.append(
+            [
+                op.name,
+                count,
+                ops_n,
+                float(op.load_weight),
+                float(op.load_act),
+                float(op.store_act),
+                float(op.load_kv),
+                float(op.store_kv),
+                comm,
+                float(mem),
+                ops_n / float(mem) if mem else 0.0,
+                bound,
+                float(peak),
+                float(t),
+            ]
+        )
     import pandas as pd  # here, not at the top: the simulator's path never needs it
 
     table = pd.DataFrame(rows, columns=COLUMNS)
-    summary = {k: (bool(v) if k == "fits" else float(v)) for k, v in
-               summarize(m, dev, batch_size, seq_len, gen_len, *bits, flash, tensor_parallel).items()}
-    settings = dict(batch_size=batch_size, seq_len=seq_len, gen_len=gen_len, w_bit=w_bit, a_bit=a_bit,
-                    kv_bit=kv_bit, use_flash_attention=bool(use_flash_attention), tensor_parallel=tensor_parallel,
-                    interconnect_gbps=dev.interconnect / 1e9)
+    summary = {
+        k: (bool(v) if k == "fits" else float(v))
+        for k, v in summarize(
+            m, dev, batch_size, seq_len, gen_len, *bits, flash, tensor_parallel
+        ).items()
+    }
+    settings = dict(
+        batch_size=batch_size,
+        seq_len=seq_len,
+        gen_len=gen_len,
+        w_bit=w_bit,
+        a_bit=a_bit,
+        kv_bit=kv_bit,
+        use_flash_attention=bool(use_flash_attention),
+        tensor_parallel=tensor_parallel,
+        interconnect_gbps=dev.interconnect / 1e9,
+    )
     return RooflineResult(m, hw, stage, table, summary, settings)

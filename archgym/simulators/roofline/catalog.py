@@ -28,16 +28,44 @@ import yaml
 HERE = Path(__file__).resolve().parent
 
 #: Families whose MLP is gated (act(gate) * up), whatever their activation is called.
-GATED_FAMILIES = frozenset({"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe",
-                            "gemma", "gemma2", "gemma3_text", "phi3", "olmo", "olmo2", "deepseek_v2", "granite"})
+GATED_FAMILIES = frozenset(
+    {
+        "llama",
+        "mistral",
+        "mixtral",
+        "qwen2",
+        "qwen2_moe",
+        "qwen3",
+        "qwen3_moe",
+        "gemma",
+        "gemma2",
+        "gemma3_text",
+        "phi3",
+        "olmo",
+        "olmo2",
+        "deepseek_v2",
+        "granite",
+    }
+)
 #: Families with a plain two-matrix MLP (fc1 -> act -> fc2).
-PLAIN_FAMILIES = frozenset({"opt", "gpt2", "gpt_neox", "gptj", "bloom", "falcon", "phi", "gpt_bigcode"})
+PLAIN_FAMILIES = frozenset(
+    {"opt", "gpt2", "gpt_neox", "gptj", "bloom", "falcon", "phi", "gpt_bigcode"}
+)
 #: Operations per element of a normalisation layer. LLM-Viewer counts 7 for RMSNorm; we keep
 #: its convention and use it for LayerNorm too (these layers are memory-bound at any size).
 NORM_OPS_PER_ELEMENT = 7
 
 #: Precision names in a hardware catalogue and the operand width (bits) each serves.
-PRECISION_BITS = {"fp32": 32, "tf32": 32, "fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "fp4": 4, "int4": 4}
+PRECISION_BITS = {
+    "fp32": 32,
+    "tf32": 32,
+    "fp16": 16,
+    "bf16": 16,
+    "fp8": 8,
+    "int8": 8,
+    "fp4": 4,
+    "int4": 4,
+}
 SUPPORTED_BITS = (4, 8, 16, 32)
 
 
@@ -45,8 +73,15 @@ class CatalogError(ValueError):
     """A model or hardware description that cannot be used: unknown name, missing or bad field."""
 
 
-def check_fields(spec: Any, src: str, what: str, fields: Sequence[str], required: Sequence[str],
-                 error: type[Exception], word: str = "field") -> None:
+def check_fields(
+    spec: Any,
+    src: str,
+    what: str,
+    fields: Sequence[str],
+    required: Sequence[str],
+    error: type[Exception],
+    word: str = "field",
+) -> None:
     """Refuse a ``what`` spec that is not a mapping, has a key outside ``fields`` (+ ``name``) or lacks
     a ``required`` one, naming ``src`` and the legal keys.
 
@@ -55,13 +90,19 @@ def check_fields(spec: Any, src: str, what: str, fields: Sequence[str], required
     ValueError: x.yaml: unknown field 'b'; legal fields are a, name
     """
     if not isinstance(spec, Mapping):
-        raise error(f"{src}: {what} must be a mapping with fields {', '.join(fields)}, got {type(spec).__name__}")
+        raise error(
+            f"{src}: {what} must be a mapping with fields {', '.join(fields)}, got {type(spec).__name__}"
+        )
     unknown = sorted(set(spec) - set(fields) - {"name"})
     if unknown:
-        raise error(f"{src}: unknown {word} {unknown[0]!r}; legal {word}s are {', '.join(fields)}, name")
+        raise error(
+            f"{src}: unknown {word} {unknown[0]!r}; legal {word}s are {', '.join(fields)}, name"
+        )
     for key in required:
         if key not in spec:
-            raise error(f"{src}: missing {word} {key!r}; required {word}s are {', '.join(required)}")
+            raise error(
+                f"{src}: missing {word} {key!r}; required {word}s are {', '.join(required)}"
+            )
 
 
 # -- models ------------------------------------------------------------------------------------
@@ -119,12 +160,19 @@ def _first(cfg: Mapping[str, Any], keys: tuple[str, ...], source: str, what: str
 
 
 def _positive_int(value: Any, key: str, source: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value or value < 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or int(value) != value
+        or value < 1
+    ):
         raise CatalogError(f"{source}: field {key!r} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def model_from_config(cfg: Mapping[str, Any], name: str = "custom", source: str | None = None) -> ModelConfig:
+def model_from_config(
+    cfg: Mapping[str, Any], name: str = "custom", source: str | None = None
+) -> ModelConfig:
     """Build a :class:`ModelConfig` from Hugging Face ``config.json`` fields.
 
     Reads ``hidden_size`` (or ``d_model``/``n_embd``), ``num_hidden_layers``,
@@ -139,20 +187,34 @@ def model_from_config(cfg: Mapping[str, Any], name: str = "custom", source: str 
     """
     src = source or f"model {name!r}"
     if not isinstance(cfg, Mapping):
-        raise CatalogError(f"{src}: a model config must be a JSON object of fields, got {type(cfg).__name__}")
+        raise CatalogError(
+            f"{src}: a model config must be a JSON object of fields, got {type(cfg).__name__}"
+        )
     get = lambda keys, what: _first(cfg, keys, src, what)  # noqa: E731
     h = _positive_int(get(("hidden_size", "d_model", "n_embd"), "model width"), "hidden_size", src)
-    layers = _positive_int(get(("num_hidden_layers", "n_layer", "num_layers"), "decoder layers"), "num_hidden_layers", src)
-    heads = _positive_int(get(("num_attention_heads", "n_head"), "query heads"), "num_attention_heads", src)
+    layers = _positive_int(
+        get(("num_hidden_layers", "n_layer", "num_layers"), "decoder layers"),
+        "num_hidden_layers",
+        src,
+    )
+    heads = _positive_int(
+        get(("num_attention_heads", "n_head"), "query heads"), "num_attention_heads", src
+    )
     kv = _positive_int(cfg.get("num_key_value_heads") or heads, "num_key_value_heads", src)
-    inter = _positive_int(get(("intermediate_size", "ffn_dim", "n_inner"), "MLP width"), "intermediate_size", src)
+    inter = _positive_int(
+        get(("intermediate_size", "ffn_dim", "n_inner"), "MLP width"), "intermediate_size", src
+    )
     vocab = _positive_int(get(("vocab_size",), "vocabulary size"), "vocab_size", src)
     if heads % kv:
-        raise CatalogError(f"{src}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv}")
+        raise CatalogError(
+            f"{src}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kv}"
+        )
     if cfg.get("head_dim") is not None:
         head_dim = _positive_int(cfg["head_dim"], "head_dim", src)
     elif h % heads:
-        raise CatalogError(f"{src}: hidden_size {h} is not divisible by num_attention_heads {heads}; give 'head_dim'")
+        raise CatalogError(
+            f"{src}: hidden_size {h} is not divisible by num_attention_heads {heads}; give 'head_dim'"
+        )
     else:
         head_dim = h // heads
     model_type = str(cfg.get("model_type", "")).lower()
@@ -165,20 +227,41 @@ def model_from_config(cfg: Mapping[str, Any], name: str = "custom", source: str 
         gated = False
     else:
         gated = act in ("silu", "swiglu", "swish")
-    norm = "rmsnorm" if ("rms_norm_eps" in cfg or "rms_norm" in str(cfg.get("norm_type", ""))) else "layernorm"
-    experts = _positive_int(cfg.get("num_local_experts") or cfg.get("num_experts") or 1, "num_local_experts", src)
+    norm = (
+        "rmsnorm"
+        if ("rms_norm_eps" in cfg or "rms_norm" in str(cfg.get("norm_type", "")))
+        else "layernorm"
+    )
+    experts = _positive_int(
+        cfg.get("num_local_experts") or cfg.get("num_experts") or 1, "num_local_experts", src
+    )
     if experts > 1:
-        top_k = _positive_int(get(("num_experts_per_tok",), "experts routed per token"), "num_experts_per_tok", src)
+        top_k = _positive_int(
+            get(("num_experts_per_tok",), "experts routed per token"), "num_experts_per_tok", src
+        )
         if top_k > experts:
-            raise CatalogError(f"{src}: num_experts_per_tok {top_k} exceeds num_local_experts {experts}")
+            raise CatalogError(
+                f"{src}: num_experts_per_tok {top_k} exceeds num_local_experts {experts}"
+            )
     else:
         top_k = 1
     max_pos = cfg.get("max_position_embeddings")
     return ModelConfig(
-        name=name, hidden_size=h, num_layers=layers, num_heads=heads, num_kv_heads=kv, head_dim=head_dim,
-        intermediate_size=inter, vocab_size=vocab, gated_mlp=gated, norm=norm,
-        tie_word_embeddings=bool(cfg.get("tie_word_embeddings", True)), num_experts=experts,
-        experts_per_token=top_k, max_position_embeddings=None if max_pos is None else int(max_pos), source=src,
+        name=name,
+        hidden_size=h,
+        num_layers=layers,
+        num_heads=heads,
+        num_kv_heads=kv,
+        head_dim=head_dim,
+        intermediate_size=inter,
+        vocab_size=vocab,
+        gated_mlp=gated,
+        norm=norm,
+        tie_word_embeddings=bool(cfg.get("tie_word_embeddings", True)),
+        num_experts=experts,
+        experts_per_token=top_k,
+        max_position_embeddings=None if max_pos is None else int(max_pos),
+        source=src,
     )
 
 
@@ -203,7 +286,9 @@ def load_model(spec: str | Path | Mapping[str, Any] | ModelConfig) -> ModelConfi
     if isinstance(spec, ModelConfig):
         return spec
     if isinstance(spec, Mapping):
-        return model_from_config(spec, name=str(spec.get("name", spec.get("_name_or_path", "custom"))))
+        return model_from_config(
+            spec, name=str(spec.get("name", spec.get("_name_or_path", "custom")))
+        )
     text = str(spec)
     catalogue = _catalogue("models.yaml")
     if isinstance(spec, str) and text.lower() in catalogue:
@@ -220,7 +305,9 @@ def load_model(spec: str | Path | Mapping[str, Any] | ModelConfig) -> ModelConfi
     try:
         cfg = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        raise CatalogError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        raise CatalogError(
+            f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+        ) from None
     name = cfg.get("_name_or_path") if isinstance(cfg, dict) else None
     return model_from_config(cfg, name=str(name or path.parent.name or "custom"), source=str(path))
 
@@ -250,7 +337,9 @@ class Hardware:
         for width in SUPPORTED_BITS:
             if width >= bits and width in self.peak_ops:
                 return float(self.peak_ops[width])
-        raise CatalogError(f"hardware {self.name!r} has no precision of {bits} bits or wider; it has {sorted(self.peak_ops)}")
+        raise CatalogError(
+            f"hardware {self.name!r} has no precision of {bits} bits or wider; it has {sorted(self.peak_ops)}"
+        )
 
     def peak_table(self) -> dict[int, float]:
         """Peak for each of 4/8/16/32-bit operands after falling back to wider precisions."""
@@ -263,7 +352,15 @@ class Hardware:
         return out
 
 
-_HW_FIELDS = ("bandwidth_gbps", "peak_tops", "onchip_mb", "compute_units", "memory_gb", "interconnect_gbps", "offload_gbps")
+_HW_FIELDS = (
+    "bandwidth_gbps",
+    "peak_tops",
+    "onchip_mb",
+    "compute_units",
+    "memory_gb",
+    "interconnect_gbps",
+    "offload_gbps",
+)
 
 
 def _positive(value: Any, key: str, source: str) -> float:
@@ -272,7 +369,9 @@ def _positive(value: Any, key: str, source: str) -> float:
     return float(value)
 
 
-def hardware_from_dict(spec: Mapping[str, Any], name: str = "custom", source: str | None = None) -> Hardware:
+def hardware_from_dict(
+    spec: Mapping[str, Any], name: str = "custom", source: str | None = None
+) -> Hardware:
     """User-defined hardware from catalogue-style fields.
 
     Required: ``bandwidth_gbps``, ``peak_tops`` (``{fp16: ..., int8: ...}``), ``memory_gb``;
@@ -283,16 +382,29 @@ def hardware_from_dict(spec: Mapping[str, Any], name: str = "custom", source: st
     100000000000.0
     """
     src = source or f"hardware {name!r}"
-    check_fields(spec, src, "hardware", _HW_FIELDS, ("bandwidth_gbps", "peak_tops", "memory_gb"), CatalogError)
+    check_fields(
+        spec,
+        src,
+        "hardware",
+        _HW_FIELDS,
+        ("bandwidth_gbps", "peak_tops", "memory_gb"),
+        CatalogError,
+    )
     peaks = spec["peak_tops"]
     if not isinstance(peaks, Mapping) or not peaks:
-        raise CatalogError(f"{src}: field 'peak_tops' must map precisions ({', '.join(PRECISION_BITS)}) to TOP/s")
+        raise CatalogError(
+            f"{src}: field 'peak_tops' must map precisions ({', '.join(PRECISION_BITS)}) to TOP/s"
+        )
     peak_ops: dict[int, float] = {}
     for prec, tops in peaks.items():
         if prec not in PRECISION_BITS:
-            raise CatalogError(f"{src}: peak_tops has unknown precision {prec!r}; legal are {', '.join(PRECISION_BITS)}")
+            raise CatalogError(
+                f"{src}: peak_tops has unknown precision {prec!r}; legal are {', '.join(PRECISION_BITS)}"
+            )
         bits = PRECISION_BITS[prec]
-        peak_ops[bits] = max(peak_ops.get(bits, 0.0), _positive(tops, f"peak_tops.{prec}", src) * 1e12)
+        peak_ops[bits] = max(
+            peak_ops.get(bits, 0.0), _positive(tops, f"peak_tops.{prec}", src) * 1e12
+        )
     return Hardware(
         name=str(spec.get("name", name)),
         bandwidth=_positive(spec["bandwidth_gbps"], "bandwidth_gbps", src) * 1e9,
@@ -327,12 +439,16 @@ def load_hardware(spec: str | Path | Mapping[str, Any] | Hardware) -> Hardware:
         return hardware_from_dict(catalogue[key], name=key, source=f"hardware.yaml entry {key!r}")
     path = Path(str(spec)).expanduser()
     if not path.is_file():
-        raise CatalogError(f"unknown hardware {str(spec)!r}; built-in devices are {', '.join(hardware_names())}, "
-                           "or give a path to a YAML/JSON file of hardware fields")
+        raise CatalogError(
+            f"unknown hardware {str(spec)!r}; built-in devices are {', '.join(hardware_names())}, "
+            "or give a path to a YAML/JSON file of hardware fields"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogError(f"{path}: malformed YAML/JSON{where}: {getattr(err, 'problem', err)}") from None
+        raise CatalogError(
+            f"{path}: malformed YAML/JSON{where}: {getattr(err, 'problem', err)}"
+        ) from None
     return hardware_from_dict(data, name=path.stem, source=str(path))

@@ -37,8 +37,13 @@ def plot_roofline(result: RooflineResult, path: str | Path | None = None) -> Fig
     used = set(ops["peak_ops_s"].round(-6))
     for bits, peak in sorted(peaks.items(), reverse=True):
         style = "-" if round(peak, -6) in used else ":"
-        ax.plot(x, np.minimum(peak, x * hw.bandwidth), style, lw=1.5,
-                label=f"{_PRECISION_NAMES[bits]} peak {peak / 1e12:g} TOP/s")
+        ax.plot(
+            x,
+            np.minimum(peak, x * hw.bandwidth),
+            style,
+            lw=1.5,
+            label=f"{_PRECISION_NAMES[bits]} peak {peak / 1e12:g} TOP/s",
+        )
     attained = ops["ops"] / ops["time_s"]
     markers = "o^sDvP*Xhp<>"
     for i, (name, a, y) in enumerate(zip(ops["op"], ai, attained, strict=True)):
@@ -48,8 +53,11 @@ def plot_roofline(result: RooflineResult, path: str | Path | None = None) -> Fig
     ax.set_xlabel("arithmetic intensity (OP/byte)")
     ax.set_ylabel("attained performance (OP/s)")
     s = result.settings
-    ax.set_title(f"{result.model.name} on {hw.name}: {result.stage}, batch {s.get('batch_size')}, "
-                 f"seq {s.get('seq_len')}, W{s.get('w_bit')}A{s.get('a_bit')}KV{s.get('kv_bit')}", fontsize=9)
+    ax.set_title(
+        f"{result.model.name} on {hw.name}: {result.stage}, batch {s.get('batch_size')}, "
+        f"seq {s.get('seq_len')}, W{s.get('w_bit')}A{s.get('a_bit')}KV{s.get('kv_bit')}",
+        fontsize=9,
+    )
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7, ncol=2, loc="lower right")
     if path is not None:

@@ -21,18 +21,24 @@ from archgym.simulators.roofline.plot import plot_roofline
 def summary_text(result: RooflineResult) -> str:
     """The summary a person reads: service times, throughput and memory against capacity."""
     s, st = result.summary, result.settings
-    fit = "fits" if s["fits"] else f"DOES NOT FIT: {s['offload_s_per_pass'] * 1e3:.1f} ms/pass streaming the excess"
-    return "\n".join([
-        f"{result.model.name} on {result.hardware.name}: batch {st['batch_size']}, prompt {st['seq_len']} + "
-        f"{st['gen_len']} new tokens, W{st['w_bit']}A{st['a_bit']}KV{st['kv_bit']}, "
-        f"flash attention {'on' if st['use_flash_attention'] else 'off'}, tensor parallel {st['tensor_parallel']}",
-        f"  {result.stage} pass: {result.total_time_s * 1e3:.3f} ms",
-        f"  TTFT {s['ttft_s'] * 1e3:.2f} ms, TPOT {s['tpot_s'] * 1e3:.3f} ms, end-to-end {s['e2e_s'] * 1e3:.1f} ms, "
-        f"{s['throughput_tok_s']:.1f} tokens/s",
-        f"  memory per device: weights {s['weights_bytes'] / 1e9:.2f} GB + KV cache {s['kv_cache_bytes'] / 1e9:.2f} GB"
-        f" + activations {s['activation_bytes'] / 1e9:.2f} GB = {s['memory_bytes'] / 1e9:.2f} GB of "
-        f"{s['capacity_bytes'] / 1e9:.0f} GB ({fit})",
-    ])
+    fit = (
+        "fits"
+        if s["fits"]
+        else f"DOES NOT FIT: {s['offload_s_per_pass'] * 1e3:.1f} ms/pass streaming the excess"
+    )
+    return "\n".join(
+        [
+            f"{result.model.name} on {result.hardware.name}: batch {st['batch_size']}, prompt {st['seq_len']} + "
+            f"{st['gen_len']} new tokens, W{st['w_bit']}A{st['a_bit']}KV{st['kv_bit']}, "
+            f"flash attention {'on' if st['use_flash_attention'] else 'off'}, tensor parallel {st['tensor_parallel']}",
+            f"  {result.stage} pass: {result.total_time_s * 1e3:.3f} ms",
+            f"  TTFT {s['ttft_s'] * 1e3:.2f} ms, TPOT {s['tpot_s'] * 1e3:.3f} ms, end-to-end {s['e2e_s'] * 1e3:.1f} ms, "
+            f"{s['throughput_tok_s']:.1f} tokens/s",
+            f"  memory per device: weights {s['weights_bytes'] / 1e9:.2f} GB + KV cache {s['kv_cache_bytes'] / 1e9:.2f} GB"
+            f" + activations {s['activation_bytes'] / 1e9:.2f} GB = {s['memory_bytes'] / 1e9:.2f} GB of "
+            f"{s['capacity_bytes'] / 1e9:.0f} GB ({fit})",
+        ]
+    )
 
 
 def write_report(result: RooflineResult, out_dir: str | Path = ".") -> tuple[Path, Path]:

@@ -85,16 +85,28 @@ class LLMWorkload:
         return f"{self.name}:{digest}"
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any], name: str = "custom", base: Path | None = None,
-                  source: str | None = None) -> LLMWorkload:
+    def from_dict(
+        cls,
+        spec: Mapping[str, Any],
+        name: str = "custom",
+        base: Path | None = None,
+        source: str | None = None,
+    ) -> LLMWorkload:
         """Build from ``{model, prompt_len, gen_len[, ttft_target_ms, tpot_target_ms]}``.
 
         ``model`` is a built-in model name, a path to a ``config.json`` (relative to ``base``),
         or a mapping of config fields.
         """
         src = source or f"workload {name!r}"
-        check_fields(spec, src, "a workload", WORKLOAD_FIELDS, ("model", "prompt_len", "gen_len"), WorkloadError,
-                     word="key")
+        check_fields(
+            spec,
+            src,
+            "a workload",
+            WORKLOAD_FIELDS,
+            ("model", "prompt_len", "gen_len"),
+            WorkloadError,
+            word="key",
+        )
         model_spec = spec["model"]
         if isinstance(model_spec, str) and base is not None and (base / model_spec).exists():
             model_spec = str(base / model_spec)
@@ -109,16 +121,27 @@ class LLMWorkload:
                 raise WorkloadError(f"{src}: key {key!r} must be a positive integer, got {v!r}")
             ints[key] = v
         targets = {}
-        for key, default in (("ttft_target_ms", DEFAULT_TTFT_TARGET_MS), ("tpot_target_ms", DEFAULT_TPOT_TARGET_MS)):
+        for key, default in (
+            ("ttft_target_ms", DEFAULT_TTFT_TARGET_MS),
+            ("tpot_target_ms", DEFAULT_TPOT_TARGET_MS),
+        ):
             v = spec.get(key, default)
             if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
-                raise WorkloadError(f"{src}: key {key!r} must be a positive number of milliseconds, got {v!r}")
+                raise WorkloadError(
+                    f"{src}: key {key!r} must be a positive number of milliseconds, got {v!r}"
+                )
             targets[key] = float(v)
-        if model.max_position_embeddings and ints["prompt_len"] + ints["gen_len"] > model.max_position_embeddings:
+        if (
+            model.max_position_embeddings
+            and ints["prompt_len"] + ints["gen_len"] > model.max_position_embeddings
+        ):
             raise WorkloadError(
                 f"{src}: prompt_len + gen_len = {ints['prompt_len'] + ints['gen_len']} exceeds the model's "
-                f"max_position_embeddings {model.max_position_embeddings}")
-        return cls(str(spec.get("name", name)), model, ints["prompt_len"], ints["gen_len"], **targets)
+                f"max_position_embeddings {model.max_position_embeddings}"
+            )
+        return cls(
+            str(spec.get("name", name)), model, ints["prompt_len"], ints["gen_len"], **targets
+        )
 
 
 @cache
@@ -140,17 +163,25 @@ def load_workload(spec: str | Path | Mapping[str, Any] | LLMWorkload) -> LLMWork
         return LLMWorkload.from_dict(spec, name=str(spec.get("name", "custom")))
     builtin = _yaml("workloads.yaml")
     if isinstance(spec, str) and spec in builtin:
-        return LLMWorkload.from_dict(builtin[spec], name=spec, source=f"workloads.yaml entry {spec!r}")
+        return LLMWorkload.from_dict(
+            builtin[spec], name=spec, source=f"workloads.yaml entry {spec!r}"
+        )
     path = Path(spec).expanduser()
     if not path.is_file():
-        raise WorkloadError(f"unknown workload {str(spec)!r}: not a built-in workload ({', '.join(workload_names())}) "
-                            "and not a path to a YAML/JSON workload file")
+        raise WorkloadError(
+            f"unknown workload {str(spec)!r}: not a built-in workload ({', '.join(workload_names())}) "
+            "and not a path to a YAML/JSON workload file"
+        )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON is YAML, so one loader serves both
+        data = yaml.safe_load(
+            path.read_text(encoding="utf-8")
+        )  # JSON is YAML, so one loader serves both
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise WorkloadError(f"{path}: malformed YAML/JSON{where}: {getattr(err, 'problem', err)}") from None
+        raise WorkloadError(
+            f"{path}: malformed YAML/JSON{where}: {getattr(err, 'problem', err)}"
+        ) from None
     return LLMWorkload.from_dict(data, name=path.stem, base=path.parent, source=str(path))
 
 
@@ -178,37 +209,61 @@ class AcceleratorModel:
         table = np.array([self.constants["hbm"][g][key] for g in HBM_GENERATIONS], dtype=np.float64)
         return table[gen]
 
-    def device(self, cu: np.ndarray, ghz: np.ndarray, stacks: np.ndarray, gen: np.ndarray,
-               sram_mb: np.ndarray) -> DeviceArrays:
+    def device(
+        self,
+        cu: np.ndarray,
+        ghz: np.ndarray,
+        stacks: np.ndarray,
+        gen: np.ndarray,
+        sram_mb: np.ndarray,
+    ) -> DeviceArrays:
         """Roofline device of each design; ``gen`` indexes :data:`HBM_GENERATIONS`."""
         c = self.constants["compute_unit"]
         fp16 = cu * ghz * 1e9 * c["fp16_ops_per_cycle"]
         s = self.constants["system"]
         return DeviceArrays(
             bandwidth=stacks * self._hbm(gen, "bandwidth_gbps") * 1e9,
-            peak4=fp16 * c["int4_speedup"], peak8=fp16 * c["int8_speedup"], peak16=fp16,
+            peak4=fp16 * c["int4_speedup"],
+            peak8=fp16 * c["int8_speedup"],
+            peak16=fp16,
             peak32=cu * ghz * 1e9 * c["fp32_ops_per_cycle"],
             onchip_per_unit=sram_mb * 1e6 / cu,
             memory=stacks * self._hbm(gen, "capacity_gb") * 1e9,
-            interconnect=s["interconnect_gbps"] * 1e9, offload=s["offload_gbps"] * 1e9,
+            interconnect=s["interconnect_gbps"] * 1e9,
+            offload=s["offload_gbps"] * 1e9,
         )
 
     def die_area_mm2(self, cu: np.ndarray, sram_mb: np.ndarray, stacks: np.ndarray) -> np.ndarray:
         k = self.constants
-        return (cu * k["compute_unit"]["area_mm2"] + sram_mb * k["sram"]["area_mm2_per_mb"]
-                + stacks * k["die"]["hbm_phy_area_mm2"] + k["die"]["fixed_area_mm2"])
+        return (
+            cu * k["compute_unit"]["area_mm2"]
+            + sram_mb * k["sram"]["area_mm2_per_mb"]
+            + stacks * k["die"]["hbm_phy_area_mm2"]
+            + k["die"]["fixed_area_mm2"]
+        )
 
-    def area_mm2(self, cu: np.ndarray, sram_mb: np.ndarray, stacks: np.ndarray, gen: np.ndarray) -> np.ndarray:
+    def area_mm2(
+        self, cu: np.ndarray, sram_mb: np.ndarray, stacks: np.ndarray, gen: np.ndarray
+    ) -> np.ndarray:
         """Silicon of one device: the compute die plus the footprint of its HBM stacks."""
         return self.die_area_mm2(cu, sram_mb, stacks) + stacks * self._hbm(gen, "footprint_mm2")
 
-    def power_w(self, cu: np.ndarray, ghz: np.ndarray, sram_mb: np.ndarray, stacks: np.ndarray,
-                gen: np.ndarray) -> np.ndarray:
+    def power_w(
+        self,
+        cu: np.ndarray,
+        ghz: np.ndarray,
+        sram_mb: np.ndarray,
+        stacks: np.ndarray,
+        gen: np.ndarray,
+    ) -> np.ndarray:
         """Full-load (TDP-like) power of one device: compute dynamic + HBM traffic + die leakage."""
         k = self.constants
         hbm_bits_s = stacks * self._hbm(gen, "bandwidth_gbps") * 1e9 * 8
-        return (cu * ghz * k["compute_unit"]["power_w_per_ghz"] + hbm_bits_s * self._hbm(gen, "pj_per_bit") * 1e-12
-                + self.die_area_mm2(cu, sram_mb, stacks) * k["die"]["leakage_w_per_mm2"])
+        return (
+            cu * ghz * k["compute_unit"]["power_w_per_ghz"]
+            + hbm_bits_s * self._hbm(gen, "pj_per_bit") * 1e-12
+            + self.die_area_mm2(cu, sram_mb, stacks) * k["die"]["leakage_w_per_mm2"]
+        )
 
 
 # -- the simulator -----------------------------------------------------------------------------
@@ -230,16 +285,22 @@ class RooflineSimulator(Simulator):
         Metric("ttft_ms", "ms", "min", 200.0, "time to first token (prefill)"),
         Metric("tpot_ms", "ms", "min", 20.0, "time per output token (mean decode step)"),
         Metric("e2e_ms", "ms", "min", 5000.0, "prompt + all generated tokens"),
-        Metric("throughput_tok_s", "tok/s", "max", 2000.0, "generated tokens per second, all sequences"),
+        Metric(
+            "throughput_tok_s", "tok/s", "max", 2000.0, "generated tokens per second, all sequences"
+        ),
         Metric("tok_s_per_mm2", "tok/s/mm2", "max", 1.0, "throughput per mm2 of silicon"),
         Metric("memory_gb", "GB", "min", 50.0, "weights + KV cache + activations per device"),
-        Metric("memory_util", "ratio", "min", 1.0, "memory needed / device capacity (> 1 does not fit)"),
+        Metric(
+            "memory_util", "ratio", "min", 1.0, "memory needed / device capacity (> 1 does not fit)"
+        ),
         Metric("area_mm2", "mm2", "min", 1500.0, "compute dies + HBM stacks, all devices"),
         Metric("power_w", "W", "min", 500.0, "full-load power, all devices"),
     )
 
     def __init__(self, constants: Mapping[str, Any] | None = None) -> None:
-        self.accelerator = AcceleratorModel(constants) if constants is not None else AcceleratorModel.default()
+        self.accelerator = (
+            AcceleratorModel(constants) if constants is not None else AcceleratorModel.default()
+        )
         self._spaces: dict[str, DesignSpace] = {}
 
     def workloads(self) -> list[str]:
@@ -269,8 +330,11 @@ class RooflineSimulator(Simulator):
             Categorical("flash_attention", [False, True]),
             PowerOfTwo("tensor_parallel", 1, max_tp),
         ]
-        fits = Constraint("fits_in_memory", partial(self.fits_in_memory, workload=wl),
-                          "weights + KV cache + activations exceed device memory")
+        fits = Constraint(
+            "fits_in_memory",
+            partial(self.fits_in_memory, workload=wl),
+            "weights + KV cache + activations exceed device memory",
+        )
         return DesignSpace(params, [fits])
 
     def param_groups(self, workload: Any = None) -> dict[str, list[str]]:
@@ -282,7 +346,11 @@ class RooflineSimulator(Simulator):
         names = self.design_space(workload).names
         compute = ["compute_units", "clock_ghz", "sram_mb"]
         memory = ["hbm_stacks", "hbm_gen"]
-        return {"compute": compute, "memory": memory, "serving": [n for n in names if n not in compute + memory]}
+        return {
+            "compute": compute,
+            "memory": memory,
+            "serving": [n for n in names if n not in compute + memory],
+        }
 
     def fits_in_memory(self, design: Design, workload: Any = None) -> bool:
         """Whether the design holds the workload's weights, KV cache and activations on each device."""
@@ -295,7 +363,9 @@ class RooflineSimulator(Simulator):
         out = self._columns_metrics([design], wl)
         return {k: float(v[0]) for k, v in out.items()}
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         wl = self.load_workload(workload)
         out = self._columns_metrics(designs, wl)
         names = [m.name for m in self.metrics]
@@ -310,8 +380,10 @@ class RooflineSimulator(Simulator):
             try:
                 values = [d[param.name] for d in designs]
             except KeyError:
-                raise InvalidDesignError(f"missing parameter {param.name!r} (legal values: {param.legal()})",
-                                         parameter=param.name) from None
+                raise InvalidDesignError(
+                    f"missing parameter {param.name!r} (legal values: {param.legal()})",
+                    parameter=param.name,
+                ) from None
             if param.name in ("hbm_gen", "flash_attention"):
                 lookup = {v: i for i, v in enumerate(param.values)}
                 try:
@@ -333,7 +405,9 @@ class RooflineSimulator(Simulator):
         for d in designs:
             if len(d) != n:  # every parameter is present, so a longer design names an unknown one
                 extra = sorted(set(d) - set(space.names))[0]
-                raise InvalidDesignError(f"unknown parameter {extra!r}; parameters are {space.names}", parameter=extra)
+                raise InvalidDesignError(
+                    f"unknown parameter {extra!r}; parameters are {space.names}", parameter=extra
+                )
         return self.evaluate_arrays(columns, wl)
 
     def design_space_cached(self, wl: LLMWorkload) -> DesignSpace:
@@ -343,7 +417,9 @@ class RooflineSimulator(Simulator):
             self._spaces[key] = self.design_space(wl)
         return self._spaces[key]
 
-    def evaluate_arrays(self, columns: Mapping[str, np.ndarray], workload: Any = None) -> dict[str, np.ndarray]:
+    def evaluate_arrays(
+        self, columns: Mapping[str, np.ndarray], workload: Any = None
+    ) -> dict[str, np.ndarray]:
         """Metrics of N designs given as arrays (one per parameter; ``hbm_gen`` as an index into
         :data:`HBM_GENERATIONS`, ``flash_attention`` as 0/1). The fast path: pure NumPy, no
         per-design Python; values are not checked against the space."""
@@ -352,18 +428,41 @@ class RooflineSimulator(Simulator):
         tp = c["tensor_parallel"]
         bad = (wl.model.num_heads % tp != 0) | (wl.model.intermediate_size % tp != 0)
         if np.any(bad):
-            check_settings(wl.model, 1, 1, 1, 16, 16, 16, int(tp[np.argmax(bad)]))  # raises, naming the limit
+            check_settings(
+                wl.model, 1, 1, 1, 16, 16, 16, int(tp[np.argmax(bad)])
+            )  # raises, naming the limit
         acc = self.accelerator
-        cu, ghz, stacks, gen, sram = c["compute_units"], c["clock_ghz"], c["hbm_stacks"], c["hbm_gen"], c["sram_mb"]
+        cu, ghz, stacks, gen, sram = (
+            c["compute_units"],
+            c["clock_ghz"],
+            c["hbm_stacks"],
+            c["hbm_gen"],
+            c["sram_mb"],
+        )
         dev = acc.device(cu, ghz, stacks, gen, sram)
-        s = summarize(wl.model, dev, c["batch_size"], wl.prompt_len, wl.gen_len, c["w_bit"], c["a_bit"], c["kv_bit"],
-                      c["flash_attention"].astype(np.float64), tp)
+        s = summarize(
+            wl.model,
+            dev,
+            c["batch_size"],
+            wl.prompt_len,
+            wl.gen_len,
+            c["w_bit"],
+            c["a_bit"],
+            c["kv_bit"],
+            c["flash_attention"].astype(np.float64),
+            tp,
+        )
         area = tp * acc.area_mm2(cu, sram, stacks, gen)
         n = len(cu)
         full = lambda x: np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))  # noqa: E731
         return {
-            "ttft_ms": full(s["ttft_s"] * 1e3), "tpot_ms": full(s["tpot_s"] * 1e3), "e2e_ms": full(s["e2e_s"] * 1e3),
-            "throughput_tok_s": full(s["throughput_tok_s"]), "tok_s_per_mm2": full(s["throughput_tok_s"] / area),
-            "memory_gb": full(s["memory_bytes"] / 1e9), "memory_util": full(s["memory_bytes"] / s["capacity_bytes"]),
-            "area_mm2": full(area), "power_w": full(tp * acc.power_w(cu, ghz, sram, stacks, gen)),
+            "ttft_ms": full(s["ttft_s"] * 1e3),
+            "tpot_ms": full(s["tpot_s"] * 1e3),
+            "e2e_ms": full(s["e2e_s"] * 1e3),
+            "throughput_tok_s": full(s["throughput_tok_s"]),
+            "tok_s_per_mm2": full(s["throughput_tok_s"] / area),
+            "memory_gb": full(s["memory_bytes"] / 1e9),
+            "memory_util": full(s["memory_bytes"] / s["capacity_bytes"]),
+            "area_mm2": full(area),
+            "power_w": full(tp * acc.power_w(cu, ghz, sram, stacks, gen)),
         }

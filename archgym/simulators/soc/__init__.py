@@ -23,7 +23,20 @@ from archgym.simulators.soc.workload import (
 )
 
 __all__ = [
-    "ACCEL", "CORE", "Accel", "Budget", "HardwareError", "HardwareLibrary", "Scenario", "SoCSimulator", "Task",
-    "TaskGraph", "load_farsi_csv", "load_task_graph", "load_workload", "synthetic_task_graph",
-    "task_graph_from_dict", "unroll_values",
+    "ACCEL",
+    "CORE",
+    "Accel",
+    "Budget",
+    "HardwareError",
+    "HardwareLibrary",
+    "Scenario",
+    "SoCSimulator",
+    "Task",
+    "TaskGraph",
+    "load_farsi_csv",
+    "load_task_graph",
+    "load_workload",
+    "synthetic_task_graph",
+    "task_graph_from_dict",
+    "unroll_values",
 ]

@@ -30,16 +30,25 @@ def _get(doc: Mapping[str, Any], key: str, where: str, kind: type = float) -> An
     value = doc[key]
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise HardwareError(f"hardware library: '{where}.{key}' must be a number >= 0, got {value!r}")
+            raise HardwareError(
+                f"hardware library: '{where}.{key}' must be a number >= 0, got {value!r}"
+            )
         return float(value)
     if kind is list:
-        if not (isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                                                          for v in value)):
-            raise HardwareError(f"hardware library: '{where}.{key}' must be a list of positive integers, got {value!r}")
+        if not (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+        ):
+            raise HardwareError(
+                f"hardware library: '{where}.{key}' must be a list of positive integers, got {value!r}"
+            )
         return tuple(sorted(set(value)))
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise HardwareError(f"hardware library: '{where}.{key}' must be an integer >= 1, got {value!r}")
+            raise HardwareError(
+                f"hardware library: '{where}.{key}' must be an integer >= 1, got {value!r}"
+            )
         return value
     return value
 
@@ -118,33 +127,64 @@ class HardwareLibrary:
                 raise HardwareError(f"{path}: not valid YAML: {err}") from None
         else:
             doc = source
-        c, a, m, b, lim = (doc.get(k) if isinstance(doc, Mapping) else None
-                           for k in ("core", "accelerator", "memory", "bus", "limits"))
-        for key, part in zip(("core", "accelerator", "memory", "bus", "limits"), (c, a, m, b, lim), strict=True):
+        c, a, m, b, lim = (
+            doc.get(k) if isinstance(doc, Mapping) else None
+            for k in ("core", "accelerator", "memory", "bus", "limits")
+        )
+        for key, part in zip(
+            ("core", "accelerator", "memory", "bus", "limits"), (c, a, m, b, lim), strict=True
+        ):
             if not isinstance(part, Mapping):
                 raise HardwareError(f"hardware library: missing section {key!r}")
         kinds_doc = m.get("kinds")
         if not isinstance(kinds_doc, Mapping) or not kinds_doc:
-            raise HardwareError("hardware library: 'memory.kinds' must map kind names (sram, dram, ...) to figures")
-        kinds = {str(name): MemoryKind(_get(k, "access_energy_fixed_pj", f"memory.kinds.{name}"),
-                                       _get(k, "energy_pj_per_byte", f"memory.kinds.{name}"),
-                                       _get(k, "area_mm2_per_mb", f"memory.kinds.{name}"))
-                 for name, k in kinds_doc.items()}
-        core = Core(str(c.get("name", "core")), _get(c, "freq_hz", "core"), _get(c, "ipc", "core"),
-                    _get(c, "instructions_per_joule", "core"), _get(c, "area_mm2", "core"),
-                    _get(c, "max_cores", "core", int))
+            raise HardwareError(
+                "hardware library: 'memory.kinds' must map kind names (sram, dram, ...) to figures"
+            )
+        kinds = {
+            str(name): MemoryKind(
+                _get(k, "access_energy_fixed_pj", f"memory.kinds.{name}"),
+                _get(k, "energy_pj_per_byte", f"memory.kinds.{name}"),
+                _get(k, "area_mm2_per_mb", f"memory.kinds.{name}"),
+            )
+            for name, k in kinds_doc.items()
+        }
+        core = Core(
+            str(c.get("name", "core")),
+            _get(c, "freq_hz", "core"),
+            _get(c, "ipc", "core"),
+            _get(c, "instructions_per_joule", "core"),
+            _get(c, "area_mm2", "core"),
+            _get(c, "max_cores", "core", int),
+        )
         if core.freq_hz <= 0 or core.instructions_per_joule <= 0:
-            raise HardwareError("hardware library: core.freq_hz and core.instructions_per_joule must be positive")
+            raise HardwareError(
+                "hardware library: core.freq_hz and core.instructions_per_joule must be positive"
+            )
         for key, part in (("accelerator", a), ("memory", m), ("bus", b)):
             if not _get(part, "base_clock_hz", key) > 0:
                 raise HardwareError(f"hardware library: '{key}.base_clock_hz' must be positive")
         return cls(
             core,
-            Accelerators(_get(a, "base_clock_hz", "accelerator"), _get(a, "clock_multipliers", "accelerator", list),
-                         _get(a, "energy_scale", "accelerator"), _get(a, "area_scale", "accelerator")),
-            Memories(_get(m, "base_clock_hz", "memory"), _get(m, "widths_bytes", "memory", list),
-                     _get(m, "clock_multipliers", "memory", list), kinds),
-            Bus(_get(b, "base_clock_hz", "bus"), _get(b, "widths_bytes", "bus", list),
-                _get(b, "clock_multipliers", "bus", list), _get(b, "energy_pj_per_byte", "bus"), _get(b, "area_mm2", "bus")),
-            _get(lim, "area_cap_mm2", "limits"), _get(lim, "power_window_s", "limits"),
+            Accelerators(
+                _get(a, "base_clock_hz", "accelerator"),
+                _get(a, "clock_multipliers", "accelerator", list),
+                _get(a, "energy_scale", "accelerator"),
+                _get(a, "area_scale", "accelerator"),
+            ),
+            Memories(
+                _get(m, "base_clock_hz", "memory"),
+                _get(m, "widths_bytes", "memory", list),
+                _get(m, "clock_multipliers", "memory", list),
+                kinds,
+            ),
+            Bus(
+                _get(b, "base_clock_hz", "bus"),
+                _get(b, "widths_bytes", "bus", list),
+                _get(b, "clock_multipliers", "bus", list),
+                _get(b, "energy_pj_per_byte", "bus"),
+                _get(b, "area_mm2", "bus"),
+            ),
+            _get(lim, "area_cap_mm2", "limits"),
+            _get(lim, "power_window_s", "limits"),
         )

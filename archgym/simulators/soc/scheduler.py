@@ -74,11 +74,24 @@ def _window_peak(seg_t: np.ndarray, seg_p: np.ndarray, k: int, window: float) ->
 
 
 @njit(cache=True)
-def schedule(order: np.ndarray, pred_ptr: np.ndarray, succ_ptr: np.ndarray, succ_idx: np.ndarray,
-             dummy: np.ndarray, graph_of: np.ndarray, n_graphs: int,
-             compute_s: np.ndarray, read_b: np.ndarray, write_b: np.ndarray, on_accel: np.ndarray,
-             n_cores: int, policy: int, bw: float, energy_j: np.ndarray,
-             window_s: float) -> tuple[np.ndarray, float]:
+def schedule(
+    order: np.ndarray,
+    pred_ptr: np.ndarray,
+    succ_ptr: np.ndarray,
+    succ_idx: np.ndarray,
+    dummy: np.ndarray,
+    graph_of: np.ndarray,
+    n_graphs: int,
+    compute_s: np.ndarray,
+    read_b: np.ndarray,
+    write_b: np.ndarray,
+    on_accel: np.ndarray,
+    n_cores: int,
+    policy: int,
+    bw: float,
+    energy_j: np.ndarray,
+    window_s: float,
+) -> tuple[np.ndarray, float]:
     """Simulate one design; returns (finish time of each graph in s, peak windowed power in W).
 
     ``order`` is a topological order of the tasks (the list order); ``pred_ptr`` gives each
@@ -151,7 +164,11 @@ def schedule(order: np.ndarray, pred_ptr: np.ndarray, succ_ptr: np.ndarray, succ
                 pick = -1
                 for t in order:
                     # scanning in list order keeps the earliest task on ties
-                    if state[t] == _READY and not on_accel[t] and (pick < 0 or level[t] > level[pick]):
+                    if (
+                        state[t] == _READY
+                        and not on_accel[t]
+                        and (pick < 0 or level[t] > level[pick])
+                    ):
                         pick = t
                 if pick < 0:
                     break
@@ -197,19 +214,47 @@ def schedule(order: np.ndarray, pred_ptr: np.ndarray, succ_ptr: np.ndarray, succ
 
 
 @njit(cache=True)
-def schedule_batch(order: np.ndarray, pred_ptr: np.ndarray, succ_ptr: np.ndarray, succ_idx: np.ndarray,
-                   dummy: np.ndarray, graph_of: np.ndarray, n_graphs: int,
-                   compute_s: np.ndarray, read_b: np.ndarray, write_b: np.ndarray, on_accel: np.ndarray,
-                   n_cores: np.ndarray, policy: np.ndarray, bw: np.ndarray, energy_j: np.ndarray,
-                   window_s: float) -> tuple[np.ndarray, np.ndarray]:
+def schedule_batch(
+    order: np.ndarray,
+    pred_ptr: np.ndarray,
+    succ_ptr: np.ndarray,
+    succ_idx: np.ndarray,
+    dummy: np.ndarray,
+    graph_of: np.ndarray,
+    n_graphs: int,
+    compute_s: np.ndarray,
+    read_b: np.ndarray,
+    write_b: np.ndarray,
+    on_accel: np.ndarray,
+    n_cores: np.ndarray,
+    policy: np.ndarray,
+    bw: np.ndarray,
+    energy_j: np.ndarray,
+    window_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`schedule` over designs (rows of the 2-D arrays); returns (finish[d, graph], peak_w[d])."""
     m = compute_s.shape[0]
     fin = np.zeros((m, n_graphs))
     peak = np.zeros(m)
     for d in range(m):
-        f, p = schedule(order, pred_ptr, succ_ptr, succ_idx, dummy, graph_of, n_graphs,
-                        compute_s[d], read_b, write_b, on_accel[d], n_cores[d], policy[d], bw[d],
-                        energy_j[d], window_s)
+        f, p = schedule(
+            order,
+            pred_ptr,
+            succ_ptr,
+            succ_idx,
+            dummy,
+            graph_of,
+            n_graphs,
+            compute_s[d],
+            read_b,
+            write_b,
+            on_accel[d],
+            n_cores[d],
+            policy[d],
+            bw[d],
+            energy_j[d],
+            window_s,
+        )
         fin[d] = f
         peak[d] = p
     return fin, peak

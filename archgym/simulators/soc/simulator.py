@@ -106,21 +106,50 @@ class SoCSimulator(Simulator):
     version = "1"
     default_workload = "audio_decoder"
     metrics = (
-        Metric("latency_ms", "ms", "min", scale=10.0, description="time until every workload's last task ends"),
-        Metric("latency_budget_ratio", "ratio", "min", scale=1.0,
-               description="worst latency / latency budget over the workloads (<= 1 meets every budget)"),
-        Metric("energy_mj", "mJ", "min", scale=0.3, description="energy of one run of every workload"),
+        Metric(
+            "latency_ms",
+            "ms",
+            "min",
+            scale=10.0,
+            description="time until every workload's last task ends",
+        ),
+        Metric(
+            "latency_budget_ratio",
+            "ratio",
+            "min",
+            scale=1.0,
+            description="worst latency / latency budget over the workloads (<= 1 meets every budget)",
+        ),
+        Metric(
+            "energy_mj", "mJ", "min", scale=0.3, description="energy of one run of every workload"
+        ),
         Metric("avg_power_mw", "mW", "min", scale=20.0, description="energy / latency"),
-        Metric("peak_power_mw", "mW", "min", scale=20.0,
-               description="highest mean power over a sliding window (FARSI's 10 ms)"),
-        Metric("area_mm2", "mm2", "min", scale=10.0, description="cores + accelerators + memory + bus"),
+        Metric(
+            "peak_power_mw",
+            "mW",
+            "min",
+            scale=20.0,
+            description="highest mean power over a sliding window (FARSI's 10 ms)",
+        ),
+        Metric(
+            "area_mm2", "mm2", "min", scale=10.0, description="cores + accelerators + memory + bus"
+        ),
     )
 
-    def __init__(self, hardware: str | Path | Mapping[str, Any] | None = None, *,
-                 power_window_s: float | None = None, area_cap_mm2: float | None = None) -> None:
+    def __init__(
+        self,
+        hardware: str | Path | Mapping[str, Any] | None = None,
+        *,
+        power_window_s: float | None = None,
+        area_cap_mm2: float | None = None,
+    ) -> None:
         self.hw = HardwareLibrary.load(hardware)
-        self.power_window_s = float(power_window_s if power_window_s is not None else self.hw.power_window_s)
-        self.area_cap_mm2 = float(area_cap_mm2 if area_cap_mm2 is not None else self.hw.area_cap_mm2)
+        self.power_window_s = float(
+            power_window_s if power_window_s is not None else self.hw.power_window_s
+        )
+        self.area_cap_mm2 = float(
+            area_cap_mm2 if area_cap_mm2 is not None else self.hw.area_cap_mm2
+        )
         if not (self.power_window_s > 0 and self.area_cap_mm2 > 0):
             raise ValueError("power_window_s and area_cap_mm2 must be positive")
         self._compiled: dict[str, _Compiled] = {}
@@ -135,8 +164,11 @@ class SoCSimulator(Simulator):
 
     def _compile(self, workload: Any) -> _Compiled:
         # Names are resolved once; files (which may change) and objects are keyed by content hash.
-        if workload is None or (isinstance(workload, str) and "/" not in workload
-                                and not workload.endswith((".yaml", ".yml", ".json"))):
+        if workload is None or (
+            isinstance(workload, str)
+            and "/" not in workload
+            and not workload.endswith((".yaml", ".yml", ".json"))
+        ):
             name = self.default_workload if workload is None else workload
             if name in self._by_name:
                 return self._by_name[name]
@@ -196,10 +228,25 @@ class SoCSimulator(Simulator):
         core_cycles = np.array([t.core_cycles for t in tasks])
         capacity_mb = sum(nb for g in scenario.graphs for _, _, nb in g.edges) / 1e6
         compiled = _Compiled(
-            scenario, keys, order, pred_ptr, succ_ptr, succ_idx, dummy,
-            np.array(graph_of, dtype=np.int64), core_cycles / hw.core.freq_hz, core_cycles * hw.core.energy_per_cycle_j,
-            accel_cycles, accel_energy, accel_area, read_b, write_b, read_b + write_b, capacity_mb,
-            np.array([g.budget.latency_ms / 1e3 for g in scenario.graphs]), accel_ids,
+            scenario,
+            keys,
+            order,
+            pred_ptr,
+            succ_ptr,
+            succ_idx,
+            dummy,
+            np.array(graph_of, dtype=np.int64),
+            core_cycles / hw.core.freq_hz,
+            core_cycles * hw.core.energy_per_cycle_j,
+            accel_cycles,
+            accel_energy,
+            accel_area,
+            read_b,
+            write_b,
+            read_b + write_b,
+            capacity_mb,
+            np.array([g.budget.latency_ms / 1e3 for g in scenario.graphs]),
+            accel_ids,
         )
         compiled.space = self._build_space(compiled, tasks)
         self._compiled[wid] = compiled
@@ -208,7 +255,10 @@ class SoCSimulator(Simulator):
     # -- design space ---------------------------------------------------------------------
     def _build_space(self, c: _Compiled, tasks: list) -> DesignSpace:
         hw = self.hw
-        params: list[Param] = [Integer("cores", 1, hw.core.max_cores), Categorical("mapping", list(POLICIES))]
+        params: list[Param] = [
+            Integer("cores", 1, hw.core.max_cores),
+            Categorical("mapping", list(POLICIES)),
+        ]
         for i in c.accel_ids:
             key, cap = c.keys[i], tasks[i].accel.max_unroll
             params.append(Categorical(f"{key}_pe", [CORE, ACCEL]))
@@ -227,7 +277,10 @@ class SoCSimulator(Simulator):
         def within_cap(design: Design) -> bool:
             return float(self._arrays([design], c)["area_mm2"][0]) <= cap_mm2
 
-        return DesignSpace(params, [Constraint("area_cap", within_cap, f"SoC area must not exceed {cap_mm2:g} mm^2")])
+        return DesignSpace(
+            params,
+            [Constraint("area_cap", within_cap, f"SoC area must not exceed {cap_mm2:g} mm^2")],
+        )
 
     def design_space(self, workload: Any = None) -> DesignSpace:
         return self._compile(workload).space
@@ -246,7 +299,9 @@ class SoCSimulator(Simulator):
 
     # -- evaluation -----------------------------------------------------------------------
     @staticmethod
-    def _columns(designs: Sequence[Mapping[str, Any]], space: DesignSpace) -> dict[str, Sequence[Any]]:
+    def _columns(
+        designs: Sequence[Mapping[str, Any]], space: DesignSpace
+    ) -> dict[str, Sequence[Any]]:
         """Each parameter's values over the designs, canonical and checked (per distinct value: fast)."""
         if not designs:
             return {p.name: [] for p in space.params}
@@ -257,12 +312,16 @@ class SoCSimulator(Simulator):
         if columns is None or len(columns) != len(space.names):
             for d in designs:
                 if not isinstance(d, Mapping):
-                    raise InvalidDesignError(f"a design must be a mapping of parameter names to values, "
-                                             f"got {type(d).__name__}")
+                    raise InvalidDesignError(
+                        f"a design must be a mapping of parameter names to values, "
+                        f"got {type(d).__name__}"
+                    )
                 for p in space.params:
                     if p.name not in d:
-                        raise InvalidDesignError(f"missing parameter {p.name!r} (legal values: {p.legal()})",
-                                                 parameter=p.name)
+                        raise InvalidDesignError(
+                            f"missing parameter {p.name!r} (legal values: {p.legal()})",
+                            parameter=p.name,
+                        )
         out: dict[str, Sequence[Any]] = {}
         for param, values in zip(space.params, columns, strict=True):  # type: ignore[arg-type]
             legal = set(param.values)
@@ -301,23 +360,51 @@ class SoCSimulator(Simulator):
         mem_bw = mem_w * hw.memory.base_clock_hz * np.array(col["mem_clock_mult"], dtype=float)
         bus_bw = bus_w * hw.bus.base_clock_hz * np.array(col["bus_clock_mult"], dtype=float)
         data_pj_per_byte = fixed / mem_w + per_byte + hw.bus.energy_pj_per_byte
-        energy_j = np.where(on_accel, c.accel_energy_j, c.core_energy_j) + np.outer(data_pj_per_byte * 1e-12, c.traffic_b)
+        energy_j = np.where(on_accel, c.accel_energy_j, c.core_energy_j) + np.outer(
+            data_pj_per_byte * 1e-12, c.traffic_b
+        )
         cores = np.array(col["cores"], dtype=np.int64)
-        area = (cores * hw.core.area_mm2 + (on_accel * unroll * c.accel_area_mm2).sum(1)
-                + area_per_mb * c.capacity_mb + hw.bus.area_mm2)
-        return {"compute_s": compute_s, "on_accel": on_accel, "n_cores": cores,
-                "policy": np.array([POLICIES[p] for p in col["mapping"]], dtype=np.int64),
-                "bw": np.minimum(mem_bw, bus_bw), "energy_j": energy_j, "area_mm2": area}
+        area = (
+            cores * hw.core.area_mm2
+            + (on_accel * unroll * c.accel_area_mm2).sum(1)
+            + area_per_mb * c.capacity_mb
+            + hw.bus.area_mm2
+        )
+        return {
+            "compute_s": compute_s,
+            "on_accel": on_accel,
+            "n_cores": cores,
+            "policy": np.array([POLICIES[p] for p in col["mapping"]], dtype=np.int64),
+            "bw": np.minimum(mem_bw, bus_bw),
+            "energy_j": energy_j,
+            "area_mm2": area,
+        }
 
-    def _evaluate_arrays(self, designs: Sequence[Mapping[str, Any]], c: _Compiled) -> dict[str, np.ndarray]:
+    def _evaluate_arrays(
+        self, designs: Sequence[Mapping[str, Any]], c: _Compiled
+    ) -> dict[str, np.ndarray]:
         # imported here, not at the top: loading Numba and the kernels costs 0.3 s that import archgym should not pay
         from archgym.simulators.soc.scheduler import schedule_batch
 
         a = self._arrays(designs, c)
         finish, peak_w = schedule_batch(
-            c.order, c.pred_ptr, c.succ_ptr, c.succ_idx, c.dummy, c.graph_of,
-            len(c.scenario.graphs), a["compute_s"], c.read_b, c.write_b, a["on_accel"], a["n_cores"],
-            a["policy"], a["bw"], a["energy_j"], self.power_window_s)
+            c.order,
+            c.pred_ptr,
+            c.succ_ptr,
+            c.succ_idx,
+            c.dummy,
+            c.graph_of,
+            len(c.scenario.graphs),
+            a["compute_s"],
+            c.read_b,
+            c.write_b,
+            a["on_accel"],
+            a["n_cores"],
+            a["policy"],
+            a["bw"],
+            a["energy_j"],
+            self.power_window_s,
+        )
         latency_s = finish.max(1)
         energy_j = a["energy_j"].sum(1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -345,7 +432,9 @@ class SoCSimulator(Simulator):
             raise EvaluationError(f"SoC model produced a non-finite metric: {row}")
         return row
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         """Many designs in one compiled call (10-25x faster than a loop over :meth:`evaluate`)."""
         if not designs:
             return []
@@ -359,6 +448,8 @@ class SoCSimulator(Simulator):
                 rows.append(err)
         return rows
 
-    def evaluate_arrays(self, designs: Sequence[Design], workload: Any = None) -> dict[str, np.ndarray]:
+    def evaluate_arrays(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> dict[str, np.ndarray]:
         """Like :meth:`evaluate_batch` but returns one array per metric (the fastest path)."""
         return self._evaluate_arrays(designs, self._compile(workload))

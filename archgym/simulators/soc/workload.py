@@ -100,31 +100,45 @@ class TaskGraph:
             if t.name in index:
                 raise WorkloadError(f"{where}: task {t.name!r} is defined twice")
             if not (np.isfinite(t.core_cycles) and t.core_cycles >= 0):
-                raise WorkloadError(f"{where}: task {t.name!r} field 'core_cycles' must be >= 0, got {t.core_cycles!r}")
+                raise WorkloadError(
+                    f"{where}: task {t.name!r} field 'core_cycles' must be >= 0, got {t.core_cycles!r}"
+                )
             if t.accel is not None:
                 a = t.accel
                 for fname in ("cycles", "energy_fj", "area_um2"):
                     v = getattr(a, fname)
                     if not (np.isfinite(v) and v >= 0):
-                        raise WorkloadError(f"{where}: task {t.name!r} field 'accel.{fname}' must be >= 0, got {v!r}")
+                        raise WorkloadError(
+                            f"{where}: task {t.name!r} field 'accel.{fname}' must be >= 0, got {v!r}"
+                        )
                 if int(a.max_unroll) != a.max_unroll or a.max_unroll < 1:
-                    raise WorkloadError(f"{where}: task {t.name!r} field 'accel.max_unroll' must be an integer >= 1, "
-                                        f"got {a.max_unroll!r}")
+                    raise WorkloadError(
+                        f"{where}: task {t.name!r} field 'accel.max_unroll' must be an integer >= 1, "
+                        f"got {a.max_unroll!r}"
+                    )
             index[t.name] = i
         seen = set()
         for producer, consumer, nbytes in self.edges:
             for end in (producer, consumer):
                 if end not in index:
-                    raise WorkloadError(f"{where}: edge {producer!r} -> {consumer!r} names unknown task {end!r}; "
-                                        f"tasks are {list(index)}")
+                    raise WorkloadError(
+                        f"{where}: edge {producer!r} -> {consumer!r} names unknown task {end!r}; "
+                        f"tasks are {list(index)}"
+                    )
             if producer == consumer:
-                raise WorkloadError(f"{where}: edge {producer!r} -> {consumer!r} is a self-loop (a cycle)")
+                raise WorkloadError(
+                    f"{where}: edge {producer!r} -> {consumer!r} is a self-loop (a cycle)"
+                )
             if (producer, consumer) in seen:
                 raise WorkloadError(f"{where}: edge {producer!r} -> {consumer!r} appears twice")
             seen.add((producer, consumer))
             if not (np.isfinite(nbytes) and nbytes >= 0):
-                raise WorkloadError(f"{where}: edge {producer!r} -> {consumer!r} bytes must be >= 0, got {nbytes!r}")
-        if not (self.budget.latency_ms > 0 and self.budget.power_mw > 0 and self.budget.area_mm2 > 0):
+                raise WorkloadError(
+                    f"{where}: edge {producer!r} -> {consumer!r} bytes must be >= 0, got {nbytes!r}"
+                )
+        if not (
+            self.budget.latency_ms > 0 and self.budget.power_mw > 0 and self.budget.area_mm2 > 0
+        ):
             raise WorkloadError(f"{where}: budget values must be positive, got {self.budget}")
         object.__setattr__(self, "_index", index)
         self.topological_order()  # raises on a cycle
@@ -149,7 +163,9 @@ class TaskGraph:
                     heapq.heappush(heap, j)
         if len(order) < n:
             stuck = [self.tasks[i].name for i in range(n) if indeg[i] > 0]
-            raise WorkloadError(f"workload {self.name!r}: the task graph has a cycle through {stuck}")
+            raise WorkloadError(
+                f"workload {self.name!r}: the task graph has a cycle through {stuck}"
+            )
         return [self.tasks[i].name for i in order]
 
     def core_seconds(self, freq_hz: float = 1e9) -> float:
@@ -162,13 +178,21 @@ class TaskGraph:
         for t in self.tasks:
             d: dict[str, Any] = {"name": t.name, "core_cycles": t.core_cycles}
             if t.accel is not None:
-                d["accel"] = {"cycles": t.accel.cycles, "energy_fj": t.accel.energy_fj,
-                              "area_um2": t.accel.area_um2, "max_unroll": t.accel.max_unroll}
+                d["accel"] = {
+                    "cycles": t.accel.cycles,
+                    "energy_fj": t.accel.energy_fj,
+                    "area_um2": t.accel.area_um2,
+                    "max_unroll": t.accel.max_unroll,
+                }
             tasks.append(d)
         b = self.budget
-        return {"name": self.name, "description": self.description,
-                "budget": {"latency_ms": b.latency_ms, "power_mw": b.power_mw, "area_mm2": b.area_mm2},
-                "tasks": tasks, "edges": [list(e) for e in self.edges]}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "budget": {"latency_ms": b.latency_ms, "power_mw": b.power_mw, "area_mm2": b.area_mm2},
+            "tasks": tasks,
+            "edges": [list(e) for e in self.edges],
+        }
 
 
 @dataclass(frozen=True)
@@ -206,9 +230,11 @@ class Scenario:
     @property
     def budget(self) -> Budget:
         """SoC-wide power/area budget: the tightest of the graphs' (latency is per graph)."""
-        return Budget(min(g.budget.latency_ms for g in self.graphs),
-                      min(g.budget.power_mw for g in self.graphs),
-                      min(g.budget.area_mm2 for g in self.graphs))
+        return Budget(
+            min(g.budget.latency_ms for g in self.graphs),
+            min(g.budget.power_mw for g in self.graphs),
+            min(g.budget.area_mm2 for g in self.graphs),
+        )
 
 
 # -- data files -------------------------------------------------------------------------------
@@ -233,47 +259,68 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
         raise WorkloadError(f"{source}: a workload must be a mapping with 'name', 'tasks', 'edges'")
     for key in ("name", "tasks"):
         if key not in doc:
-            raise WorkloadError(f"{source}: missing field {key!r} (fields are name, description, budget, tasks, edges)")
+            raise WorkloadError(
+                f"{source}: missing field {key!r} (fields are name, description, budget, tasks, edges)"
+            )
     unknown = set(doc) - {"name", "description", "budget", "tasks", "edges"}
     if unknown:
-        raise WorkloadError(f"{source}: unknown field {sorted(unknown)[0]!r}; "
-                            "fields are name, description, budget, tasks, edges")
+        raise WorkloadError(
+            f"{source}: unknown field {sorted(unknown)[0]!r}; "
+            "fields are name, description, budget, tasks, edges"
+        )
     if not isinstance(doc["tasks"], list):
         raise WorkloadError(f"{source}: field 'tasks' must be a list")
     tasks = []
     for i, t in enumerate(doc["tasks"]):
         where = f"{source}: tasks[{i}]"
         if not isinstance(t, Mapping) or "name" not in t or "core_cycles" not in t:
-            raise WorkloadError(f"{where} must be a mapping with 'name' and 'core_cycles' (and optional 'accel')")
+            raise WorkloadError(
+                f"{where} must be a mapping with 'name' and 'core_cycles' (and optional 'accel')"
+            )
         accel = None
         if t.get("accel") is not None:
             a = t["accel"]
             if not isinstance(a, Mapping):
-                raise WorkloadError(f"{where}.accel must be a mapping with cycles, energy_fj, area_um2, max_unroll")
+                raise WorkloadError(
+                    f"{where}.accel must be a mapping with cycles, energy_fj, area_um2, max_unroll"
+                )
             missing = [k for k in ("cycles", "energy_fj", "area_um2") if k not in a]
             if missing:
                 raise WorkloadError(f"{where}.accel lacks field {missing[0]!r}")
-            accel = Accel(_num(a["cycles"], f"{where}.accel.cycles"), _num(a["energy_fj"], f"{where}.accel.energy_fj"),
-                          _num(a["area_um2"], f"{where}.accel.area_um2"),
-                          _num(a.get("max_unroll", 1), f"{where}.accel.max_unroll", integer=True))
+            accel = Accel(
+                _num(a["cycles"], f"{where}.accel.cycles"),
+                _num(a["energy_fj"], f"{where}.accel.energy_fj"),
+                _num(a["area_um2"], f"{where}.accel.area_um2"),
+                _num(a.get("max_unroll", 1), f"{where}.accel.max_unroll", integer=True),
+            )
         tasks.append(Task(str(t["name"]), _num(t["core_cycles"], f"{where}.core_cycles"), accel))
     edges = []
     for i, e in enumerate(doc.get("edges") or []):
         if not (isinstance(e, list | tuple) and len(e) == 3):
-            raise WorkloadError(f"{source}: edges[{i}] must be [producer, consumer, bytes], got {e!r}")
+            raise WorkloadError(
+                f"{source}: edges[{i}] must be [producer, consumer, bytes], got {e!r}"
+            )
         edges.append((str(e[0]), str(e[1]), _num(e[2], f"{source}: edges[{i}] bytes")))
     core_s = sum(t.core_cycles for t in tasks) / 1e9
     b = doc.get("budget") or {}
     if not isinstance(b, Mapping):
-        raise WorkloadError(f"{source}: field 'budget' must be a mapping of latency_ms, power_mw, area_mm2")
+        raise WorkloadError(
+            f"{source}: field 'budget' must be a mapping of latency_ms, power_mw, area_mm2"
+        )
     bad = set(b) - {"latency_ms", "power_mw", "area_mm2"}
     if bad:
-        raise WorkloadError(f"{source}: unknown budget field {sorted(bad)[0]!r}; fields are latency_ms, power_mw, area_mm2")
+        raise WorkloadError(
+            f"{source}: unknown budget field {sorted(bad)[0]!r}; fields are latency_ms, power_mw, area_mm2"
+        )
     # Without a latency budget, ask for no worse than one reference core running everything.
-    budget = Budget(_num(b.get("latency_ms", max(core_s * 1e3, 1e-9)), f"{source}: budget.latency_ms"),
-                    _num(b.get("power_mw", DEFAULT_POWER_MW), f"{source}: budget.power_mw"),
-                    _num(b.get("area_mm2", DEFAULT_AREA_MM2), f"{source}: budget.area_mm2"))
-    return TaskGraph(str(doc["name"]), tuple(tasks), tuple(edges), budget, str(doc.get("description", "")))
+    budget = Budget(
+        _num(b.get("latency_ms", max(core_s * 1e3, 1e-9)), f"{source}: budget.latency_ms"),
+        _num(b.get("power_mw", DEFAULT_POWER_MW), f"{source}: budget.power_mw"),
+        _num(b.get("area_mm2", DEFAULT_AREA_MM2), f"{source}: budget.area_mm2"),
+    )
+    return TaskGraph(
+        str(doc["name"]), tuple(tasks), tuple(edges), budget, str(doc.get("description", ""))
+    )
 
 
 def load_task_graph(path: str | Path) -> TaskGraph:
@@ -286,7 +333,9 @@ def load_task_graph(path: str | Path) -> TaskGraph:
     try:
         doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
-        raise WorkloadError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {err}") from None
+        raise WorkloadError(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {err}"
+        ) from None
     return task_graph_from_dict(doc, str(path))
 
 
@@ -326,7 +375,9 @@ def _farsi_budget(folder: Path, name: str, core_ms: float) -> Budget:
                     value = _cell(row[col], f"{path.name} line {line}") if len(row) > col else None
             fields.append(value * scale if value else None)
         latency, power, area = fields
-        return Budget(latency or max(core_ms, 1e-9), power or DEFAULT_POWER_MW, area or DEFAULT_AREA_MM2)
+        return Budget(
+            latency or max(core_ms, 1e-9), power or DEFAULT_POWER_MW, area or DEFAULT_AREA_MM2
+        )
     return Budget(max(core_ms, 1e-9))
 
 
@@ -350,7 +401,9 @@ def load_farsi_csv(folder: str | Path, name: str | None = None) -> TaskGraph:
             raise WorkloadError(f"{folder}: pass a workload name; FARSI workloads here are {names}")
         name = names[0]
     if name not in names:
-        raise WorkloadError(f"{folder}: no '{name}_database - Task Data Movement.csv'; FARSI workloads here are {names}")
+        raise WorkloadError(
+            f"{folder}: no '{name}_database - Task Data Movement.csv'; FARSI workloads here are {names}"
+        )
 
     def tab(kind: str, required: bool) -> tuple[Path, list[list[str]]] | None:
         path = folder / f"{name}_database - {kind}.csv"
@@ -369,7 +422,9 @@ def load_farsi_csv(folder: str | Path, name: str | None = None) -> TaskGraph:
     edges = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) - 1 > len(header):
-            raise WorkloadError(f"{path.name} line {line}: {len(row) - 1} cells but {len(header)} consumer columns")
+            raise WorkloadError(
+                f"{path.name} line {line}: {len(row) - 1} cells but {len(header)} consumer columns"
+            )
         for consumer, value in zip(header, row[1:], strict=False):
             nbytes = _cell(value, f"{path.name} line {line} column {consumer!r}")
             # A diagonal cell is loop-carried state a task keeps for its next run (FARSI's audio
@@ -387,30 +442,48 @@ def load_farsi_csv(folder: str | Path, name: str | None = None) -> TaskGraph:
             out[row[0].strip()] = [_cell(v, f"{p.name} line {line}") for v in row[1:]]
         return out
 
-    perf, energy, area = per_task("Task PE Performance", True), per_task("Task PE Energy", False), per_task("Task PE Area", False)
+    perf, energy, area = (
+        per_task("Task PE Performance", True),
+        per_task("Task PE Energy", False),
+        per_task("Task PE Area", False),
+    )
     itr = per_task("Task Itr Count", False)
     known = set(order) | set(header)
-    for kind, table in (("Task PE Performance", perf), ("Task PE Energy", energy), ("Task PE Area", area)):
+    for kind, table in (
+        ("Task PE Performance", perf),
+        ("Task PE Energy", energy),
+        ("Task PE Area", area),
+    ):
         for t in table:
             if t not in known:
-                raise WorkloadError(f"'{name}_database - {kind}.csv' names task {t!r}, which the data-movement "
-                                    f"table lacks; tasks are {order}")
+                raise WorkloadError(
+                    f"'{name}_database - {kind}.csv' names task {t!r}, which the data-movement "
+                    f"table lacks; tasks are {order}"
+                )
     for t, counts in itr.items():
         # FARSI's own tabs spell the source differently in places; a count of 1 carries no information.
         if t not in known and counts and counts[0] not in (None, 1.0):
-            raise WorkloadError(f"'{name}_database - Task Itr Count.csv' names unknown task {t!r}; tasks are {order}")
+            raise WorkloadError(
+                f"'{name}_database - Task Itr Count.csv' names unknown task {t!r}; tasks are {order}"
+            )
     tasks = []
     for t in order:
         if t not in perf or perf[t][0] is None:
-            raise WorkloadError(f"'{name}_database - Task PE Performance.csv' has no core cycles for task {t!r}")
+            raise WorkloadError(
+                f"'{name}_database - Task PE Performance.csv' has no core cycles for task {t!r}"
+            )
         ip_cycles = perf[t][1] if len(perf[t]) > 1 else None
         accel = None
         if ip_cycles is not None:
             e = energy.get(t, [None, None])
             a = area.get(t, [None, None])
             count = itr.get(t, [1.0])[0] or 1.0
-            accel = Accel(ip_cycles, (e[1] if len(e) > 1 and e[1] is not None else 0.0),
-                          (a[1] if len(a) > 1 and a[1] is not None else 0.0), int(count))
+            accel = Accel(
+                ip_cycles,
+                (e[1] if len(e) > 1 and e[1] is not None else 0.0),
+                (a[1] if len(a) > 1 and a[1] is not None else 0.0),
+                int(count),
+            )
         tasks.append(Task(t, perf[t][0], accel))
     budget = _farsi_budget(folder, name, sum(t.core_cycles for t in tasks) / 1e6)
     return TaskGraph(name, tuple(tasks), tuple(edges), budget, f"FARSI database {folder / name}")
@@ -448,11 +521,21 @@ def synthetic_task_graph(n_tasks: int = 16, seed: int = 0, *, width: int = 4) ->
     tasks = [Task("source", 0)]
     for name in names:
         core = round(loguniform(1e4, 2e6))
-        speedup = loguniform(0.5, 40.0)  # IP at 100 MHz vs the 1 GHz core; FARSI's IPs span ~0.03x-30x
-        tasks.append(Task(name, core, Accel(cycles=float(max(1, round(core / (10 * speedup)))),
-                                            energy_fj=round(loguniform(1.0, 1e3), 3),
-                                            area_um2=round(loguniform(5e2, 5e5)),
-                                            max_unroll=int(2 ** rng.integers(0, 11)))))
+        speedup = loguniform(
+            0.5, 40.0
+        )  # IP at 100 MHz vs the 1 GHz core; FARSI's IPs span ~0.03x-30x
+        tasks.append(
+            Task(
+                name,
+                core,
+                Accel(
+                    cycles=float(max(1, round(core / (10 * speedup)))),
+                    energy_fj=round(loguniform(1.0, 1e3), 3),
+                    area_um2=round(loguniform(5e2, 5e5)),
+                    max_unroll=int(2 ** rng.integers(0, 11)),
+                ),
+            )
+        )
     tasks.append(Task("sink", 0))
     edges: list[tuple[str, str, float]] = []
     for j in layers[0]:
@@ -474,8 +557,13 @@ def synthetic_task_graph(n_tasks: int = 16, seed: int = 0, *, width: int = 4) ->
         edges.append((names[j], "sink", float(round(loguniform(1e2, 1e4)))))
     core_ms = sum(t.core_cycles for t in tasks) / 1e6
     # FARSI's budgets ask for several-fold speed-ups over one core; so does ours.
-    return TaskGraph(f"synthetic-{n_tasks}-{seed}", tuple(tasks), tuple(edges),
-                     Budget(round(core_ms / 4, 6)), f"seeded synthetic DAG (n_tasks={n_tasks}, seed={seed})")
+    return TaskGraph(
+        f"synthetic-{n_tasks}-{seed}",
+        tuple(tasks),
+        tuple(edges),
+        Budget(round(core_ms / 4, 6)),
+        f"seeded synthetic DAG (n_tasks={n_tasks}, seed={seed})",
+    )
 
 
 # -- resolution of workload specs -------------------------------------------------------------
@@ -498,12 +586,16 @@ def builtin_names() -> list[str]:
 def _graph(spec: Any) -> TaskGraph | Scenario:
     if isinstance(spec, TaskGraph | Scenario):
         return spec
-    if isinstance(spec, Path) or (isinstance(spec, str) and ("/" in spec or spec.endswith((".yaml", ".yml", ".json")))):
+    if isinstance(spec, Path) or (
+        isinstance(spec, str) and ("/" in spec or spec.endswith((".yaml", ".yml", ".json")))
+    ):
         path = Path(spec)
         if path.is_dir():
             return load_farsi_csv(path)
         if not path.exists():
-            raise WorkloadError(f"workload file {str(path)!r} does not exist; built-ins are {builtin_names()}")
+            raise WorkloadError(
+                f"workload file {str(path)!r} does not exist; built-ins are {builtin_names()}"
+            )
         return load_task_graph(path)
     if isinstance(spec, str):
         if spec in SCENARIOS:
@@ -513,15 +605,21 @@ def _graph(spec: Any) -> TaskGraph | Scenario:
             try:
                 n, seed = (int(parts[0]) if parts else 16), (int(parts[1]) if len(parts) > 1 else 0)
             except ValueError:
-                raise WorkloadError(f"synthetic workload {spec!r} should look like 'synthetic:N_TASKS:SEED'") from None
+                raise WorkloadError(
+                    f"synthetic workload {spec!r} should look like 'synthetic:N_TASKS:SEED'"
+                ) from None
             if len(parts) > 2:
-                raise WorkloadError(f"synthetic workload {spec!r} should look like 'synthetic:N_TASKS:SEED'")
+                raise WorkloadError(
+                    f"synthetic workload {spec!r} should look like 'synthetic:N_TASKS:SEED'"
+                )
             return synthetic_task_graph(n, seed)
         return builtin_graph(spec)
     if isinstance(spec, Mapping):
         return task_graph_from_dict(spec)
-    raise WorkloadError(f"cannot use {type(spec).__name__} {spec!r} as an SoC workload; give a name "
-                        f"({builtin_names()}), a YAML/JSON file, a FARSI CSV folder or a list of these")
+    raise WorkloadError(
+        f"cannot use {type(spec).__name__} {spec!r} as an SoC workload; give a name "
+        f"({builtin_names()}), a YAML/JSON file, a FARSI CSV folder or a list of these"
+    )
 
 
 def load_workload(spec: Any = None) -> Scenario:

@@ -40,7 +40,9 @@ class Synthetic(Simulator):
     name = "synthetic"
     version = "1"
     metrics = (
-        Metric("cost_au", "au", "min", scale=5.0, description="cost in arbitrary units; optimum 1.0"),
+        Metric(
+            "cost_au", "au", "min", scale=5.0, description="cost in arbitrary units; optimum 1.0"
+        ),
         Metric("area_au", "au", "min", scale=10.0, description="a conflicting second objective"),
     )
 
@@ -78,17 +80,24 @@ class Synthetic(Simulator):
         buffer_log2 = math.log2(design["buffer_kb"])
         banks_log2 = math.log2(design["banks"])
         cost = 1.0 + DATAFLOW_OFFSET[design["dataflow"]]
-        cost += sum(w * ((xi - c) / 4.0) ** 2 for w, xi, c in zip(self._weights, x, self._centres, strict=True))
+        cost += sum(
+            w * ((xi - c) / 4.0) ** 2
+            for w, xi, c in zip(self._weights, x, self._centres, strict=True)
+        )
         cost += 0.25 * (buffer_log2 - (6 + x[0] - self._centres[0])) ** 2
         cost += 0.5 * (banks_log2 - DATAFLOW_BANKS_LOG2[design["dataflow"]]) ** 2
         area = buffer_log2 + 1.5 * banks_log2 + 0.1 * sum(x)
         return {"cost_au": float(cost), "area_au": float(area)}
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float]]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float]]:
         n = len(designs)
         if self.delay_s:
             time.sleep(self.delay_s * n)
-        x = np.array([[d[f"x{i}"] for i in range(self.n_integers)] for d in designs], dtype=float).reshape(n, -1)
+        x = np.array(
+            [[d[f"x{i}"] for i in range(self.n_integers)] for d in designs], dtype=float
+        ).reshape(n, -1)
         offset = np.array([DATAFLOW_OFFSET[d["dataflow"]] for d in designs])
         banks_target = np.array([DATAFLOW_BANKS_LOG2[d["dataflow"]] for d in designs], dtype=float)
         buffer_log2 = np.log2([d["buffer_kb"] for d in designs])
@@ -103,10 +112,13 @@ class Synthetic(Simulator):
 
     def optimum(self) -> tuple[Design, float]:
         """The global minimum of ``cost_au`` and its value (1.0)."""
-        design: Design = {"dataflow": "c", **{f"x{i}": int(c) for i, c in enumerate(self.centres)},
-                          "buffer_kb": 64, "banks": 8}
+        design: Design = {
+            "dataflow": "c",
+            **{f"x{i}": int(c) for i, c in enumerate(self.centres)},
+            "buffer_kb": 64,
+            "banks": 8,
+        }
         return design, 1.0
 
     def __repr__(self) -> str:
         return f"Synthetic(n_integers={self.n_integers}, seed={self.seed}, size={self._space.size:.3g})"
-

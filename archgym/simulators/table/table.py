@@ -70,8 +70,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     kind = READERS.get(path.suffix.lower())
     if kind is None:
-        raise ValueError(f"table {str(path)!r}: unknown file type {path.suffix!r}; legal suffixes are "
-                         + ", ".join(READERS))
+        raise ValueError(
+            f"table {str(path)!r}: unknown file type {path.suffix!r}; legal suffixes are "
+            + ", ".join(READERS)
+        )
     if not path.is_file():
         raise FileNotFoundError(f"table {str(path)!r} does not exist")
     if kind == "parquet":
@@ -96,13 +98,19 @@ def infer_param(name: str, values: pd.Series) -> Param:
     """
     distinct = pd.unique(values.dropna())
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        return Categorical(name, sorted((v.item() if isinstance(v, np.generic) else v for v in distinct), key=str))
+        return Categorical(
+            name, sorted((v.item() if isinstance(v, np.generic) else v for v in distinct), key=str)
+        )
     numbers = np.sort(distinct.astype(np.float64))
     if not np.all(numbers == np.round(numbers)):
         return Ordinal(name, [float(v) for v in numbers])
     ints = [int(v) for v in numbers]
-    if len(ints) >= 2 and ints[0] >= 1 and all(b == 2 * a for a, b in zip(ints, ints[1:], strict=False)) \
-            and ints[0] & (ints[0] - 1) == 0:
+    if (
+        len(ints) >= 2
+        and ints[0] >= 1
+        and all(b == 2 * a for a, b in zip(ints, ints[1:], strict=False))
+        and ints[0] & (ints[0] - 1) == 0
+    ):
         return PowerOfTwo(name, ints[0], ints[-1])
     steps = set(np.diff(ints).tolist())
     if len(ints) == 1 or len(steps) == 1:
@@ -147,9 +155,13 @@ class TableSimulator(BatchSimulator):
             frame = data
             self.name = name or "table"
         else:
-            raise TypeError(f"data must be a pandas DataFrame or a path to a CSV/Parquet file, got {type(data).__name__}")
+            raise TypeError(
+                f"data must be a pandas DataFrame or a path to a CSV/Parquet file, got {type(data).__name__}"
+            )
         if duplicates not in ("error", "first", "last", "mean"):
-            raise ValueError(f"duplicates={duplicates!r}; legal values are 'error', 'first', 'last', 'mean'")
+            raise ValueError(
+                f"duplicates={duplicates!r}; legal values are 'error', 'first', 'last', 'mean'"
+            )
         if frame.empty:
             raise ValueError(f"table {self.source!r} has no rows")
         frame = frame.reset_index(drop=True)
@@ -158,12 +170,17 @@ class TableSimulator(BatchSimulator):
         self.metrics = self._metrics(metrics, frame)
         metric_names = [m.name for m in self.metrics]
         if workload_column is not None and workload_column not in columns:
-            raise ValueError(f"workload_column {workload_column!r} is not a column of table {self.source!r}; "
-                             f"columns are {columns}")
+            raise ValueError(
+                f"workload_column {workload_column!r} is not a column of table {self.source!r}; "
+                f"columns are {columns}"
+            )
         self.workload_column = workload_column
         param_names = self._param_names(params, space, columns, metric_names)
-        self._space = space if space is not None else DesignSpace(
-            [infer_param(p, frame[p]) for p in param_names])
+        self._space = (
+            space
+            if space is not None
+            else DesignSpace([infer_param(p, frame[p]) for p in param_names])
+        )
         if workload_column is not None:
             codes, labels = pd.factorize(frame[workload_column])
             self._check_empty(codes, workload_column)
@@ -171,8 +188,12 @@ class TableSimulator(BatchSimulator):
         else:
             codes, self._workloads = np.zeros(len(frame), dtype=np.int64), []
         self.default_workload = self._workloads[0] if self._workloads else None
-        self._radix = _radix([max(1, len(self._workloads))] + [p.cardinality for p in self._space.params])
-        row_codes = np.column_stack([codes] + [self._encode_column(frame[p], self._space[p]) for p in param_names])
+        self._radix = _radix(
+            [max(1, len(self._workloads))] + [p.cardinality for p in self._space.params]
+        )
+        row_codes = np.column_stack(
+            [codes] + [self._encode_column(frame[p], self._space[p]) for p in param_names]
+        )
         values = frame[metric_names].to_numpy(dtype=np.float64)
         self._store_rows(row_codes.astype(np.int32), values, duplicates)
         self.table = frame
@@ -184,7 +205,9 @@ class TableSimulator(BatchSimulator):
             spec = [spec]
         items = list(spec.items()) if isinstance(spec, Mapping) else list(spec)
         if not items:
-            raise ValueError("metrics must name at least one metric column, e.g. metrics={'latency_ns': 'min'}")
+            raise ValueError(
+                "metrics must name at least one metric column, e.g. metrics={'latency_ns': 'min'}"
+            )
         out = []
         for item in items:
             if isinstance(item, Metric):
@@ -194,33 +217,52 @@ class TableSimulator(BatchSimulator):
             else:
                 col, direction = item
                 if direction not in ("min", "max"):
-                    raise ValueError(f"metrics[{col!r}]={direction!r}; a direction is 'min' or 'max'")
+                    raise ValueError(
+                        f"metrics[{col!r}]={direction!r}; a direction is 'min' or 'max'"
+                    )
                 metric = Metric(col, "", direction)
             if metric.name not in frame.columns:
-                raise ValueError(f"metric {metric.name!r} is not a column of table {self.source!r}; "
-                                 f"columns are {list(frame.columns)}")
+                raise ValueError(
+                    f"metric {metric.name!r} is not a column of table {self.source!r}; "
+                    f"columns are {list(frame.columns)}"
+                )
             numbers = pd.to_numeric(frame[metric.name], errors="coerce")
             bad = numbers.isna() & frame[metric.name].notna()
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise ValueError(f"metric column {metric.name!r}, {self._where(row)}: "
-                                 f"{frame[metric.name].iloc[row]!r} is not a number")
-            if isinstance(item, str | tuple):  # a typical magnitude for the observation, from the data
+                raise ValueError(
+                    f"metric column {metric.name!r}, {self._where(row)}: "
+                    f"{frame[metric.name].iloc[row]!r} is not a number"
+                )
+            if isinstance(
+                item, str | tuple
+            ):  # a typical magnitude for the observation, from the data
                 typical = float(np.nanmedian(np.abs(numbers))) if numbers.notna().any() else 1.0
-                metric = Metric(metric.name, metric.unit, metric.direction, typical if typical > 0 else 1.0)
+                metric = Metric(
+                    metric.name, metric.unit, metric.direction, typical if typical > 0 else 1.0
+                )
             frame[metric.name] = numbers
             out.append(metric)
         return tuple(out)
 
-    def _param_names(self, params: Sequence[str] | None, space: DesignSpace | None, columns: list[str],
-                     metric_names: list[str]) -> list[str]:
+    def _param_names(
+        self,
+        params: Sequence[str] | None,
+        space: DesignSpace | None,
+        columns: list[str],
+        metric_names: list[str],
+    ) -> list[str]:
         if space is not None:
             if params is not None and list(params) != space.names:
-                raise ValueError(f"params={list(params)} disagrees with space parameters {space.names}; give one")
+                raise ValueError(
+                    f"params={list(params)} disagrees with space parameters {space.names}; give one"
+                )
             for p in space.params:
                 if isinstance(p, Real):
-                    raise ValueError(f"parameter {p.name!r} is Real; a table holds discrete values, so declare it "
-                                     f"as Ordinal({p.name!r}, values) with the values in the table")
+                    raise ValueError(
+                        f"parameter {p.name!r} is Real; a table holds discrete values, so declare it "
+                        f"as Ordinal({p.name!r}, values) with the values in the table"
+                    )
             names = space.names
         elif params is not None:
             names = list(params)
@@ -228,11 +270,17 @@ class TableSimulator(BatchSimulator):
             names = [c for c in columns if c not in metric_names and c != self.workload_column]
         for n in names:
             if n not in columns:
-                raise ValueError(f"parameter {n!r} is not a column of table {self.source!r}; columns are {columns}")
+                raise ValueError(
+                    f"parameter {n!r} is not a column of table {self.source!r}; columns are {columns}"
+                )
             if n in metric_names or n == self.workload_column:
-                raise ValueError(f"column {n!r} cannot be both a parameter and a metric/workload column")
+                raise ValueError(
+                    f"column {n!r} cannot be both a parameter and a metric/workload column"
+                )
         if not names:
-            raise ValueError(f"table {self.source!r} has no parameter columns besides the metrics {metric_names}")
+            raise ValueError(
+                f"table {self.source!r} has no parameter columns besides the metrics {metric_names}"
+            )
         return names
 
     def _where(self, row: int) -> str:
@@ -243,8 +291,10 @@ class TableSimulator(BatchSimulator):
 
     def _check_empty(self, codes: np.ndarray, column: str) -> None:
         if (codes < 0).any():
-            raise ValueError(f"column {column!r} is empty at {self._where(int(np.flatnonzero(codes < 0)[0]))}; "
-                             "drop or fill such rows before building the table")
+            raise ValueError(
+                f"column {column!r} is empty at {self._where(int(np.flatnonzero(codes < 0)[0]))}; "
+                "drop or fill such rows before building the table"
+            )
 
     def _encode_column(self, column: pd.Series, param: Param) -> np.ndarray:
         codes, uniques = pd.factorize(column)
@@ -255,17 +305,23 @@ class TableSimulator(BatchSimulator):
                 index[i] = param.index(value.item() if isinstance(value, np.generic) else value)
             except InvalidDesignError as err:
                 row = int(np.flatnonzero(codes == i)[0])
-                raise ValueError(f"{self._where(row)}: {err}; filter the table to the space first") from None
+                raise ValueError(
+                    f"{self._where(row)}: {err}; filter the table to the space first"
+                ) from None
         return index[codes]
 
     def _store_rows(self, codes: np.ndarray, values: np.ndarray, duplicates: Duplicates) -> None:
         keys = self._key(codes)
-        unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        unique, first, inverse, counts = np.unique(
+            keys, return_index=True, return_inverse=True, return_counts=True
+        )
         if duplicates == "error" and (counts > 1).any():
             dup = int(np.flatnonzero(counts > 1)[0])
             rows = np.flatnonzero(inverse == dup)[:2]
-            raise ValueError(f"{self._where(int(rows[0]))} and {self._where(int(rows[1]))} hold the same design "
-                             f"{self._design(codes[rows[0]])}; pass duplicates='mean', 'first' or 'last'")
+            raise ValueError(
+                f"{self._where(int(rows[0]))} and {self._where(int(rows[1]))} hold the same design "
+                f"{self._design(codes[rows[0]])}; pass duplicates='mean', 'first' or 'last'"
+            )
         if duplicates == "mean":
             values = pd.DataFrame(values).groupby(inverse).mean().to_numpy()
         elif duplicates == "last":
@@ -286,7 +342,9 @@ class TableSimulator(BatchSimulator):
         return "table-" + digest.hexdigest()[:12]
 
     def _design(self, codes: np.ndarray) -> Design:
-        return {p.name: p.values[int(i)] for p, i in zip(self._space.params, codes[1:], strict=True)}
+        return {
+            p.name: p.values[int(i)] for p, i in zip(self._space.params, codes[1:], strict=True)
+        }
 
     # -- Simulator interface --------------------------------------------------------------
     def design_space(self, workload: Any = None) -> DesignSpace:
@@ -298,17 +356,23 @@ class TableSimulator(BatchSimulator):
     def load_workload(self, spec: Any = None) -> Any:
         if self.workload_column is None:
             if spec is not None:
-                raise WorkloadError(f"table {self.source!r} has no workload column; workload must be None, got {spec!r}")
+                raise WorkloadError(
+                    f"table {self.source!r} has no workload column; workload must be None, got {spec!r}"
+                )
             return None
         if spec is None:
             return self.default_workload
         for w in self._workloads:
             if w == spec or str(w) == str(spec):
                 return w
-        raise WorkloadError(f"workload {spec!r} is not in column {self.workload_column!r} of table "
-                            f"{self.source!r}; legal workloads are {self._workloads}")
+        raise WorkloadError(
+            f"workload {spec!r} is not in column {self.workload_column!r} of table "
+            f"{self.source!r}; legal workloads are {self._workloads}"
+        )
 
-    def evaluate_batch(self, designs: Sequence[Design], workload: Any = None) -> list[dict[str, float] | EvaluationError]:
+    def evaluate_batch(
+        self, designs: Sequence[Design], workload: Any = None
+    ) -> list[dict[str, float] | EvaluationError]:
         """Look a batch up at once: encode column by column, then one ``searchsorted`` over the row keys."""
         w = self._workload_code(workload)
         codes = np.empty((len(designs), len(self._space) + 1), dtype=np.int32)
@@ -319,16 +383,25 @@ class TableSimulator(BatchSimulator):
         names = [m.name for m in self.metrics]
         missing = np.flatnonzero(~found)
         out: list[dict[str, float] | EvaluationError] = [None] * len(designs)  # type: ignore[list-item]
-        for i, err in zip(missing, self._absent([designs[i] for i in missing], codes[missing], w), strict=True):
+        for i, err in zip(
+            missing, self._absent([designs[i] for i in missing], codes[missing], w), strict=True
+        ):
             out[i] = err
         hits = np.flatnonzero(found)
         rows = pos[hits]
-        for i, row, values, empty in zip(hits.tolist(), rows.tolist(), self._values[rows].tolist(),
-                                         self._empty[rows].tolist(), strict=True):
+        for i, row, values, empty in zip(
+            hits.tolist(),
+            rows.tolist(),
+            self._values[rows].tolist(),
+            self._empty[rows].tolist(),
+            strict=True,
+        ):
             if empty:
                 blank = [n for n, v in zip(names, values, strict=True) if math.isnan(v)]
-                out[i] = EvaluationError(f"design {dict(designs[i])} has no value for metric(s) {blank} at "
-                                         f"{self._where(int(self._rows[row]))}")
+                out[i] = EvaluationError(
+                    f"design {dict(designs[i])} has no value for metric(s) {blank} at "
+                    f"{self._where(int(self._rows[row]))}"
+                )
             else:
                 out[i] = dict(zip(names, values, strict=True))
         return out
@@ -349,12 +422,17 @@ class TableSimulator(BatchSimulator):
 
     @staticmethod
     def _encode_values(values: list[Any], param: Param) -> np.ndarray:
-        if len(values) <= 16:  # an agent asking for a few designs: factorize's set-up would dominate
+        if (
+            len(values) <= 16
+        ):  # an agent asking for a few designs: factorize's set-up would dominate
             return np.array([param.index(v) for v in values], dtype=np.int64)
         codes, uniques = pd.factorize(pd.Series(values, dtype=object))
         if (codes < 0).any():
-            raise InvalidDesignError(f"parameter {param.name!r}: None/NaN is not legal; legal values are "
-                                     f"{param.legal()}", parameter=param.name)
+            raise InvalidDesignError(
+                f"parameter {param.name!r}: None/NaN is not legal; legal values are "
+                f"{param.legal()}",
+                parameter=param.name,
+            )
         return np.array([param.index(u) for u in uniques], dtype=np.int64)[codes]
 
     def _key(self, codes: np.ndarray) -> np.ndarray:
@@ -371,7 +449,9 @@ class TableSimulator(BatchSimulator):
         pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
         return pos, self._keys[pos] == keys
 
-    def _absent(self, designs: list[Design], codes: np.ndarray, workload_code: int) -> list[EvaluationError]:
+    def _absent(
+        self, designs: list[Design], codes: np.ndarray, workload_code: int
+    ) -> list[EvaluationError]:
         """Reasons for designs the table lacks, naming the held designs one parameter away.
 
         Vectorised: one lookup per parameter covers every value of it for every missing design,
@@ -387,20 +467,28 @@ class TableSimulator(BatchSimulator):
             card = p.cardinality
             chunk = max(1, NEIGHBOUR_ROWS // card)  # bounds the candidate matrix for big batches
             for lo in range(0, len(designs), chunk):
-                block = codes[lo:lo + chunk]
+                block = codes[lo : lo + chunk]
                 moved = np.repeat(block, card, axis=0)
                 moved[:, j] = np.tile(np.arange(card), len(block))
                 held = self._lookup(moved)[1].reshape(len(block), card)
-                held[np.arange(len(block)), block[:, j]] = False  # the design itself is absent anyway
+                held[np.arange(len(block)), block[:, j]] = (
+                    False  # the design itself is absent anyway
+                )
                 # Keep only the first few per design (one past the cap, to know to print "...").
-                held &= np.cumsum(held, axis=1) + count[lo:lo + chunk, None] <= MAX_NEIGHBOURS + 1
-                count[lo:lo + chunk] += held.sum(axis=1)
+                held &= np.cumsum(held, axis=1) + count[lo : lo + chunk, None] <= MAX_NEIGHBOURS + 1
+                count[lo : lo + chunk] += held.sum(axis=1)
                 for i, v in zip(*np.nonzero(held), strict=True):
                     near[lo + int(i)].append(f"{p.name}={p.values[int(v)]!r}")
         out = []
         for design, found in zip(designs, near, strict=True):
-            shown = ", ".join(found[:MAX_NEIGHBOURS]) + (" ..." if len(found) > MAX_NEIGHBOURS else "")
-            tail = f"one parameter away it holds {shown}" if found else "nor any design one parameter away from it"
+            shown = ", ".join(found[:MAX_NEIGHBOURS]) + (
+                " ..." if len(found) > MAX_NEIGHBOURS else ""
+            )
+            tail = (
+                f"one parameter away it holds {shown}"
+                if found
+                else "nor any design one parameter away from it"
+            )
             out.append(EvaluationError(f"design {dict(design)} is not in {scope} {head}; {tail}"))
         return out
 

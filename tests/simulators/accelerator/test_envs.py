@@ -39,12 +39,16 @@ def test_targets_are_eyeriss_baseline_improvements() -> None:
 
 def test_one_switch_selects_the_scalesim_backend(tmp_path: Path) -> None:
     path = tmp_path / "tiny.csv"
-    path.write_text("name,kind,in_h,in_w,in_c,out_c,r,s,gemm_m,gemm_n,gemm_k\n"
-                    "c,conv,6,6,3,4,3,3,,,\ng,gemm,,,,,,,10,12,6\n")
+    path.write_text(
+        "name,kind,in_h,in_w,in_c,out_c,r,s,gemm_m,gemm_n,gemm_k\n"
+        "c,conv,6,6,3,4,3,3,,,\ng,gemm,,,,,,,10,12,6\n"
+    )
     design = dict(BASELINE, dataflow="os", pe_rows=8, pe_cols=8, glb_kb=1024, bits=8)
     answers = []
     for backend in ("analytical", "scalesim"):
-        env = archgym.make("archgym/Accelerator-v0", workload=str(path), simulator_kwargs={"backend": backend})
+        env = archgym.make(
+            "archgym/Accelerator-v0", workload=str(path), simulator_kwargs={"backend": backend}
+        )
         env.reset(seed=0)
         _, _, _, _, info = env.step(env.space.encode(design))
         answers.append(info["metrics"])
@@ -63,12 +67,17 @@ def test_same_seed_same_episode() -> None:
 
 def test_bad_design_names_parameter_and_legal_values() -> None:
     space = AcceleratorSimulator().design_space()
-    with pytest.raises(InvalidDesignError, match="'dataflow': 'xs' is not legal; legal values are 'os', 'ws', 'is', 'rs'"):
+    with pytest.raises(
+        InvalidDesignError,
+        match="'dataflow': 'xs' is not legal; legal values are 'os', 'ws', 'is', 'rs'",
+    ):
         space.validate(dict(BASELINE, dataflow="xs"))
 
 
 def test_mapping_workload_errors_name_the_layer() -> None:
-    with pytest.raises(ValueError, match="network 'resnet18' has no layer 'conv9'; its layers are conv1"):
+    with pytest.raises(
+        ValueError, match="network 'resnet18' has no layer 'conv9'; its layers are conv1"
+    ):
         resolve_layer("resnet18/conv9")
     with pytest.raises(ValueError, match="a mapping workload is one layer; 'alexnet' has 8"):
         resolve_layer("alexnet")
@@ -85,7 +94,9 @@ def test_mapping_reuse_rule_by_hand() -> None:
     # Order KMN: the ifmap tile is reused across the inner N loop (4096); the filter is fetched 8
     # times (8192); each output tile is visited twice (once per k): written twice, read back once.
     words = 4096 + 8192 + (2 * 4096 + 4096)
-    assert mapping_costs([dict(design, loop_order="KMN")], layer)["dram_mb"][0] == pytest.approx(words * 2 / 1e6)
+    assert mapping_costs([dict(design, loop_order="KMN")], layer)["dram_mb"][0] == pytest.approx(
+        words * 2 / 1e6
+    )
 
 
 def test_mapping_overflowing_tiles_are_infeasible_and_cost_more() -> None:
@@ -103,7 +114,9 @@ def test_mapping_batch_is_deterministic() -> None:
     assert sim.evaluate_batch(designs) == sim.evaluate_batch(designs)
 
 
-@pytest.mark.parametrize(("parallel", "dataflow"), [("M-N", "os"), ("K-N", "ws"), ("K-M", "is"), ("N-M", "os")])
+@pytest.mark.parametrize(
+    ("parallel", "dataflow"), [("M-N", "os"), ("K-N", "ws"), ("K-M", "is"), ("N-M", "os")]
+)
 def test_single_tile_mapping_runs_the_fold_model(parallel: str, dataflow: str) -> None:
     # One buffer tile holding the whole layer is exactly the whole-layer fold model (which
     # equals SCALE-Sim, see test_model.py); on the square 16x16 array transposing the layout
@@ -112,7 +125,13 @@ def test_single_tile_mapping_runs_the_fold_model(parallel: str, dataflow: str) -
 
     layer = resolve_layer("resnet18/conv4_1b")
     m, n, k = layer.gemm_dims
-    design = {"parallel": parallel, "loop_order": "MNK", "tile_m": 256, "tile_n": 256, "tile_k": 4096}
+    design = {
+        "parallel": parallel,
+        "loop_order": "MNK",
+        "tile_m": 256,
+        "tile_n": 256,
+        "tile_k": 4096,
+    }
     hw = HardwareArrays.from_designs([dict(BASELINE, dataflow=dataflow, pe_rows=16, pe_cols=16)])
     whole = layer_costs(hw, load_network([layer]).arrays)["compute_cycles"][0, 0]
     assert (m, n, k) == (196, 256, 2304)

@@ -24,8 +24,18 @@ def _published() -> list[dict[str, str]]:
 
 
 def test_all_ten_networks_ship() -> None:
-    assert set(builtin_workloads()) == {"alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2",
-                                        "mobilenet_v3_large", "efficientnet_b0", "bert_base", "gpt2", "vit_b16"}
+    assert set(builtin_workloads()) == {
+        "alexnet",
+        "vgg16",
+        "resnet18",
+        "resnet50",
+        "mobilenet_v2",
+        "mobilenet_v3_large",
+        "efficientnet_b0",
+        "bert_base",
+        "gpt2",
+        "vit_b16",
+    }
 
 
 @pytest.mark.parametrize("row", _published(), ids=lambda r: r["network"])
@@ -57,9 +67,11 @@ def test_depthwise_runs_group_by_group() -> None:
 
 
 def test_scalesim_topology_format_with_trailing_commas() -> None:
-    text = ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
-            "Conv1, 10, 10, 3, 3, 4, 8, 2,\n"
-            "DP_conv, 9, 9, 3, 3, 16, 1, 1,\n")
+    text = (
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        "Conv1, 10, 10, 3, 3, 4, 8, 2,\n"
+        "DP_conv, 9, 9, 3, 3, 16, 1, 1,\n"
+    )
     net = parse_layer_csv(text, "topo")
     conv, dp = net.layers
     assert (conv.p, conv.q) == (5, 5)  # SCALE-Sim's ceil((10 - 3 + 2) / 2)
@@ -71,19 +83,40 @@ def test_scalesim_gemm_topology() -> None:
     assert net.layers[0].gemm_dims == (64, 32, 16)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("name,kind,in_c,out_c\nfc1,fc,128,\n", "line 2 (layer 'fc1'): a fc layer needs field 'out_c'"),
-    ("name,kind,in_c,out_c\nfc1,pool,128,10\n", "field 'kind' is 'pool'; legal kinds are conv, dwconv, fc, gemm"),
-    ("name,kind,gemm_m,gemm_n,gemm_k\ng,gemm,12,x,4\n", "line 2 (layer 'g'): field 'gemm_n' is 'x', not an integer"),
-    ("name,kind,in_h,in_w,in_c,out_c,r,s\nc,conv,4,4,3,8,7,7\n", "exceeds the padded input"),
-    ("name,kind,in_h,in_w,in_c,out_c,r,s,groups\nc,conv,8,8,3,8,3,3,2\n", "field 'groups' (2) must divide"),
-    ("name,kind,bogus\n", "unknown column 'bogus'"),
-    ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
-     "c, 10, 10, 3,\n", "line 2: 4 fields; a SCALE-Sim conv row needs"),
-    ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
-     "c, 10, 10, 3, 3, 4, 8, 1, 2:4,\n", "sparsity ratio '2:4' is not supported"),
-    ("a,b,c\n1,2,3\n", "neither archgym's layer table"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name,kind,in_c,out_c\nfc1,fc,128,\n",
+            "line 2 (layer 'fc1'): a fc layer needs field 'out_c'",
+        ),
+        (
+            "name,kind,in_c,out_c\nfc1,pool,128,10\n",
+            "field 'kind' is 'pool'; legal kinds are conv, dwconv, fc, gemm",
+        ),
+        (
+            "name,kind,gemm_m,gemm_n,gemm_k\ng,gemm,12,x,4\n",
+            "line 2 (layer 'g'): field 'gemm_n' is 'x', not an integer",
+        ),
+        ("name,kind,in_h,in_w,in_c,out_c,r,s\nc,conv,4,4,3,8,7,7\n", "exceeds the padded input"),
+        (
+            "name,kind,in_h,in_w,in_c,out_c,r,s,groups\nc,conv,8,8,3,8,3,3,2\n",
+            "field 'groups' (2) must divide",
+        ),
+        ("name,kind,bogus\n", "unknown column 'bogus'"),
+        (
+            "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+            "c, 10, 10, 3,\n",
+            "line 2: 4 fields; a SCALE-Sim conv row needs",
+        ),
+        (
+            "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+            "c, 10, 10, 3, 3, 4, 8, 1, 2:4,\n",
+            "sparsity ratio '2:4' is not supported",
+        ),
+        ("a,b,c\n1,2,3\n", "neither archgym's layer table"),
+    ],
+)
 def test_malformed_rows_name_line_and_field(text: str, message: str) -> None:
     with pytest.raises(WorkloadError, match=None) as err:
         parse_layer_csv(text, "bad", origin="bad.csv")
@@ -91,7 +124,9 @@ def test_malformed_rows_name_line_and_field(text: str, message: str) -> None:
 
 
 def test_unknown_workload_lists_the_builtins(tmp_path: Path) -> None:
-    with pytest.raises(WorkloadError, match="unknown workload 'resnet19'; built-in workloads are alexnet"):
+    with pytest.raises(
+        WorkloadError, match="unknown workload 'resnet19'; built-in workloads are alexnet"
+    ):
         load_network("resnet19")
     with pytest.raises(WorkloadError, match="does not exist"):
         load_network(tmp_path / "missing.csv")
@@ -99,8 +134,10 @@ def test_unknown_workload_lists_the_builtins(tmp_path: Path) -> None:
 
 def test_user_csv_file_roundtrip(tmp_path: Path) -> None:
     path = tmp_path / "mine.csv"
-    path.write_text("# source: a test\nname,kind,batch,in_c,out_c,gemm_m,gemm_n,gemm_k,repeat\n"
-                    "fc,fc,4,256,10,,,,1\nattn,gemm,2,,,16,16,8,3\n")
+    path.write_text(
+        "# source: a test\nname,kind,batch,in_c,out_c,gemm_m,gemm_n,gemm_k,repeat\n"
+        "fc,fc,4,256,10,,,,1\nattn,gemm,2,,,16,16,8,3\n"
+    )
     net = load_network(path)
     assert net.name == "mine" and net.source == "a test"
     assert net.layers[0] == Layer.gemm("fc", 4, 10, 256, kind="fc")

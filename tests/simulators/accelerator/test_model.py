@@ -35,7 +35,9 @@ def _reference_rows() -> list[dict[str, str]]:
 
 
 def _design(df: str, rows: int, cols: int, glb_kb: float) -> dict:
-    return dict(BASELINE, dataflow=df, pe_rows=rows, pe_cols=cols, glb_kb=glb_kb, glb_policy="split", bits=8)
+    return dict(
+        BASELINE, dataflow=df, pe_rows=rows, pe_cols=cols, glb_kb=glb_kb, glb_policy="split", bits=8
+    )
 
 
 def _model(layer: Layer, design: dict) -> dict[str, int]:
@@ -45,24 +47,44 @@ def _model(layer: Layer, design: dict) -> dict[str, int]:
 
 def test_reference_covers_both_arrays_and_all_systolic_dataflows() -> None:
     rows = _reference_rows()
-    assert {(r["side"], r["dataflow"]) for r in rows} == {(s, d) for s in ("16", "32") for d in ("os", "ws", "is")}
+    assert {(r["side"], r["dataflow"]) for r in rows} == {
+        (s, d) for s in ("16", "32") for d in ("os", "ws", "is")
+    }
     assert {r["network"] for r in rows} >= {"resnet18", "mobilenet_v2", "bert_base"}
 
 
-@pytest.mark.parametrize("row", [r for r in _reference_rows() if int(r["glb_kb"]) >= 1024],
-                         ids=lambda r: f"{r['layer']}-{r['dataflow']}{r['side']}")
+@pytest.mark.parametrize(
+    "row",
+    [r for r in _reference_rows() if int(r["glb_kb"]) >= 1024],
+    ids=lambda r: f"{r['layer']}-{r['dataflow']}{r['side']}",
+)
 def test_equals_scalesim_reference(row: dict[str, str]) -> None:
-    layer = Layer(row["layer"], "conv", *(int(row[x]) for x in ("p", "q", "r", "s", "c", "k", "stride")),
-                  span_h=int(row["span_h"]), span_w=int(row["span_w"]))
+    layer = Layer(
+        row["layer"],
+        "conv",
+        *(int(row[x]) for x in ("p", "q", "r", "s", "c", "k", "stride")),
+        span_h=int(row["span_h"]),
+        span_w=int(row["span_w"]),
+    )
     side = int(row["side"])
-    assert _model(layer, _design(row["dataflow"], side, side, int(row["glb_kb"]))) == {k: int(row[k]) for k in COUNT_KEYS}
+    assert _model(layer, _design(row["dataflow"], side, side, int(row["glb_kb"]))) == {
+        k: int(row[k]) for k in COUNT_KEYS
+    }
 
 
-@pytest.mark.parametrize("row", [r for r in _reference_rows() if int(r["glb_kb"]) < 1024],
-                         ids=lambda r: f"{r['layer']}-{r['dataflow']}{r['side']}")
+@pytest.mark.parametrize(
+    "row",
+    [r for r in _reference_rows() if int(r["glb_kb"]) < 1024],
+    ids=lambda r: f"{r['layer']}-{r['dataflow']}{r['side']}",
+)
 def test_compute_and_sram_equal_scalesim_when_buffers_spill(row: dict[str, str]) -> None:
-    layer = Layer(row["layer"], "conv", *(int(row[x]) for x in ("p", "q", "r", "s", "c", "k", "stride")),
-                  span_h=int(row["span_h"]), span_w=int(row["span_w"]))
+    layer = Layer(
+        row["layer"],
+        "conv",
+        *(int(row[x]) for x in ("p", "q", "r", "s", "c", "k", "stride")),
+        span_h=int(row["span_h"]),
+        span_w=int(row["span_w"]),
+    )
     side = int(row["side"])
     got = _model(layer, _design(row["dataflow"], side, side, int(row["glb_kb"])))
     for key in ("compute_cycles", "ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_writes"):
@@ -78,8 +100,19 @@ def _random_layers(n: int, seed: int) -> list[tuple[Layer, str, int, int]]:
         stride = int(rng.choice([1, 2, 3, 4]))
         h, w = int(rng.integers(r, 15)), int(rng.integers(s, 15))
         p, q = math.ceil((h - r + stride) / stride), math.ceil((w - s + stride) / stride)
-        layer = Layer("L", "conv", p, q, r, s, int(rng.integers(1, 7)), int(rng.integers(1, 20)), stride,
-                      span_h=h, span_w=w)
+        layer = Layer(
+            "L",
+            "conv",
+            p,
+            q,
+            r,
+            s,
+            int(rng.integers(1, 7)),
+            int(rng.integers(1, 20)),
+            stride,
+            span_h=h,
+            span_w=w,
+        )
         rows, cols = (int(x) for x in rng.choice([2, 4, 5, 8, 16], size=2))
         out.append((layer, str(rng.choice(["os", "ws", "is"])), rows, cols))
     return out
@@ -93,7 +126,9 @@ def test_equals_live_scalesim_on_small_layers(layer: Layer, df: str, rows: int, 
 
 
 def test_scalesim_backend_and_analytical_agree_through_the_simulator() -> None:
-    net = load_network([Layer.gemm("g", 24, 20, 12), Layer("c", "conv", 5, 5, 3, 3, 4, 6, 1)], name="tiny")
+    net = load_network(
+        [Layer.gemm("g", 24, 20, 12), Layer("c", "conv", 5, 5, 3, 3, 4, 6, 1)], name="tiny"
+    )
     design = dict(_design("ws", 8, 4, 1024), bits=16)
     fast = AcceleratorSimulator().evaluate(design, net)
     slow = AcceleratorSimulator(backend="scalesim").evaluate(design, net)
@@ -119,18 +154,28 @@ def test_area_follows_the_technology_table() -> None:
 def test_eyeriss_energy_ratios_in_the_table() -> None:
     # Chen et al. (ISCA 2016): RF : NoC : buffer : DRAM = 1 : 2 : 6 : 200 per 16-bit access.
     e = technology()["energy_pj"]
-    assert (e["rf_access"], e["noc_hop"], e["glb_access"], e["dram_per_byte"] * 2) == (1.0, 2.0, 6.0, 200.0)
+    assert (e["rf_access"], e["noc_hop"], e["glb_access"], e["dram_per_byte"] * 2) == (
+        1.0,
+        2.0,
+        6.0,
+        200.0,
+    )
 
 
 def test_dram_bandwidth_only_adds_stalls() -> None:
     sim = AcceleratorSimulator()
-    slow, fast = (sim.evaluate(dict(BASELINE, dataflow="os", dram_bw=bw), "alexnet") for bw in (2, 128))
+    slow, fast = (
+        sim.evaluate(dict(BASELINE, dataflow="os", dram_bw=bw), "alexnet") for bw in (2, 128)
+    )
     assert slow["cycles"] > fast["cycles"] and slow["dram_mb"] == fast["dram_mb"]
 
 
 def test_larger_buffer_never_adds_dram_traffic() -> None:
     sim = AcceleratorSimulator()
-    traffic = [sim.evaluate(dict(BASELINE, dataflow="ws", glb_kb=kb), "resnet18")["dram_mb"] for kb in (32, 256, 4096)]
+    traffic = [
+        sim.evaluate(dict(BASELINE, dataflow="ws", glb_kb=kb), "resnet18")["dram_mb"]
+        for kb in (32, 256, 4096)
+    ]
     assert traffic[0] >= traffic[1] >= traffic[2] and traffic[0] > traffic[2]
 
 
@@ -148,13 +193,17 @@ def test_row_stationary_fold_by_hand() -> None:
     # S*Q = 36 MACs per PE plus 3 + 12 - 2 cycles of fill.
     layer = Layer("c", "conv", 12, 12, 3, 3, 4, 8, 1)
     hw = HardwareArrays.from_designs([dict(BASELINE, dataflow="rs")])
-    assert int(layer_costs(hw, load_network([layer]).arrays)["compute_cycles"][0, 0]) == 8 * (36 + 13)
+    assert int(layer_costs(hw, load_network([layer]).arrays)["compute_cycles"][0, 0]) == 8 * (
+        36 + 13
+    )
 
 
 def test_baseline_is_a_point_of_the_space_and_options_are_checked() -> None:
     sim = AcceleratorSimulator()
     assert sim.design_space().validate(BASELINE) == BASELINE
-    with pytest.raises(ValueError, match="backend 'timeloop' is not one of 'analytical', 'scalesim'"):
+    with pytest.raises(
+        ValueError, match="backend 'timeloop' is not one of 'analytical', 'scalesim'"
+    ):
         AcceleratorSimulator(backend="timeloop")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="dram 'exact' is not one of 'estimate', 'replay'"):
         AcceleratorSimulator(dram="exact")  # type: ignore[arg-type]

@@ -18,8 +18,14 @@ import pytest
 from archgym.simulators.dram import DramSimulator
 
 DATA = Path(__file__).parent / "data" / "ddr3_reference.csv"
-TRACES = {"stream": "stream:n=100000", "random": "random:n=100000", "stride4k": "stride4k:n=100000",
-          "hotspot_rw": "hotspot_rw:n=100000", "ag_stream": "stream:n=10000", "ag_random": "random:n=10000"}
+TRACES = {
+    "stream": "stream:n=100000",
+    "random": "random:n=100000",
+    "stride4k": "stride4k:n=100000",
+    "hotspot_rw": "hotspot_rw:n=100000",
+    "ag_stream": "stream:n=10000",
+    "ag_random": "random:n=10000",
+}
 # Ramulator's queue: 32 entries shared by all banks; its "Closed" closes a row with no pending hit.
 RAMULATOR = {"SchedulerBuffer": "Shared", "RequestBufferSize": 32}
 RAMULATOR_POLICY = {"Opened": "Open", "Closed": "ClosedAdaptive"}
@@ -45,25 +51,52 @@ def model(workload: str, injection: str, **knobs: str | int) -> dict[str, float]
     return sim().evaluate({**sim().default_design(), **knobs}, spec)
 
 
-def dramsys(workload: str, scheduler: str, policy: str, injection: str = "closed_loop") -> dict[str, str]:
-    (row,) = [r for r in ROWS if r["sim"] == "dramsys4_archgym" and r["workload"] == workload
-              and r["scheduler"] == scheduler and r["page_policy"] == policy and r["injection"] == injection]
+def dramsys(
+    workload: str, scheduler: str, policy: str, injection: str = "closed_loop"
+) -> dict[str, str]:
+    (row,) = [
+        r
+        for r in ROWS
+        if r["sim"] == "dramsys4_archgym"
+        and r["workload"] == workload
+        and r["scheduler"] == scheduler
+        and r["page_policy"] == policy
+        and r["injection"] == injection
+    ]
     return row
 
 
-def ramulator(workload: str, scheduler: str, policy: str, injection: str = "closed_loop") -> dict[str, str]:
-    (row,) = [r for r in ROWS if r["sim"] == "ramulator1" and r["workload"] == workload
-              and r["scheduler"] == scheduler and r["page_policy"] == policy and r["injection"] == injection]
+def ramulator(
+    workload: str, scheduler: str, policy: str, injection: str = "closed_loop"
+) -> dict[str, str]:
+    (row,) = [
+        r
+        for r in ROWS
+        if r["sim"] == "ramulator1"
+        and r["workload"] == workload
+        and r["scheduler"] == scheduler
+        and r["page_policy"] == policy
+        and r["injection"] == injection
+    ]
     return row
 
 
 def ramulator_model(workload: str, scheduler: str, policy: str) -> dict[str, float]:
-    return model(workload, "closed_loop", Scheduler=RAMULATOR_SCHEDULER[scheduler],
-                 PagePolicy=RAMULATOR_POLICY[policy], **RAMULATOR)
+    return model(
+        workload,
+        "closed_loop",
+        Scheduler=RAMULATOR_SCHEDULER[scheduler],
+        PagePolicy=RAMULATOR_POLICY[policy],
+        **RAMULATOR,
+    )
 
 
-GRID = [(w, s, p) for w in ("stream", "random", "stride4k") for s in ("Fifo", "FrFcfs", "FrFcfsGrp")
-        for p in ("Open", "OpenAdaptive", "Closed", "ClosedAdaptive")]
+GRID = [
+    (w, s, p)
+    for w in ("stream", "random", "stride4k")
+    for s in ("Fifo", "FrFcfs", "FrFcfsGrp")
+    for p in ("Open", "OpenAdaptive", "Closed", "ClosedAdaptive")
+]
 
 
 @pytest.mark.parametrize(("workload", "scheduler", "policy"), GRID)
@@ -85,7 +118,8 @@ def test_open_loop_power_within_10pct_of_dramsys(workload, policy):
 
 def test_closed_page_costs_about_9x_on_stream_and_closed_adaptive_does_not():
     ref = float(dramsys("stream", "FrFcfs", "Closed")["total_time_ns"]) / float(
-        dramsys("stream", "FrFcfs", "Open")["total_time_ns"])
+        dramsys("stream", "FrFcfs", "Open")["total_time_ns"]
+    )
     opened = model("stream", "closed_loop", PagePolicy="Open")["total_time_ns"]
     closed = model("stream", "closed_loop", PagePolicy="Closed")["total_time_ns"]
     adaptive = model("stream", "closed_loop", PagePolicy="ClosedAdaptive")["total_time_ns"]
@@ -93,20 +127,28 @@ def test_closed_page_costs_about_9x_on_stream_and_closed_adaptive_does_not():
     assert adaptive / opened == pytest.approx(1.0, abs=0.01)
 
 
-@pytest.mark.parametrize(("workload", "tolerance"), [("random", 0.15), ("stride4k", 0.15), ("stream", 0.05)])
+@pytest.mark.parametrize(
+    ("workload", "tolerance"), [("random", 0.15), ("stride4k", 0.15), ("stream", 0.05)]
+)
 def test_frfcfs_beats_global_fcfs_like_ramulator(workload, tolerance):
     ref = float(ramulator(workload, "FCFS", "Opened")["total_time_ns"]) / float(
-        ramulator(workload, "FRFCFS", "Opened")["total_time_ns"])
-    got = (ramulator_model(workload, "FCFS", "Opened")["total_time_ns"]
-           / ramulator_model(workload, "FRFCFS", "Opened")["total_time_ns"])
+        ramulator(workload, "FRFCFS", "Opened")["total_time_ns"]
+    )
+    got = (
+        ramulator_model(workload, "FCFS", "Opened")["total_time_ns"]
+        / ramulator_model(workload, "FRFCFS", "Opened")["total_time_ns"]
+    )
     assert got == pytest.approx(ref, rel=tolerance)
 
 
 def test_hotspot_frfcfs_speedup_is_about_3x():
     ref = float(ramulator("hotspot_rw", "FCFS", "Opened")["total_time_ns"]) / float(
-        ramulator("hotspot_rw", "FRFCFS", "Opened")["total_time_ns"])
-    got = (ramulator_model("hotspot_rw", "FCFS", "Opened")["total_time_ns"]
-           / ramulator_model("hotspot_rw", "FRFCFS", "Opened")["total_time_ns"])
+        ramulator("hotspot_rw", "FRFCFS", "Opened")["total_time_ns"]
+    )
+    got = (
+        ramulator_model("hotspot_rw", "FCFS", "Opened")["total_time_ns"]
+        / ramulator_model("hotspot_rw", "FRFCFS", "Opened")["total_time_ns"]
+    )
     # Ramulator drains writes in batches, which our DRAMSys-style controller does not: 20 %
     assert got == pytest.approx(ref, rel=0.20)
 
@@ -133,4 +175,6 @@ def test_bandwidth_ceilings():
     random = model("random", "closed_loop", PagePolicy="Open")["bandwidth_gb_per_s"]
     assert stream == pytest.approx(stream_ceiling, rel=0.02) and stream < stream_ceiling * 1.001
     assert random == pytest.approx(random_ceiling, rel=0.06) and random < random_ceiling
-    assert float(dramsys("stream", "FrFcfs", "Open")["bandwidth_GBps"]) == pytest.approx(stream, rel=0.02)
+    assert float(dramsys("stream", "FrFcfs", "Open")["bandwidth_GBps"]) == pytest.approx(
+        stream, rel=0.02
+    )

@@ -59,17 +59,23 @@ def _memspec_dict() -> dict:
     return json.loads((MEMSPEC_DIR / "ddr3_1600.json").read_text())
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d["timing"].pop("RCD"), "timing: missing field 'RCD'"),
-    (lambda d: d["timing"].update(RP=-3), "'RP' must be an integer >= 1"),
-    (lambda d: d["timing"].update(tRP=10), "unknown field(s) ['tRP']"),
-    (lambda d: d["timing"].update(RC=20), "'RC' (20) must be at least 'RAS'"),
-    (lambda d: d.update(rows=1000), "'rows' must be a power of two"),
-    (lambda d: d.pop("power"), "missing field 'power'"),
-    (lambda d: d["power"]["vdd"].pop("idd4r"), "power.vdd: missing field 'idd4r'"),
-    (lambda d: d.update(refresh_modes=["Sometimes"]), "'refresh_modes' must be a non-empty list"),
-    (lambda d: d.update(default_mapping="xyz"), "'default_mapping' must be one of"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["timing"].pop("RCD"), "timing: missing field 'RCD'"),
+        (lambda d: d["timing"].update(RP=-3), "'RP' must be an integer >= 1"),
+        (lambda d: d["timing"].update(tRP=10), "unknown field(s) ['tRP']"),
+        (lambda d: d["timing"].update(RC=20), "'RC' (20) must be at least 'RAS'"),
+        (lambda d: d.update(rows=1000), "'rows' must be a power of two"),
+        (lambda d: d.pop("power"), "missing field 'power'"),
+        (lambda d: d["power"]["vdd"].pop("idd4r"), "power.vdd: missing field 'idd4r'"),
+        (
+            lambda d: d.update(refresh_modes=["Sometimes"]),
+            "'refresh_modes' must be a non-empty list",
+        ),
+        (lambda d: d.update(default_mapping="xyz"), "'default_mapping' must be one of"),
+    ],
+)
 def test_malformed_memspec_names_the_field(tmp_path, mutate, message):
     data = _memspec_dict()
     mutate(data)
@@ -160,7 +166,11 @@ def test_custom_mapping_and_its_errors():
 
 
 def test_generators_are_deterministic_and_seeded():
-    a, b, c = generate("random", n=1000, seed=1), generate("random", n=1000, seed=1), generate("random", n=1000, seed=2)
+    a, b, c = (
+        generate("random", n=1000, seed=1),
+        generate("random", n=1000, seed=1),
+        generate("random", n=1000, seed=2),
+    )
     assert np.array_equal(a.address, b.address) and a.workload_id == b.workload_id
     assert not np.array_equal(a.address, c.address) and a.workload_id != c.workload_id
 
@@ -185,14 +195,17 @@ def test_poisson_arrivals_have_the_requested_mean():
     assert np.mean(np.diff(t.arrival_ns)) == pytest.approx(10, rel=0.03)
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("randon", "unknown workload 'randon'; built-in workloads are"),
-    ("random:n=abc", "parameter 'n' must be int"),
-    ("random:size=3", "bad parameter 'size=3'"),
-    ("random:n=0", "'n' must be at least 1"),
-    ("random:interval_ns=-1", "'interval_ns' must be positive"),
-    ("hotspot_rw:write_frac=1.5", "'write_frac' must be in [0, 1]"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("randon", "unknown workload 'randon'; built-in workloads are"),
+        ("random:n=abc", "parameter 'n' must be int"),
+        ("random:size=3", "bad parameter 'size=3'"),
+        ("random:n=0", "'n' must be at least 1"),
+        ("random:interval_ns=-1", "'interval_ns' must be positive"),
+        ("hotspot_rw:write_frac=1.5", "'write_frac' must be in [0, 1]"),
+    ],
+)
 def test_bad_builtin_workload_specs(spec, message):
     with pytest.raises(WorkloadError) as err:
         builtin_trace(spec)
@@ -219,14 +232,17 @@ def test_stl_round_trip(tmp_path):
     assert np.allclose(back.arrival_ns, t.arrival_ns, atol=0.625 + 1e-9)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("0:\tread\t0x40\n5:\tfetch\t0x80\n", ":2: expected '<cycle>:<TAB>read|write<TAB>0xADDR'"),
-    ("0:\tread\t0x40\n5:\tread\t0xZZ\n", ":2: expected"),
-    ("9:\tread\t0x40\n5:\tread\t0x80\n", ":2: time 5 goes back"),
-    ("0x40 R\n0x80 X\n", ":2: expected '0xADDR R|W'"),
-    ("hello world\n", ":1: cannot tell the trace format"),
-    ("# only comments\n", "the trace has no requests"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0:\tread\t0x40\n5:\tfetch\t0x80\n", ":2: expected '<cycle>:<TAB>read|write<TAB>0xADDR'"),
+        ("0:\tread\t0x40\n5:\tread\t0xZZ\n", ":2: expected"),
+        ("9:\tread\t0x40\n5:\tread\t0x80\n", ":2: time 5 goes back"),
+        ("0x40 R\n0x80 X\n", ":2: expected '0xADDR R|W'"),
+        ("hello world\n", ":1: cannot tell the trace format"),
+        ("# only comments\n", "the trace has no requests"),
+    ],
+)
 def test_bad_trace_lines_are_reported_with_their_number(tmp_path, text, message):
     path = tmp_path / "bad.trace"
     path.write_text(text)

@@ -38,12 +38,21 @@ def test_bad_design_names_the_parameter():
     with pytest.raises(InvalidDesignError, match="'PagePolicy'.*legal values"):
         sim.evaluate({**sim.default_design(), "PagePolicy": "Sometimes"}, "stream:n=100")
     with pytest.raises(InvalidDesignError, match="RefreshPolicy"):
-        sim.evaluate({**sim.default_design(), "RefreshPolicy": "PerBank"}, "stream:n=100")  # DDR3 has none
+        sim.evaluate(
+            {**sim.default_design(), "RefreshPolicy": "PerBank"}, "stream:n=100"
+        )  # DDR3 has none
 
 
 def test_workloads_by_name_path_and_object(tmp_path):
     sim = DramSimulator("ddr3")
-    assert set(sim.workloads()) >= {"stream", "random", "stride4k", "hotspot_rw", "cloud-1", "cloud-2"}
+    assert set(sim.workloads()) >= {
+        "stream",
+        "random",
+        "stride4k",
+        "hotspot_rw",
+        "cloud-1",
+        "cloud-2",
+    }
     path = tmp_path / "w.trace"
     path.write_text("".join(f"0x{64 * i:x} R\n" for i in range(200)))
     by_path = sim.evaluate(sim.default_design(), str(path))
@@ -118,9 +127,24 @@ def test_cli_run_and_check_on_another_device_and_workload():
     from archgym.cli import app
 
     runner = CliRunner()
-    result = runner.invoke(app, ["run", "--env", "archgym/DRAM-v0", "--agent", "random", "--budget", "8",
-                                 "--workload", "cloud-2:n=2000", "--env-arg", 'simulator_kwargs={"memspec": "hbm2"}',
-                                 "--store", "runs.db"])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--env",
+            "archgym/DRAM-v0",
+            "--agent",
+            "random",
+            "--budget",
+            "8",
+            "--workload",
+            "cloud-2:n=2000",
+            "--env-arg",
+            'simulator_kwargs={"memspec": "hbm2"}',
+            "--store",
+            "runs.db",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "8 simulator" in result.output
     result = runner.invoke(app, ["check", "archgym/DRAM-v0"])

@@ -15,12 +15,36 @@ from archgym.simulators.dram import load_memspec
 
 DDR3 = load_memspec("ddr3")
 T = DDR3.timing_vector()
-CL, CWL, RCD, RP, RAS, RC, RRD, FAW, CCD, WR, WTR, RTP, RFC, REFI = 10, 8, 10, 10, 28, 38, 5, 24, 4, 12, 6, 6, 88, 6240
+CL, CWL, RCD, RP, RAS, RC, RRD, FAW, CCD, WR, WTR, RTP, RFC, REFI = (
+    10,
+    8,
+    10,
+    10,
+    28,
+    38,
+    5,
+    24,
+    4,
+    12,
+    6,
+    6,
+    88,
+    6240,
+)
 BURST = 4
 
-BASE = {"PagePolicy": "Open", "Scheduler": "FrFcfs", "SchedulerBuffer": "Bankwise", "RequestBufferSize": 8,
-        "RespQueue": "Fifo", "RefreshPolicy": "NoRefresh", "RefreshMaxPostponed": 8, "RefreshMaxPulledin": 8,
-        "Arbiter": "Simple", "MaxActiveTransactions": 128}
+BASE = {
+    "PagePolicy": "Open",
+    "Scheduler": "FrFcfs",
+    "SchedulerBuffer": "Bankwise",
+    "RequestBufferSize": 8,
+    "RespQueue": "Fifo",
+    "RefreshPolicy": "NoRefresh",
+    "RefreshMaxPostponed": 8,
+    "RefreshMaxPulledin": 8,
+    "Arbiter": "Simple",
+    "MaxActiveTransactions": 128,
+}
 
 
 def run(reqs: list[tuple[int, int, int]], *, arrival: list[int] | None = None, spec=DDR3, **knobs):
@@ -30,8 +54,18 @@ def run(reqs: list[tuple[int, int, int]], *, arrival: list[int] | None = None, s
     row = np.array([r[1] for r in reqs], np.int64)
     wr = np.array([r[2] for r in reqs], np.int8)
     arr = np.zeros(n, np.int64) if arrival is None else np.asarray(arrival, np.int64)
-    summary, resp = ctl.simulate(arr, wr, bank, row, arrival is None, spec.channels, spec.bank_groups,
-                                 spec.banks_per_group, spec.timing_vector(), ctl.encode_knobs({**BASE, **knobs}))
+    summary, resp = ctl.simulate(
+        arr,
+        wr,
+        bank,
+        row,
+        arrival is None,
+        spec.channels,
+        spec.bank_groups,
+        spec.banks_per_group,
+        spec.timing_vector(),
+        ctl.encode_knobs({**BASE, **knobs}),
+    )
     return dict(zip(ctl.SUMMARY_FIELDS, summary, strict=True)), resp
 
 
@@ -112,7 +146,9 @@ def test_per_bank_fifo_runs_banks_in_parallel_global_fcfs_does_not():
     _, fifo = run(reqs, Scheduler="Fifo")
     _, fcfs = run(reqs, Scheduler="Fcfs")
     assert fifo[2] < fifo[1]  # bank 1 does not wait for bank 0's conflict
-    assert fcfs[2] > fcfs[1] - (RCD + CL)  # bank 1 starts only after the older conflict was activated
+    assert fcfs[2] > fcfs[1] - (
+        RCD + CL
+    )  # bank 1 starts only after the older conflict was activated
 
 
 def test_open_adaptive_precharges_only_with_a_pending_miss():
@@ -147,7 +183,9 @@ def test_refresh_is_postponed_while_a_bank_has_work():
 def test_refresh_rate_is_one_per_trefi_with_postponing():
     n = 30_000
     rng = np.random.default_rng(1)
-    reqs = list(zip(rng.integers(0, 8, n).tolist(), rng.integers(0, 1000, n).tolist(), [0] * n, strict=True))
+    reqs = list(
+        zip(rng.integers(0, 8, n).tolist(), rng.integers(0, 1000, n).tolist(), [0] * n, strict=True)
+    )
     for post in (1, 8):
         s, _ = run(reqs, RefreshPolicy="AllBank", RefreshMaxPostponed=post)
         due = s["end_cycle"] // REFI
@@ -157,7 +195,13 @@ def test_refresh_rate_is_one_per_trefi_with_postponing():
 def test_per_bank_refresh_on_lpddr4():
     spec = load_memspec("lpddr4")
     n = 4000
-    s, _ = run([(0, 1, 0)] * n, spec=spec, RefreshPolicy="PerBank", RefreshMaxPostponed=1, RefreshMaxPulledin=1)
+    s, _ = run(
+        [(0, 1, 0)] * n,
+        spec=spec,
+        RefreshPolicy="PerBank",
+        RefreshMaxPostponed=1,
+        RefreshMaxPulledin=1,
+    )
     t = spec.timing
     assert s["n_ref_ab"] == 0
     # one per-bank refresh per tREFIpb, give or take the one postponed / one pulled in
@@ -226,6 +270,8 @@ def test_invariants_over_random_designs_devices_and_injection():
                 assert 0 <= s["active_cycles"] <= sim.spec.channels * s["end_cycle"]
                 if design["RefreshPolicy"] == "AllBank":
                     due = s["end_cycle"] / t["REFI"] * sim.spec.channels
-                    assert s["n_ref_ab"] <= due + sim.spec.channels * (design["RefreshMaxPulledin"] + 1)
+                    assert s["n_ref_ab"] <= due + sim.spec.channels * (
+                        design["RefreshMaxPulledin"] + 1
+                    )
                 if design["RespQueue"] == "Reorder" or design["Arbiter"] == "Reorder":
                     assert np.all(np.diff(resp) >= 0)

@@ -17,20 +17,46 @@ from archgym.simulators.roofline import (
 )
 
 LLAMA_2_7B_CONFIG = {  # fields of meta-llama/Llama-2-7b-hf/config.json
-    "architectures": ["LlamaForCausalLM"], "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu",
-    "hidden_size": 4096, "initializer_range": 0.02, "intermediate_size": 11008, "max_position_embeddings": 4096,
-    "model_type": "llama", "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 32,
-    "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_scaling": None, "tie_word_embeddings": False,
-    "torch_dtype": "float16", "transformers_version": "4.31.0.dev0", "use_cache": True, "vocab_size": 32000,
+    "architectures": ["LlamaForCausalLM"],
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "hidden_act": "silu",
+    "hidden_size": 4096,
+    "initializer_range": 0.02,
+    "intermediate_size": 11008,
+    "max_position_embeddings": 4096,
+    "model_type": "llama",
+    "num_attention_heads": 32,
+    "num_hidden_layers": 32,
+    "num_key_value_heads": 32,
+    "pretraining_tp": 1,
+    "rms_norm_eps": 1e-05,
+    "rope_scaling": None,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float16",
+    "transformers_version": "4.31.0.dev0",
+    "use_cache": True,
+    "vocab_size": 32000,
 }
 
 
 def test_catalogues_hold_what_the_issue_lists() -> None:
-    assert {"llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "mistral-7b", "opt-1.3b",
-            "mixtral-8x7b"} <= set(model_names())
+    assert {
+        "llama-2-7b",
+        "llama-2-13b",
+        "llama-2-70b",
+        "llama-3-8b",
+        "mistral-7b",
+        "opt-1.3b",
+        "mixtral-8x7b",
+    } <= set(model_names())
     assert {"a100", "a6000", "h100", "h200", "l40", "mi300x", "xeon-8480"} <= set(hardware_names())
     a100, h100 = load_hardware("a100"), load_hardware("h100")
-    assert (a100.bandwidth, a100.peak_for_bits(16), a100.peak_for_bits(8)) == (1555e9, 312e12, 624e12)
+    assert (a100.bandwidth, a100.peak_for_bits(16), a100.peak_for_bits(8)) == (
+        1555e9,
+        312e12,
+        624e12,
+    )
     assert (h100.bandwidth, h100.peak_for_bits(16)) == (3072e9, 989.5e12)
     assert load_model("llama-2-70b").num_kv_heads == 8
     mixtral = load_model("mixtral-8x7b")
@@ -45,8 +71,19 @@ def test_hf_config_json_from_a_file_or_its_directory(tmp_path: Path) -> None:
     from_dir = load_model(str(tmp_path))
     assert from_file == from_dir
     builtin = load_model("llama-2-7b")
-    for field in ("hidden_size", "num_layers", "num_heads", "num_kv_heads", "head_dim", "intermediate_size",
-                  "vocab_size", "gated_mlp", "norm", "tie_word_embeddings", "num_experts"):
+    for field in (
+        "hidden_size",
+        "num_layers",
+        "num_heads",
+        "num_kv_heads",
+        "head_dim",
+        "intermediate_size",
+        "vocab_size",
+        "gated_mlp",
+        "norm",
+        "tie_word_embeddings",
+        "num_experts",
+    ):
         assert getattr(from_file, field) == getattr(builtin, field), field
 
 
@@ -55,7 +92,9 @@ def test_missing_field_is_named_with_the_file(tmp_path: Path) -> None:
     del cfg["intermediate_size"]
     path = tmp_path / "config.json"
     path.write_text(json.dumps(cfg))
-    with pytest.raises(CatalogError, match=r"config\.json: missing field 'intermediate_size' or 'ffn_dim'"):
+    with pytest.raises(
+        CatalogError, match=r"config\.json: missing field 'intermediate_size' or 'ffn_dim'"
+    ):
         load_model(path)
 
 
@@ -66,12 +105,21 @@ def test_malformed_json_names_the_line(tmp_path: Path) -> None:
         load_model(path)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"hidden_size": -1}, "field 'hidden_size' must be a positive integer"),
-    ({"num_key_value_heads": 5}, "num_attention_heads 32 is not a multiple of num_key_value_heads 5"),
-    ({"hidden_size": 4100}, "hidden_size 4100 is not divisible by num_attention_heads 32; give 'head_dim'"),
-    ({"num_local_experts": 8}, "missing field 'num_experts_per_tok'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"hidden_size": -1}, "field 'hidden_size' must be a positive integer"),
+        (
+            {"num_key_value_heads": 5},
+            "num_attention_heads 32 is not a multiple of num_key_value_heads 5",
+        ),
+        (
+            {"hidden_size": 4100},
+            "hidden_size 4100 is not divisible by num_attention_heads 32; give 'head_dim'",
+        ),
+        ({"num_local_experts": 8}, "missing field 'num_experts_per_tok'"),
+    ],
+)
 def test_bad_fields_are_refused(change: dict, message: str) -> None:
     with pytest.raises(CatalogError, match=message):
         load_model({**LLAMA_2_7B_CONFIG, **change})
@@ -83,19 +131,39 @@ def test_unknown_model_lists_the_catalogue() -> None:
 
 
 def test_user_defined_hardware() -> None:
-    hw = hardware_from_dict({"name": "npu", "bandwidth_gbps": 500, "peak_tops": {"bf16": 100, "int8": 200},
-                             "memory_gb": 32})
-    assert hw.peak_for_bits(16) == 100e12 and hw.peak_for_bits(4) == 200e12 and hw.memory_bytes == 32e9
+    hw = hardware_from_dict(
+        {
+            "name": "npu",
+            "bandwidth_gbps": 500,
+            "peak_tops": {"bf16": 100, "int8": 200},
+            "memory_gb": 32,
+        }
+    )
+    assert (
+        hw.peak_for_bits(16) == 100e12 and hw.peak_for_bits(4) == 200e12 and hw.memory_bytes == 32e9
+    )
     with pytest.raises(CatalogError, match="no precision of 32 bits"):
         hw.peak_for_bits(32)
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"bandwidth_gbps": 500, "memory_gb": 32}, "missing field 'peak_tops'"),
-    ({"bandwidth_gbps": 500, "peak_tops": {"fp12": 1}, "memory_gb": 32}, "unknown precision 'fp12'"),
-    ({"bandwidth_gbps": 0, "peak_tops": {"fp16": 1}, "memory_gb": 32}, "'bandwidth_gbps' must be a positive number"),
-    ({"bandwidth_gbps": 5, "peak_tops": {"fp16": 1}, "memory_gb": 32, "hbm": 3}, "unknown field 'hbm'"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"bandwidth_gbps": 500, "memory_gb": 32}, "missing field 'peak_tops'"),
+        (
+            {"bandwidth_gbps": 500, "peak_tops": {"fp12": 1}, "memory_gb": 32},
+            "unknown precision 'fp12'",
+        ),
+        (
+            {"bandwidth_gbps": 0, "peak_tops": {"fp16": 1}, "memory_gb": 32},
+            "'bandwidth_gbps' must be a positive number",
+        ),
+        (
+            {"bandwidth_gbps": 5, "peak_tops": {"fp16": 1}, "memory_gb": 32, "hbm": 3},
+            "unknown field 'hbm'",
+        ),
+    ],
+)
 def test_bad_hardware_is_refused(spec: dict, message: str) -> None:
     with pytest.raises(CatalogError, match=message):
         hardware_from_dict(spec)
@@ -108,7 +176,9 @@ def test_unknown_hardware_lists_the_catalogue() -> None:
 
 def test_hardware_from_a_yaml_file(tmp_path: Path) -> None:
     path = tmp_path / "npu.yaml"
-    path.write_text("name: my NPU\nbandwidth_gbps: 800\npeak_tops: {fp16: 200, int8: 400}\nmemory_gb: 64\n")
+    path.write_text(
+        "name: my NPU\nbandwidth_gbps: 800\npeak_tops: {fp16: 200, int8: 400}\nmemory_gb: 64\n"
+    )
     hw = load_hardware(path)
     assert (hw.name, hw.bandwidth, hw.peak_for_bits(8)) == ("my NPU", 800e9, 400e12)
     path.write_text("bandwidth_gbps: 800\npeak_tops: {fp16: 200\n")

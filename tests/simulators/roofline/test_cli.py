@@ -14,8 +14,23 @@ from archgym.cli import app
 
 
 def test_roofline_command_writes_table_and_plot(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["roofline", "--model", "llama-2-7b", "--hardware", "a100", "--batch", "8",
-                                      "--seq-len", "4096", "--flash", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "roofline",
+            "--model",
+            "llama-2-7b",
+            "--hardware",
+            "a100",
+            "--batch",
+            "8",
+            "--seq-len",
+            "4096",
+            "--flash",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     csv = next(tmp_path.glob("*.csv"))
     png = next(tmp_path.glob("*.png"))
@@ -27,13 +42,18 @@ def test_roofline_command_writes_table_and_plot(tmp_path: Path) -> None:
 def test_roofline_command_reports_bad_input() -> None:
     result = CliRunner().invoke(app, ["roofline", "--model", "llama-9b", "--hardware", "a100"])
     assert result.exit_code == 2 and "unknown model 'llama-9b'" in result.output
-    result = CliRunner().invoke(app, ["roofline", "--model", "llama-2-7b", "--hardware", "a100", "--w-bit", "6"])
+    result = CliRunner().invoke(
+        app, ["roofline", "--model", "llama-2-7b", "--hardware", "a100", "--w-bit", "6"]
+    )
     assert result.exit_code == 2 and "w_bit must be one of 4, 8, 16, 32" in result.output
 
 
-@pytest.mark.parametrize("module", ["catalog", "analyzer", "simulator", "plot", "report", "__init__", "env"])
+@pytest.mark.parametrize(
+    "module", ["catalog", "analyzer", "simulator", "plot", "report", "__init__", "env"]
+)
 def test_docstring_examples(module: str) -> None:
     name = {"__init__": "archgym.simulators.roofline", "env": "archgym.envs.roofline"}.get(
-        module, f"archgym.simulators.roofline.{module}")
+        module, f"archgym.simulators.roofline.{module}"
+    )
     failures, _ = doctest.testmod(importlib.import_module(name))
     assert failures == 0

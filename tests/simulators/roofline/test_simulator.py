@@ -20,8 +20,19 @@ from archgym.simulators.roofline.simulator import AcceleratorModel
 from archgym.space import InvalidDesignError
 from archgym.testing import check_env, check_simulator
 
-A100_LIKE = {"compute_units": 96, "clock_ghz": 1.4, "hbm_stacks": 5, "hbm_gen": "hbm2e", "sram_mb": 64,
-             "batch_size": 8, "w_bit": 16, "a_bit": 16, "kv_bit": 16, "flash_attention": True, "tensor_parallel": 1}
+A100_LIKE = {
+    "compute_units": 96,
+    "clock_ghz": 1.4,
+    "hbm_stacks": 5,
+    "hbm_gen": "hbm2e",
+    "sram_mb": 64,
+    "batch_size": 8,
+    "w_bit": 16,
+    "a_bit": 16,
+    "kv_bit": 16,
+    "flash_attention": True,
+    "tensor_parallel": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +40,9 @@ def sim() -> RooflineSimulator:
     return RooflineSimulator()
 
 
-@pytest.mark.parametrize("workload", ["llama-2-7b-interactive", "mixtral-8x7b-server", "llama-2-70b-server"])
+@pytest.mark.parametrize(
+    "workload", ["llama-2-7b-interactive", "mixtral-8x7b-server", "llama-2-70b-server"]
+)
 def test_conformance(sim: RooflineSimulator, workload: str) -> None:
     check_simulator(sim, workload, samples=16)
 
@@ -45,17 +58,29 @@ def test_a100_like_design_reproduces_the_a100(sim: RooflineSimulator) -> None:
     assert dev.bandwidth[0] == pytest.approx(2039e9, rel=0.01)
     assert dev.memory[0] == 80e9
     assert acc.die_area_mm2(128 * one, 96 * one, 6 * one)[0] == pytest.approx(826)  # GA100 full die
-    assert acc.power_w(108 * one, 1.41 * one, 96 * one, 5 * one, np.array([0]))[0] == pytest.approx(400, rel=0.02)
+    assert acc.power_w(108 * one, 1.41 * one, 96 * one, 5 * one, np.array([0]))[0] == pytest.approx(
+        400, rel=0.02
+    )
 
 
 def test_simulator_agrees_with_analyze_on_the_same_device(sim: RooflineSimulator) -> None:
     """The env's batch path and the user-facing analyzer share one model: same device, same figures."""
     wl = sim.load_workload("llama-2-13b-server")
     m = sim.evaluate(A100_LIKE, wl)
-    hw = hardware_from_dict({"bandwidth_gbps": 5 * 409.6, "memory_gb": 80, "onchip_mb": 64, "compute_units": 96,
-                             "peak_tops": {"fp16": 96 * 1.4 * 2048e-3, "int8": 2 * 96 * 1.4 * 2048e-3},
-                             "interconnect_gbps": 300, "offload_gbps": 64})
-    s = analyze(wl.model, hw, "decode", 8, wl.prompt_len, use_flash_attention=True, gen_len=wl.gen_len).summary
+    hw = hardware_from_dict(
+        {
+            "bandwidth_gbps": 5 * 409.6,
+            "memory_gb": 80,
+            "onchip_mb": 64,
+            "compute_units": 96,
+            "peak_tops": {"fp16": 96 * 1.4 * 2048e-3, "int8": 2 * 96 * 1.4 * 2048e-3},
+            "interconnect_gbps": 300,
+            "offload_gbps": 64,
+        }
+    )
+    s = analyze(
+        wl.model, hw, "decode", 8, wl.prompt_len, use_flash_attention=True, gen_len=wl.gen_len
+    ).summary
     assert m["ttft_ms"] == pytest.approx(s["ttft_s"] * 1e3, rel=1e-9)
     assert m["tpot_ms"] == pytest.approx(s["tpot_s"] * 1e3, rel=1e-9)
     assert m["throughput_tok_s"] == pytest.approx(s["throughput_tok_s"], rel=1e-9)
@@ -75,7 +100,11 @@ def test_more_bandwidth_speeds_decode_and_costs_area_and_power(sim: RooflineSimu
     wl = sim.load_workload("llama-2-7b-interactive")
     lo = sim.evaluate({**A100_LIKE, "hbm_stacks": 2}, wl)
     hi = sim.evaluate({**A100_LIKE, "hbm_stacks": 6}, wl)
-    assert hi["tpot_ms"] < lo["tpot_ms"] and hi["area_mm2"] > lo["area_mm2"] and hi["power_w"] > lo["power_w"]
+    assert (
+        hi["tpot_ms"] < lo["tpot_ms"]
+        and hi["area_mm2"] > lo["area_mm2"]
+        and hi["power_w"] > lo["power_w"]
+    )
     tp2 = sim.evaluate({**A100_LIKE, "tensor_parallel": 2}, wl)
     assert tp2["area_mm2"] == pytest.approx(2 * sim.evaluate(A100_LIKE, wl)["area_mm2"])
 
@@ -94,20 +123,31 @@ def test_design_that_does_not_fit_is_infeasible_and_slow(sim: RooflineSimulator)
 
 
 def test_bad_designs_name_the_parameter(sim: RooflineSimulator) -> None:
-    with pytest.raises(InvalidDesignError, match="'hbm_gen': 'hbm4' is not legal; legal values are 'hbm2e'"):
+    with pytest.raises(
+        InvalidDesignError, match="'hbm_gen': 'hbm4' is not legal; legal values are 'hbm2e'"
+    ):
         sim.evaluate({**A100_LIKE, "hbm_gen": "hbm4"})
     with pytest.raises(InvalidDesignError, match="missing parameter 'sram_mb'"):
         sim.evaluate_batch([{k: v for k, v in A100_LIKE.items() if k != "sram_mb"}])
     with pytest.raises(InvalidDesignError, match="'batch_size': 3 is not legal"):
         sim.evaluate({**A100_LIKE, "batch_size": 3})
-    with pytest.raises(InvalidDesignError, match="'batch_size': 3 is not legal; legal values are powers of two 1..256"):
+    with pytest.raises(
+        InvalidDesignError,
+        match="'batch_size': 3 is not legal; legal values are powers of two 1..256",
+    ):
         sim.evaluate_batch([A100_LIKE, {**A100_LIKE, "batch_size": 3}])
-    with pytest.raises(InvalidDesignError, match="'flash_attention': 'yes' is not legal; legal values are False, True"):
+    with pytest.raises(
+        InvalidDesignError,
+        match="'flash_attention': 'yes' is not legal; legal values are False, True",
+    ):
         sim.evaluate({**A100_LIKE, "flash_attention": "yes"})
     with pytest.raises(InvalidDesignError, match="unknown parameter 'voltage'"):
         sim.evaluate_batch([A100_LIKE, {**A100_LIKE, "voltage": 0.8}])
     # Llama-2-13B has 40 heads: 8-way tensor parallelism is legal, 16 is not offered
-    with pytest.raises(InvalidDesignError, match="'tensor_parallel': 16 is not legal; legal values are powers of two 1..8"):
+    with pytest.raises(
+        InvalidDesignError,
+        match="'tensor_parallel': 16 is not legal; legal values are powers of two 1..8",
+    ):
         sim.evaluate({**A100_LIKE, "tensor_parallel": 16}, "llama-2-13b-server")
 
 
@@ -116,18 +156,25 @@ def test_space_pickles_for_process_pools(sim: RooflineSimulator) -> None:
 
     space = pickle.loads(pickle.dumps(sim.design_space("llama-2-70b-server")))
     assert space.violations({**A100_LIKE, "hbm_stacks": 1}) and not space.violations(
-        {**A100_LIKE, "hbm_stacks": 8, "hbm_gen": "hbm3e", "w_bit": 4})
+        {**A100_LIKE, "hbm_stacks": 8, "hbm_gen": "hbm3e", "w_bit": 4}
+    )
 
 
 def test_workload_files_and_their_errors(sim: RooflineSimulator, tmp_path: Path) -> None:
     (tmp_path / "my-model").mkdir()
     (tmp_path / "my-model" / "config.json").write_text(
         '{"hidden_size": 2048, "num_hidden_layers": 16, "num_attention_heads": 16, "num_key_value_heads": 4,'
-        ' "intermediate_size": 8192, "vocab_size": 32000, "hidden_act": "silu", "rms_norm_eps": 1e-5}')
+        ' "intermediate_size": 8192, "vocab_size": 32000, "hidden_act": "silu", "rms_norm_eps": 1e-5}'
+    )
     good = tmp_path / "chat.yaml"
     good.write_text("model: my-model\nprompt_len: 512\ngen_len: 64\ntpot_target_ms: 25\n")
     wl = sim.load_workload(str(good))
-    assert (wl.name, wl.model.num_kv_heads, wl.tpot_target_ms, wl.ttft_target_ms) == ("chat", 4, 25.0, 2000.0)
+    assert (wl.name, wl.model.num_kv_heads, wl.tpot_target_ms, wl.ttft_target_ms) == (
+        "chat",
+        4,
+        25.0,
+        2000.0,
+    )
     assert sim.workload_id(wl) != sim.workload_id("llama-2-7b-interactive")
     check_simulator(sim, str(good), samples=4)
 
@@ -174,7 +221,11 @@ def test_random_search_finds_designs_that_meet_the_service_targets() -> None:
     feasible = [e for e in result.evaluations if e.feasible]
     assert feasible and len(feasible) < len(result.evaluations)  # the constraints bite both ways
     for e in feasible:
-        assert e.metrics["ttft_ms"] <= 450 and e.metrics["tpot_ms"] <= 40 and e.metrics["memory_util"] <= 1
+        assert (
+            e.metrics["ttft_ms"] <= 450
+            and e.metrics["tpot_ms"] <= 40
+            and e.metrics["memory_util"] <= 1
+        )
     infeasible = [e for e in result.evaluations if not e.feasible]
     assert max(e.reward for e in infeasible) < max(e.reward for e in feasible)
 
@@ -185,5 +236,12 @@ def test_multiagent_co_design_view_passes_pettingzoo_api_test() -> None:
     from archgym.multiagent import make_multiagent
 
     env = make_multiagent("archgym/LLMRoofline-v0", groups="simulator", workload="opt-1.3b-edge")
-    assert env.groups["serving"] == ["batch_size", "w_bit", "a_bit", "kv_bit", "flash_attention", "tensor_parallel"]
+    assert env.groups["serving"] == [
+        "batch_size",
+        "w_bit",
+        "a_bit",
+        "kv_bit",
+        "flash_attention",
+        "tensor_parallel",
+    ]
     parallel_api_test(env, num_cycles=4)

@@ -10,17 +10,51 @@ from archgym.simulators.soc import Accel, Budget, SoCSimulator, Task, TaskGraph
 # core 1 GHz, 1 instruction per cycle, 1 nJ per instruction (1 W busy), 1 mm^2;
 # accelerators 100 MHz, no technology scaling; memory/bus 4 or 8 B wide at 100 MHz (x1 or x2).
 SIMPLE_HW: dict[str, Any] = {
-    "core": {"name": "ref", "freq_hz": 1e9, "ipc": 1, "instructions_per_joule": 1e9, "area_mm2": 1.0, "max_cores": 4},
-    "accelerator": {"base_clock_hz": 1e8, "clock_multipliers": [1, 2], "energy_scale": 1.0, "area_scale": 1.0},
-    "memory": {"base_clock_hz": 1e8, "widths_bytes": [4, 8], "clock_multipliers": [1, 2],
-               "kinds": {"sram": {"access_energy_fixed_pj": 0.0, "energy_pj_per_byte": 0.0, "area_mm2_per_mb": 0.0},
-                         "dram": {"access_energy_fixed_pj": 4.0, "energy_pj_per_byte": 10.0, "area_mm2_per_mb": 2.0}}},
-    "bus": {"base_clock_hz": 1e8, "widths_bytes": [4, 8], "clock_multipliers": [1, 2], "energy_pj_per_byte": 1.0,
-            "area_mm2": 0.0},
+    "core": {
+        "name": "ref",
+        "freq_hz": 1e9,
+        "ipc": 1,
+        "instructions_per_joule": 1e9,
+        "area_mm2": 1.0,
+        "max_cores": 4,
+    },
+    "accelerator": {
+        "base_clock_hz": 1e8,
+        "clock_multipliers": [1, 2],
+        "energy_scale": 1.0,
+        "area_scale": 1.0,
+    },
+    "memory": {
+        "base_clock_hz": 1e8,
+        "widths_bytes": [4, 8],
+        "clock_multipliers": [1, 2],
+        "kinds": {
+            "sram": {
+                "access_energy_fixed_pj": 0.0,
+                "energy_pj_per_byte": 0.0,
+                "area_mm2_per_mb": 0.0,
+            },
+            "dram": {
+                "access_energy_fixed_pj": 4.0,
+                "energy_pj_per_byte": 10.0,
+                "area_mm2_per_mb": 2.0,
+            },
+        },
+    },
+    "bus": {
+        "base_clock_hz": 1e8,
+        "widths_bytes": [4, 8],
+        "clock_multipliers": [1, 2],
+        "energy_pj_per_byte": 1.0,
+        "area_mm2": 0.0,
+    },
     "limits": {"area_cap_mm2": 100.0, "power_window_s": 0.01},
 }
 
-def graph(tasks: list[tuple], edges: list[tuple] = (), name: str = "g", latency_ms: float = 1.0) -> TaskGraph:
+
+def graph(
+    tasks: list[tuple], edges: list[tuple] = (), name: str = "g", latency_ms: float = 1.0
+) -> TaskGraph:
     """``tasks``: (name, core_cycles) or (name, core_cycles, accel_cycles[, energy_fj, area_um2, max_unroll])."""
     built = []
     for t in tasks:
@@ -30,7 +64,9 @@ def graph(tasks: list[tuple], edges: list[tuple] = (), name: str = "g", latency_
         elif len(t) == 6:
             accel = Accel(float(t[2]), float(t[3]), float(t[4]), int(t[5]))
         built.append(Task(t[0], float(t[1]), accel))
-    return TaskGraph(name, tuple(built), tuple((p, c, float(b)) for p, c, b in edges), Budget(latency_ms))
+    return TaskGraph(
+        name, tuple(built), tuple((p, c, float(b)) for p, c, b in edges), Budget(latency_ms)
+    )
 
 
 def design(sim: SoCSimulator, workload: Any, **overrides: Any) -> dict[str, Any]:

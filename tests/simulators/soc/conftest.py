@@ -19,4 +19,3 @@ from _soc_helpers import SIMPLE_HW  # noqa: E402
 @pytest.fixture
 def simple_hw() -> dict[str, Any]:
     return copy.deepcopy(SIMPLE_HW)
-

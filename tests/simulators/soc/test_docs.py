@@ -7,9 +7,15 @@ import importlib
 
 import pytest
 
-MODULES = ["archgym.simulators.soc", "archgym.simulators.soc.workload", "archgym.simulators.soc.hardware",
-           "archgym.simulators.soc.scheduler", "archgym.simulators.soc.policies", "archgym.simulators.soc.simulator",
-           "archgym.envs.soc"]
+MODULES = [
+    "archgym.simulators.soc",
+    "archgym.simulators.soc.workload",
+    "archgym.simulators.soc.hardware",
+    "archgym.simulators.soc.scheduler",
+    "archgym.simulators.soc.policies",
+    "archgym.simulators.soc.simulator",
+    "archgym.envs.soc",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,9 +14,14 @@ def test_check_env_passes():
     check_env("archgym/SoC-v0", steps=4)
 
 
-@pytest.mark.parametrize(("workload", "latency_target"), [("audio_decoder", ("latency_ms", 21.0)),
-                                                          ("hpvm_cava", ("latency_ms", 34.0)),
-                                                          ("arvr", ("latency_budget_ratio", 1.0))])
+@pytest.mark.parametrize(
+    ("workload", "latency_target"),
+    [
+        ("audio_decoder", ("latency_ms", 21.0)),
+        ("hpvm_cava", ("latency_ms", 34.0)),
+        ("arvr", ("latency_budget_ratio", 1.0)),
+    ],
+)
 def test_budget_targets_per_workload(workload, latency_target):
     env = archgym.make("archgym/SoC-v0", workload=workload)
     targets = env.objective.targets
@@ -46,14 +51,22 @@ def test_multiagent_view_groups_by_subsystem():
     assert len(set(rewards.values())) == 1
 
 
-@pytest.mark.parametrize(("workload", "max_unroll"), [("edge_detection", 64), ("hpvm_cava", 151), ("arvr", 151)])
+@pytest.mark.parametrize(
+    ("workload", "max_unroll"), [("edge_detection", 64), ("hpvm_cava", 151), ("arvr", 151)]
+)
 def test_farsis_budgets_are_reachable(workload, max_unroll):
     """Every task on its IP at x8 (unroll capped to fit the area), 128-B SRAM and bus at x8, meets
     every budget: the targets are demanding (random search rarely meets them) but not impossible."""
     env = archgym.make("archgym/SoC-v0", workload=workload)
     space = env.space
     d = space.decode([0] * len(space))
-    d.update(mem_kind="sram", mem_width_bytes=128, bus_width_bytes=128, mem_clock_mult=8, bus_clock_mult=8)
+    d.update(
+        mem_kind="sram",
+        mem_width_bytes=128,
+        bus_width_bytes=128,
+        mem_clock_mult=8,
+        bus_clock_mult=8,
+    )
     for name in space.names:
         if name.endswith("_pe"):
             d[name] = "accel"

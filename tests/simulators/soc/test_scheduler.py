@@ -55,8 +55,10 @@ def test_single_core_matches_farsis_rule_on_random_graphs(seed):
 
 def fork_join():
     # File order c, b, a puts the longest branch last in list order.
-    return graph([("s", 0), ("c", 1000, 100), ("b", 2000, 200), ("a", 4000, 400), ("j", 1000)],
-                 [("s", "c", 0), ("s", "b", 0), ("s", "a", 0), ("c", "j", 0), ("b", "j", 0), ("a", "j", 0)])
+    return graph(
+        [("s", 0), ("c", 1000, 100), ("b", 2000, 200), ("a", 4000, 400), ("j", 1000)],
+        [("s", "c", 0), ("s", "b", 0), ("s", "a", 0), ("c", "j", 0), ("b", "j", 0), ("a", "j", 0)],
+    )
 
 
 def test_fork_join_on_one_core_is_serial(simple_hw):
@@ -83,7 +85,9 @@ def test_accelerators_run_in_parallel_beside_the_core(simple_hw):
     # Each branch on its own IP (100/200/400 cycles at 100 MHz = 1/2/4 us), join on the core: 4 + 1.
     assert latency(sim, g, accel=["a", "b", "c"]) == pytest.approx(5 * US)
     # Clock x2 halves the IPs: 2 + 1.
-    assert latency(sim, g, accel=["a", "b", "c"], a_clock=2, b_clock=2, c_clock=2) == pytest.approx(3 * US)
+    assert latency(sim, g, accel=["a", "b", "c"], a_clock=2, b_clock=2, c_clock=2) == pytest.approx(
+        3 * US
+    )
     # Only a on its IP: the core runs c then b (3 us) while a takes 4; then j.
     assert latency(sim, g, accel=["a"]) == pytest.approx(5 * US)
 
@@ -118,7 +122,9 @@ def test_shared_bus_splits_bandwidth_equally_among_readers(simple_hw):
 def test_reads_and_writes_are_separate_directions(simple_hw):
     sim = SoCSimulator(simple_hw)
     # x reads 4000 B while y (no input) writes 4000 B: no sharing, 10 us each.
-    assert latency(sim, contention(4000, 0, write_y=4000), accel=["x", "y"]) == pytest.approx(10 * US)
+    assert latency(sim, contention(4000, 0, write_y=4000), accel=["x", "y"]) == pytest.approx(
+        10 * US
+    )
 
 
 def test_compute_bound_task_is_not_slowed_by_its_bandwidth_share(simple_hw):
@@ -205,8 +211,10 @@ def test_batch_kernel_equals_single_designs_on_a_random_sample():
 def standalone_durations(sim: SoCSimulator, scenario, d: dict) -> dict[tuple[str, str], float]:
     """Each task's time alone on the SoC, worked out from the hardware library, not the simulator."""
     hw = sim.hw
-    bw = min(d["mem_width_bytes"] * hw.memory.base_clock_hz * d["mem_clock_mult"],
-             d["bus_width_bytes"] * hw.bus.base_clock_hz * d["bus_clock_mult"])
+    bw = min(
+        d["mem_width_bytes"] * hw.memory.base_clock_hz * d["mem_clock_mult"],
+        d["bus_width_bytes"] * hw.bus.base_clock_hz * d["bus_clock_mult"],
+    )
     out = {}
     for g in scenario.graphs:
         for t in g.tasks:
@@ -215,8 +223,9 @@ def standalone_durations(sim: SoCSimulator, scenario, d: dict) -> dict[tuple[str
                 continue
             key = scenario.task_key(g, t)
             if d.get(f"{key}_pe") == "accel":
-                compute = t.accel.cycles / (d.get(f"{key}_unroll", 1) * hw.accelerator.base_clock_hz
-                                            * d[f"{key}_clock"])
+                compute = t.accel.cycles / (
+                    d.get(f"{key}_unroll", 1) * hw.accelerator.base_clock_hz * d[f"{key}_clock"]
+                )
             else:
                 compute = t.core_cycles / hw.core.freq_hz
             r = sum(b for p, c, b in g.edges if c == t.name)
@@ -242,15 +251,31 @@ def test_random_designs_respect_physical_bounds(workload):
                 longest[name] = max(preds, default=0.0) + alone[(g.name, name)]
             assert latency_s >= max(longest.values()) * (1 - 1e-9)
         # The cores cannot do their work faster than all of them busy all the time.
-        core_work = sum(t.core_cycles / 1e9 for g in scenario.graphs for t in g.tasks
-                        if d.get(f"{scenario.task_key(g, t)}_pe", "core") == "core")
+        core_work = sum(
+            t.core_cycles / 1e9
+            for g in scenario.graphs
+            for t in g.tasks
+            if d.get(f"{scenario.task_key(g, t)}_pe", "core") == "core"
+        )
         assert latency_s >= core_work / d["cores"] * (1 - 1e-9)
         # Nor can the readers together pull more than the bandwidth.
-        bw = min(d["mem_width_bytes"] * d["mem_clock_mult"], d["bus_width_bytes"] * d["bus_clock_mult"]) * 1e8
-        reads = sum(b for g in scenario.graphs for p, c, b in g.edges
-                    if not next(t for t in g.tasks if t.name == c).dummy)
+        bw = (
+            min(
+                d["mem_width_bytes"] * d["mem_clock_mult"],
+                d["bus_width_bytes"] * d["bus_clock_mult"],
+            )
+            * 1e8
+        )
+        reads = sum(
+            b
+            for g in scenario.graphs
+            for p, c, b in g.edges
+            if not next(t for t in g.tasks if t.name == c).dummy
+        )
         assert latency_s >= reads / bw * (1 - 1e-9)
         assert out["peak_power_mw"][i] >= out["avg_power_mw"][i] * (1 - 1e-9)
     # Energy is the same work however it is scheduled.
     reshuffled = [{**d, "cores": 1 + (d["cores"] % 4), "mapping": "critical_path"} for d in designs]
-    assert sim.evaluate_arrays(reshuffled, workload)["energy_mj"] == pytest.approx(out["energy_mj"], rel=1e-12)
+    assert sim.evaluate_arrays(reshuffled, workload)["energy_mj"] == pytest.approx(
+        out["energy_mj"], rel=1e-12
+    )

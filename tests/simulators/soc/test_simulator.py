@@ -50,13 +50,19 @@ def test_reference_rows_agree_on_what_each_knob_does(sim):
     """FARSI's bandwidth-only changes leave energy alone; accelerators cut it; area ignores clocks and widths."""
     m = {r["name"]: sim.evaluate(reference_design(sim, r), "audio_decoder") for r in REFERENCE}
     base = m["1 x A53, DRAM x1, bus x1"]
-    for name in ("1 x A53, DRAM x8, bus x8", "1 x A53, 128-B DRAM and bus x1", "2 x A53 round-robin, DRAM/bus x1"):
+    for name in (
+        "1 x A53, DRAM x8, bus x8",
+        "1 x A53, 128-B DRAM and bus x1",
+        "2 x A53 round-robin, DRAM/bus x1",
+    ):
         assert m[name]["energy_mj"] == pytest.approx(base["energy_mj"])
     assert m["A53 + 6 IPs (unroll 1, x1)"]["energy_mj"] < 0.5 * base["energy_mj"]
     assert m["1 x A53, DRAM x8, bus x8"]["area_mm2"] == pytest.approx(base["area_mm2"])
 
 
-@pytest.mark.parametrize("workload", ["audio_decoder", "edge_detection", "hpvm_cava", "arvr", "synthetic:10:4"])
+@pytest.mark.parametrize(
+    "workload", ["audio_decoder", "edge_detection", "hpvm_cava", "arvr", "synthetic:10:4"]
+)
 def test_conformance(sim, workload):
     check_simulator(sim, workload, samples=6)
 
@@ -70,7 +76,9 @@ def test_every_sampled_design_is_valid_or_names_its_violation(sim, workload):
     assert (out["latency_ms"] > 0).all() and (out["area_mm2"] > 0).all()
     for d, area in zip(designs, out["area_mm2"], strict=True):
         violations = space.violations(d)
-        assert violations == ([] if area <= 100 else ["area_cap: SoC area must not exceed 100 mm^2"])
+        assert violations == (
+            [] if area <= 100 else ["area_cap: SoC area must not exceed 100 mm^2"]
+        )
     # Edge detection's fully unrolled IPs blow the area cap (and the space names it); the audio
     # decoder's largest SoC (every IP at its trip count, 4 cores) is ~55 mm^2 and never does.
     assert any(space.violations(d) for d in designs) == (workload == "arvr")
@@ -93,9 +101,14 @@ def test_space_shape(sim):
 def test_bad_designs_are_refused_by_name(sim):
     space = sim.design_space("audio_decoder")
     good = space.decode([0] * len(space))
-    with pytest.raises(InvalidDesignError, match="'mem_width_bytes': 12 is not legal; legal values are 4, 8"):
+    with pytest.raises(
+        InvalidDesignError, match="'mem_width_bytes': 12 is not legal; legal values are 4, 8"
+    ):
         sim.evaluate({**good, "mem_width_bytes": 12}, "audio_decoder")
-    with pytest.raises(InvalidDesignError, match="'FIR_left_pe': 'gpu' is not legal; legal values are 'core', 'accel'"):
+    with pytest.raises(
+        InvalidDesignError,
+        match="'FIR_left_pe': 'gpu' is not legal; legal values are 'core', 'accel'",
+    ):
         sim.evaluate_batch([{**good, "FIR_left_pe": "gpu"}], "audio_decoder")
     missing = dict(good)
     del missing["cores"]
@@ -112,7 +125,9 @@ def test_more_bandwidth_or_cores_never_slow_a_software_design(sim):
     base = {**space.decode([0] * len(space)), "mem_kind": "dram", "mapping": "first_free"}
     prev = None
     for width in (4, 8, 16, 32, 64, 128):
-        lat = sim.evaluate({**base, "mem_width_bytes": width, "bus_width_bytes": width}, "audio_decoder")["latency_ms"]
+        lat = sim.evaluate(
+            {**base, "mem_width_bytes": width, "bus_width_bytes": width}, "audio_decoder"
+        )["latency_ms"]
         assert prev is None or lat <= prev + 1e-12
         prev = lat
     one = sim.evaluate(base, "audio_decoder")["latency_ms"]
@@ -139,8 +154,12 @@ def test_deterministic_and_workload_ids_track_content(sim):
     a = sim.evaluate_batch(designs, "hpvm_cava")
     b = SoCSimulator().evaluate_batch(designs, "hpvm_cava")
     assert a == b
-    assert sim.workload_id(load_workload("audio_decoder")) == sim.workload_id(load_workload("audio_decoder"))
-    assert sim.workload_id(load_workload("synthetic:8:1")) != sim.workload_id(load_workload("synthetic:8:2"))
+    assert sim.workload_id(load_workload("audio_decoder")) == sim.workload_id(
+        load_workload("audio_decoder")
+    )
+    assert sim.workload_id(load_workload("synthetic:8:1")) != sim.workload_id(
+        load_workload("synthetic:8:2")
+    )
 
 
 def test_hardware_library_errors_name_the_field(simple_hw, tmp_path):
@@ -148,11 +167,15 @@ def test_hardware_library_errors_name_the_field(simple_hw, tmp_path):
     with pytest.raises(HardwareError, match="missing field 'memory.kinds.dram.energy_pj_per_byte'"):
         SoCSimulator(simple_hw)
     simple_hw["memory"]["kinds"]["dram"]["energy_pj_per_byte"] = -1
-    with pytest.raises(HardwareError, match="'memory.kinds.dram.energy_pj_per_byte' must be a number >= 0"):
+    with pytest.raises(
+        HardwareError, match="'memory.kinds.dram.energy_pj_per_byte' must be a number >= 0"
+    ):
         SoCSimulator(simple_hw)
     simple_hw["memory"]["kinds"]["dram"]["energy_pj_per_byte"] = 1
     simple_hw["bus"]["widths_bytes"] = []
-    with pytest.raises(HardwareError, match="'bus.widths_bytes' must be a list of positive integers"):
+    with pytest.raises(
+        HardwareError, match="'bus.widths_bytes' must be a list of positive integers"
+    ):
         SoCSimulator(simple_hw)
     simple_hw["bus"]["widths_bytes"] = [4]
     simple_hw["bus"]["base_clock_hz"] = 0

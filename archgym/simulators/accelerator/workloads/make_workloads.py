@@ -16,20 +16,57 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-COLUMNS = ["name", "kind", "batch", "in_h", "in_w", "in_c", "out_c", "r", "s", "stride", "padding",
-           "groups", "gemm_m", "gemm_n", "gemm_k", "repeat"]
+COLUMNS = [
+    "name",
+    "kind",
+    "batch",
+    "in_h",
+    "in_w",
+    "in_c",
+    "out_c",
+    "r",
+    "s",
+    "stride",
+    "padding",
+    "groups",
+    "gemm_m",
+    "gemm_n",
+    "gemm_k",
+    "repeat",
+]
 
 Row = dict[str, object]
 
 
-def conv(name: str, hw: int, cin: int, cout: int, k: int, stride: int = 1, pad: int | None = None,
-         groups: int = 1) -> tuple[Row, int]:
+def conv(
+    name: str,
+    hw: int,
+    cin: int,
+    cout: int,
+    k: int,
+    stride: int = 1,
+    pad: int | None = None,
+    groups: int = 1,
+) -> tuple[Row, int]:
     """A conv row and its output size (``pad`` defaults to 'same' for odd kernels)."""
     pad = k // 2 if pad is None else pad
     kind = "dwconv" if groups == cin == cout and groups > 1 else "conv"
     out = (hw + 2 * pad - k) // stride + 1
-    return {"name": name, "kind": kind, "batch": 1, "in_h": hw, "in_w": hw, "in_c": cin, "out_c": cout,
-            "r": k, "s": k, "stride": stride, "padding": pad, "groups": groups, "repeat": 1}, out
+    return {
+        "name": name,
+        "kind": kind,
+        "batch": 1,
+        "in_h": hw,
+        "in_w": hw,
+        "in_c": cin,
+        "out_c": cout,
+        "r": k,
+        "s": k,
+        "stride": stride,
+        "padding": pad,
+        "groups": groups,
+        "repeat": 1,
+    }, out
 
 
 def fc(name: str, cin: int, cout: int) -> Row:
@@ -37,8 +74,15 @@ def fc(name: str, cin: int, cout: int) -> Row:
 
 
 def gemm(name: str, m: int, n: int, k: int, batch: int = 1, repeat: int = 1) -> Row:
-    return {"name": name, "kind": "gemm", "batch": batch, "gemm_m": m, "gemm_n": n, "gemm_k": k,
-            "repeat": repeat}
+    return {
+        "name": name,
+        "kind": "gemm",
+        "batch": batch,
+        "gemm_m": m,
+        "gemm_n": n,
+        "gemm_k": k,
+        "repeat": repeat,
+    }
 
 
 def alexnet() -> list[Row]:
@@ -50,7 +94,11 @@ def alexnet() -> list[Row]:
     r, hw = conv("conv2", hw, 96, 256, 5, 1, 2, groups=2)
     rows.append(r)
     hw = (hw - 3) // 2 + 1  # -> 13
-    for name, cin, cout, g in [("conv3", 256, 384, 1), ("conv4", 384, 384, 2), ("conv5", 384, 256, 2)]:
+    for name, cin, cout, g in [
+        ("conv3", 256, 384, 1),
+        ("conv4", 384, 384, 2),
+        ("conv5", 384, 256, 2),
+    ]:
         r, hw = conv(name, hw, cin, cout, 3, 1, 1, groups=g)
         rows.append(r)
     rows += [fc("fc6", 256 * 6 * 6, 4096), fc("fc7", 4096, 4096), fc("fc8", 4096, 1000)]
@@ -111,8 +159,17 @@ def _make_divisible(v: float, divisor: int = 8) -> int:
     return new + divisor if new < 0.9 * v else new
 
 
-def _inverted_residual(rows: list[Row], name: str, hw: int, cin: int, exp: int, cout: int, k: int,
-                       stride: int, se: int = 0) -> int:
+def _inverted_residual(
+    rows: list[Row],
+    name: str,
+    hw: int,
+    cin: int,
+    exp: int,
+    cout: int,
+    k: int,
+    stride: int,
+    se: int = 0,
+) -> int:
     if exp != cin:
         rows.append(conv(f"{name}_expand", hw, cin, exp, 1)[0])
     r, out = conv(f"{name}_dw", hw, exp, exp, k, stride, groups=exp)
@@ -129,11 +186,20 @@ def mobilenet_v2() -> list[Row]:
     r, hw = conv("conv1", 224, 3, 32, 3, 2)
     rows.append(r)
     cin = 32
-    table = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
-             (6, 320, 1, 1)]
+    table = [
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    ]
     for i, (t, c, n, s) in enumerate(table, start=1):
         for j in range(n):
-            hw = _inverted_residual(rows, f"block{i}_{j + 1}", hw, cin, cin * t, c, 3, s if j == 0 else 1)
+            hw = _inverted_residual(
+                rows, f"block{i}_{j + 1}", hw, cin, cin * t, c, 3, s if j == 0 else 1
+            )
             cin = c
     rows.append(conv("conv_last", hw, cin, 1280, 1)[0])
     rows.append(fc("fc", 1280, 1000))
@@ -146,12 +212,27 @@ def mobilenet_v3_large() -> list[Row]:
     r, hw = conv("conv1", 224, 3, 16, 3, 2)
     rows.append(r)
     cin = 16
-    table = [(3, 16, 16, 0, 1), (3, 64, 24, 0, 2), (3, 72, 24, 0, 1), (5, 72, 40, 1, 2), (5, 120, 40, 1, 1),
-             (5, 120, 40, 1, 1), (3, 240, 80, 0, 2), (3, 200, 80, 0, 1), (3, 184, 80, 0, 1),
-             (3, 184, 80, 0, 1), (3, 480, 112, 1, 1), (3, 672, 112, 1, 1), (5, 672, 160, 1, 2),
-             (5, 960, 160, 1, 1), (5, 960, 160, 1, 1)]
+    table = [
+        (3, 16, 16, 0, 1),
+        (3, 64, 24, 0, 2),
+        (3, 72, 24, 0, 1),
+        (5, 72, 40, 1, 2),
+        (5, 120, 40, 1, 1),
+        (5, 120, 40, 1, 1),
+        (3, 240, 80, 0, 2),
+        (3, 200, 80, 0, 1),
+        (3, 184, 80, 0, 1),
+        (3, 184, 80, 0, 1),
+        (3, 480, 112, 1, 1),
+        (3, 672, 112, 1, 1),
+        (5, 672, 160, 1, 2),
+        (5, 960, 160, 1, 1),
+        (5, 960, 160, 1, 1),
+    ]
     for i, (k, exp, cout, se, s) in enumerate(table, start=1):
-        hw = _inverted_residual(rows, f"bneck{i}", hw, cin, exp, cout, k, s, _make_divisible(exp / 4) if se else 0)
+        hw = _inverted_residual(
+            rows, f"bneck{i}", hw, cin, exp, cout, k, s, _make_divisible(exp / 4) if se else 0
+        )
         cin = cout
     rows.append(conv("conv_last", hw, cin, 960, 1)[0])
     rows += [fc("fc1", 960, 1280), fc("fc2", 1280, 1000)]
@@ -164,12 +245,28 @@ def efficientnet_b0() -> list[Row]:
     r, hw = conv("stem", 224, 3, 32, 3, 2)
     rows.append(r)
     cin = 32
-    table = [(3, 1, 1, 16, 1), (3, 2, 6, 24, 2), (5, 2, 6, 40, 2), (3, 2, 6, 80, 3), (5, 1, 6, 112, 3),
-             (5, 2, 6, 192, 4), (3, 1, 6, 320, 1)]
+    table = [
+        (3, 1, 1, 16, 1),
+        (3, 2, 6, 24, 2),
+        (5, 2, 6, 40, 2),
+        (3, 2, 6, 80, 3),
+        (5, 1, 6, 112, 3),
+        (5, 2, 6, 192, 4),
+        (3, 1, 6, 320, 1),
+    ]
     for i, (k, s, e, cout, n) in enumerate(table, start=1):
         for j in range(n):
-            hw = _inverted_residual(rows, f"mb{i}_{j + 1}", hw, cin, cin * e, cout, k, s if j == 0 else 1,
-                                    max(1, cin // 4))
+            hw = _inverted_residual(
+                rows,
+                f"mb{i}_{j + 1}",
+                hw,
+                cin,
+                cin * e,
+                cout,
+                k,
+                s if j == 0 else 1,
+                max(1, cin // 4),
+            )
             cin = cout
     rows.append(conv("head", hw, cin, 1280, 1)[0])
     rows.append(fc("fc", 1280, 1000))
@@ -205,15 +302,33 @@ def vit_b16() -> list[Row]:
 
 
 NETWORKS = {
-    "alexnet": (alexnet, "Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep CNNs, NeurIPS 2012"),
-    "vgg16": (vgg16, "Simonyan & Zisserman, Very Deep Convolutional Networks, ICLR 2015 (config D)"),
-    "resnet18": (resnet18, "He et al., Deep Residual Learning for Image Recognition, CVPR 2016 (Table 1)"),
-    "resnet50": (resnet50, "He et al., Deep Residual Learning for Image Recognition, CVPR 2016 (Table 1)"),
+    "alexnet": (
+        alexnet,
+        "Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep CNNs, NeurIPS 2012",
+    ),
+    "vgg16": (
+        vgg16,
+        "Simonyan & Zisserman, Very Deep Convolutional Networks, ICLR 2015 (config D)",
+    ),
+    "resnet18": (
+        resnet18,
+        "He et al., Deep Residual Learning for Image Recognition, CVPR 2016 (Table 1)",
+    ),
+    "resnet50": (
+        resnet50,
+        "He et al., Deep Residual Learning for Image Recognition, CVPR 2016 (Table 1)",
+    ),
     "mobilenet_v2": (mobilenet_v2, "Sandler et al., MobileNetV2, CVPR 2018 (Table 2)"),
-    "mobilenet_v3_large": (mobilenet_v3_large, "Howard et al., Searching for MobileNetV3, ICCV 2019 (Table 1)"),
+    "mobilenet_v3_large": (
+        mobilenet_v3_large,
+        "Howard et al., Searching for MobileNetV3, ICCV 2019 (Table 1)",
+    ),
     "efficientnet_b0": (efficientnet_b0, "Tan & Le, EfficientNet, ICML 2019 (Table 1)"),
     "bert_base": (bert_base, "Devlin et al., BERT, NAACL 2019 (BERT-base, sequence length 128)"),
-    "gpt2": (gpt2, "Radford et al., Language Models are Unsupervised Multitask Learners, 2019 (124M, 512 tokens)"),
+    "gpt2": (
+        gpt2,
+        "Radford et al., Language Models are Unsupervised Multitask Learners, 2019 (124M, 512 tokens)",
+    ),
     "vit_b16": (vit_b16, "Dosovitskiy et al., An Image is Worth 16x16 Words, ICLR 2021 (ViT-B/16)"),
 }
 
