@@ -44,6 +44,7 @@ bench: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check archgym tests benchmarks
+	$(BIN)/ruff format --check archgym tests benchmarks
 	$(BIN)/mypy $(MYPY_FILES)
 
 clean:
