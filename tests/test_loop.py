@@ -174,4 +174,4 @@ def test_the_old_run_methods_of_designenv_still_work_with_a_warning(tmp_path):
     with pytest.raises(TypeError, match="other encodings are wrappers now"):
         archgym.DesignEnv(Synthetic(), action_encoding="box")
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        env.nope
+        _ = env.nope
