@@ -1,7 +1,7 @@
 """``archgym roofline``: analyze an LLM on a device, print the table and write it with its plot.
 
 Example:
-    archgym roofline --model llama-2-7b --hardware a100 --batch 8 --seq-len 4096
+    archgym roofline --model llama-2-7b --hardware a100 --batch 8 --seq-len 3968
     archgym roofline --model ./my-model/config.json --hardware h100 --stage prefill --flash --w-bit 8 --out plots/
 """
 

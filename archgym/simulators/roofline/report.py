@@ -5,7 +5,7 @@ Example:
     >>> from archgym.simulators.roofline import analyze
     >>> from archgym.simulators.roofline.report import write_report
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     paths = write_report(analyze("llama-2-7b", "a100", batch_size=8, seq_len=4096), tmp)
+    ...     paths = write_report(analyze("llama-2-7b", "a100", batch_size=8, seq_len=3968), tmp)
     ...     sorted(p.suffix for p in paths)
     ['.csv', '.png']
 """
