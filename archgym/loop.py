@@ -15,18 +15,21 @@ Example:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import numpy as np
+
 from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
 from archgym.objective import Objective
 from archgym.registry import make
 from archgym.space import Design, DesignSpace
-from archgym.store import Store
+from archgym.store import RunRecord, Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +37,35 @@ if TYPE_CHECKING:
 #: Rounds in a row that bring neither a new simulator call nor a replayed evaluation before a
 #: search is declared stalled (an agent that only re-proposes cached designs, or a used-up space).
 MAX_IDLE_ROUNDS = 200
+
+#: Largest legal seed: NumPy's legacy seeding (used by SB3 and several peers) takes 32 bits.
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: object) -> int | None:
+    """``seed`` if it is ``None`` or an integer in [0, :data:`MAX_SEED`]; a clear ``ValueError`` otherwise.
+
+    Runs call it before they open a run in the store, so a bad seed leaves no ``running`` row.
+
+    Example:
+        >>> check_seed(7), check_seed(None)
+        (7, None)
+        >>> check_seed(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: seed must be an integer in [0, 4294967295] (NumPy's seed range), got -1
+    """
+    if seed is None:
+        return None
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or not 0 <= seed <= MAX_SEED
+    ):
+        raise ValueError(
+            f"seed must be an integer in [0, {MAX_SEED}] (NumPy's seed range), got {seed!r}"
+        )
+    return int(seed)
 
 
 class SearchAgent(Protocol):
@@ -129,7 +161,10 @@ class Run:
         trial_key: str | None = None,
         store: Store | None = None,
     ) -> Run:
-        """Open a run: later evaluations are recorded under it and count against ``budget``."""
+        """Open a run: later evaluations are recorded under it and count against ``budget``.
+
+        The seed is checked first: a bad one raises before any row is written."""
+        seed = check_seed(seed)
         evaluator = env.evaluator
         if store is not None:
             evaluator.store = store
@@ -238,6 +273,8 @@ def run(
     """
     if int(budget) < 1:
         raise ValueError(f"budget must be a positive number of simulator evaluations, got {budget}")
+    if resume is None:
+        seed = check_seed(seed)
     if isinstance(env, str):
         env = make(env, **dict(env_kwargs or {}))
     if not isinstance(env, DesignEnv):
@@ -255,7 +292,10 @@ def run(
             raise ValueError(
                 f"run {resume} is {record.agent!r} on {record.env_id!r}, not {agent.name!r} on {env.env_id!r}"
             )
-        seed, budget = record.seed, record.budget or int(budget)
+        if record.status == "finished":
+            # Nothing to do: report the run as recorded, and leave its row untouched.
+            return _recorded_result(record, store.evaluations(resume), agent)
+        seed, budget = check_seed(record.seed), record.budget or int(budget)
         the_run = Run.resume(env, resume, store)
     else:
         the_run = Run.start(
@@ -268,10 +308,13 @@ def run(
             store=store,
         )
     evaluator = env.evaluator
-    agent.setup(env.space, seed=seed, objective=env.objective, budget=int(budget))
-    env.reset(seed=seed)
     first = len(evaluator.history)
+    # From here the run is open in the store: any error, Ctrl-C or SIGTERM (which the CLI turns
+    # into KeyboardInterrupt) must close it as failed or interrupted, never leave it "running".
     try:
+        agent.setup(env.space, seed=seed, objective=env.objective, budget=int(budget))
+        env.reset(seed=seed)
+        first = len(evaluator.history)
         if agent.drives_env:
             agent.learn(env, int(budget))
         else:
@@ -294,6 +337,38 @@ def run(
         env.env_id,
         agent.name,
         agent.get_params(),
+    )
+
+
+def _recorded_result(
+    record: RunRecord, rows: Sequence[Mapping[str, Any]], agent: SearchAgent
+) -> RunResult:
+    """A finished run as the store holds it (what ``run(..., resume=ID)`` of a finished run returns)."""
+    evaluations = [
+        Evaluation(
+            r["design"],
+            r["metrics"],
+            r["reward"] if r["reward"] is not None else float("nan"),
+            bool(r["feasible"]),
+            r["source"],
+            r["error"],
+            (),
+            r.get("sim_seconds") or 0.0,
+            int(r["step"]),
+        )
+        for r in rows
+    ]
+    counts = Counter(e.source for e in evaluations)
+    counts.update(failed=sum(e.error is not None for e in evaluations))
+    counts = +counts  # drop zero counts, as a live run's counts have none
+    return RunResult(
+        record.id,
+        evaluations,
+        dict(counts),
+        "finished",
+        record.env_id,
+        record.agent,
+        dict(record.hyperparameters or agent.get_params()),
     )
 
 

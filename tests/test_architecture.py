@@ -36,6 +36,7 @@ CORE = (
     "multiagent",
     "_optional",
     "_plain",
+    "_procs",
 )
 SUBPACKAGES = ("agents", "simulators", "envs", "proxy_models", "experiments", "cli", "testing")
 

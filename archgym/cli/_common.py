@@ -8,7 +8,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -23,6 +27,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+
+from archgym._procs import Terminated
 
 if TYPE_CHECKING:
     from archgym import RunResult
@@ -60,6 +66,34 @@ def fail(message: object, code: int = 2) -> NoReturn:
     """Print ``error: message`` in red and leave the command with exit status ``code``."""
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """While the block runs, SIGTERM is handled like Ctrl-C (raised as :class:`Terminated`).
+
+    A run killed by ``kill PID``, a job scheduler or ``docker stop`` then marks itself
+    interrupted, stops its simulators and removes their temp dirs, as it does on Ctrl-C.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        # A second SIGTERM must not cut short the first one's bookkeeping (closing the run).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    before = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def exit_code(interrupt: KeyboardInterrupt) -> int:
+    """The shell's status for a command stopped by a signal: 143 for SIGTERM, 130 for Ctrl-C."""
+    return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)
 
 
 def open_store(path: Path) -> Store:

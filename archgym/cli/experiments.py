@@ -17,7 +17,15 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from archgym.cli._common import DEFAULT_STORE, console, fail, parse_assignments, sweep_progress
+from archgym.cli._common import (
+    DEFAULT_STORE,
+    console,
+    exit_code,
+    fail,
+    interruptible,
+    parse_assignments,
+    sweep_progress,
+)
 from archgym.experiments import ExperimentSpec, SpecError, load_spec, spec_from_dict
 
 ExecutorOption = Annotated[str | None, typer.Option(help="local (process pool), ray, or serial")]
@@ -56,7 +64,7 @@ def execute(
     """Run a spec with a progress bar, print the comparison, optionally write the report."""
     from archgym.experiments import run_sweep
 
-    with sweep_progress() as progress:
+    with interruptible(), sweep_progress() as progress:
         task = progress.add_task(escape(spec.name), total=len(spec.trials()), rate="")
 
         def show(p: Any) -> None:
@@ -69,12 +77,12 @@ def execute(
             result = run_sweep(
                 spec, executor=executor, workers=workers, address=address, on_progress=show
             )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             console.print(
                 "[yellow]interrupted[/yellow]: finished trials are kept; run the same command again "
                 "to skip them and resume the rest"
             )
-            raise typer.Exit(130) from None
+            raise typer.Exit(exit_code(stop)) from None
     console.print(
         f"{len(result.outcomes)} trials in {result.seconds:.1f} s: {result.count('skipped')} already done, "
         f"{len(result.outcomes) - result.count('skipped') - len(result.failed)} run, "

@@ -20,7 +20,9 @@ from rich.table import Table
 from archgym.cli._common import (
     DEFAULT_STORE,
     console,
+    exit_code,
     fail,
+    interruptible,
     open_store,
     parse_assignments,
     print_result,
@@ -112,7 +114,7 @@ def run(
     env: Annotated[str | None, typer.Option(help="environment id, e.g. archgym/DRAM-v0")] = None,
     agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
     budget: Annotated[int, typer.Option(min=1, help="simulator evaluations")] = 100,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="random seed")] = 0,
     store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
     workload: Annotated[str | None, typer.Option(help="workload name or path")] = None,
     hp: Annotated[
@@ -153,24 +155,38 @@ def run(
     except (KeyError, ValueError) as err:
         fail(err.args[0] if isinstance(err, KeyError) else err)
     best: list[float] = []
-    with run_progress() as progress:
-        task = progress.add_task(f"{agent} on {env}", total=budget, best="")
-        done = the_env.evaluator.counts
+    try:
+        with interruptible(), run_progress() as progress:
+            task = progress.add_task(f"{agent} on {env}", total=budget, best="")
+            done = the_env.evaluator.counts
 
-        def tick(ev: archgym.Evaluation) -> None:
-            if ev.feasible or not best:
-                best.append(max(best[-1], ev.reward) if best else ev.reward)
-            progress.update(task, completed=done["simulator"], best=f"best reward {best[-1]:.4g}")
+            def tick(ev: archgym.Evaluation) -> None:
+                if ev.feasible or not best:
+                    best.append(max(best[-1], ev.reward) if best else ev.reward)
+                progress.update(
+                    task, completed=done["simulator"], best=f"best reward {best[-1]:.4g}"
+                )
 
-        result = archgym.run(
-            the_agent,
-            the_env,
-            budget=budget,
-            seed=seed,
-            store=db,
-            resume=resume,
-            on_evaluation=tick,
+            result = archgym.run(
+                the_agent,
+                the_env,
+                budget=budget,
+                seed=seed,
+                store=db,
+                resume=resume,
+                on_evaluation=tick,
+            )
+    except KeyboardInterrupt as stop:
+        run_id = the_env.evaluator.run_id
+        if run_id is None:
+            raise typer.Exit(exit_code(stop)) from None
+        the_env.evaluator.flush()
+        console.print(
+            f"[yellow]interrupted[/yellow]: run {run_id} keeps its "
+            f"{db.count_evaluations(run_id)} evaluations; "
+            f"`archgym run --resume {run_id} --store {store}` finishes it"
         )
+        raise typer.Exit(exit_code(stop)) from None
     print_result(result)
 
 
