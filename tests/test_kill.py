@@ -10,6 +10,7 @@ however they were reparented.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -137,6 +139,17 @@ class Command:
         return _no_leftovers(self.token), kept
 
 
+@pytest.fixture
+def cmd(tmp_path: Path) -> Iterator[Command]:
+    """A :class:`Command`; whatever it leaves running is SIGKILLed afterwards, so a failing test
+    leaks nothing either."""
+    command = Command(tmp_path)
+    yield command
+    for pid in marked(command.token):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _rows(db: Path) -> list[tuple[int, int, str, str]]:
     """(run id, step, design, source) of every committed evaluation, read without writing."""
     if not db.exists():
@@ -175,9 +188,9 @@ def _contiguous(rows: list[tuple[int, int, str, str]]) -> bool:
     "agent", [pytest.param(a, marks=[pytest.mark.slow] if a in SLOW_AGENTS else []) for a in AGENTS]
 )
 def test_a_stopped_run_keeps_its_evaluations_and_resumes_to_its_budget(
-    tmp_path: Path, agent: str, sig: signal.Signals
+    tmp_path: Path, cmd: Command, agent: str, sig: signal.Signals
 ) -> None:
-    budget, db, cmd = 60, tmp_path / "runs.db", Command(tmp_path)
+    budget, db = 60, tmp_path / "runs.db"
     proc = cmd.start(
         [
             "run",
@@ -235,9 +248,9 @@ agents: [random, walk]
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 @pytest.mark.parametrize("executor", ["serial", "local"])
 def test_a_stopped_sweep_keeps_its_evaluations_and_a_rerun_completes_it(
-    tmp_path: Path, executor: str, sig: signal.Signals
+    tmp_path: Path, cmd: Command, executor: str, sig: signal.Signals
 ) -> None:
-    budget, db, cmd = 60, tmp_path / "sweep.db", Command(tmp_path)
+    budget, db = 60, tmp_path / "sweep.db"
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC.format(budget=budget, store=db, kwargs=json.dumps(SLOW)))
     args = ["sweep", str(spec), "--executor", executor, "--workers", "2"]
