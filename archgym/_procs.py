@@ -16,8 +16,8 @@ tail of its output. Nothing it starts survives it:
   stdout are kept (the metrics are at the end: the last JSON line or the last lines); the
   middle of a flood is dropped, never held in memory.
 * **If this Python process is SIGKILLed** nothing here can run, so two things take over. The
-  program gets ``PR_SET_PDEATHSIG`` (Linux): the kernel SIGKILLs it when its parent dies.
-  Scratch dirs live under one parent per process, ``<tmp>/archgym-proc-<pid>-<start time>``;
+  program gets ``PR_SET_PDEATHSIG`` (Linux; through util-linux's ``setpriv``, else a
+  ``preexec_fn``): the kernel SIGKILLs it when its parent dies. Scratch dirs live under one parent per process, ``<tmp>/archgym-proc-<pid>-<start time>``;
   the first scratch dir any later archgym process makes sweeps the parents whose owner is
   gone (pid dead, or reused by a process that started at another time): it kills the
   processes still marked with them (the dead program's background children) and removes them.
@@ -34,6 +34,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import errno
 import os
 import selectors
 import shutil
@@ -122,17 +123,20 @@ def run_bounded(
     child_env = {**(env if env is not None else os.environ), MARK: str(cwd)}
     # Ctrl-C or SIGTERM landing inside Popen, after the fork, would leave a child that nothing
     # kills: hold them until `proc` is known and the `try` below can clean up.
+    launcher, preexec = _death_pact()
+    if launcher:
+        _check_program(argv[0], cwd, child_env.get("PATH"))  # as Popen would, before the launcher
     held = _HeldSignals()
     try:
         proc = subprocess.Popen(
-            list(argv),
+            [*launcher, *argv],
             cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
             env=child_env,
-            preexec_fn=_die_with_parent(),  # only async-signal-safe calls (see there)
+            preexec_fn=preexec,
         )
     except BaseException:
         held.release()
@@ -242,12 +246,40 @@ def die_with_parent(sig: int = signal.SIGKILL, parent: int | None = None) -> boo
     return True
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A ``preexec_fn`` for :func:`die_with_parent` with SIGKILL, or None where it cannot work."""
-    if _prctl is None:
-        return None
-    parent = os.getpid()
-    return lambda: die_with_parent(signal.SIGKILL, parent) and None
+def _death_pact() -> tuple[list[str], Callable[[], None] | None]:
+    """How a child gets ``PR_SET_PDEATHSIG``: a launcher prefix, or a ``preexec_fn``.
+
+    util-linux's ``setpriv --pdeathsig KILL`` costs one exec (about 1 ms). A ``preexec_fn``
+    makes Python fork instead of vfork, which costs tens of ms in a process holding torch, so
+    it is only the fallback. Elsewhere than Linux there is neither.
+    """
+    global _setpriv
+    if _setpriv is None:
+        found = shutil.which("setpriv")
+        argv = [found, "--pdeathsig", "KILL", "--"] if found else []
+        works = bool(argv) and subprocess.run([*argv, "true"], capture_output=True).returncode == 0
+        _setpriv = argv if works else []
+    if _setpriv or _prctl is None:
+        return _setpriv, None
+    parent = os.getpid()  # now, not at import: a forked pool worker is a parent too
+
+    def preexec() -> None:  # only async-signal-safe calls: prctl, getppid, _exit
+        die_with_parent(signal.SIGKILL, parent)
+
+    return [], preexec
+
+
+#: The ``setpriv`` launcher prefix once probed ([] if it is missing or too old).
+_setpriv: list[str] | None = None
+
+
+def _check_program(program: str, cwd: Path, path: str | None) -> None:
+    """Raise the OSError Popen would for a missing or non-executable ``program``."""
+    found = str(cwd / program) if os.sep in program else shutil.which(program, path=path) or program
+    if not os.path.isfile(found):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
+    if not os.access(found, os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), program)
 
 
 def _load_prctl() -> Any:

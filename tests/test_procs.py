@@ -144,6 +144,9 @@ def test_regex_metrics_are_found_in_the_kept_head_and_tail(tmp_path: Path) -> No
 DRIVER = """
 import sys
 import archgym
+import archgym._procs
+if sys.argv[3] == "preexec":  # the fallback where util-linux's setpriv is missing
+    archgym._procs._setpriv = []
 sim = archgym.ExternalSimulator(
     name="orphan", command=["sh", sys.argv[1]], space=archgym.DesignSpace([archgym.Integer("x", 0, 3)]),
     metrics=[archgym.Metric("m", "au")], timeout_s=300, env={"PIDFILE": sys.argv[2]})
@@ -152,16 +155,23 @@ sim.evaluate({"x": 0})
 
 
 @pytest.mark.parametrize(
-    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name
+    ("sig", "launcher"),
+    [
+        (signal.SIGINT, "setpriv"),
+        (signal.SIGTERM, "setpriv"),
+        (signal.SIGKILL, "setpriv"),
+        (signal.SIGKILL, "preexec"),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGKILL", "SIGKILL-preexec"],
 )
 def test_a_signal_to_python_leaves_no_simulator_and_no_scratch_dir(
-    tmp_path: Path, sig: signal.Signals
+    tmp_path: Path, sig: signal.Signals, launcher: str
 ) -> None:
     script, pidfile, tmp = tmp_path / "sim.sh", tmp_path / "pids", tmp_path / "tmp"
     script.write_text('sleep 300 &\necho $! >> "$PIDFILE"\necho $$ >> "$PIDFILE"\nsleep 300\n')
     tmp.mkdir()
     driver = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(script), str(pidfile)],
+        [sys.executable, "-c", DRIVER, str(script), str(pidfile), launcher],
         env={**os.environ, "TMPDIR": str(tmp)},
         stderr=subprocess.PIPE,
     )

@@ -8,11 +8,8 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -66,29 +63,6 @@ def fail(message: object, code: int = 2) -> NoReturn:
     """Print ``error: message`` in red and leave the command with exit status ``code``."""
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
-
-
-@contextlib.contextmanager
-def interruptible() -> Iterator[None]:
-    """While the block runs, SIGTERM is handled like Ctrl-C (raised as :class:`Terminated`).
-
-    A run killed by ``kill PID``, a job scheduler or ``docker stop`` then marks itself
-    interrupted, stops its simulators and removes their temp dirs, as it does on Ctrl-C.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-
-    def terminate(signum: int, frame: Any) -> None:
-        # A second SIGTERM must not cut short the first one's bookkeeping (closing the run).
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
-
-    before = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
 
 
 def exit_code(interrupt: KeyboardInterrupt) -> int:

@@ -17,12 +17,12 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from archgym._procs import sigterm_interrupts
 from archgym.cli._common import (
     DEFAULT_STORE,
     console,
     exit_code,
     fail,
-    interruptible,
     parse_assignments,
     sweep_progress,
 )
@@ -64,7 +64,7 @@ def execute(
     """Run a spec with a progress bar, print the comparison, optionally write the report."""
     from archgym.experiments import run_sweep
 
-    with interruptible(), sweep_progress() as progress:
+    with sigterm_interrupts(), sweep_progress() as progress:
         task = progress.add_task(escape(spec.name), total=len(spec.trials()), rate="")
 
         def show(p: Any) -> None:

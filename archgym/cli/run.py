@@ -17,12 +17,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from archgym._procs import sigterm_interrupts
 from archgym.cli._common import (
     DEFAULT_STORE,
     console,
     exit_code,
     fail,
-    interruptible,
     open_store,
     parse_assignments,
     print_result,
@@ -156,7 +156,7 @@ def run(
         fail(err.args[0] if isinstance(err, KeyError) else err)
     best: list[float] = []
     try:
-        with interruptible(), run_progress() as progress:
+        with sigterm_interrupts(), run_progress() as progress:
             task = progress.add_task(f"{agent} on {env}", total=budget, best="")
             done = the_env.evaluator.counts
 
