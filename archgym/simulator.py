@@ -190,7 +190,9 @@ def render_config(design: Design, fmt: ConfigFormat, template: str | None = None
     if fmt == "yaml":
         import yaml
 
-        base = yaml.safe_load(template) if template else {}
+        from archgym._yaml import load as load_yaml
+
+        base = load_yaml(template) if template else {}
         base = base or {}
         base.update({k: plain(v) for k, v in design.items()})
         return yaml.safe_dump(base, sort_keys=False)

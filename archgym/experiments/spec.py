@@ -48,6 +48,7 @@ import numpy as np
 import yaml
 
 from archgym._plain import plain
+from archgym._yaml import load as load_yaml
 
 EXECUTORS = ("local", "ray", "serial")
 SPEC_KEYS = ("name", "store", "budget", "seeds", "envs", "agents", "executor", "workers", "address")
@@ -206,7 +207,7 @@ def load_spec(path: str | Path, **overrides: Any) -> ExperimentSpec:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_text())
     except FileNotFoundError:
         raise SpecError(f"spec file {str(path)!r} does not exist") from None
     except yaml.YAMLError as err:
