@@ -158,13 +158,14 @@ def run(
     try:
         with sigterm_interrupts(), run_progress() as progress:
             task = progress.add_task(f"{agent} on {env}", total=budget, best="")
-            done = the_env.evaluator.counts
 
             def tick(ev: archgym.Evaluation) -> None:
                 if ev.feasible or not best:
                     best.append(max(best[-1], ev.reward) if best else ev.reward)
                 progress.update(
-                    task, completed=done["simulator"], best=f"best reward {best[-1]:.4g}"
+                    task,
+                    completed=the_env.evaluator.simulator_calls,
+                    best=f"best reward {best[-1]:.4g}",
                 )
 
             result = archgym.run(
