@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from archgym.objective import FAILURE_REWARD, Objective
 from archgym.simulator import EvaluationError, Simulator
 from archgym.space import Design, DesignSpace
@@ -28,6 +30,36 @@ from archgym.store import Store
 
 class BudgetExhausted(RuntimeError):
     """The run has used every simulator evaluation it was given."""
+
+
+#: The largest budget a run may have (the store keeps it as a 64-bit integer; no search needs more).
+MAX_BUDGET = 10**12
+
+
+def check_budget(budget: Any, *, minimum: int = 1) -> int:
+    """``budget`` as an ``int``; a fraction, NaN, a bool or an out-of-range count is a ``ValueError``.
+
+    Example:
+        >>> check_budget(10.0)
+        10
+        >>> check_budget(2.7)
+        Traceback (most recent call last):
+        ...
+        ValueError: budget must be a whole number of simulator evaluations, got 2.7
+    """
+    whole = (
+        isinstance(budget, int | float | np.integer | np.floating)
+        and not isinstance(budget, bool)
+        and math.isfinite(budget)
+        and int(budget) == budget
+    )
+    if not whole:
+        raise ValueError(f"budget must be a whole number of simulator evaluations, got {budget!r}")
+    if not minimum <= int(budget) <= MAX_BUDGET:
+        raise ValueError(
+            f"budget must be between {minimum} and {MAX_BUDGET:,} simulator evaluations, got {budget!r}"
+        )
+    return int(budget)
 
 
 class Proxy(Protocol):

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 
 from archgym.env import DesignEnv
-from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
+from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator, check_budget
 from archgym.objective import Objective
 from archgym.registry import make
 from archgym.space import Design, DesignSpace
@@ -33,6 +34,38 @@ from archgym.store import RunRecord, Store
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: How :func:`run` turns an agent name into an agent: ``(name) -> agent``, or ``"module:function"``
+#: imported on first use. archgym's facade registers ``archgym.agents.make_agent``; the core never
+#: imports a subpackage itself.
+_agent_factory: Callable[[str], SearchAgent] | str | None = None
+
+
+def register_agent_factory(factory: Callable[[str], SearchAgent] | str) -> None:
+    """Let :func:`run` accept an agent by name (``archgym.run("random", ...)``)."""
+    global _agent_factory
+    _agent_factory = factory
+
+
+def _as_agent(agent: SearchAgent | str) -> SearchAgent:
+    global _agent_factory
+    if isinstance(agent, str):
+        if _agent_factory is None:
+            raise TypeError(
+                f"archgym.run got the agent name {agent!r} but no agent factory is registered; "
+                "pass an agent: archgym.agents.make_agent(name, **hyperparameters)"
+            )
+        if isinstance(_agent_factory, str):
+            module, _, attr = _agent_factory.partition(":")
+            _agent_factory = getattr(importlib.import_module(module), attr)
+        return _agent_factory(agent)  # type: ignore[operator]  # resolved just above
+    if not all(hasattr(agent, a) for a in ("name", "setup", "ask", "tell", "learn")):
+        raise TypeError(
+            f"archgym.run needs a search agent or an agent name, got {type(agent).__name__}; "
+            "pass e.g. 'random' or archgym.agents.make_agent('ga', population=16)"
+        )
+    return agent
+
 
 #: Rounds in a row that bring neither a new simulator call nor a replayed evaluation before a
 #: search is declared stalled (an agent that only re-proposes cached designs, or a used-up space).
@@ -169,7 +202,7 @@ class Run:
         if store is not None:
             evaluator.store = store
         if budget is not None:
-            evaluator.budget = int(budget)
+            evaluator.budget = check_budget(budget, minimum=0)
         run_id = evaluator.open_run(
             agent, hyperparameters=hyperparameters, seed=seed, trial_key=trial_key
         )
@@ -254,7 +287,7 @@ class RunResult:
 
 
 def run(
-    agent: SearchAgent,
+    agent: SearchAgent | str,
     env: DesignEnv | str,
     budget: int,
     seed: int | None = 0,
@@ -265,16 +298,17 @@ def run(
     env_kwargs: Mapping[str, Any] | None = None,
     on_evaluation: Callable[[Evaluation], None] | None = None,
 ) -> RunResult:
-    """Run ``agent`` on ``env`` (an instance or an id) until ``budget`` simulator calls are used.
+    """Run ``agent`` (an agent or a registered name) on ``env`` (an instance or an id) until
+    ``budget`` simulator calls are used.
 
     With a ``store`` every evaluation is recorded (committed as it happens). ``resume=RUN_ID``
     continues a recorded run: the agent is re-seeded and replays its recorded evaluations
     without re-simulating them, then goes on to exactly the run's budget.
     """
-    if int(budget) < 1:
-        raise ValueError(f"budget must be a positive number of simulator evaluations, got {budget}")
+    budget = check_budget(budget)
     if resume is None:
         seed = check_seed(seed)
+    agent = _as_agent(agent)
     if isinstance(env, str):
         env = make(env, **dict(env_kwargs or {}))
     if not isinstance(env, DesignEnv):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import gymnasium
 
 from archgym.objective import Objective
-from archgym.simulator import Simulator
+from archgym.simulator import Metric, Simulator
 
 if TYPE_CHECKING:
     from archgym.env import DesignEnv
@@ -101,8 +102,42 @@ def _resolve(source: str | type[Simulator] | Callable[..., Simulator]) -> Callab
     return source
 
 
+def _check_simulator(owner: str, source: SimulatorSource) -> None:
+    """Refuse at registration what would only fail later inside ``make``: a source that is not a
+    simulator, an abstract class, or ``metrics`` that are not :class:`~archgym.simulator.Metric` objects."""
+    if isinstance(source, str):
+        return  # a name or "module:Class", resolved on first make
+    if isinstance(source, type) and not issubclass(source, Simulator):
+        raise TypeError(
+            f"{owner}: {source.__name__} is not a subclass of archgym.Simulator; "
+            "give a Simulator class, instance, factory or 'module:Class'"
+        )
+    if not isinstance(source, Simulator | type) and not callable(source):
+        raise TypeError(
+            f"{owner}: simulator must be a Simulator class, instance, factory or 'module:Class', "
+            f"got {type(source).__name__}"
+        )
+    if isinstance(source, type) and inspect.isabstract(source):
+        missing = ", ".join(sorted(source.__abstractmethods__))
+        raise TypeError(f"{owner}: {source.__name__} does not implement {missing}")
+    metrics = getattr(source, "metrics", ())
+    if isinstance(source, Simulator | type) and (
+        not isinstance(metrics, list | tuple) or not all(isinstance(m, Metric) for m in metrics)
+    ):
+        name = source.__name__ if isinstance(source, type) else type(source).__name__
+        raise TypeError(
+            f"{owner}: {name}.metrics must be a tuple of archgym.Metric, got {metrics!r}; "
+            "e.g. metrics = (Metric('latency_ns', 'ns'), Metric('power_mw', 'mW'))"
+        )
+    names = [m.name for m in metrics] if isinstance(metrics, list | tuple) else []
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TypeError(f"{owner}: metric {repeated[0]!r} is declared twice")
+
+
 def register_simulator(name: str, simulator: SimulatorSource) -> None:
     """Make a simulator class (or factory, or ``"module:Class"``) available by name."""
+    _check_simulator(f"simulator {name!r}", simulator)
     _SIMULATORS[name] = simulator
 
 
@@ -130,6 +165,7 @@ def register_env(
     """
     if "/" not in id or "-v" not in id:
         raise ValueError(f"env id {id!r} should look like 'namespace/Name-v0'")
+    _check_simulator(f"env {id!r}", simulator)
     spec = EnvSpec(
         id,
         simulator,

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -54,6 +55,10 @@ class Hyperparameter:
             ):
                 raise ValueError(
                     f"{owner}: hyperparameter {self.name!r} must be a number, got {value!r}"
+                )
+            if not math.isfinite(value):  # NaN passes every range comparison
+                raise ValueError(
+                    f"{owner}: hyperparameter {self.name!r} must be a finite number, got {value!r}"
                 )
             if (
                 isinstance(self.default, int)
