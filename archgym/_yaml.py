@@ -128,3 +128,20 @@ def line_of(mapping: Any, key: Any) -> str:
     """``" (line N)"`` when ``mapping`` came from :func:`load` with ``lines=True``, else ``""``."""
     line = getattr(mapping, "lines", {}).get(key)
     return f" (line {line})" if line else ""
+
+
+def describe(err: yaml.YAMLError) -> str:
+    """One line for a YAML error: ``line N, column M: what is wrong`` (PyYAML's own spans lines).
+
+    Example:
+        >>> try:
+        ...     load("a: [1, 2\\nb: 3\\n")
+        ... except yaml.YAMLError as err:
+        ...     print(describe(err))
+        line 2, column 2: expected ',' or ']', but got ':'
+    """
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None)
+    if mark is None or problem is None:
+        return " ".join(str(err).split())
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"

@@ -144,10 +144,9 @@ class DesignEnv(gym.Env):
                 objective = objective(sim, sim.load_workload(workload_spec))
         options = {**spec.defaults, **kwargs}
         recorded = {k: v for k, v in options.items() if k in ("episode_length", "cost_model")}
-        if isinstance(
-            options.get("proxy"), str | Path
-        ):  # so `archgym run --resume` can rebuild the env
-            recorded["proxy"] = str(options["proxy"])
+        proxy = options.get("proxy")
+        if isinstance(proxy, str | Path | Mapping):  # so `archgym run --resume` can rebuild the env
+            recorded["proxy"] = plain(proxy) if isinstance(proxy, Mapping) else str(proxy)
         recorded.update(
             workload=plain(workload_spec), simulator_kwargs=dict(simulator_kwargs or {})
         )

@@ -231,6 +231,9 @@ def load_entry_points() -> None:
 def spec(env_id: str) -> EnvSpec:
     """The registered :class:`EnvSpec` of an id; an unknown id's error suggests the closest ones.
 
+    Gymnasium's ``"module:Namespace/Name-v0"`` form imports ``module`` first, so an env that a
+    module registers is usable by that one string (``archgym.make("mylab.envs:mylab/Sq-v0")``).
+
     Example:
         >>> spec("archgym/DRAM-v0").id
         'archgym/DRAM-v0'
@@ -240,6 +243,14 @@ def spec(env_id: str) -> EnvSpec:
         archgym.registry.UnknownEnvError: no environment 'archgym/Dram-v0'; did you mean 'archgym/DRAM-v0'? ...
     """
     load_entry_points()
+    if ":" in env_id:  # Gymnasium's "module:Env-v0": import the module that registers the id
+        module, _, env_id = env_id.partition(":")
+        try:
+            importlib.import_module(module)
+        except ImportError as err:
+            raise UnknownEnvError(
+                f"env id '{module}:{env_id}': cannot import module {module!r} ({err})"
+            ) from None
     try:
         return _ENVS[env_id]
     except KeyError:
@@ -291,4 +302,29 @@ def make(
     from archgym.env import DesignEnv
     from archgym.wrappers import encode
 
-    return encode(DesignEnv.from_spec(spec(env_id), **kwargs), action_encoding)
+    the_spec = spec(env_id)
+    legal = _make_keywords()
+    unknown = [k for k in kwargs if k not in legal]
+    if unknown:  # else a TypeError from deep inside DesignEnv.__init__
+        raise TypeError(
+            f"archgym.make({env_id!r}) got an unknown keyword {unknown[0]!r}; legal keywords are "
+            f"{', '.join(sorted(legal))} (a simulator's own options go in simulator_kwargs)"
+        )
+    return encode(DesignEnv.from_spec(the_spec, **kwargs), action_encoding)
+
+
+def _make_keywords() -> set[str]:
+    from archgym.env import DesignEnv
+
+    names = set(inspect.signature(DesignEnv.from_spec).parameters)
+    names |= set(inspect.signature(DesignEnv.__init__).parameters)
+    return names - {
+        "self",
+        "cls",
+        "spec",
+        "simulator",
+        "env_id",
+        "env_version",
+        "env_kwargs",
+        "kwargs",
+    }

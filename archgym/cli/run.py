@@ -12,7 +12,7 @@ Examples:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -110,6 +110,40 @@ def check(env_id: str) -> None:
     console.print(f"[green]OK[/green] {env_id} passes every check")
 
 
+def proxy_kwargs(proxy: Path | None, hybrid_threshold: float | None) -> dict[str, Any]:
+    """The env keywords of ``--proxy DIR [--hybrid-threshold X]``.
+
+    Example:
+        >>> proxy_kwargs(Path("m"), 0.3)
+        {'cost_model': 'hybrid', 'proxy': {'path': 'm', 'threshold': 0.3}}
+    """
+    if proxy is None:
+        if hybrid_threshold is not None:
+            raise typer.BadParameter("--hybrid-threshold needs --proxy DIR (the model directory)")
+        return {}
+    if not (proxy / "model.json").is_file() and not proxy.is_dir():
+        raise typer.BadParameter(f"--proxy {proxy}: no such model directory")
+    if hybrid_threshold is None:
+        return {"cost_model": "proxy", "proxy": str(proxy)}
+    return {"cost_model": "hybrid", "proxy": {"path": str(proxy), "threshold": hybrid_threshold}}
+
+
+ProxyOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="answer with this proxy model (from `archgym proxy train`) instead of the simulator"
+    ),
+]
+HybridOption = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        help="with --proxy: simulate designs whose relative uncertainty is above this, "
+        "answer the rest from the proxy (0.1 is strict; 0.3 lets the proxy answer more)",
+    ),
+]
+
+
 def run(
     env: Annotated[str | None, typer.Option(help="environment id, e.g. archgym/DRAM-v0")] = None,
     agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
@@ -123,6 +157,8 @@ def run(
     env_arg: Annotated[
         list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")
     ] = None,
+    proxy: ProxyOption = None,
+    hybrid_threshold: HybridOption = None,
     resume: Annotated[
         int | None, typer.Option(help="continue the run with this id to its budget")
     ] = None,
@@ -131,8 +167,10 @@ def run(
     import archgym
     from archgym.agents import make_agent
 
-    db = archgym.Store(store)
     if resume is not None:
+        if not store.exists():  # opening it would create an empty store
+            fail(f"--store {store}: no such file, so there is no run {resume} to resume")
+        db = archgym.Store(store)
         record = db.run(resume)
         env, agent = record.env_id, record.agent
         hyper = record.hyperparameters
@@ -142,18 +180,19 @@ def run(
         if record.env_kwargs.get("simulator_kwargs"):
             kwargs["simulator_kwargs"] = record.env_kwargs["simulator_kwargs"]
         budget = record.budget or budget
+        the_agent = make_agent(agent, **hyper)
+        the_env = archgym.make(env, **kwargs)
     else:
         if env is None:
             raise typer.BadParameter("--env is required (or --resume RUN_ID)")
         hyper = parse_assignments(hp, "--hp")
         kwargs = parse_assignments(env_arg, "--env-arg")
+        kwargs.update(proxy_kwargs(proxy, hybrid_threshold))
         if workload is not None:
             kwargs["workload"] = workload
-    try:
         the_agent = make_agent(agent, **hyper)
-        the_env = archgym.make(env, **kwargs)
-    except (KeyError, ValueError) as err:
-        fail(err.args[0] if isinstance(err, KeyError) else err)
+        the_env = archgym.make(env, **kwargs)  # before the store: a bad env creates no file
+        db = archgym.Store(store)
     best: list[float] = []
     try:
         with sigterm_interrupts(), run_progress() as progress:
@@ -204,5 +243,16 @@ def export(
     if format not in ("parquet", "csv"):
         raise typer.BadParameter(f"--format {format!r}: use parquet or csv")
     db = open_store(store)
-    path = db.export(out or store.with_suffix(f".{format}"), format, env_id=env, agent=agent)
+    runs = db.runs()
+    for option, column, value in (("--env", "env_id", env), ("--agent", "agent", agent)):
+        if value is not None and value not in set(runs[column]):
+            # an empty table would look like a successful export
+            fail(
+                f"{option} {value}: no runs of it in {store}; "
+                f"the store holds {sorted(set(runs[column])) or 'no runs'}"
+            )
+    target = out or store.with_suffix(f".{format}")
+    if not target.parent.is_dir():
+        fail(f"--out {target}: the directory {target.parent} does not exist")
+    path = db.export(target, format, env_id=env, agent=agent)
     console.print(f"wrote {path}")

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from archgym._yaml import describe as describe_yaml
 from archgym._yaml import line_of
 from archgym._yaml import load as load_yaml
 from archgym.simulator import WorkloadError
@@ -355,7 +356,8 @@ def load_task_graph(path: str | Path) -> TaskGraph:
         doc = json.loads(text) if path.suffix == ".json" else load_yaml(text, lines=True)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         raise WorkloadError(
-            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {err}"
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
+            f"{describe_yaml(err) if isinstance(err, yaml.YAMLError) else err}"
         ) from None
     return task_graph_from_dict(doc, str(path))
 
