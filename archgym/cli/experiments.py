@@ -26,6 +26,7 @@ from archgym.cli._common import (
     parse_assignments,
     sweep_progress,
 )
+from archgym.cli.run import HybridOption, ProxyOption, proxy_kwargs
 from archgym.experiments import ExperimentSpec, SpecError, load_spec, spec_from_dict
 
 ExecutorOption = Annotated[str | None, typer.Option(help="local (process pool), ray, or serial")]
@@ -142,6 +143,8 @@ def compare(
     env_arg: Annotated[
         list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")
     ] = None,
+    proxy: ProxyOption = None,
+    hybrid_threshold: HybridOption = None,
     target: Annotated[
         float | None, typer.Option(help="success threshold on reward (default: the env's)")
     ] = None,
@@ -155,7 +158,7 @@ def compare(
 ) -> None:
     """Compare agents on environments at one budget over several seeds (default hyperparameters)."""
     env_ids = [e.strip() for item in env for e in item.split(",") if e.strip()]
-    kwargs = parse_assignments(env_arg, "--env-arg")
+    kwargs = {**parse_assignments(env_arg, "--env-arg"), **proxy_kwargs(proxy, hybrid_threshold)}
     data: dict[str, Any] = {
         "name": f"compare {', '.join(env_ids)}",
         "store": str(store),

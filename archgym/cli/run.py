@@ -67,6 +67,7 @@ def agents() -> None:
                 if h.low is not None
                 else ""
             )
+            + (f" ({h.help})" if h.help else "")
             for h in cls.hyperparameters().values()
         )
         table.add_row(name, cls.__name__, hps)
