@@ -133,6 +133,8 @@ def import_modules(names: list[str] | None) -> None:
             importlib.import_module(name)
         except ImportError as err:
             fail(f"--module {name}: cannot import it: {one_line(err)}")
+        except Exception as err:  # the module itself is broken: say which one
+            fail(f"--module {name}: importing it raised {type(err).__name__}: {one_line(err)}")
 
 
 ModuleOption = Annotated[
