@@ -136,6 +136,10 @@ class DesignEnv(gym.Env):
         **kwargs: Any,
     ) -> DesignEnv:
         """Build from a registered :class:`~archgym.registry.EnvSpec` (what ``archgym.make`` calls)."""
+        if simulator_kwargs is not None and not isinstance(simulator_kwargs, Mapping):
+            raise TypeError(
+                f"simulator_kwargs must be a mapping of simulator options, got {simulator_kwargs!r}"
+            )
         sim = spec.make_simulator(**dict(simulator_kwargs or {}))
         workload_spec = spec.workload if workload is None else workload
         if objective is None:

@@ -122,7 +122,7 @@ def proxy_kwargs(proxy: Path | None, hybrid_threshold: float | None) -> dict[str
         if hybrid_threshold is not None:
             raise typer.BadParameter("--hybrid-threshold needs --proxy DIR (the model directory)")
         return {}
-    if not (proxy / "model.json").is_file() and not proxy.is_dir():
+    if not proxy.exists():
         raise typer.BadParameter(f"--proxy {proxy}: no such model directory")
     if hybrid_threshold is None:
         return {"cost_model": "proxy", "proxy": str(proxy)}

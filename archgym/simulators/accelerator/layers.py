@@ -252,7 +252,10 @@ def parse_layer_csv(text: str, name: str, origin: str = "<text>") -> Network:
         )
     if not layers:
         raise WorkloadError(f"{origin}: the table has a header but no layers")
-    return Network(name, tuple(layers), source)
+    try:
+        return Network(name, tuple(layers), source)
+    except WorkloadError as err:  # the network's own checks know no file name
+        raise WorkloadError(f"{origin}: {err}") from None
 
 
 def _int_field(value: str, field_name: str, where: str, minimum: int = 1) -> int:

@@ -340,9 +340,12 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
         _num(b.get("power_mw", DEFAULT_POWER_MW), f"{source}: budget.power_mw"),
         _num(b.get("area_mm2", DEFAULT_AREA_MM2), f"{source}: budget.area_mm2"),
     )
-    return TaskGraph(
-        str(doc["name"]), tuple(tasks), tuple(edges), budget, str(doc.get("description", ""))
-    )
+    try:
+        return TaskGraph(
+            str(doc["name"]), tuple(tasks), tuple(edges), budget, str(doc.get("description", ""))
+        )
+    except WorkloadError as err:  # the graph's own checks (cycles, edges) know no file name
+        raise WorkloadError(f"{source}: {err}") from None
 
 
 def load_task_graph(path: str | Path) -> TaskGraph:
