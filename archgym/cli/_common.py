@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import click
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
@@ -149,7 +148,15 @@ ModuleOption = Annotated[
 DebugOption = Annotated[bool, typer.Option("--debug", help="on an error, print the traceback too")]
 
 #: What the error boundary turns into ``error: ...``; anything else is a bug and says so.
-EXPECTED_ERRORS = (OSError, ValueError, KeyError, TypeError, LookupError, RuntimeError)
+EXPECTED_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    LookupError,
+    RuntimeError,
+    sqlite3.Error,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,7 +176,7 @@ def guarded(command: F) -> F:
         try:
             import_modules(module)
             return command(*args, **kwargs)
-        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        except (typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM where a command turns it into one
             fail("interrupted; what was recorded before is kept", exit_code(stop))
