@@ -118,7 +118,7 @@ def _check_simulator(owner: str, source: SimulatorSource) -> None:
             f"got {type(source).__name__}"
         )
     if isinstance(source, type) and inspect.isabstract(source):
-        missing = ", ".join(sorted(source.__abstractmethods__))
+        missing = ", ".join(sorted(getattr(source, "__abstractmethods__", ())))
         raise TypeError(f"{owner}: {source.__name__} does not implement {missing}")
     metrics = getattr(source, "metrics", ())
     if isinstance(source, Simulator | type) and (
