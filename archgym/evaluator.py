@@ -45,19 +45,20 @@ def check_budget(budget: Any, *, minimum: int = 1) -> int:
         >>> check_budget(2.7)
         Traceback (most recent call last):
         ...
-        ValueError: budget must be a whole number of simulator evaluations, got 2.7
+        ValueError: budget must be a positive whole number of simulator evaluations (at most 1,000,000,000,000), got 2.7
     """
-    whole = (
+    ok = (
         isinstance(budget, int | float | np.integer | np.floating)
         and not isinstance(budget, bool)
         and math.isfinite(budget)
         and int(budget) == budget
+        and minimum <= int(budget) <= MAX_BUDGET
     )
-    if not whole:
-        raise ValueError(f"budget must be a whole number of simulator evaluations, got {budget!r}")
-    if not minimum <= int(budget) <= MAX_BUDGET:
+    if not ok:
+        kind = "positive" if minimum >= 1 else "non-negative"
         raise ValueError(
-            f"budget must be between {minimum} and {MAX_BUDGET:,} simulator evaluations, got {budget!r}"
+            f"budget must be a {kind} whole number of simulator evaluations "
+            f"(at most {MAX_BUDGET:,}), got {budget!r}"
         )
     return int(budget)
 
