@@ -76,6 +76,8 @@ def cli_section(text: str) -> tuple[dict[str, str], list[str]]:
     return files, commands
 
 
+# The snippets test above registers the README's module in this process first.
+@pytest.mark.filterwarnings("ignore:archgym. overriding environment 'mylab/Pipeline-v0'")
 def test_readme_command_line_jobs_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shlex
 
