@@ -401,9 +401,7 @@ class Store:
             (run_id,),
         ).fetchone()
         if row is None:
-            known = [
-                r[0] for r in self._execute("SELECT id FROM runs ORDER BY id DESC LIMIT 10")
-            ]
+            known = [r[0] for r in self._execute("SELECT id FROM runs ORDER BY id DESC LIMIT 10")]
             raise StoreError(f"no run {run_id} in {self!r}; most recent run ids are {known}")
         return RunRecord(
             row[0],
@@ -466,9 +464,7 @@ class Store:
         cols = [c[0] for c in cur.description]
         df = pd.DataFrame(cur.fetchall(), columns=cols)
         counts = dict(
-            self._execute(
-                "SELECT run_id, COUNT(*) FROM evaluations GROUP BY run_id"
-            ).fetchall()
+            self._execute("SELECT run_id, COUNT(*) FROM evaluations GROUP BY run_id").fetchall()
         )
         df["evaluations"] = df["id"].map(counts).fillna(0).astype(int)
         return df
