@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ class EnvSpec:
     description: str = ""
     simulator_kwargs: dict[str, Any] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: The module that called :func:`register_env` (``"__main__"`` for a script or notebook);
+    #: sweeps use it to register the env again on Ray workers.
+    origin: str | None = None
 
     @property
     def version(self) -> int:
@@ -138,6 +142,7 @@ def register_env(
         description,
         dict(simulator_kwargs or {}),
         dict(defaults),
+        sys._getframe(1).f_globals.get("__name__"),
     )
     if id in _ENVS:
         warnings.warn(

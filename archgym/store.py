@@ -70,6 +70,12 @@ class Claim:
     taken_over_from: str | None = None
 
 
+def store_exists(location: str | Path) -> bool:
+    """Whether a store is there to read: a SQLite file that exists, or any database URL (the
+    server is asked when the store is opened)."""
+    return _sql.is_url(str(location)) or Path(location).exists()
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, default=plain, separators=(",", ":"), allow_nan=True)
 
@@ -81,6 +87,14 @@ def host_id() -> str:
     boot = Path("/proc/sys/kernel/random/boot_id")
     suffix = boot.read_text().strip()[:8] if boot.exists() else ""
     return f"{socket.gethostname()}/{suffix}" if suffix else socket.gethostname()
+
+
+def _holder_dead(host: str, pid: int, heartbeat_at: float, stale_after_s: float) -> bool:
+    """Whether a claim's holder is gone: silent for too long, or a process of this machine
+    that no longer exists."""
+    if time.time() - heartbeat_at > stale_after_s:
+        return True
+    return host == host_id() and pid != os.getpid() and not _pid_alive(pid)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -355,10 +369,7 @@ class Store:
                 + self._dialect.for_update,
                 (trial_key,),
             ).fetchone()
-            dead = now - beat > stale_after_s or (
-                holder_host == host and holder_pid != pid and not _pid_alive(holder_pid)
-            )
-            if holder != sweep and not dead:
+            if holder != sweep and not _holder_dead(holder_host, holder_pid, beat, stale_after_s):
                 return Claim(False, holder)
             self._execute(
                 "UPDATE claims SET sweep = ?, host = ?, pid = ?, claimed_at = ?, heartbeat_at = ?"
@@ -382,6 +393,14 @@ class Store:
             "DELETE FROM claims WHERE trial_key = ? AND sweep = ? AND host = ? AND pid = ?",
             (trial_key, sweep, host_id(), os.getpid()),
         )
+
+    def live_claims(self, stale_after_s: float = CLAIM_STALE_S) -> dict[str, dict[str, Any]]:
+        """:meth:`claims` whose holders are alive (see :meth:`claim_trial`)."""
+        return {
+            key: claim
+            for key, claim in self.claims().items()
+            if not _holder_dead(claim["host"], claim["pid"], claim["heartbeat_at"], stale_after_s)
+        }
 
     def claims(self) -> dict[str, dict[str, Any]]:
         """The trials claimed now: trial key -> sweep, host, pid, claimed_at, heartbeat_at."""
