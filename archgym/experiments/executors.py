@@ -33,6 +33,7 @@ import threading
 import time
 import traceback
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -364,14 +365,14 @@ class RayExecutor:
             options["memory"] = resources.pop("memory")
         if resources:
             options["resources"] = resources
-        modules = setup.py_modules()
-        if modules:  # the user's own env modules, uploaded to every node that runs a trial
-            options["runtime_env"] = {"py_modules": modules}
         return options
 
     def run(self, trials: Iterable[Trial], setup: TrialSetup) -> Iterator[TrialOutcome | None]:
         ray = import_optional("ray", extra="ray", purpose="executor 'ray'")
         started = not ray.is_initialized()
+        # The user's own env modules (not installed packages) are uploaded to every node; Ray
+        # takes local directories only for the whole job, in ray.init.
+        modules = setup.py_modules()
         if started:
             ray.init(
                 address=self.address,
@@ -379,6 +380,14 @@ class RayExecutor:
                 include_dashboard=False,
                 log_to_driver=False,
                 configure_logging=False,
+                runtime_env={"py_modules": modules} if modules else None,
+            )
+        elif modules:
+            warnings.warn(
+                f"Ray was initialised before the sweep, so archgym cannot ship {modules} to its "
+                "workers; pass runtime_env={'py_modules': [...]} to ray.init, or let the sweep "
+                "start Ray (executor: ray with address:)",
+                stacklevel=2,
             )
         refs: dict[Any, Trial] = {}
         try:
