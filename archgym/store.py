@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from archgym import _sql
 from archgym._plain import plain
+from archgym._sql import SCHEMA_VERSION, is_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +35,18 @@ if TYPE_CHECKING:
 DEFAULT_PATH = Path("archgym-runs") / "archgym.db"
 
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Claim",
+    "RunRecord",
+    "Store",
+    "StoreError",
+    "copy_runs",
+    "host_id",
+    "is_url",
+    "store_exists",
+]
 
 #: How often (s) a worker running a claimed trial refreshes its claim.
 CLAIM_HEARTBEAT_S = 5.0
@@ -558,6 +571,66 @@ class Store:
         else:
             raise ValueError(f"export format {fmt!r} is not supported; use 'parquet' or 'csv'")
         return path
+
+
+#: The columns of ``runs`` and ``evaluations`` that :func:`copy_runs` carries (all but ids).
+_RUN_COLUMNS = (
+    "env_id, env_version, simulator, simulator_version, workload, objective, agent, hyperparameters,"
+    " seed, budget, status, trial_key, env_kwargs, archgym_version, started_at, finished_at, message"
+)
+_EVALUATION_COLUMNS = (
+    "step, design, metrics, reward, feasible, source, error, sim_seconds, created_at"
+)
+
+
+def copy_runs(source: Store, target: Store, run_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Copy runs with their evaluations from one store to another (SQLite to PostgreSQL or back);
+    returns source run id -> target run id. Runs already in the target (same env, agent,
+    seed and start time) are not copied twice; each run is copied in one transaction.
+
+    Example:
+        >>> a, b = Store(":memory:"), Store(":memory:")
+        >>> run = a.create_run(env_id="t/T-v0", agent="random", seed=0, budget=1)
+        >>> a.record(run, step=0, design={"x": 1}, metrics={"c": 1.0}, reward=-1.0, feasible=True)
+        >>> copy_runs(a, b), copy_runs(a, b), len(b.to_dataframe())
+        ({1: 1}, {1: 1}, 1)
+    """
+    ids = list(run_ids) if run_ids is not None else [int(i) for i in source.runs()["id"]]
+    mapping: dict[int, int] = {}
+    for run_id in ids:
+        source.run(run_id)  # a clear error for an unknown id
+        row = source._execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        env_id, agent, seed, started = row[0], row[6], row[8], row[14]
+        found = target._execute(
+            "SELECT id FROM runs WHERE env_id = ? AND agent = ? AND started_at = ?"
+            + (" AND seed = ?" if seed is not None else " AND seed IS NULL"),
+            (env_id, agent, started, *([seed] if seed is not None else [])),
+        ).fetchone()
+        if found is not None:
+            mapping[run_id] = int(found[0])
+            continue
+        evaluations = source._execute(
+            f"SELECT {_EVALUATION_COLUMNS} FROM evaluations WHERE run_id = ? ORDER BY step",
+            (run_id,),
+        ).fetchall()
+        marks = ", ".join("?" * len(row))
+        with target._dialect.transaction(target._conn):
+            new_id = int(
+                target._execute(
+                    f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES ({marks}) RETURNING id", tuple(row)
+                ).fetchone()[0]
+            )
+            if evaluations:
+                target._dialect.executemany(
+                    target._conn,
+                    target._dialect.sql(
+                        f"INSERT INTO evaluations (run_id, {_EVALUATION_COLUMNS})"
+                        f" VALUES (?, {', '.join('?' * len(evaluations[0]))})"
+                    ),
+                    [(new_id, *e) for e in evaluations],
+                )
+        mapping[run_id] = new_id
+    return mapping
 
 
 class _Fetched:

@@ -37,6 +37,7 @@ CORE = (
     "_optional",
     "_plain",
     "_procs",
+    "_sql",
 )
 SUBPACKAGES = ("agents", "simulators", "envs", "proxy_models", "experiments", "cli", "testing")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from archgym.cli import experiments, proxy, roofline, run
+from archgym.cli import experiments, proxy, roofline, run, store
 from archgym.cli._common import console
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ for command in (
 ):
     app.command()(command)
 app.add_typer(proxy.proxy_app, name="proxy")
+app.add_typer(store.store_app, name="store")
 
 
 def main() -> None:
