@@ -44,7 +44,7 @@ from typing import Any
 
 from archgym._optional import import_optional
 from archgym._procs import Terminated, die_with_parent
-from archgym.experiments.shipping import TrialSetup, recipes_for
+from archgym.experiments.shipping import ShippingError, TrialSetup, recipes_for
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
 from archgym.store import CLAIM_HEARTBEAT_S, CLAIM_STALE_S, Store, host_id, store_exists
 
@@ -370,6 +370,8 @@ class RayExecutor:
     def run(self, trials: Iterable[Trial], setup: TrialSetup) -> Iterator[TrialOutcome | None]:
         ray = import_optional("ray", extra="ray", purpose="executor 'ray'")
         started = not ray.is_initialized()
+        if started and setup.refusals():  # a Ray of the user's own may register it in a setup hook
+            raise ShippingError(setup.refusals()[0])
         # The user's own env modules (not installed packages) are uploaded to every node; Ray
         # takes local directories only for the whole job, in ray.init.
         modules = setup.py_modules()

@@ -10,7 +10,8 @@ on the worker, chosen from where the env was registered (:attr:`archgym.registry
 * in a script or notebook (``__main__``) as a class or factory plus kwargs: the worker
   registers ``"module:Class"`` with the same kwargs, workload and objective;
 * in a script as a simulator *instance* (or a class defined in the script): this cannot be
-  rebuilt elsewhere, and :func:`recipes_for` refuses it with a message saying what to do.
+  rebuilt elsewhere; its recipe carries a refusal saying what to do, which the Ray executor
+  raises before it starts Ray (a worker whose own setup registered the env runs it anyway).
 
 Modules that are not installed packages (a directory of your own) travel to Ray workers as
 Ray ``py_modules`` (:meth:`TrialSetup.py_modules`).
@@ -54,12 +55,15 @@ class EnvRecipe:
     objective: Any = None  # an objective's dict form, or "module:function" of a callable
     description: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)
+    refusal: str | None = None  # why this env cannot be rebuilt on a Ray worker
 
     def apply(self) -> None:
         """Register the env in this process unless it already is."""
         registry.load_entry_points()
         if self.id in registry.list_envs():
             return
+        if self.refusal is not None:
+            raise ShippingError(self.refusal)
         if self.module is not None:
             importlib.import_module(self.module)
             if self.id in registry.list_envs():
@@ -100,6 +104,10 @@ class TrialSetup:
         for recipe in self.envs:
             recipe.apply()
 
+    def refusals(self) -> list[str]:
+        """Why some of the sweep's envs cannot be rebuilt on Ray workers (empty if all can)."""
+        return [r.refusal for r in self.envs if r.refusal is not None]
+
     def py_modules(self) -> list[str]:
         """Local source directories of the modules the recipes import (for Ray's ``py_modules``);
         installed packages are left to each node's own installation."""
@@ -114,7 +122,8 @@ class TrialSetup:
 
 
 def recipes_for(env_ids: Iterable[str], *, remote: bool) -> tuple[EnvRecipe, ...]:
-    """The recipes for the user envs among ``env_ids``; ``remote`` (Ray) refuses what cannot travel."""
+    """The recipes for the user envs among ``env_ids``; with ``remote`` (Ray), an env that cannot
+    travel gets a recipe holding its refusal."""
     out = []
     for env_id in dict.fromkeys(env_ids):
         spec = registry.spec(env_id)
@@ -128,7 +137,7 @@ def recipes_for(env_ids: Iterable[str], *, remote: bool) -> tuple[EnvRecipe, ...
         if recipe is not None:
             out.append(recipe)
         elif remote:
-            raise ShippingError(_refusal(spec))
+            out.append(EnvRecipe(env_id, refusal=_refusal(spec)))
     return tuple(out)
 
 

@@ -117,13 +117,18 @@ def test_a_simulator_instance_registered_in_a_script_is_refused_for_ray() -> Non
     script = (
         "from archgym.registry import register_env\n"
         "from archgym.simulators.synthetic import Synthetic\n"
-        "register_env('script/Instance-v0', Synthetic(delay_s=0.0))\n"
+        "register_env('script/Instance-v0', Synthetic(delay_s=0.0), objective={'type': 'minimize', 'metric': 'cost_au'})\n"
         "register_env('script/Class-v0', Synthetic, simulator_kwargs={'n_integers': 2})\n"
     )
     exec(script, {"__name__": "__main__"})
-    with pytest.raises(ShippingError, match=r"script/Instance-v0.*instance \(Synthetic\).*-m"):
-        recipes_for(["script/Instance-v0"], remote=True)
+    (refused,) = recipes_for(["script/Instance-v0"], remote=True)
     assert recipes_for(["script/Instance-v0"], remote=False) == ()  # a forked pool inherits it
+    spec = spec_from_dict(
+        {"budget": 2, "store": "s.db", "envs": ["script/Instance-v0"], "agents": ["random"]}
+    )
+    with pytest.raises(ShippingError, match=r"script/Instance-v0.*instance \(Synthetic\).*-m"):
+        run_sweep(spec, executor="ray")  # refused before Ray starts
+    assert refused.refusal is not None
     (recipe,) = recipes_for(["script/Class-v0"], remote=True)
     assert recipe.simulator == "archgym.simulators.synthetic:Synthetic"
     assert recipe.simulator_kwargs == {"n_integers": 2}
