@@ -3,12 +3,10 @@ ports put in: PostgreSQL from initdb (as an unprivileged user under root), a Ray
 second node, the sweep into the database, and the report from it (``$HOME`` is a temporary
 directory).
 
-Deviations: the Ray head runs with ``--block`` in a session of its own, which the test kills
-at the end, instead of ``ray stop`` (which stops every Ray process on the machine, other test
-sessions' too); the second node's ``ray start --address`` is not run, since a second
-CLI-started node on the same machine collides with the head's fixed agent ports (the
-multi-node sweep itself is tested on ``ray.cluster_utils.Cluster`` in
-tests/experiments/test_cluster.py); ``ray up`` is not run.
+Deviations: the two Ray nodes (head, then a second node joining it, both on this machine) run
+with ``--block`` in a session of their own, which the test kills at the end, instead of
+``ray stop`` (which stops every Ray process on the machine, other test sessions' too); ``ray
+up`` is not run.
 """
 
 from __future__ import annotations
@@ -84,18 +82,20 @@ def test_the_readme_cluster_section_works_as_written(tmp_path: Path) -> None:
     ray_nodes = None
     try:
         subprocess.run([*run_pg, pg_lines], env=env, check=True, timeout=300, cwd=pg_home)
-        # 2. Ray: the head (see the module docstring for the second node)
+        # 2. Ray: the head, then a second node joining it (once the head is up)
         head, node = _step(script, 2)
-        assert node.startswith("ray start --address=HEAD_HOST:6379")
         head = head.split("#")[0].replace("6379", str(ray_port)).replace("=4", "=1")
+        node = node.split("#")[0].replace("HEAD_HOST:6379", f"{head_host}:{ray_port}")
+        node = node.replace("=4", "=1")
         ray_nodes = subprocess.Popen(
-            ["bash", "-c", f"{head} --block"],
+            ["bash", "-c", f"{head} --block & sleep 40; {node} --block & wait"],
             env=env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for_nodes(f"{head_host}:{ray_port}", 1, env)
+        time.sleep(40)
+        _wait_for_nodes(f"{head_host}:{ray_port}", 2, env)
         # 3. the sweep and the report, with the README's spec (smaller budget)
         cluster_yaml = (
             spec.replace("DB_HOST:5432", f"127.0.0.1:{pg_port}")
