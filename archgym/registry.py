@@ -17,6 +17,7 @@ import difflib
 import importlib
 import importlib.metadata
 import inspect
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ class EnvSpec:
     description: str = ""
     simulator_kwargs: dict[str, Any] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: The module that called :func:`register_env` (``"__main__"`` for a script or notebook);
+    #: sweeps use it to register the env again on Ray workers.
+    origin: str | None = None
 
     @property
     def version(self) -> int:
@@ -174,6 +178,7 @@ def register_env(
         description,
         dict(simulator_kwargs or {}),
         dict(defaults),
+        sys._getframe(1).f_globals.get("__name__"),
     )
     if id in _ENVS:
         warnings.warn(

@@ -10,8 +10,11 @@ Three sweeps, all measured in this run so every ratio compares like with like:
 * **overhead-bound**: ``archgym/Synthetic-v0`` (~0.05 ms per design), which measures what the
   executors and the store cost per evaluation.
 
+Then the figures past one machine (``bench_cluster.py``): PostgreSQL's write rate beside
+SQLite's, scaling on a three-node local Ray cluster, and the fault checks.
+
 Usage:
-    .venv/bin/python benchmarks/bench_experiments.py [--quick] [--no-ray]
+    .venv/bin/python benchmarks/bench_experiments.py [--quick] [--no-ray] [--full]
 """
 
 from __future__ import annotations
@@ -100,7 +103,8 @@ def sweep(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sweeps")
-    parser.add_argument("--no-ray", action="store_true", help="skip the Ray executor")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray executor and cluster")
+    parser.add_argument("--full", action="store_true", help="bigger cluster figures")
     args = parser.parse_args()
     register_busy_env()
     seeds = 3 if args.quick else 4
@@ -160,6 +164,10 @@ def main() -> None:
     if ray_startup is not None:
         print(f"Ray start-up and worker warm-up (not in the figures above): {ray_startup:.1f} s")
         ray.shutdown()
+    if not args.no_ray:
+        from bench_cluster import run as past_one_machine  # the sibling script
+
+        past_one_machine(args.full)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ CORE = (
     "_plain",
     "_procs",
     "_yaml",
+    "_sql",
 )
 SUBPACKAGES = ("agents", "simulators", "envs", "proxy_models", "experiments", "cli", "testing")
 

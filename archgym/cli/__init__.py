@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import typer
 
-from archgym.cli import experiments, proxy, roofline, run
+from archgym.cli import experiments, proxy, roofline, run, store
 from archgym.cli._common import console, guarded
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ for command in (
 ):
     app.command(name=command.__name__)(guarded(command))
 app.add_typer(proxy.proxy_app, name="proxy")
+app.add_typer(store.store_app, name="store")
 
 
 def main() -> None:

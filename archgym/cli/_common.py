@@ -66,6 +66,8 @@ console = _Console()
 err_console = _Console(stderr=True)
 
 DEFAULT_STORE = Path("archgym-runs") / "archgym.db"
+#: The help of every ``--store`` option.
+STORE_HELP = "store: a SQLite file path or a postgresql://user:password@host:5432/db URL"
 
 
 def _parse_value(text: str) -> Any:
@@ -217,13 +219,14 @@ def guarded(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_store(path: Path) -> Store:
-    """The store at ``path``, refusing (as a bad ``--store``) a path that does not exist."""
-    from archgym.store import Store
+def open_store(location: str | Path) -> Store:
+    """The store at ``location`` (a path or a database URL), refusing (as a bad ``--store``) a
+    path that does not exist."""
+    from archgym.store import Store, store_exists
 
-    if not path.exists():
-        raise typer.BadParameter(f"--store {path}: no such file")
-    return Store(path)
+    if not store_exists(location):
+        raise typer.BadParameter(f"--store {location}: no such file")
+    return Store(location)
 
 
 def run_progress() -> Progress:

@@ -20,6 +20,7 @@ from rich.table import Table
 from archgym._procs import sigterm_interrupts
 from archgym.cli._common import (
     DEFAULT_STORE,
+    STORE_HELP,
     console,
     exit_code,
     fail,
@@ -123,7 +124,7 @@ def _print_comparison(spec: ExperimentSpec) -> None:
         console.print(table)
 
 
-def _write(store_path: Path, out: Path, targets: dict[str, float], title: str) -> None:
+def _write(store_path: Path | str, out: Path, targets: dict[str, float], title: str) -> None:
     from archgym.experiments import write_report
     from archgym.store import Store
 
@@ -139,7 +140,7 @@ def compare(
     ] = "random,walk",
     seeds: Annotated[int, typer.Option(min=1, help="seeds per agent: 0..N-1")] = 3,
     budget: Annotated[int, typer.Option(min=1, help="simulator evaluations per trial")] = 100,
-    store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
+    store: Annotated[str, typer.Option(help=STORE_HELP)] = str(DEFAULT_STORE),
     env_arg: Annotated[
         list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")
     ] = None,
@@ -161,7 +162,7 @@ def compare(
     kwargs = {**parse_assignments(env_arg, "--env-arg"), **proxy_kwargs(proxy, hybrid_threshold)}
     data: dict[str, Any] = {
         "name": f"compare {', '.join(env_ids)}",
-        "store": str(store),
+        "store": store,
         "budget": budget,
         "seeds": seeds,
         "envs": [
@@ -191,9 +192,7 @@ def sweep(
     executor: ExecutorOption = None,
     workers: WorkersOption = None,
     address: AddressOption = None,
-    store: Annotated[
-        Path | None, typer.Option(help="SQLite store path (overrides the spec's)")
-    ] = None,
+    store: Annotated[str | None, typer.Option(help=STORE_HELP + " (overrides the spec's)")] = None,
     report: ReportOption = None,
     dry_run: Annotated[
         bool, typer.Option(help="validate and list the trials; run nothing")
@@ -201,7 +200,7 @@ def sweep(
 ) -> None:
     """Run an experiment spec; trials already finished in the store are skipped, interrupted ones resumed."""
     try:
-        spec = load_spec(spec_path, executor=executor, store=str(store) if store else None)
+        spec = load_spec(spec_path, executor=executor, store=store)
     except SpecError as err:
         fail(err)
     if dry_run:
@@ -225,7 +224,7 @@ def _list_trials(spec: ExperimentSpec) -> None:
 
 
 def report(
-    store: Annotated[Path, typer.Argument(help="SQLite store path")] = DEFAULT_STORE,
+    store: Annotated[str, typer.Argument(help=STORE_HELP)] = str(DEFAULT_STORE),
     out: Annotated[Path, typer.Option(help="output directory")] = Path("archgym-report"),
     spec: Annotated[
         Path | None, typer.Option(help="take env targets (and the title) from this spec")
@@ -235,7 +234,9 @@ def report(
     ] = None,
 ) -> None:
     """Write PNG plots, a Markdown summary and a self-contained HTML page for the runs in a store."""
-    if not store.exists():
+    from archgym.store import store_exists
+
+    if not store_exists(store):
         fail(f"store {store}: no such file")
     targets: dict[str, float] = {}
     title = "archgym comparison"

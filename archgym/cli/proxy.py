@@ -21,12 +21,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from archgym.cli._common import DEFAULT_STORE, console, fail, guarded, open_store, split_list
+from archgym.cli._common import (
+    DEFAULT_STORE,
+    STORE_HELP,
+    console,
+    fail,
+    guarded,
+    open_store,
+    split_list,
+)
 
 #: The ``archgym proxy`` group; ``archgym.cli`` adds it to the main app.
 proxy_app = typer.Typer(no_args_is_help=True, help="Proxy cost models: train, evaluate, select.")
 
-StoreOption = Annotated[Path, typer.Option(help="SQLite store path")]
+StoreOption = Annotated[str, typer.Option(help=STORE_HELP)]
 AgentOption = Annotated[
     list[str] | None, typer.Option("--agent", help="only runs of this agent (repeatable)")
 ]
@@ -90,7 +98,7 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
 def train(
     env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
     out: Annotated[Path, typer.Option(help="model directory to write")],
-    store: StoreOption = DEFAULT_STORE,
+    store: StoreOption = str(DEFAULT_STORE),
     model: Annotated[str, typer.Option(help="auto, linear, rf, et, gbm, gp or mlp")] = "auto",
     candidates: Annotated[
         str | None, typer.Option(help="comma-separated kinds that auto may pick")
@@ -139,7 +147,7 @@ def train(
 @guarded
 def evaluate(
     model: Annotated[Path, typer.Argument(help="model directory written by `archgym proxy train`")],
-    store: StoreOption = DEFAULT_STORE,
+    store: StoreOption = str(DEFAULT_STORE),
     plots: Annotated[
         Path | None, typer.Option(help="write parity and learning-curve PNGs here")
     ] = None,
@@ -210,7 +218,7 @@ def evaluate(
 @guarded
 def select_models(
     env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
-    store: StoreOption = DEFAULT_STORE,
+    store: StoreOption = str(DEFAULT_STORE),
     candidates: Annotated[
         str | None, typer.Option(help="comma-separated kinds (default: all)")
     ] = None,

@@ -20,6 +20,7 @@ from rich.table import Table
 from archgym._procs import sigterm_interrupts
 from archgym.cli._common import (
     DEFAULT_STORE,
+    STORE_HELP,
     console,
     exit_code,
     fail,
@@ -150,7 +151,7 @@ def run(
     agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
     budget: Annotated[int, typer.Option(min=1, help="simulator evaluations")] = 100,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="random seed")] = 0,
-    store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
+    store: Annotated[str, typer.Option(help=STORE_HELP)] = str(DEFAULT_STORE),
     workload: Annotated[str | None, typer.Option(help="workload name or path")] = None,
     hp: Annotated[
         list[str] | None, typer.Option(help="agent hyperparameter NAME=VALUE (repeatable)")
@@ -232,7 +233,7 @@ def run(
 
 
 def export(
-    store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
+    store: Annotated[str, typer.Option(help=STORE_HELP)] = str(DEFAULT_STORE),
     format: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
     out: Annotated[
         Path | None, typer.Option(help="output file (default: next to the store)")
@@ -243,6 +244,10 @@ def export(
     """Export every evaluation in a store as one table (param_* and metric_* columns)."""
     if format not in ("parquet", "csv"):
         raise typer.BadParameter(f"--format {format!r}: use parquet or csv")
+    from archgym.store import is_url
+
+    if out is None and is_url(store):
+        raise typer.BadParameter("--out is required when --store is a database URL")
     db = open_store(store)
     runs = db.runs()
     for option, column, value in (("--env", "env_id", env), ("--agent", "agent", agent)):
@@ -252,7 +257,7 @@ def export(
                 f"{option} {value}: no runs of it in {store}; "
                 f"the store holds {sorted(set(runs[column])) or 'no runs'}"
             )
-    target = out or store.with_suffix(f".{format}")
+    target = out or Path(store).with_suffix(f".{format}")
     if not target.parent.is_dir():
         fail(f"--out {target}: the directory {target.parent} does not exist")
     path = db.export(target, format, env_id=env, agent=agent)

@@ -7,6 +7,11 @@ its budget, and only a trial with no run starts afresh. Workers write their own 
 to the store (each opens its own connection), so a killed worker loses at most the
 evaluation in flight.
 
+Sweeps of one spec may run at once (on one machine or many, on a SQLite or PostgreSQL store):
+a worker claims its trial in the store before running it (:meth:`archgym.store.Store.claim_trial`)
+and refreshes the claim while it runs. A trial another live sweep holds is not run twice: this
+sweep waits for it and reports it skipped once finished, or takes it over if its holder died.
+
 Example:
     >>> import pathlib, tempfile
     >>> from archgym.experiments.spec import spec_from_dict
@@ -24,20 +29,24 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import traceback
+import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from archgym._optional import import_optional
 from archgym._procs import Terminated, die_with_parent
+from archgym.experiments.shipping import ShippingError, TrialSetup, recipes_for
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
-from archgym.store import Store
+from archgym.store import CLAIM_HEARTBEAT_S, CLAIM_STALE_S, Store, host_id, store_exists
 
 #: How often (s) a running sweep reports progress while no trial finishes.
 POLL_SECONDS = 0.5
@@ -48,8 +57,9 @@ MAX_RETRIES = 2
 @dataclass(frozen=True)
 class TrialOutcome:
     """What happened to one trial: ``status`` is "skipped" (already finished in the store),
-    "finished", "stalled" (the agent stopped proposing new designs), "failed", or "cancelled"
-    (the sweep was stopped before the trial started)."""
+    "finished", "stalled" (the agent stopped proposing new designs), "failed", "cancelled"
+    (the sweep was stopped before the trial started) or "held" (another live sweep is running
+    it; :func:`run_sweep` waits for it). ``node`` is the Ray node that ran it (Ray only)."""
 
     key: str
     status: str
@@ -59,6 +69,7 @@ class TrialOutcome:
     resumed: bool = False
     seconds: float = 0.0
     error: str | None = None
+    node: str | None = None
 
 
 @dataclass
@@ -111,7 +122,7 @@ def trial_states(spec: ExperimentSpec) -> dict[str, str]:
         ['done', 'done']
     """
     state: dict[str, str] = {}
-    if spec.store.exists():
+    if store_exists(spec.store):
         with Store(spec.store) as store:
             # runs in id order, so a trial's latest unfinished run is the one a sweep resumes
             for run in store.runs().sort_values("id").itertuples():
@@ -122,61 +133,101 @@ def trial_states(spec: ExperimentSpec) -> dict[str, str]:
     return {t.key: state.get(t.key, "new") for t in spec.trials()}
 
 
-def run_trial(trial: Trial, store_path: str) -> TrialOutcome:
-    """Run (or resume, or skip) one trial into the store at ``store_path``; never raises for a
-    failing agent or simulator (the outcome says "failed"), only for Ctrl-C."""
+def run_trial(trial: Trial, setup: TrialSetup | str) -> TrialOutcome:
+    """Run (or resume, or skip) one trial into the store of ``setup`` (or at a store location);
+    never raises for a failing agent or simulator (the outcome says "failed"), only for Ctrl-C.
+
+    With a sweep id in ``setup`` the trial is first claimed in the store: one held by another
+    live sweep is not run (the outcome says "held"), and the claim is refreshed while it runs.
+    """
+    setup = TrialSetup(setup) if isinstance(setup, str) else setup
+    start = time.perf_counter()
+    with Store(setup.store) as store:
+        if setup.sweep is not None:
+            claim = store.claim_trial(trial.key, setup.sweep)
+            if not claim.acquired:
+                return TrialOutcome(trial.key, "held", error=f"held by sweep {claim.sweep}")
+        try:
+            with _heartbeat(setup, trial.key):
+                return _run_claimed(trial, setup, store, start)
+        finally:
+            if setup.sweep is not None:
+                store.release_trial(trial.key, setup.sweep)
+
+
+def _run_claimed(trial: Trial, setup: TrialSetup, store: Store, start: float) -> TrialOutcome:
     import archgym
     from archgym.agents import make_agent
 
-    start = time.perf_counter()
-    with Store(store_path) as store:
-        runs = store.find_runs(trial.key)
-        finished = [r for r in runs if r.status == "finished"]
-        if finished:
-            return TrialOutcome(trial.key, "skipped", finished[-1].id)
-        resume = runs[-1].id if runs else None
-        replayed = store.count_evaluations(resume, "simulator") if resume is not None else 0
-        try:
-            agent = make_agent(trial.agent, **trial.hyperparameters)
-            env = archgym.make(trial.env.id, **trial.env.make_kwargs())
-            result = archgym.run(
-                agent,
-                env,
-                budget=trial.budget,
-                seed=trial.seed,
-                store=store,
-                resume=resume,
-                trial_key=trial.key,
-            )
-        except (
-            Exception
-        ) as err:  # one broken trial must not stop the sweep; its run is marked failed
-            return TrialOutcome(
-                trial.key,
-                "failed",
-                resume,
-                resumed=resume is not None,
-                seconds=time.perf_counter() - start,
-                error=f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=-3)}",
-            )
-        best = result.best.reward if result.evaluations else None
+    runs = store.find_runs(trial.key)
+    finished = [r for r in runs if r.status == "finished"]
+    if finished:
+        return TrialOutcome(trial.key, "skipped", finished[-1].id)
+    resume = runs[-1].id if runs else None
+    replayed = store.count_evaluations(resume, "simulator") if resume is not None else 0
+    try:
+        setup.prepare()
+        agent = make_agent(trial.agent, **trial.hyperparameters)
+        env = archgym.make(trial.env.id, **trial.env.make_kwargs())
+        result = archgym.run(
+            agent,
+            env,
+            budget=trial.budget,
+            seed=trial.seed,
+            store=store,
+            resume=resume,
+            trial_key=trial.key,
+        )
+    except Exception as err:  # one broken trial must not stop the sweep; its run is marked failed
         return TrialOutcome(
             trial.key,
-            result.status,
-            result.run_id,
-            result.counts.get("simulator", 0) - replayed,
-            best,
-            resume is not None,
-            time.perf_counter() - start,
+            "failed",
+            resume,
+            resumed=resume is not None,
+            seconds=time.perf_counter() - start,
+            error=f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=-3)}",
         )
+    best = result.best.reward if result.evaluations else None
+    return TrialOutcome(
+        trial.key,
+        result.status,
+        result.run_id,
+        result.counts.get("simulator", 0) - replayed,
+        best,
+        resume is not None,
+        time.perf_counter() - start,
+    )
+
+
+@contextlib.contextmanager
+def _heartbeat(setup: TrialSetup, trial_key: str) -> Iterator[None]:
+    """Refresh this process's claim on a trial every :data:`CLAIM_HEARTBEAT_S` while it runs
+    (on a connection of its own: the trial's is busy in its own transactions)."""
+    if setup.sweep is None:
+        yield
+        return
+    sweep, done = setup.sweep, threading.Event()
+
+    def beat() -> None:
+        with Store(setup.store) as store:
+            while not done.wait(CLAIM_HEARTBEAT_S):
+                store.heartbeat(trial_key, sweep)
+
+    thread = threading.Thread(target=beat, name=f"claim {trial_key}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=CLAIM_HEARTBEAT_S)
 
 
 class SerialExecutor:
     """Runs trials one after another in this process."""
 
-    def run(self, trials: Iterable[Trial], store_path: str) -> Iterator[TrialOutcome | None]:
+    def run(self, trials: Iterable[Trial], setup: TrialSetup) -> Iterator[TrialOutcome | None]:
         for trial in trials:
-            yield run_trial(trial, store_path)
+            yield run_trial(trial, setup)
 
 
 class LocalExecutor:
@@ -190,7 +241,7 @@ class LocalExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
 
-    def run(self, trials: Iterable[Trial], store_path: str) -> Iterator[TrialOutcome | None]:
+    def run(self, trials: Iterable[Trial], setup: TrialSetup) -> Iterator[TrialOutcome | None]:
         pending, attempts = list(trials), Counter[str]()
         # fork: workers start in milliseconds and inherit the registered envs and agents.
         context = multiprocessing.get_context("fork")
@@ -202,7 +253,7 @@ class LocalExecutor:
                 initializer=_init_worker,
                 initargs=(stop, pids, os.getpid()),
             )
-            futures = {pool.submit(_pool_trial, t, store_path): t for t in pending}
+            futures = {pool.submit(_pool_trial, t, setup): t for t in pending}
             pending = []
             try:
                 while futures:
@@ -256,7 +307,7 @@ def _interrupt_once(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _pool_trial(trial: Trial, store_path: str) -> TrialOutcome:
+def _pool_trial(trial: Trial, setup: TrialSetup) -> TrialOutcome:
     """:func:`run_trial` in a pool worker: interruptible while it runs; not started once the sweep stops.
 
     SIGTERM (from ``kill``, a scheduler, or the kernel when the sweep died) interrupts the
@@ -267,7 +318,7 @@ def _pool_trial(trial: Trial, store_path: str) -> TrialOutcome:
     try:
         if _STOP is not None and _STOP.is_set():
             return TrialOutcome(trial.key, "cancelled")
-        return run_trial(trial, store_path)
+        return run_trial(trial, setup)
     except Terminated:
         os._exit(128 + signal.SIGTERM)  # the run is closed; the worker's work is over
     finally:
@@ -281,42 +332,78 @@ def _terminate_once(signum: int, frame: Any) -> None:
 
 
 class RayExecutor:
-    """Ray tasks, one CPU each, on ``ray.init(address=address)``; without an address a local Ray
-    instance with ``workers`` CPUs is started (and shut down afterwards). Ray restarts a task
-    whose worker died; the restarted task resumes the trial's run.
+    """Ray tasks on ``ray.init(address=address)`` (``"auto"``, ``"ray://head:10001"``, or a
+    head's ``host:port``); without an address a local Ray instance with ``workers`` CPUs is
+    started (and shut down afterwards).
 
-    On a multi-node cluster the store path must be one file every node can open (SQLite over
-    a network file system that supports its locks).
+    Each trial asks for ``resources_per_trial`` (Ray Tune's form: ``{"cpu": 1, "gpu": 0,
+    "memory": bytes, "my_resource": 1}``; default one CPU), so Ray places it on a node that
+    has them. A trial whose worker or node died is run again by Ray (up to
+    :data:`MAX_RETRIES` times) and resumes its run from the evaluations already committed. On
+    more than one node the store must be one every node reaches: a ``postgresql://`` URL.
     """
 
-    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        address: str | None = None,
+        resources_per_trial: dict[str, float] | None = None,
+    ) -> None:
         self.workers = workers
         self.address = address
+        self.resources_per_trial = dict(resources_per_trial or {})
 
-    def run(self, trials: Iterable[Trial], store_path: str) -> Iterator[TrialOutcome | None]:
+    def task_options(self, setup: TrialSetup) -> dict[str, Any]:
+        """The ``ray.remote`` options of each trial's task."""
+        resources = dict(self.resources_per_trial)
+        options: dict[str, Any] = {
+            "num_cpus": resources.pop("cpu", 1.0),
+            "num_gpus": resources.pop("gpu", 0.0),
+            "max_retries": MAX_RETRIES,
+        }
+        if "memory" in resources:
+            options["memory"] = resources.pop("memory")
+        if resources:
+            options["resources"] = resources
+        return options
+
+    def run(self, trials: Iterable[Trial], setup: TrialSetup) -> Iterator[TrialOutcome | None]:
         ray = import_optional("ray", extra="ray", purpose="executor 'ray'")
         started = not ray.is_initialized()
+        if started and setup.refusals():  # a Ray of the user's own may register it in a setup hook
+            raise ShippingError(setup.refusals()[0])
+        # The user's own env modules (not installed packages) are uploaded to every node; Ray
+        # takes local directories only for the whole job, in ray.init.
+        modules = setup.py_modules()
         if started:
             ray.init(
-                address=self.address,
+                # "local" starts a fresh instance: without it Ray joins whatever cluster this
+                # machine last started, which may be someone else's.
+                address=self.address or "local",
                 num_cpus=None if self.address else (self.workers or os.cpu_count()),
                 include_dashboard=False,
                 log_to_driver=False,
                 configure_logging=False,
+                runtime_env={"py_modules": modules} if modules else None,
+            )
+        elif modules:
+            warnings.warn(
+                f"Ray was initialised before the sweep, so archgym cannot ship {modules} to its "
+                "workers; pass runtime_env={'py_modules': [...]} to ray.init, or let the sweep "
+                "start Ray (executor: ray with address:)",
+                stacklevel=2,
             )
         refs: dict[Any, Trial] = {}
         try:
-            task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(run_trial)
-            refs = {task.remote(t, store_path): t for t in trials}
+            task = ray.remote(_ray_trial).options(**self.task_options(setup))
+            refs = {task.remote(t, setup): t for t in trials}
             while refs:
                 done, _ = ray.wait(list(refs), num_returns=1, timeout=POLL_SECONDS)
                 for ref in done:
                     trial = refs.pop(ref)
                     try:
                         yield ray.get(ref)
-                    except (
-                        ray.exceptions.RayError
-                    ) as err:  # a worker died more often than Ray retries
+                    except ray.exceptions.RayError as err:  # died more often than Ray retries
                         yield TrialOutcome(
                             trial.key, "failed", error=f"{type(err).__name__}: {err}"
                         )
@@ -335,15 +422,26 @@ class RayExecutor:
                 ray.shutdown()
 
 
+def _ray_trial(trial: Trial, setup: TrialSetup) -> TrialOutcome:
+    """:func:`run_trial` in a Ray task; the outcome names the node it ran on."""
+    import ray
+
+    outcome = run_trial(trial, setup)
+    return replace(outcome, node=ray.get_runtime_context().get_node_id())
+
+
 def make_executor(
-    name: str, workers: int | None = None, address: str | None = None
+    name: str,
+    workers: int | None = None,
+    address: str | None = None,
+    resources_per_trial: dict[str, float] | None = None,
 ) -> SerialExecutor | LocalExecutor | RayExecutor:
     """An executor by name: "local" (process pool, the default), "ray", or "serial" (this process;
     for debugging and as the benchmark's reference)."""
     if name == "local":
         return LocalExecutor(workers)
     if name == "ray":
-        return RayExecutor(workers, address)
+        return RayExecutor(workers, address, resources_per_trial)
     if name == "serial":
         return SerialExecutor()
     raise ValueError(f"executor {name!r} is not one of {list(EXECUTORS)}")
@@ -359,41 +457,90 @@ def run_sweep(
 ) -> SweepResult:
     """Run every trial of ``spec`` not yet finished in its store; the arguments override the spec's.
 
-    ``on_progress`` is called after each trial and every :data:`POLL_SECONDS` in between.
+    ``on_progress`` is called after each trial and every :data:`POLL_SECONDS` in between. Trials
+    that another sweep of the same store is running are waited for (and reported "skipped"
+    once it finishes them), or taken over if that sweep died.
     """
     name = executor or spec.executor
-    runner = make_executor(name, workers or spec.workers, address or spec.address)
-    store_path = str(Path(spec.store).resolve())
+    runner = make_executor(
+        name, workers or spec.workers, address or spec.address, spec.resources_per_trial
+    )
+    location = spec.store if isinstance(spec.store, str) else str(Path(spec.store).resolve())
     trials = spec.trials()
+    setup = TrialSetup(
+        location,
+        sweep=f"{host_id()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        envs=recipes_for((t.env.id for t in trials), remote=name == "ray"),
+    )
     outcomes: list[TrialOutcome] = []
-    with Store(store_path) as store:
+    with Store(location) as store:
         # Skip finished trials here, so a re-run of a finished sweep starts no worker at all.
-        runs = store.runs()
-        finished = runs[runs["status"] == "finished"].groupby("trial_key")["id"].max().to_dict()
+        finished = _finished_runs(store)
         todo = []
         for trial in trials:
             if trial.key in finished:
-                outcomes.append(TrialOutcome(trial.key, "skipped", int(finished[trial.key])))
+                outcomes.append(TrialOutcome(trial.key, "skipped", finished[trial.key]))
             else:
                 todo.append(trial)
         keys = {t.key for t in todo}
         progress = SweepProgress(total=len(trials), done=len(outcomes))
         baseline = _recorded_evaluations(store, keys)
         last_poll = 0.0
-        # closing: a Ctrl-C in this loop (or in on_progress) stops the executor's workers at once.
-        with contextlib.closing(runner.run(todo, store_path)) as stream:
-            for outcome in stream:
-                if outcome is not None:
-                    outcomes.append(outcome)
-                    progress.done += 1
-                    progress.failed += outcome.status == "failed"
-                if on_progress is not None and (
-                    outcome is not None or time.perf_counter() - last_poll >= POLL_SECONDS
-                ):
-                    progress.evaluations = _recorded_evaluations(store, keys) - baseline
-                    last_poll = time.perf_counter()
-                    on_progress(progress)
+
+        def report(outcome: TrialOutcome | None) -> None:
+            nonlocal last_poll
+            if outcome is not None:
+                outcomes.append(outcome)
+                progress.done += 1
+                progress.failed += outcome.status == "failed"
+            if on_progress is not None and (
+                outcome is not None or time.perf_counter() - last_poll >= POLL_SECONDS
+            ):
+                progress.evaluations = _recorded_evaluations(store, keys) - baseline
+                last_poll = time.perf_counter()
+                on_progress(progress)
+
+        while todo:
+            by_key, held = {t.key: t for t in todo}, []
+            # closing: a Ctrl-C in this loop (or in on_progress) stops the executor's workers at once.
+            with contextlib.closing(runner.run(todo, setup)) as stream:
+                for outcome in stream:
+                    if outcome is not None and outcome.status == "held":
+                        held.append(by_key[outcome.key])
+                        outcome = None
+                    report(outcome)
+            todo = _wait_for_others(store, held, report)
     return SweepResult(outcomes, progress.elapsed)
+
+
+def _finished_runs(store: Store) -> dict[str, int]:
+    """trial key -> the id of its latest finished run."""
+    runs = store.runs()
+    done = runs[runs["status"] == "finished"].groupby("trial_key")["id"].max()
+    return {str(k): int(v) for k, v in done.items()}
+
+
+def _wait_for_others(
+    store: Store, held: list[Trial], report: Callable[[TrialOutcome | None], None]
+) -> list[Trial]:
+    """Wait while other sweeps run ``held``: a trial they finish is reported skipped; the
+    trials they leave unfinished (or whose holder died) are returned to run here."""
+    retry: list[Trial] = []
+    while held:
+        finished, live = _finished_runs(store), store.live_claims(CLAIM_STALE_S)
+        waiting = []
+        for trial in held:
+            if trial.key in finished:
+                report(TrialOutcome(trial.key, "skipped", finished[trial.key]))
+            elif trial.key in live:
+                waiting.append(trial)
+            else:
+                retry.append(trial)
+        held = waiting
+        if held:
+            time.sleep(POLL_SECONDS)
+            report(None)
+    return retry
 
 
 def _recorded_evaluations(store: Store, keys: set[str]) -> int:

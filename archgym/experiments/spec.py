@@ -20,6 +20,8 @@ The YAML form::
     seeds: 5                      # or a list: [0, 1, 7]
     executor: local               # or ray (address: "auto" or "ray://head:10001")
     workers: 2
+    resources_per_trial: {cpu: 1}  # ray: what each trial needs (cpu, gpu, memory in bytes, custom)
+    modules: [mylab.envs]         # imported first (here and on every worker): they register envs
     envs:
       - id: archgym/Synthetic-v0
         kwargs: {simulator_kwargs: {n_integers: 4}}
@@ -37,6 +39,7 @@ The YAML form::
 from __future__ import annotations
 
 import hashlib
+import importlib
 import itertools
 import json
 from collections.abc import Mapping, Sequence
@@ -48,6 +51,7 @@ import numpy as np
 import yaml
 
 from archgym._plain import plain
+from archgym._sql import is_url
 from archgym._yaml import describe as describe_yaml
 from archgym._yaml import load as load_yaml
 
@@ -55,7 +59,19 @@ EXECUTORS = ("local", "ray", "serial")
 #: The most trials one spec may expand to. Each trial is a whole search, so more is almost
 #: certainly a typo (``samples: 100000000``) and would hang ``--dry-run`` while expanding it.
 MAX_TRIALS = 10_000
-SPEC_KEYS = ("name", "store", "budget", "seeds", "envs", "agents", "executor", "workers", "address")
+SPEC_KEYS = (
+    "name",
+    "store",
+    "budget",
+    "seeds",
+    "envs",
+    "agents",
+    "executor",
+    "workers",
+    "address",
+    "resources_per_trial",
+    "modules",
+)
 ENV_KEYS = ("id", "kwargs", "objective", "target")
 AGENT_KEYS = ("name", "hyperparameters", "grid", "samples", "sample_seed")
 
@@ -177,11 +193,13 @@ class ExperimentSpec:
     agents: tuple[AgentEntry, ...]
     seeds: tuple[int, ...]
     budget: int
-    store: Path
+    store: Path | str  # a SQLite path, or a postgresql:// URL
     name: str = "experiment"
     executor: str = "local"
     workers: int | None = None
     address: str | None = None
+    resources_per_trial: dict[str, float] = field(default_factory=dict)
+    modules: tuple[str, ...] = ()
 
     def trials(self) -> list[Trial]:
         """Every trial, envs outermost and seeds innermost; duplicates (same key) appear once."""
@@ -226,6 +244,7 @@ def load_spec(path: str | Path, **overrides: Any) -> ExperimentSpec:
     if (
         "store" in data
         and overrides.get("store") is None
+        and not is_url(str(data["store"]))
         and not Path(str(data["store"])).is_absolute()
     ):
         data["store"] = str(path.parent / str(data["store"]))
@@ -242,6 +261,8 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
     for required in ("envs", "agents", "budget"):
         if required not in data:
             raise SpecError(f"the spec lacks the required key {required!r}")
+    modules = _import_modules(data.get("modules", []))  # before the envs: they register envs
+    resources = _resources(data.get("resources_per_trial", {}))
     budget = data["budget"]
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise SpecError(
@@ -308,11 +329,13 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
         agents=tuple(agents),
         seeds=seeds,
         budget=budget,
-        store=Path(str(data.get("store", Path("archgym-runs") / "archgym.db"))),
+        store=_store(data.get("store", Path("archgym-runs") / "archgym.db")),
         name=str(data.get("name", "experiment")),
         executor=executor,
         workers=workers,
         address=data.get("address"),
+        resources_per_trial=resources,
+        modules=modules,
     )
 
 
@@ -322,6 +345,49 @@ def _settings_bound(entry: AgentEntry) -> int:
     for values in entry.grid.values():
         combos *= len(values)
     return combos * max(1, entry.samples)
+
+
+def _store(value: Any) -> Path | str:
+    text = str(value)
+    if text.split("://")[0] in ("mysql", "sqlite", "mariadb", "http", "https") and "://" in text:
+        raise SpecError(
+            f"store {text!r}: give a SQLite file path or a postgresql://user:password@host:5432/db URL"
+        )
+    return text if is_url(text) else Path(text)
+
+
+def _import_modules(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(m, str) and m for m in value):
+        raise SpecError(f"modules must be a list of module names like mylab.envs, got {value!r}")
+    for i, name in enumerate(value):
+        try:
+            importlib.import_module(name)
+        except Exception as err:  # the user's module: any error there is theirs to see
+            raise SpecError(
+                f"modules[{i}]: cannot import {name!r}: {type(err).__name__}: {err}"
+            ) from None
+    return tuple(value)
+
+
+def _resources(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise SpecError(
+            f"resources_per_trial must be a mapping like {{cpu: 1, gpu: 0}}, got {value!r}"
+        )
+    for key, amount in value.items():
+        if (
+            not isinstance(key, str)
+            or isinstance(amount, bool)
+            or not isinstance(amount, int | float)
+            or not amount >= 0
+        ):
+            raise SpecError(
+                f"resources_per_trial.{key}: must be a non-negative number (cpu, gpu, memory in "
+                f"bytes, or a custom Ray resource), got {amount!r}"
+            )
+    return {k: float(v) for k, v in value.items()}
 
 
 def _check_keys(data: Mapping[str, Any], legal: Sequence[str], where: str) -> None:

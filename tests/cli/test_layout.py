@@ -25,6 +25,7 @@ COMMANDS = {
     "report",
     "proxy",
     "roofline",
+    "store",
 }
 #: Imported only by the command line, never by the library.
 CLI_ONLY = ("archgym.cli", "typer", "rich")
@@ -34,6 +35,7 @@ def test_every_command_is_listed_by_help() -> None:
     group = typer.main.get_command(app)
     assert set(group.commands) == COMMANDS  # type: ignore[attr-defined]
     assert set(group.commands["proxy"].commands) == {"train", "eval", "select"}  # type: ignore[attr-defined]
+    assert set(group.commands["store"].commands) == {"copy"}  # type: ignore[attr-defined]
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     listed = {

@@ -1,0 +1,151 @@
+"""The README's "Run on a cluster" commands, run as written with this machine's hosts and free
+ports put in: PostgreSQL from initdb (as an unprivileged user under root), a Ray head and a
+second node, the sweep into the database, and the report from it (``$HOME`` is a temporary
+directory).
+
+Deviations: the two Ray nodes (head, then a second node joining it, both on this machine) run
+with ``--block`` in a session of their own, which the test kills at the end, instead of
+``ray stop`` (which stops every Ray process on the machine, other test sessions' too); ``ray
+up`` is not run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytest.importorskip("ray")
+pytest.importorskip("psycopg")
+
+
+def _section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split("## Run on a cluster", 1)[1].split("\n## ", 1)[0]
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", _section(), re.S)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _step(script: str, number: int) -> list[str]:
+    """The command lines of step ``number`` of the README's shell block."""
+    part = script.split(f"# {number}.", 1)[1].split(f"# {number + 1}.", 1)[0]
+    return [line for line in part.splitlines()[1:] if line.strip()]
+
+
+@pytest.mark.slow
+def test_the_readme_cluster_section_works_as_written(tmp_path: Path) -> None:
+    from archgym.testing.postgres import find_binaries
+
+    bin_dir = find_binaries()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server binaries (apt-get install postgresql)")
+    script, spec = _blocks("bash")[0], _blocks("yaml")[0]
+    from ray.util import get_node_ip_address
+
+    pg_port, ray_port, head_host = _free_port(), _free_port(), get_node_ip_address()
+    pg_home = Path(tempfile.mkdtemp(prefix="archgym-readme-pg-"))
+    user = os.environ.get("ARCHGYM_PG_USER", "nobody") if os.geteuid() == 0 else None
+    if user:
+        shutil.chown(pg_home, user)
+    # A HOME of its own: Ray keeps its auth token in ~/.ray, which other sessions may share.
+    (tmp_path / "home").mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(ROOT),
+        # PostgreSQL's binaries and this Python's scripts (ray, archgym), as an installed machine has
+        "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+
+    # 1. PostgreSQL, exactly the README's lines with a free port and a temp home
+    pg_lines = "\n".join(_step(script, 1)).replace("PGPORT=5432", f"PGPORT={pg_port}")
+    pg_lines = pg_lines.replace("$HOME/archgym-pg", f"{pg_home}/archgym-pg")
+    run_pg = ["runuser", "-u", user, "--", "bash", "-euc"] if user else ["bash", "-euc"]
+    ray_nodes = None
+    try:
+        subprocess.run([*run_pg, pg_lines], env=env, check=True, timeout=300, cwd=pg_home)
+        # 2. Ray: the head, then a second node joining it (once the head is up)
+        head, node = _step(script, 2)
+        head = head.split("#")[0].replace("6379", str(ray_port)).replace("=4", "=1")
+        node = node.split("#")[0].replace("HEAD_HOST:6379", f"{head_host}:{ray_port}")
+        node = node.replace("=4", "=1")
+        ray_nodes = subprocess.Popen(
+            ["bash", "-c", f"{head} --block & sleep 40; {node} --block & wait"],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(40)
+        _wait_for_nodes(f"{head_host}:{ray_port}", 2, env)
+        # 3. the sweep and the report, with the README's spec (smaller budget)
+        cluster_yaml = (
+            spec.replace("DB_HOST:5432", f"127.0.0.1:{pg_port}")
+            .replace("HEAD_HOST:6379", f"{head_host}:{ray_port}")
+            .replace("budget: 200", "budget: 8")
+            .replace("seeds: 5", "seeds: 1")
+        )
+        (tmp_path / "cluster.yaml").write_text(cluster_yaml)
+        (tmp_path / "mylab").mkdir()
+        (tmp_path / "mylab" / "__init__.py").write_text("")
+        (tmp_path / "mylab" / "envs.py").write_text('"""The lab\'s envs (none yet)."""\n')
+        for line in _step(script, 3):
+            command = line.split("#")[0].strip()
+            command = command.replace("DB_HOST:5432", f"127.0.0.1:{pg_port}")
+            done = subprocess.run(
+                ["bash", "-c", command.replace("archgym ", f"{sys.executable} -m archgym.cli ", 1)],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        assert (tmp_path / "report" / "report.html").exists()
+        # 4. the database host's part of the last step
+        assert _step(script, 4)[-1].strip() == "pg_ctl stop"
+    finally:
+        if ray_nodes is not None:
+            os.killpg(ray_nodes.pid, signal.SIGKILL)
+        data = pg_home / "archgym-pg"
+        if (data / "postmaster.pid").exists():
+            stop = f"{bin_dir}/pg_ctl -D {data} -m immediate -w stop"
+            subprocess.run([*run_pg, stop], check=False, timeout=120, cwd=pg_home)
+        shutil.rmtree(pg_home, ignore_errors=True)
+
+
+def _wait_for_nodes(address: str, count: int, env: dict[str, str]) -> None:
+    probe = (
+        f"import ray; ray.init(address={address!r}, log_to_driver=False); "
+        "print(sum(n['Alive'] for n in ray.nodes()))"
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            out = subprocess.run(
+                [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+            )
+        except subprocess.TimeoutExpired:
+            continue
+        if out.returncode == 0 and out.stdout.strip().splitlines()[-1:] == [str(count)]:
+            return
+        time.sleep(3)
+    pytest.fail(f"the Ray nodes at {address} did not come up")
