@@ -29,6 +29,7 @@ from archgym.cli._common import (
     print_result,
     run_progress,
 )
+from archgym.store import store_exists
 
 
 def envs() -> None:
@@ -170,7 +171,7 @@ def run(
     from archgym.agents import make_agent
 
     if resume is not None:
-        if not store.exists():  # opening it would create an empty store
+        if not store_exists(store):  # opening it would create an empty store
             fail(f"--store {store}: no such file, so there is no run {resume} to resume")
         db = archgym.Store(store)
         record = db.run(resume)
