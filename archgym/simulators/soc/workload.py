@@ -315,7 +315,12 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
             )
         tasks.append(Task(str(t["name"]), _num(t["core_cycles"], f"{where}.core_cycles"), accel))
     edges = []
-    for i, e in enumerate(doc.get("edges") or []):
+    raw_edges = doc.get("edges") or []
+    if not isinstance(raw_edges, list | tuple):
+        raise WorkloadError(
+            f"{source}: field 'edges' must be a list of [producer, consumer, bytes], got {raw_edges!r}"
+        )
+    for i, e in enumerate(raw_edges):
         if not (isinstance(e, list | tuple) and len(e) == 3):
             raise WorkloadError(
                 f"{source}: edges[{i}] must be [producer, consumer, bytes], got {e!r}"
