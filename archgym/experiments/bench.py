@@ -36,8 +36,8 @@ from archgym.tasks import Task, get, list_tasks
 
 #: Relative distance to the reference counted as "within 1 %".
 WITHIN = 0.01
-#: Regret thresholds of the performance profiles.
-TAUS = np.linspace(0.0, 1.0, 101)
+#: Regret thresholds of the performance profiles: 0, then log-spaced (most runs end well below 1).
+TAUS = np.concatenate([[0.0], np.logspace(-4, 0, 100)])
 
 
 def resolve_tasks(names: Sequence[str] | str | None) -> list[Task]:

@@ -70,7 +70,7 @@ def plot_profiles(profiles: pd.DataFrame, path: Path) -> Path:
             ax.plot(g["tau"], g["fraction"], label=str(agent))
         ax.set_title(f"budget {budget}")
         ax.set_xlabel("normalised regret tau")
-        ax.set_xscale("symlog", linthresh=0.01)
+        ax.set_xscale("symlog", linthresh=1e-4)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("fraction of runs with regret <= tau")
     axes[0][-1].legend(fontsize=7)
