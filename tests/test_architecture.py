@@ -40,7 +40,16 @@ CORE = (
     "_yaml",
     "_sql",
 )
-SUBPACKAGES = ("agents", "simulators", "envs", "proxy_models", "experiments", "cli", "testing")
+SUBPACKAGES = (
+    "agents",
+    "simulators",
+    "envs",
+    "tasks",
+    "proxy_models",
+    "experiments",
+    "cli",
+    "testing",
+)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The ``archgym`` command line: one Typer app with every command, added here explicitly.
 
-Each command lives in a module of this package (``run``, ``experiments``, ``proxy``,
-``roofline``) as a plain function; the library's subpackages never import this one. Every
+Each command lives in a module of this package (``run``, ``experiments``, ``bench``,
+``proxy``, ``roofline``, ``store``) as a plain function; the library's subpackages never import this one. Every
 command is added through :func:`archgym.cli._common.guarded`, the one error boundary: any
 error is one line, ``error: ...``, with exit status 2 (``--debug`` adds the traceback), and
 every command takes ``--module/-m MODULE`` to import a module that registers envs first. Commands
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import typer
 
-from archgym.cli import experiments, proxy, roofline, run, store
+from archgym.cli import bench, experiments, proxy, roofline, run, store
 from archgym.cli._common import console, guarded
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ for command in (
     app.command(name=command.__name__)(guarded(command))
 app.add_typer(proxy.proxy_app, name="proxy")
 app.add_typer(store.store_app, name="store")
+app.add_typer(bench.bench_app, name="bench")
 
 
 def main() -> None:
