@@ -8,8 +8,13 @@ on larger spaces DQN's action instead sets one parameter to one value of the cur
 
 A design's reward does not depend on the designs before it, so ``gamma`` defaults to 0 (each
 step is its own decision); raise it to treat an episode of ``episode_length`` designs as a
-sequence. Rewards are standardised with running statistics (a failed evaluation counts as the
-worst reward seen) so the -1e6 failure reward cannot swamp learning. Training stops the moment
+sequence. A learner sees each reward as its quantile among the rewards so far
+(:class:`~archgym.wrappers.RankReward`; ``reward="standardize"`` uses running mean and
+deviation instead), so neither a target's penalties nor the -1e6 failure reward swamp learning,
+and the signal stays informative late in a search. With ``fresh=True`` (the default) a design
+the learner proposed before is moved to an unseen neighbour
+(:class:`~archgym.wrappers.FreshDesigns`): a policy that has narrowed then searches around its
+favourites instead of spending steps on cache hits. Training stops the moment
 the budget of simulator calls is used (cache hits are free), or when
 :class:`~archgym.loop.StopRule` sees :data:`~archgym.loop.MAX_IDLE_ROUNDS` steps in a row
 bring nothing new.
@@ -36,7 +41,10 @@ from archgym._optional import import_optional
 from archgym.agents.base import Agent, hyperparameter
 from archgym.env import DesignEnv
 from archgym.loop import StopRule
-from archgym.wrappers import EpisodeLength, StandardizeReward, encode
+from archgym.wrappers import EpisodeLength, FreshDesigns, RankReward, StandardizeReward, encode
+
+#: How a learner sees rewards: quantile among rewards so far, or running standardisation.
+REWARD_SHAPES = ("rank", "standardize")
 
 
 def _require_sb3() -> Any:
@@ -45,16 +53,30 @@ def _require_sb3() -> Any:
     )
 
 
-def learner_view(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:
-    """What an SB3 learner acts on: ``env`` in ``encoding``, rewards standardised, episodes of
-    ``episode_length`` designs (see :mod:`archgym.wrappers`).
+def learner_view(
+    env: DesignEnv,
+    encoding: str,
+    episode_length: int,
+    *,
+    reward: str = "standardize",
+    fresh: bool = False,
+    start: str = "random",
+) -> gym.Env:
+    """What an SB3 learner acts on: ``env`` (with repeats moved to fresh designs if ``fresh``)
+    in ``encoding``, rewards shaped by ``reward`` (``"rank"`` or ``"standardize"``), episodes
+    of ``episode_length`` designs (see :mod:`archgym.wrappers`).
 
     Example:
         >>> import archgym
         >>> learner_view(archgym.make("archgym/Synthetic-v0"), "edit", 4).action_space
         Discrete(70)
     """
-    return EpisodeLength(StandardizeReward(encode(env, encoding)), episode_length)
+    if reward not in REWARD_SHAPES:
+        raise ValueError(f"reward={reward!r}; legal values are {', '.join(map(repr, REWARD_SHAPES))}")
+    base: gym.Env = FreshDesigns(env) if fresh else env
+    encoded = encode(base, encoding, start=start) if encoding == "edit" else encode(base, encoding)
+    shaped = (RankReward if reward == "rank" else StandardizeReward)(encoded)
+    return EpisodeLength(shaped, episode_length)
 
 
 def DesignActions(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:  # noqa: N802  old class name
@@ -96,13 +118,21 @@ class SB3Agent(Agent):
     layers: int = hyperparameter(2, low=1, high=4)
     gamma: float = hyperparameter(0.0, low=0.0, high=1.0)
     episode_length: int = hyperparameter(8, low=1, high=10_000, log=True)
+    #: How the learner sees rewards: "rank" (quantile so far) or "standardize" (running z-score).
+    reward: str = hyperparameter("rank", choices=REWARD_SHAPES)
+    #: Move a design proposed before to an unseen neighbour instead of answering from the cache.
+    fresh: bool = hyperparameter(True)
+    #: Where an episode of the edit encoding starts: a random design or one of the best so far.
+    start: str = hyperparameter("elite", choices=("random", "elite"))
+    #: The action encoding: the algorithm's own ("native": MultiDiscrete, Box or flat) or "edit".
+    actions: str = hyperparameter("native", choices=("native", "edit"))
 
     def algorithm_kwargs(self) -> dict[str, Any]:
         """Algorithm-specific keyword arguments for the stable-baselines3 constructor."""
         return {}
 
     def action_encoding(self, env: DesignEnv) -> str:
-        return self.encoding
+        return self.actions if self.actions != "native" else self.encoding
 
     def learn(self, env: DesignEnv, budget: int) -> None:
         sb3 = _require_sb3()
@@ -123,7 +153,14 @@ class SB3Agent(Agent):
                 self.done = rule.done
                 return not self.done
 
-        view = learner_view(env, self.action_encoding(env), self.episode_length)
+        view = learner_view(
+            env,
+            self.action_encoding(env),
+            self.episode_length,
+            reward=self.reward,
+            fresh=self.fresh,
+            start=self.start,
+        )
         seed = int(self.rng.integers(2**31))
         policy_kwargs = {"net_arch": [self.hidden] * self.layers}
         with _one_thread():
