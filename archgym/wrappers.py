@@ -8,6 +8,8 @@ other encodings wrap it, and every one reaches every design:
 * :class:`FlatActions`: one ``Discrete`` action per design (small spaces; DQN);
 * :class:`EditActions`: one action sets one parameter of the current design to one value
   (one parameter per step; large spaces for DQN). It observes the design it edits.
+* :class:`BoxEditActions`: a ``Box`` vector that moves every parameter of the current design
+  (SAC, TD3 with ``actions="edit"``).
 
 :class:`StandardizeReward`, :class:`RankReward` and :class:`EpisodeLength` shape what a
 learner sees; none changes what is evaluated or recorded. :class:`FreshDesigns` sits under an
@@ -26,9 +28,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, SupportsFloat
-
 import bisect
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -36,7 +37,7 @@ import numpy as np
 from archgym.space import Design, DesignSpace
 
 #: Names :func:`encode` accepts, as ``archgym.make(..., action_encoding=...)`` does.
-ENCODINGS = ("multidiscrete", "box", "discrete", "edit")
+ENCODINGS = ("multidiscrete", "box", "discrete", "edit", "box-edit")
 
 #: Largest space :class:`FlatActions` enumerates as one action per design.
 MAX_FLAT_ACTIONS = 10_000_000
@@ -168,6 +169,30 @@ class EditActions(gym.Wrapper):
         return self._observe(obs), reward, terminated, truncated, info
 
 
+class BoxEditActions(EditActions):
+    """A ``Box`` in ``[-1, 1]`` per parameter that moves the current design: index ``i``
+    becomes ``current[i] + round(a[i] * (cardinality[i] - 1))``, clipped to its range.
+
+    The continuous counterpart of :class:`EditActions` (same observation and ``start``
+    options): a zero action keeps the design, and every design is one action away from any.
+
+    Example:
+        >>> import archgym
+        >>> env = BoxEditActions(archgym.make("archgym/Synthetic-v0"))
+        >>> _ = env.reset(seed=0)
+        >>> bool((env.indices(np.zeros(6)) == env._current).all())
+        True
+    """
+
+    def __init__(self, env: gym.Env, start: str = "random") -> None:
+        super().__init__(env, start=start)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(len(self._nvec),), dtype=np.float32)
+
+    def indices(self, action: Any) -> np.ndarray:
+        step = np.rint(np.clip(np.asarray(action, dtype=np.float64), -1, 1) * (self._nvec - 1))
+        return np.clip(self._current + step.astype(np.int64), 0, self._nvec - 1)
+
+
 class FreshDesigns(gym.Wrapper):
     """Index actions that repeat a design proposed before are moved to an unseen design nearby.
 
@@ -186,11 +211,11 @@ class FreshDesigns(gym.Wrapper):
         (False, True)
     """
 
-    def __init__(self, env: gym.Env) -> None:
+    def __init__(self, env: gym.Env, seed: int = 0) -> None:
         super().__init__(env)
         self.design_space = _space(env)
         self._seen: set[bytes] = set()
-        self._rng = np.random.default_rng(0)
+        self._rng = np.random.default_rng(seed)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -224,10 +249,14 @@ class FreshDesigns(gym.Wrapper):
                 return moved
         return indices
 
+    def remember(self, indices: np.ndarray) -> None:
+        """Count ``indices`` as proposed (for learners that step the env themselves)."""
+        self._seen.add(np.asarray(indices, dtype=np.int64).tobytes())
+
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         indices = np.asarray(action, dtype=np.int64).reshape(-1)
         chosen = self.fresh(indices)
-        self._seen.add(chosen.tobytes())
+        self.remember(chosen)
         obs, reward, terminated, truncated, info = self.env.step(chosen)
         return obs, reward, terminated, truncated, {**info, "moved": chosen is not indices}
 
@@ -349,6 +378,7 @@ def encode(env: gym.Env, encoding: str, **kwargs: Any) -> gym.Env:
         "box": BoxActions,
         "discrete": FlatActions,
         "edit": EditActions,
+        "box-edit": BoxEditActions,
     }
     if encoding not in wrappers:
         raise ValueError(

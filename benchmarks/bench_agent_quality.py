@@ -110,7 +110,9 @@ def _synthetic_optimum() -> float:
 
 PROVISIONAL = [
     ProvisionalTask("dram-power-time", "archgym/DRAM-v0", _dram_objective),
-    ProvisionalTask("accelerator-energy-cycles-area", "archgym/Accelerator-v0", _accelerator_objective),
+    ProvisionalTask(
+        "accelerator-energy-cycles-area", "archgym/Accelerator-v0", _accelerator_objective
+    ),
     ProvisionalTask("soc-latency-power-area", "archgym/SoC-v0", _soc_objective),
     ProvisionalTask("mapping-edp", "archgym/Mapping-v0", optimum=_mapping_optimum),
     ProvisionalTask("llm-roofline-service", "archgym/LLMRoofline-v0"),
@@ -164,27 +166,51 @@ def summarise(rows: list[dict[str, Any]], optima: dict[str, float | None]) -> st
         known = optima.get(task)
         ref = known if known is not None else max(r["reward"] for r in rows if r["task"] == task)
         label = "optimum" if known is not None else "best found by any run (optimum unknown)"
-        out.append(f"\n### {task}: regret = reference - best reward; reference {ref:.6g} ({label})\n")
-        out.append("| agent | budget | regret median [IQR] | random | optuna-tpe | > rnd | <= tpe | within 1 % |")
+        out.append(
+            f"\n### {task}: regret = reference - best reward; reference {ref:.6g} ({label})\n"
+        )
+        out.append(
+            "| agent | budget | regret median [IQR] | random | optuna-tpe | > rnd | <= tpe | within 1 % |"
+        )
         out.append("|---|---:|---:|---:|---:|:-:|:-:|:-:|")
         agents = list(dict.fromkeys(r["agent"] for r in rows if r["task"] == task))
         budgets = sorted({r["budget"] for r in rows if r["task"] == task})
         for agent in agents:
             for budget in budgets:
-                cell = [ref - r["reward"] for r in rows if (r["task"], r["agent"], r["budget"]) == (task, agent, budget)]
+                cell = [
+                    ref - r["reward"]
+                    for r in rows
+                    if (r["task"], r["agent"], r["budget"]) == (task, agent, budget)
+                ]
                 if not cell:
                     continue
                 med = statistics.median(cell)
                 q = statistics.quantiles(cell, n=4) if len(cell) > 1 else [cell[0]] * 3
                 refs = {}
                 for name in REFERENCES:
-                    base = [ref - r["reward"] for r in rows if (r["task"], r["agent"], r["budget"]) == (task, name, budget)]
+                    base = [
+                        ref - r["reward"]
+                        for r in rows
+                        if (r["task"], r["agent"], r["budget"]) == (task, name, budget)
+                    ]
                     refs[name] = statistics.median(base) if base else None
                 fmt = lambda v: "-" if v is None else f"{v:.4g}"  # noqa: E731
-                beats = "" if agent == "random" or refs["random"] is None else ("yes" if med < refs["random"] else "no")
-                tpe = "" if agent == "optuna-tpe" or refs["optuna-tpe"] is None else ("yes" if med <= refs["optuna-tpe"] else "no")
+                beats = (
+                    ""
+                    if agent == "random" or refs["random"] is None
+                    else ("yes" if med < refs["random"] else "no")
+                )
+                tpe = (
+                    ""
+                    if agent == "optuna-tpe" or refs["optuna-tpe"] is None
+                    else ("yes" if med <= refs["optuna-tpe"] else "no")
+                )
                 within = "" if known is None else ("yes" if med <= 0.01 * abs(known) else "no")
-                stalled = sum(r["status"] != "finished" for r in rows if (r["task"], r["agent"], r["budget"]) == (task, agent, budget))
+                stalled = sum(
+                    r["status"] != "finished"
+                    for r in rows
+                    if (r["task"], r["agent"], r["budget"]) == (task, agent, budget)
+                )
                 note = f" ({stalled} stalled)" if stalled else ""
                 out.append(
                     f"| {agent}{note} | {budget} | {med:.4g} [{q[0]:.3g}, {q[2]:.3g}] | {fmt(refs['random'])} "
@@ -195,8 +221,14 @@ def summarise(rows: list[dict[str, Any]], optima: dict[str, float | None]) -> st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="every registered agent at budgets 50/200/1000")
-    parser.add_argument("--agents", nargs="+", help=f"agents (default {QUICK_AGENTS}); {REFERENCES} are always added")
+    parser.add_argument(
+        "--full", action="store_true", help="every registered agent at budgets 50/200/1000"
+    )
+    parser.add_argument(
+        "--agents",
+        nargs="+",
+        help=f"agents (default {QUICK_AGENTS}); {REFERENCES} are always added",
+    )
     parser.add_argument("--budgets", nargs="+", type=int, help=f"budgets (default {BUDGETS})")
     parser.add_argument("--tasks", nargs="+", help="these tasks only (default: every task)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per cell (default 5)")
@@ -233,8 +265,10 @@ def main() -> None:
     seconds: dict[tuple[str, int], list[float]] = {}
     for r in rows:
         seconds.setdefault((r["agent"], r["budget"]), []).append(r["seconds"])
-    print("\nmedian wall seconds per run (all tasks): " + ", ".join(
-        f"{a}@{b} {statistics.median(v):.1f}" for (a, b), v in sorted(seconds.items())))
+    print(
+        "\nmedian wall seconds per run (all tasks): "
+        + ", ".join(f"{a}@{b} {statistics.median(v):.1f}" for (a, b), v in sorted(seconds.items()))
+    )
 
 
 if __name__ == "__main__":

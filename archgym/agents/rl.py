@@ -1,10 +1,14 @@
 """Single-agent reinforcement learning with stable-baselines3 on a :class:`~archgym.env.DesignEnv`.
 
-The action is a whole design. PPO and A2C act on the ``MultiDiscrete`` index encoding, SAC
-and TD3 on the ``Box`` encoding (equal-width bins, every value reachable), and DQN on one
-flat ``Discrete`` action per design when the space has at most ``max_flat_actions`` designs;
-on larger spaces DQN's action instead sets one parameter to one value of the current design
-(``Discrete(sum of cardinalities)``), which still reaches every design.
+By default (``actions="edit"``) a learner edits a current design that it observes: PPO, A2C
+and DQN set one parameter to one value per step (``Discrete(sum of cardinalities)``), SAC and
+TD3 move every parameter by a ``Box`` vector; each episode starts from one of the best designs
+found so far (or, one time in five, a random one). The policy so learns, across episodes,
+which changes improve good designs; every design stays reachable. With ``actions="native"``
+the action is a whole design: PPO and A2C act on the ``MultiDiscrete`` index encoding, SAC and
+TD3 on the ``Box`` encoding (equal-width bins, every value reachable), and DQN on one flat
+``Discrete`` action per design when the space has at most ``max_flat_actions`` designs (the
+edit encoding above that).
 
 A design's reward does not depend on the designs before it, so ``gamma`` defaults to 0 (each
 step is its own decision); raise it to treat an episode of ``episode_length`` designs as a
@@ -72,9 +76,12 @@ def learner_view(
         Discrete(70)
     """
     if reward not in REWARD_SHAPES:
-        raise ValueError(f"reward={reward!r}; legal values are {', '.join(map(repr, REWARD_SHAPES))}")
+        raise ValueError(
+            f"reward={reward!r}; legal values are {', '.join(map(repr, REWARD_SHAPES))}"
+        )
     base: gym.Env = FreshDesigns(env) if fresh else env
-    encoded = encode(base, encoding, start=start) if encoding == "edit" else encode(base, encoding)
+    edits = encoding in ("edit", "box-edit")
+    encoded = encode(base, encoding, start=start) if edits else encode(base, encoding)
     shaped = (RankReward if reward == "rank" else StandardizeReward)(encoded)
     return EpisodeLength(shaped, episode_length)
 
@@ -124,15 +131,18 @@ class SB3Agent(Agent):
     fresh: bool = hyperparameter(True)
     #: Where an episode of the edit encoding starts: a random design or one of the best so far.
     start: str = hyperparameter("elite", choices=("random", "elite"))
-    #: The action encoding: the algorithm's own ("native": MultiDiscrete, Box or flat) or "edit".
-    actions: str = hyperparameter("native", choices=("native", "edit"))
+    #: The action encoding: "edit" changes the current design (one parameter per discrete
+    #: action, every parameter by a Box vector), "native" is the algorithm's whole-design one.
+    actions: str = hyperparameter("edit", choices=("native", "edit"))
 
     def algorithm_kwargs(self) -> dict[str, Any]:
         """Algorithm-specific keyword arguments for the stable-baselines3 constructor."""
         return {}
 
     def action_encoding(self, env: DesignEnv) -> str:
-        return self.actions if self.actions != "native" else self.encoding
+        if self.actions == "native":
+            return self.encoding
+        return "box-edit" if self.encoding == "box" else "edit"
 
     def learn(self, env: DesignEnv, budget: int) -> None:
         sb3 = _require_sb3()
@@ -269,7 +279,9 @@ class DQN(SB3Agent):
     max_flat_actions: int = hyperparameter(4096, low=1, high=1_000_000, log=True)
 
     def action_encoding(self, env: DesignEnv) -> str:
-        return "discrete" if env.space.size <= self.max_flat_actions else "edit"
+        if self.actions == "edit" or env.space.size > self.max_flat_actions:
+            return "edit"
+        return "discrete"
 
     def algorithm_kwargs(self) -> dict[str, Any]:
         return dict(
