@@ -37,7 +37,16 @@ CORE = (
     "_optional",
     "_plain",
 )
-SUBPACKAGES = ("agents", "simulators", "envs", "proxy_models", "experiments", "cli", "testing")
+SUBPACKAGES = (
+    "agents",
+    "simulators",
+    "envs",
+    "tasks",
+    "proxy_models",
+    "experiments",
+    "cli",
+    "testing",
+)
 
 
 @dataclass(frozen=True)
