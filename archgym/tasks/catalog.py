@@ -50,15 +50,16 @@ def _ws(weights: dict[str, float], scales: dict[str, float]) -> dict[str, Any]:
 
 
 DEFINITIONS: tuple[TaskDefinition, ...] = (
-    # -- DRAM-v0 (DDR3-1600 default device, 10,000-request random trace) ---------------------
+    # -- DRAM-v0 (DDR3-1600 default device, 10,000-request traces) ---------------------
     TaskDefinition(
-        "dram-power-time",
+        "dram-energy-latency",
         "archgym/DRAM-v0",
-        {"workload": "random"},
-        _ws({"avg_power_mw": 1.0, "total_time_ns": 1.0}, {"avg_power_mw": 3000.0, "total_time_ns": 8e4}),
-        "DRAM controller: minimise power/3000 mW + run time/80 us (the default fr_fcfs controller scores about 2.0).",
+        {"workload": "hotspot_rw:interval_ns=2"},
+        _ws({"energy_nj": 1.0, "avg_latency_ns": 1.0}, {"energy_nj": 2.5e5, "avg_latency_ns": 5e4}),
+        "DRAM controller under a saturating read/write hotspot trace (a request every 2 ns): minimise "
+        "energy/250 uJ + mean latency/50 us, so scheduling, page policy and buffering all matter.",
         ("default",),
-        random=20_000,
+        random=30_000,
         starts=10,
     ),
     TaskDefinition(
