@@ -160,7 +160,7 @@ class Task:
         Example:
             >>> import archgym.tasks as tasks
             >>> tasks.get("synthetic-cost").make().space.size
-            1259712
+            1261568
         """
         from archgym.registry import make
 
