@@ -132,6 +132,11 @@ def report(
 
     regret = pd.read_csv(paths["regret"])
     iqm = pd.read_csv(paths["iqm"])
-    console.print(_table(regret, "regret per task, budget and agent (median over seeds)"))
+    for column, title in (
+        ("median norm. regret", "median normalised regret (0 = reference optimum, 1 = median random design)"),
+        ("evals to 1 %", "median evaluations to within 1 % of the reference (runs that got there)"),
+    ):
+        wide = regret.pivot_table(index=["task", "budget"], columns="agent", values=column, dropna=False)
+        console.print(_table(wide.reset_index(), title, digits=3))
     console.print(_table(iqm, "IQM of normalised regret across tasks (95 % stratified-bootstrap CI)"))
     console.print(f"report: {paths['html']}")
