@@ -35,20 +35,34 @@ def markdown(df: pd.DataFrame) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="every agent, budgets 50/200/1000, 5 seeds")
+    parser.add_argument(
+        "--full", action="store_true", help="every agent, budgets 50/200/1000, 5 seeds"
+    )
     parser.add_argument("--agents", nargs="+", help="these agents only (random is always added)")
-    parser.add_argument("--tasks", default="default", help="task names (comma-separated), default, or all")
-    parser.add_argument("--budgets", nargs="+", type=int, help="budgets (default 50 200; --full 50 200 1000)")
+    parser.add_argument(
+        "--tasks", default="default", help="task names (comma-separated), default, or all"
+    )
+    parser.add_argument(
+        "--budgets", nargs="+", type=int, help="budgets (default 50 200; --full 50 200 1000)"
+    )
     parser.add_argument("--seeds", type=int, help="seeds (default 3; --full 5)")
     parser.add_argument("--workers", type=int, default=2, help="parallel trials (default 2)")
-    parser.add_argument("--store", help="keep the runs in this store (re-running resumes); default: a temp file")
+    parser.add_argument(
+        "--store", help="keep the runs in this store (re-running resumes); default: a temp file"
+    )
     parser.add_argument("--report", help="also write the HTML report into this directory")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     from archgym.agents import list_agents
-    from archgym.experiments.bench import aggregate, bench_specs, collect, run_bench, task_separation
+    from archgym.experiments.bench import (
+        aggregate,
+        bench_specs,
+        collect,
+        run_bench,
+        task_separation,
+    )
     from archgym.tasks import get
 
     agents = args.agents or (list_agents() if args.full else QUICK_AGENTS)
@@ -70,7 +84,11 @@ def main() -> None:
 
     print("\n## Beats random search's median (same tasks, budgets and seeds, this run)\n")
     beats = med.lt(med["random"], axis=0).drop(columns="random")
-    print(markdown(beats.groupby("budget").sum().astype(int).astype(str) + f"/{runs['task'].nunique()}"))
+    print(
+        markdown(
+            beats.groupby("budget").sum().astype(int).astype(str) + f"/{runs['task'].nunique()}"
+        )
+    )
 
     print("\n## IQM of normalised regret across tasks, 95 % stratified-bootstrap CI\n")
     summary = aggregate(runs)
@@ -79,12 +97,22 @@ def main() -> None:
     print("\n## Tasks on which some agents' 95 % CIs (of the median) are disjoint\n")
     sep = task_separation(runs)
     sep["separates"] = sep["separated pairs"] > 0
-    print(markdown(sep.groupby("budget")["separates"].agg(["sum", "count"]).rename(columns={"sum": "tasks separated", "count": "tasks"})))
+    print(
+        markdown(
+            sep.groupby("budget")["separates"]
+            .agg(["sum", "count"])
+            .rename(columns={"sum": "tasks separated", "count": "tasks"})
+        )
+    )
 
-    print("\n## Random search at budget 200 on the flagship envs' default tasks (must be above 0)\n")
+    print(
+        "\n## Random search at budget 200 on the flagship envs' default tasks (must be above 0)\n"
+    )
     flagship = [t for t in runs["task"].unique() if get(t).env_id in FLAGSHIP_ENVS]
     rand = runs[(runs["agent"] == "random") & (runs["budget"] == 200) & runs["task"].isin(flagship)]
-    table = rand.groupby("task").agg(median_regret=("regret", "median"), median_norm_regret=("normalized_regret", "median"))
+    table = rand.groupby("task").agg(
+        median_regret=("regret", "median"), median_norm_regret=("normalized_regret", "median")
+    )
     table["above 0"] = table["median_regret"] > 0
     print(markdown(table) if len(table) else "(budget 200 not run)")
     if args.report:

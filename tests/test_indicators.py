@@ -189,7 +189,9 @@ def test_stratified_bootstrap_covers_the_true_iqm_of_known_distributions() -> No
         widths.append(ci.high - ci.low)
     assert covered >= 34  # nominal 95 %: at least 85 % of 40 intervals cover the truth
     # with 4x the runs per task the interval is about half as wide (sqrt-n scaling)
-    big = stratified_bootstrap_ci([rng.normal(mu, 1.0, 160) for mu in mus], seed=0, n_resamples=1000)
+    big = stratified_bootstrap_ci(
+        [rng.normal(mu, 1.0, 160) for mu in mus], seed=0, n_resamples=1000
+    )
     assert 0.35 < (big.high - big.low) / np.mean(widths) < 0.7
 
 

@@ -26,7 +26,9 @@ bench_app = typer.Typer(
 
 TasksOption = Annotated[
     str,
-    typer.Option(help="comma-separated task names, or 'default', 'archgym' (ArchGym's targets), 'all'"),
+    typer.Option(
+        help="comma-separated task names, or 'default', 'archgym' (ArchGym's targets), 'all'"
+    ),
 ]
 
 
@@ -35,15 +37,15 @@ def _table(df: Any, title: str, digits: int = 4) -> Table:
     for column in df.columns:
         table.add_column(escape(str(column)), overflow="fold")
     for row in df.itertuples(index=False):
-        table.add_row(
-            *(escape(f"{v:.{digits}g}" if isinstance(v, float) else str(v)) for v in row)
-        )
+        table.add_row(*(escape(f"{v:.{digits}g}" if isinstance(v, float) else str(v)) for v in row))
     return table
 
 
 @bench_app.command("list")
 def list_(
-    tag: Annotated[str | None, typer.Option(help="only tasks with this tag (default, archgym)")] = None,
+    tag: Annotated[
+        str | None, typer.Option(help="only tasks with this tag (default, archgym)")
+    ] = None,
 ) -> None:
     """List the tasks: env, workload, objective, reference and how it was obtained."""
     import pandas as pd
@@ -61,10 +63,14 @@ def list_(
 
 @bench_app.command()
 def run(
-    agents: Annotated[str, typer.Option(help="comma-separated agent names (archgym agents lists them)")],
+    agents: Annotated[
+        str, typer.Option(help="comma-separated agent names (archgym agents lists them)")
+    ],
     store: Annotated[Path, typer.Option(help="SQLite store; re-running skips finished trials")],
     tasks: TasksOption = "default",
-    budgets: Annotated[str, typer.Option(help="comma-separated simulator-evaluation budgets")] = "50,200,1000",
+    budgets: Annotated[
+        str, typer.Option(help="comma-separated simulator-evaluation budgets")
+    ] = "50,200,1000",
     seeds: Annotated[int, typer.Option(min=1, help="seeds 0..N-1 per (task, agent, budget)")] = 5,
     executor: Annotated[str, typer.Option(help="local (process pool), ray, or serial")] = "local",
     workers: Annotated[int | None, typer.Option(min=1, help="parallel trials")] = None,
@@ -95,7 +101,9 @@ def run(
             bar = progress.add_task(f"budget {spec.budget}", total=len(spec.trials()), rate="")
 
             def show(p: Any, bar: Any = bar, progress: Any = progress) -> None:
-                progress.update(bar, completed=p.done, rate=f"{p.evaluations_per_second:,.0f} evals/s")
+                progress.update(
+                    bar, completed=p.done, rate=f"{p.evaluations_per_second:,.0f} evals/s"
+                )
 
             try:
                 result = run_sweep(spec, on_progress=show)
@@ -108,7 +116,9 @@ def run(
             f"{len(result.failed)} failed ({result.seconds:.1f} s)"
         )
         for outcome in result.failed:
-            console.print(f"[red]failed[/red] {outcome.key}: {escape(str(outcome.error).splitlines()[0])}")
+            console.print(
+                f"[red]failed[/red] {outcome.key}: {escape(str(outcome.error).splitlines()[0])}"
+            )
     console.print(f"store: {store}; next: archgym bench report --store {store} --out bench-report")
     if failed:
         raise typer.Exit(1)
@@ -117,7 +127,9 @@ def run(
 @bench_app.command()
 def report(
     store: Annotated[Path, typer.Option(help="the store `archgym bench run` wrote")],
-    out: Annotated[Path, typer.Option(help="directory for report.html, summary.md and CSVs")] = Path("bench-report"),
+    out: Annotated[
+        Path, typer.Option(help="directory for report.html, summary.md and CSVs")
+    ] = Path("bench-report"),
 ) -> None:
     """Print and write regret per task/agent/budget, evaluations to 1 %, IQM with CIs and profiles."""
     from archgym.experiments.bench_report import write_bench_report
@@ -133,10 +145,17 @@ def report(
     regret = pd.read_csv(paths["regret"])
     iqm = pd.read_csv(paths["iqm"])
     for column, title in (
-        ("median norm. regret", "median normalised regret (0 = reference optimum, 1 = median random design)"),
+        (
+            "median norm. regret",
+            "median normalised regret (0 = reference optimum, 1 = median random design)",
+        ),
         ("evals to 1 %", "median evaluations to within 1 % of the reference (runs that got there)"),
     ):
-        wide = regret.pivot_table(index=["task", "budget"], columns="agent", values=column, dropna=False)
+        wide = regret.pivot_table(
+            index=["task", "budget"], columns="agent", values=column, dropna=False
+        )
         console.print(_table(wide.reset_index(), title, digits=3))
-    console.print(_table(iqm, "IQM of normalised regret across tasks (95 % stratified-bootstrap CI)"))
+    console.print(
+        _table(iqm, "IQM of normalised regret across tasks (95 % stratified-bootstrap CI)")
+    )
     console.print(f"report: {paths['html']}")

@@ -47,7 +47,9 @@ def resolve_tasks(names: Sequence[str] | str | None) -> list[Task]:
     elif names in ("all", "archgym"):
         chosen = list_tasks(None if names == "all" else "archgym")
     else:
-        chosen = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()]
+        chosen = [
+            n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()
+        ]
     out = []
     for name in chosen:
         try:
@@ -224,13 +226,19 @@ def regret_table(runs: pd.DataFrame) -> pd.DataFrame:
                 "median norm. regret": g["normalized_regret"].median(),
                 "IQR norm. regret": q3 - q1,
                 "within 1 %": within.mean(),
-                "evals to 1 %": g.loc[within, "evals_to_1pct"].median() if within.any() else math.nan,
+                "evals to 1 %": g.loc[within, "evals_to_1pct"].median()
+                if within.any()
+                else math.nan,
             }
         )
 
     if runs.empty:
         return pd.DataFrame()
-    return runs.groupby(["task", "budget", "agent"]).apply(summarise, include_groups=False).reset_index()
+    return (
+        runs.groupby(["task", "budget", "agent"])
+        .apply(summarise, include_groups=False)
+        .reset_index()
+    )
 
 
 def aggregate(runs: pd.DataFrame, *, seed: int = 0, n_resamples: int = 2000) -> pd.DataFrame:
@@ -261,7 +269,14 @@ def performance_profiles(runs: pd.DataFrame, taus: np.ndarray = TAUS) -> pd.Data
     for (agent, budget), g in runs.groupby(["agent", "budget"]):
         scores = g["normalized_regret"].to_numpy()
         for tau in taus:
-            rows.append({"agent": agent, "budget": budget, "tau": float(tau), "fraction": float(np.mean(scores <= tau))})
+            rows.append(
+                {
+                    "agent": agent,
+                    "budget": budget,
+                    "tau": float(tau),
+                    "fraction": float(np.mean(scores <= tau)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -273,8 +288,12 @@ def separated(summary: pd.DataFrame) -> pd.DataFrame:
         for i, a in enumerate(items):
             for b in items[i + 1 :]:
                 if a["CI high"] < b["CI low"] or b["CI high"] < a["CI low"]:
-                    better, worse = (a, b) if a["IQM norm. regret"] < b["IQM norm. regret"] else (b, a)
-                    rows.append({"budget": budget, "better": better["agent"], "worse": worse["agent"]})
+                    better, worse = (
+                        (a, b) if a["IQM norm. regret"] < b["IQM norm. regret"] else (b, a)
+                    )
+                    rows.append(
+                        {"budget": budget, "better": better["agent"], "worse": worse["agent"]}
+                    )
     return pd.DataFrame(rows, columns=["budget", "better", "worse"])
 
 

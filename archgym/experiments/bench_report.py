@@ -79,7 +79,12 @@ def plot_profiles(profiles: pd.DataFrame, path: Path) -> Path:
 def plot_iqm(summary: pd.DataFrame, path: Path) -> Path:
     """IQM of normalised regret with its 95 % interval, per agent, one panel per budget."""
     budgets = sorted(summary["budget"].unique())
-    fig, axes = plt.subplots(1, len(budgets), figsize=(4.2 * len(budgets), 0.4 * summary["agent"].nunique() + 1.5), squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(budgets),
+        figsize=(4.2 * len(budgets), 0.4 * summary["agent"].nunique() + 1.5),
+        squeeze=False,
+    )
     for ax, budget in zip(axes[0], budgets, strict=True):
         g = summary[summary["budget"] == budget].sort_values("IQM norm. regret", ascending=False)
         y = range(len(g))
@@ -107,7 +112,9 @@ def write_bench_report(store: str | Path, out: str | Path) -> dict[str, Path]:
         paths[name] = out / f"{name}.csv"
         df.to_csv(paths[name], index=False)
     images = {
-        "IQM of normalised regret, 95 % stratified-bootstrap CI": plot_iqm(tables["iqm"], out / "iqm.png"),
+        "IQM of normalised regret, 95 % stratified-bootstrap CI": plot_iqm(
+            tables["iqm"], out / "iqm.png"
+        ),
         "Performance profiles": plot_profiles(tables["profiles"], out / "profiles.png"),
     }
     shown = [
@@ -115,7 +122,10 @@ def write_bench_report(store: str | Path, out: str | Path) -> dict[str, Path]:
         ("IQM of normalised regret across tasks", tables["iqm"]),
         ("Agent pairs whose IQM intervals are disjoint", tables["separated"]),
         ("Regret per task, budget and agent (median over seeds)", tables["regret"]),
-        ("Agents separating on each task (disjoint 95 % CIs of the median)", tables["task_separation"]),
+        (
+            "Agents separating on each task (disjoint 95 % CIs of the median)",
+            tables["task_separation"],
+        ),
     ]
     sections = [f"<h2>{html.escape(title)}</h2>\n{html_table(df)}" for title, df in shown]
     sections.append("<h2>Figures</h2>\n" + "\n".join(_img(n, p) for n, p in images.items()))

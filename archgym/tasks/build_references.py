@@ -23,11 +23,17 @@ from archgym.tasks.references import compute_reference
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m archgym.tasks.build_references", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m archgym.tasks.build_references", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--tasks", default="", help="comma-separated task names (default: all)")
     parser.add_argument("--out", default=str(DATA), help="the JSON file to update")
-    parser.add_argument("--random", type=int, default=None, help="random designs per task (override)")
-    parser.add_argument("--starts", type=int, default=None, help="local-search starts per task (override)")
+    parser.add_argument(
+        "--random", type=int, default=None, help="random designs per task (override)"
+    )
+    parser.add_argument(
+        "--starts", type=int, default=None, help="local-search starts per task (override)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     names = [n for n in args.tasks.split(",") if n] or [d.name for d in DEFINITIONS]
@@ -43,9 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.starts is not None:
             d = replace(d, starts=args.starts)
         start = time.perf_counter()
-        ref = compute_reference(d, seed=args.seed, log=lambda m: print(m, file=sys.stderr, flush=True))
+        ref = compute_reference(
+            d, seed=args.seed, log=lambda m: print(m, file=sys.stderr, flush=True)
+        )
         data[d.name] = ref.to_dict()
-        print(f"{d.name}: reward {ref.reward:.6g} ({ref.how}; {time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"{d.name}: reward {ref.reward:.6g} ({ref.how}; {time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
         # written after every task, so an interrupted build keeps what it finished
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({k: data[k] for k in sorted(data)}, indent=1) + "\n")

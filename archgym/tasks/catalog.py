@@ -59,8 +59,8 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "DRAM controller under a saturating read/write hotspot trace (a request every 2 ns): minimise "
         "energy/250 uJ + mean latency/50 us, so scheduling, page policy and buffering all matter.",
         ("default",),
-        random=30_000,
-        starts=10,
+        random=5_000,
+        starts=5,
     ),
     TaskDefinition(
         "dram-archgym-target",
@@ -70,7 +70,8 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "ArchGym's DRAMSys target: power -10 % within 1.2x the default controller's run time (meet).",
         ("archgym",),
         method="target",
-        random=20_000,
+        random=5_000,
+        starts=1,
     ),
     # -- Accelerator-v0 (ResNet-18) ------------------------------------------------------------
     TaskDefinition(
@@ -95,6 +96,7 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "ArchGym's Timeloop targets: energy -30 %, area -15 %, cycles -20 % of the baseline (meet).",
         ("archgym",),
         method="target",
+        starts=1,
     ),
     TaskDefinition(
         "accelerator-latency-area",
@@ -120,8 +122,8 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "AR/VR SoC for the audio decoder: minimise latency (relative to its 21 ms budget) within FARSI's "
         "power and area budgets.",
         ("default",),
-        random=100_000,
-        starts=10,
+        random=50_000,
+        starts=5,
     ),
     TaskDefinition(
         "soc-archgym-target",
@@ -132,6 +134,7 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         ("archgym",),
         method="target",
         random=20_000,
+        starts=1,
     ),
     # -- Mapping-v0 (ResNet-50 conv3_1b on a 16x16 array) -------------------------------------
     TaskDefinition(

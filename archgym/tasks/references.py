@@ -58,7 +58,9 @@ class Scorer:
 
     def score(self, designs: Sequence[dict[str, Any]], keep_metrics: bool = False) -> Scored:
         keys = [tuple(d.values()) for d in designs]
-        todo = list({k: d for k, d in zip(keys, designs, strict=True) if k not in self._cache}.items())
+        todo = list(
+            {k: d for k, d in zip(keys, designs, strict=True) if k not in self._cache}.items()
+        )
         for start in range(0, len(todo), CHUNK):
             part = todo[start : start + CHUNK]
             answers = self.env.simulator.evaluate_batch([d for _, d in part], self.env.workload)
@@ -75,13 +77,17 @@ class Scorer:
         if isinstance(self.objective, Pareto):
             out.vectors = np.array(
                 [
-                    -self.objective.vector(m) if m is not None else np.full(len(self.objective.metrics), np.inf)
+                    -self.objective.vector(m)
+                    if m is not None
+                    else np.full(len(self.objective.metrics), np.inf)
                     for m in out.metrics
                 ]
             ).reshape(len(rows), len(self.objective.metrics))
         return out
 
-    def _one(self, design: dict[str, Any], answer: Any) -> tuple[float, bool, dict[str, float] | None]:
+    def _one(
+        self, design: dict[str, Any], answer: Any
+    ) -> tuple[float, bool, dict[str, float] | None]:
         if isinstance(answer, EvaluationError) or not isinstance(answer, dict):
             return (FAILURE_REWARD, False, None)
         if self.space.constraints and not self.space.is_feasible(design):
@@ -96,7 +102,9 @@ def sample(space: Any, n: int, seed: int) -> list[dict[str, Any]]:
     return [space.decode(row) for row in space.sample_indices(rng, n)]
 
 
-def chunks(designs: Iterable[dict[str, Any]], size: int = CHUNK * 5) -> Iterator[list[dict[str, Any]]]:
+def chunks(
+    designs: Iterable[dict[str, Any]], size: int = CHUNK * 5
+) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for d in designs:
         batch.append(d)
@@ -107,7 +115,9 @@ def chunks(designs: Iterable[dict[str, Any]], size: int = CHUNK * 5) -> Iterator
         yield batch
 
 
-def local_search(scorer: Scorer, start: dict[str, Any], max_evaluations: int = 20_000) -> tuple[dict[str, Any], float]:
+def local_search(
+    scorer: Scorer, start: dict[str, Any], max_evaluations: int = 20_000
+) -> tuple[dict[str, Any], float]:
     """Steepest-ascent hill climbing over :meth:`DesignSpace.neighbors` until no neighbour improves."""
     design = start
     reward = float(scorer.score([start]).rewards[0])
@@ -128,7 +138,9 @@ def pareto_local_search(
     """The non-dominated vectors of ``designs``, grown by adding every non-dominated neighbour of a
     front design until a round adds none (Paquete et al.'s Pareto local search)."""
     ok = np.isfinite(vectors).all(1)
-    pool = {tuple(d.values()): (d, v) for d, v, good in zip(designs, vectors, ok, strict=True) if good}
+    pool = {
+        tuple(d.values()): (d, v) for d, v, good in zip(designs, vectors, ok, strict=True) if good
+    }
     expanded: set[tuple[Any, ...]] = set()
     for _ in range(max_rounds):
         keys = list(pool)
@@ -186,7 +198,9 @@ def compute_reference(
             if multi:
                 assert scored.vectors is not None
                 legal = np.isfinite(scored.rewards)
-                vectors.append(pareto_front(scored.vectors[legal & np.isfinite(scored.vectors).all(1)]))
+                vectors.append(
+                    pareto_front(scored.vectors[legal & np.isfinite(scored.vectors).all(1)])
+                )
             i = scored.best()
             if scored.rewards[i] > best_reward:
                 best_reward, best_design = float(scored.rewards[i]), batch[i]
@@ -209,7 +223,9 @@ def compute_reference(
             found, reward = local_search(scorer, designs[int(i)])
             if reward > best_reward:
                 best_reward, best_design = reward, found
-        log(f"{d.name}: local search from the best {len(order)} -> {best_reward:.6g} ({scorer.evaluations:,} evaluations)")
+        log(
+            f"{d.name}: local search from the best {len(order)} -> {best_reward:.6g} ({scorer.evaluations:,} evaluations)"
+        )
         exact = d.method == "target" and best_reward >= 0.0
         if d.method == "target":
             how = (

@@ -111,9 +111,7 @@ class Reference:
             if random
             else None,
             front=tuple(tuple(float(x) for x in p) for p in data.get("front", ())),
-            bounds=(tuple(map(float, bounds[0])), tuple(map(float, bounds[1])))
-            if bounds
-            else None,
+            bounds=(tuple(map(float, bounds[0])), tuple(map(float, bounds[1]))) if bounds else None,
         )
 
 
@@ -254,7 +252,7 @@ class Task:
             "env": self.env_id,
             "workload": str(self.workload) if self.workload is not None else "(default)",
             "objective": _describe(self.objective),
-            "reference": "front of %d points" % len(self.reference.front)
+            "reference": f"front of {len(self.reference.front)} points"
             if self.multi_objective
             else f"{self.reference.reward:.6g}" + ("" if self.reference.exact else " (best known)"),
             "random meets": f"{random.feasible_fraction:.3%}" if random else "",

@@ -62,12 +62,16 @@ def test_collect_scores_every_run_against_its_task(bench_store: Path) -> None:
             assert row.regret >= 0.0  # the references are exact optima here
             if not math.isnan(row.evals_to_1pct):  # the first step whose best-so-far is within 1 %
                 k = int(row.evals_to_1pct)
-                assert task.within(max(rewards[:k])) and not task.within(max(rewards[: k - 1] or [-1e300]))
+                assert task.within(max(rewards[:k])) and not task.within(
+                    max(rewards[: k - 1] or [-1e300])
+                )
     pareto = runs[runs["task"] == "accelerator-latency-area"]
     assert ((pareto["normalized_regret"] > 0) & (pareto["normalized_regret"] <= 1)).all()
     # more budget never scores worse for the same agent and seed on the multi-objective task
     # (random search's first 10 designs are the 25-budget run's first 10: same seed, same stream)
-    wide = pareto[pareto["agent"] == "random"].pivot(index="seed", columns="budget", values="normalized_regret")
+    wide = pareto[pareto["agent"] == "random"].pivot(
+        index="seed", columns="budget", values="normalized_regret"
+    )
     assert (wide[25] <= wide[10] + 1e-12).all()
 
 
@@ -127,8 +131,22 @@ def test_cli_list_run_report(tmp_path: Path) -> None:
     for name in tasks.list_tasks():
         assert name in said(listed).replace(" ", "") or name in listed.output
     store, out = tmp_path / "b.db", tmp_path / "rep"
-    args = ["bench", "run", "--tasks", "synthetic-cost", "--agents", "random", "--budgets", "10",
-            "--seeds", "2", "--store", str(store), "--executor", "serial"]
+    args = [
+        "bench",
+        "run",
+        "--tasks",
+        "synthetic-cost",
+        "--agents",
+        "random",
+        "--budgets",
+        "10",
+        "--seeds",
+        "2",
+        "--store",
+        str(store),
+        "--executor",
+        "serial",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     again = runner.invoke(app, args)
@@ -146,7 +164,9 @@ def test_cli_list_run_report(tmp_path: Path) -> None:
         (["--budgets", "50,x"], "--budgets must be comma-separated integers"),
     ],
 )
-def test_bad_bench_arguments_are_clear_errors(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_bench_arguments_are_clear_errors(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     base = {"--tasks": "synthetic-cost", "--agents": "random", "--budgets": "10"}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     flat = [x for kv in base.items() for x in kv]

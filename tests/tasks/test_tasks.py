@@ -30,7 +30,9 @@ def test_every_built_in_env_has_a_default_task_and_the_archgym_targets_are_kept(
         "archgym/Synthetic-v0",
     }
     archgym_tasks = {n: tasks.get(n) for n in tasks.list_tasks("archgym")}
-    assert {"dram-archgym-target", "accelerator-archgym-target", "soc-archgym-target"} <= set(archgym_tasks)
+    assert {"dram-archgym-target", "accelerator-archgym-target", "soc-archgym-target"} <= set(
+        archgym_tasks
+    )
     # ArchGym's tasks are the envs' registered default objectives, unchanged
     assert all(t.objective is None for t in archgym_tasks.values())
     assert any(tasks.get(n).multi_objective for n in tasks.list_tasks("default"))
@@ -42,7 +44,9 @@ def test_unknown_task_names_the_legal_ones() -> None:
 
 
 def test_enumeration_finds_the_known_optimum_of_a_small_synthetic_space() -> None:
-    small = replace(definition("synthetic-cost"), kwargs={"simulator_kwargs": {"n_integers": 2, "seed": 3}})
+    small = replace(
+        definition("synthetic-cost"), kwargs={"simulator_kwargs": {"n_integers": 2, "seed": 3}}
+    )
     ref = compute_reference(small)
     design, cost = Synthetic(n_integers=2, seed=3).optimum()
     assert ref.exact and ref.reward == -cost and ref.design == design
@@ -86,15 +90,22 @@ def test_pareto_reference_front_is_the_enumerated_front_on_a_small_space() -> No
         method="enumerate",
     )
     ref = compute_reference(small)
-    env = tasks.get("synthetic-cost").make(simulator_kwargs={"n_integers": 1}, objective=small.objective)
+    env = tasks.get("synthetic-cost").make(
+        simulator_kwargs={"n_integers": 1}, objective=small.objective
+    )
     designs = list(env.space.enumerate())
     metrics = env.simulator.evaluate_batch(designs, env.workload)
     truth = pareto_front(np.array([[m["cost_au"], m["area_au"]] for m in metrics]))
     assert ref.bounds is not None
     ideal, nadir = (np.array(b) for b in ref.bounds)
     np.testing.assert_allclose(np.array(ref.front) * (nadir - ideal) + ideal, truth)
-    task = Task("small", env.spec_id if hasattr(env, "spec_id") else "archgym/Synthetic-v0",
-                {"simulator_kwargs": {"n_integers": 1}}, small.objective, ref)
+    task = Task(
+        "small",
+        env.spec_id if hasattr(env, "spec_id") else "archgym/Synthetic-v0",
+        {"simulator_kwargs": {"n_integers": 1}},
+        small.objective,
+        ref,
+    )
     # every design of the space together scores zero hypervolume regret; one design scores more
     assert task.hv_regret(metrics) == pytest.approx(0.0, abs=1e-12)
     assert task.hv_regret(metrics[:1]) > 0.0
@@ -117,7 +128,9 @@ def test_stored_reference_is_reproducible_and_beats_random_designs(name: str) ->
     again = scorer.score([env.space.validate(task.reference.design)]).rewards[0]
     assert again == pytest.approx(task.reference.reward, rel=1e-9, abs=1e-12)
     if task.objective is not None and task.objective.get("type") == "target":
-        assert task.reference.random is not None and task.reference.random.feasible_fraction <= 0.001
+        assert (
+            task.reference.random is not None and task.reference.random.feasible_fraction <= 0.001
+        )
 
 
 def test_regret_normalisation_and_within_on_hand_computed_values() -> None:
@@ -126,7 +139,13 @@ def test_regret_normalisation_and_within_on_hand_computed_values() -> None:
     assert task.regret(-3.0) == 1.0
     assert task.normalized_regret(-6.0) == 0.5  # 4 of the 8 between optimum and median random
     assert task.within(-2.019) and not task.within(-2.021)
-    met = Task("m", "archgym/Synthetic-v0", {}, None, Reference(0.0, "hand", True, random=RandomBaseline(10, -4.0)))
+    met = Task(
+        "m",
+        "archgym/Synthetic-v0",
+        {},
+        None,
+        Reference(0.0, "hand", True, random=RandomBaseline(10, -4.0)),
+    )
     assert met.within(-0.039) and not met.within(-0.041)  # 1 % of the random gap (4.0)
     assert task.run_regret([-7.0, -6.0, float("nan")]) == 0.5
 
@@ -134,7 +153,9 @@ def test_regret_normalisation_and_within_on_hand_computed_values() -> None:
 def test_hypervolume_regret_on_a_hand_computed_front() -> None:
     objective = {"type": "pareto", "metrics": ["cost_au", "area_au"], "scales": {}}
     # reference front (0, 0.5), (0.5, 0) in normalised space: HV against (1, 1) = 0.75
-    ref = Reference(0.0, "hand", True, front=((0.0, 0.5), (0.5, 0.0)), bounds=((0.0, 0.0), (10.0, 10.0)))
+    ref = Reference(
+        0.0, "hand", True, front=((0.0, 0.5), (0.5, 0.0)), bounds=((0.0, 0.0), (10.0, 10.0))
+    )
     task = Task("p", "archgym/Synthetic-v0", {}, objective, ref)
     assert ref.hypervolume == pytest.approx(0.75)
     # one point at raw (5, 5) -> normalised (0.5, 0.5): HV 0.25, regret 1 - 0.25 / 0.75
