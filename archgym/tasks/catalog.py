@@ -87,6 +87,8 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "DNN accelerator on ResNet-18: minimise EDP relative to the Eyeriss-like baseline within 3 mm2 "
         "(the baseline takes 3.56 mm2).",
         ("default",),
+        random=50_000,
+        starts=10,
     ),
     TaskDefinition(
         "accelerator-archgym-target",
@@ -96,6 +98,7 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "ArchGym's Timeloop targets: energy -30 %, area -15 %, cycles -20 % of the baseline (meet).",
         ("archgym",),
         method="target",
+        random=20_000,
         starts=1,
     ),
     TaskDefinition(
@@ -106,7 +109,7 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "DNN accelerator on ResNet-18, two objectives: network latency and silicon area; scored by "
         "hypervolume regret against the best-known front.",
         ("default",),
-        random=200_000,
+        random=50_000,
     ),
     # -- SoC-v0 (FARSI audio decoder) ----------------------------------------------------------
     TaskDefinition(
@@ -154,7 +157,8 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         None,
         "LLM inference accelerator: maximise tokens/s per mm2 within TTFT/TPOT targets and memory.",
         ("default", "archgym"),
-        random=200_000,
+        random=20_000,
+        starts=5,
     ),
     # -- Synthetic-v0 --------------------------------------------------------------------------
     TaskDefinition(
