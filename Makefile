@@ -29,8 +29,9 @@ install-dev: $(DEV_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/archgym run --env archgym/DRAM-v0 --agent ga --budget 100 --seed 0 --store archgym-runs/demo-run.db
-	$(BIN)/archgym compare --env archgym/Synthetic-v0,archgym/DRAM-v0 --agents random,walk,ga,aco,bo \
-		--seeds 3 --budget 60 --store archgym-runs/demo.db --report archgym-runs/demo-report
+	$(BIN)/archgym bench run --tasks mapping-edp,synthetic-cost --agents random,walk,ga,aco,optuna-tpe \
+		--budgets 50,200 --seeds 3 --store archgym-runs/demo-bench.db
+	$(BIN)/archgym bench report --store archgym-runs/demo-bench.db --out archgym-runs/demo-report
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest -n 2 -q

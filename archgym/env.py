@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, SupportsFloat
@@ -81,8 +82,15 @@ class DesignEnv(gym.Env):
         episode_length: int = 8,
         flush_every: int = 1,
         env_kwargs: Mapping[str, Any] | None = None,
+        action_encoding: str = "multidiscrete",
     ) -> None:
         super().__init__()
+        if action_encoding != "multidiscrete":
+            raise TypeError(
+                f"DesignEnv(action_encoding={action_encoding!r}): other encodings are wrappers now; use "
+                f"archgym.make(env_id, action_encoding={action_encoding!r}) or archgym.wrappers.encode(env, "
+                f"{action_encoding!r})"
+            )
         if int(episode_length) < 1:
             raise ValueError(f"episode_length must be >= 1, got {episode_length}")
         if budget is not None and int(budget) < 0:
@@ -213,3 +221,31 @@ class DesignEnv(gym.Env):
         return (
             f"DesignEnv({self.env_id!r}, simulator={self.simulator.name!r}, space={self.space!r})"
         )
+
+    def __getattr__(self, name: str) -> Any:
+        # start_run / resume_run / finish_run moved to archgym.loop.Run; kept for one release.
+        if name in _MOVED_TO_RUN:
+            warnings.warn(
+                f"DesignEnv.{name} moved to archgym.Run.{_MOVED_TO_RUN[name]}; the old method goes in "
+                "the next release",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            from archgym.loop import Run
+
+            def start_run(agent: str = "manual", **kwargs: Any) -> int | None:
+                return Run.start(self, agent, **kwargs).id
+
+            def resume_run(run_id: int, store: Store | None = None) -> None:
+                Run.resume(self, run_id, store)
+
+            def finish_run(status: str = "finished", message: str | None = None) -> None:
+                Run(self, self.run_id).finish(status, message)
+
+            return {"start_run": start_run, "resume_run": resume_run, "finish_run": finish_run}[
+                name
+            ]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+_MOVED_TO_RUN = {"start_run": "start", "resume_run": "resume", "finish_run": "finish"}

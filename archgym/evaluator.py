@@ -261,13 +261,15 @@ class Evaluator:
                 outcome.seconds if source == "simulator" else 0.0,
             )
         else:
-            score = self.objective(outcome.metrics)  # type: ignore[arg-type]  # metrics are set when error is None
+            metrics = outcome.metrics
+            assert metrics is not None  # _check sets the metrics whenever there is no error
+            score = self.objective(metrics)
             broken = tuple(self.space.violations(design))  # type: ignore[union-attr]  # set in __post_init__
             ev = Evaluation(
                 design,
-                dict(outcome.metrics),
+                dict(metrics),
                 score.reward,
-                score.feasible and not broken,  # type: ignore[arg-type]  # metrics are set when error is None
+                score.feasible and not broken,
                 source,
                 None,
                 broken + score.violations,

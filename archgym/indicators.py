@@ -232,3 +232,55 @@ def bootstrap_ci(
     return ConfidenceInterval(
         estimate, float(res.confidence_interval.low), float(res.confidence_interval.high)
     )
+
+
+def stratified_bootstrap_ci(
+    groups: Sequence[Sequence[float] | np.ndarray],
+    statistic: Callable[..., float | np.ndarray] = iqm,
+    *,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    n_resamples: int = 2000,
+) -> ConfidenceInterval:
+    """``statistic`` of all ``groups`` pooled, with a stratified-bootstrap percentile interval.
+
+    Each group (one task's runs) is resampled with replacement on its own, so every resample
+    keeps each task's number of runs, as in rliable (Agarwal et al., 2021). Resampling the groups
+    independently is :func:`scipy.stats.bootstrap` with one sample per group (``paired=False``).
+
+    Example:
+        >>> ci = stratified_bootstrap_ci([[0.1, 0.2, 0.3], [0.5, 0.6, 0.7]], seed=0)
+        >>> round(ci.estimate, 3), ci.low <= ci.estimate <= ci.high
+        (0.4, True)
+    """
+    data = [np.asarray(g, dtype=float).reshape(-1) for g in groups]
+    if not data or any(g.size < 1 for g in data):
+        raise ValueError("stratified_bootstrap_ci needs at least one group, each with a sample")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")
+    pooled = np.concatenate(data)
+    estimate = float(statistic(pooled, axis=-1))
+    varying = [g for g in data if g.size > 1 and not np.all(g == g[0])]
+    if not varying:  # no group can change under resampling: the interval is the point
+        return ConfidenceInterval(estimate, estimate, estimate)
+    fixed = [g for g in data if not (g.size > 1 and not np.all(g == g[0]))]
+    constant = np.concatenate(fixed) if fixed else np.empty(0)
+
+    def pooled_statistic(*samples: np.ndarray, axis: int = -1) -> float | np.ndarray:
+        shape = samples[0].shape[:-1]
+        parts = [*samples, np.broadcast_to(constant, (*shape, constant.size))]
+        return statistic(np.concatenate(parts, axis=-1), axis=-1)
+
+    res = scipy.stats.bootstrap(
+        tuple(varying),
+        pooled_statistic,
+        confidence_level=confidence,
+        n_resamples=n_resamples,
+        method="percentile",
+        vectorized=True,
+        paired=False,
+        rng=np.random.default_rng(seed),
+    )
+    return ConfidenceInterval(
+        estimate, float(res.confidence_interval.low), float(res.confidence_interval.high)
+    )

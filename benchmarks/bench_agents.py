@@ -1,155 +1,124 @@
-"""Search-agent quality on archgym/Synthetic-v0 (known optimum: cost 1.0), next to RandomSearch.
+"""Search-agent quality on every default benchmark task, next to random search measured in the same run.
 
-For every agent, budget and seed it runs ``archgym.run`` and reports, over the seeds: the median
-best reward, the median regret (best cost - optimum cost) with its interquartile range, how many
-simulator evaluations it took to come within 1 % of the optimum (median over the seeds that did,
-and how many did), and whether the median regret beats RandomSearch's at the same budget
-(measured in the same run). Quality only: nothing here is timed.
+Runs ``archgym bench`` (tasks x agents x budgets x seeds, resumable in a store) and prints, as
+Markdown: each agent's median normalised regret per task and budget (0 = the task's reference
+optimum, 1 = a median random design; hypervolume regret on multi-objective tasks), whether the
+median beats random search's, the IQM across tasks with its 95 % stratified-bootstrap interval,
+on how many tasks some agents' 95 % intervals are disjoint, and random search's raw regret at
+budget 200 on the DRAM, Accelerator and SoC default tasks (the tasks must not be trivially met).
+Quality only: nothing here is timed.
 
-    .venv/bin/python benchmarks/bench_agents.py            # quick table, a few minutes on 2 cores
-    .venv/bin/python benchmarks/bench_agents.py --full     # every agent, budgets 50/200/1000
-    .venv/bin/python benchmarks/bench_agents.py --agents ga bo --budgets 200 --seeds 10
+    .venv/bin/python benchmarks/bench_agents.py            # quick: 6 agents, budgets 50/200, 3 seeds
+    .venv/bin/python benchmarks/bench_agents.py --full     # every agent, budgets 50/200/1000, 5 seeds
+    .venv/bin/python benchmarks/bench_agents.py --agents ga bo --budgets 200 --seeds 5 --store b.db
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-from typing import Any
+import tempfile
+from pathlib import Path
 
-ENV_ID = "archgym/Synthetic-v0"
-#: The quick table: cheap black-box agents at every budget, the slow surrogate agent at the smaller ones.
-QUICK_AGENTS = ["random", "walk", "grid", "ga", "aco", "bo", "optuna-tpe", "nevergrad-oneplusone"]
-QUICK_BUDGETS = {"bo": (50, 200)}
-BUDGETS = (50, 200, 1000)
+import pandas as pd
+
+QUICK_AGENTS = ["random", "walk", "grid", "ga", "aco", "optuna-tpe"]
+FLAGSHIP_ENVS = ("archgym/DRAM-v0", "archgym/Accelerator-v0", "archgym/SoC-v0")
 
 
-def one_run(agent: str, budget: int, seed: int) -> dict[str, Any]:
-    """Best cost of one run and the simulator evaluations it took to come within 1 % of the optimum."""
-    import archgym
-    from archgym.agents import make_agent
-    from archgym.simulators.synthetic import Synthetic
+def markdown(df: pd.DataFrame) -> str:
+    """A table as Markdown, its index (task, budget, ...) as leading columns."""
+    from archgym.experiments.report import markdown_table
 
-    optimum = Synthetic().optimum()[1]
-    result = archgym.run(make_agent(agent), ENV_ID, budget=budget, seed=seed)
-    calls, reached = 0, None
-    for ev in result.evaluations:
-        calls += ev.source == "simulator"
-        if (
-            reached is None
-            and ev.feasible
-            and ev.metrics
-            and ev.metrics["cost_au"] <= 1.01 * optimum
-        ):
-            reached = calls
-    best = result.best
-    return {
-        "agent": agent,
-        "budget": budget,
-        "seed": seed,
-        "reward": best.reward,
-        "regret": best.metrics["cost_au"] - optimum,
-        "reached": reached,
-        "status": result.status,
-    }
-
-
-def summarise(rows: list[dict[str, Any]], agents: list[str], budgets: tuple[int, ...]) -> str:
-    """The table as GitHub Markdown."""
-
-    def cell(agent: str, budget: int) -> list[dict[str, Any]]:
-        return [r for r in rows if r["agent"] == agent and r["budget"] == budget]
-
-    lines = [
-        "| agent | budget | best reward (median) | regret median [IQR] | evals to 1 % (median, reached) "
-        "| beats random |",
-        "|---|---:|---:|---:|---:|:---:|",
-    ]
-    for agent in agents:
-        for budget in budgets:
-            runs = cell(agent, budget)
-            if not runs:
-                continue
-            regrets = sorted(r["regret"] for r in runs)
-            q = statistics.quantiles(regrets, n=4) if len(regrets) > 1 else [regrets[0]] * 3
-            hits = [r["reached"] for r in runs if r["reached"] is not None]
-            to_one = (
-                f"{statistics.median(hits):.0f} ({len(hits)}/{len(runs)})"
-                if hits
-                else f"- (0/{len(runs)})"
-            )
-            base = cell("random", budget)
-            beats = (
-                ""
-                if agent == "random" or not base
-                else (
-                    "yes"
-                    if statistics.median(regrets) < statistics.median(r["regret"] for r in base)
-                    else "no"
-                )
-            )
-            stalled = sum(r["status"] != "finished" for r in runs)
-            note = f" ({stalled} stalled)" if stalled else ""
-            lines.append(
-                f"| {agent}{note} | {budget} | {statistics.median(r['reward'] for r in runs):.4f} | "
-                f"{statistics.median(regrets):.4f} [{q[0]:.3f}, {q[2]:.3f}] | {to_one} | {beats} |"
-            )
-    return "\n".join(lines)
+    return markdown_table(df if isinstance(df.index, pd.RangeIndex) else df.reset_index())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--full", action="store_true", help="every registered agent at budgets 50/200/1000"
+        "--full", action="store_true", help="every agent, budgets 50/200/1000, 5 seeds"
+    )
+    parser.add_argument("--agents", nargs="+", help="these agents only (random is always added)")
+    parser.add_argument(
+        "--tasks", default="default", help="task names (comma-separated), default, or all"
     )
     parser.add_argument(
-        "--agents", nargs="+", help="these agents only (RandomSearch is always added)"
+        "--budgets", nargs="+", type=int, help="budgets (default 50 200; --full 50 200 1000)"
     )
-    parser.add_argument("--budgets", nargs="+", type=int, help=f"budgets (default {BUDGETS})")
+    parser.add_argument("--seeds", type=int, help="seeds (default 3; --full 5)")
+    parser.add_argument("--workers", type=int, default=2, help="parallel trials (default 2)")
     parser.add_argument(
-        "--seeds", type=int, default=5, help="seeds per agent and budget (default 5)"
+        "--store", help="keep the runs in this store (re-running resumes); default: a temp file"
     )
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--report", help="also write the HTML report into this directory")
     args = parser.parse_args()
-    if args.seeds < 5:
-        parser.error("--seeds must be at least 5 for a median worth reporting")
-    # One BLAS/torch thread per worker: the work is many small problems, run side by side.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from archgym.agents import list_agents
 
-    budgets = tuple(args.budgets or BUDGETS)
-    if args.agents:
-        agents = args.agents
-    elif args.full:
-        agents = list_agents()
-    else:
-        agents = QUICK_AGENTS
+    from archgym.agents import list_agents
+    from archgym.experiments.bench import (
+        aggregate,
+        bench_specs,
+        collect,
+        run_bench,
+        task_separation,
+    )
+    from archgym.tasks import get
+
+    agents = args.agents or (list_agents() if args.full else QUICK_AGENTS)
     agents = ["random"] + [a for a in agents if a != "random"]
-    jobs = []
-    for agent in agents:
-        allowed = (
-            budgets
-            if (args.full or args.agents or args.budgets)
-            else QUICK_BUDGETS.get(agent, budgets)
+    budgets = args.budgets or ([50, 200, 1000] if args.full else [50, 200])
+    seeds = args.seeds or (5 if args.full else 3)
+    store = Path(args.store) if args.store else Path(tempfile.mkdtemp()) / "bench.db"
+    specs = bench_specs(args.tasks, agents, budgets, seeds, store, workers=args.workers)
+    results = run_bench(specs)
+    for result in results:
+        for outcome in result.failed:
+            print(f"failed trial {outcome.key}: {str(outcome.error).splitlines()[0]}")
+    runs = collect(store)
+
+    print(f"Tasks {args.tasks}, {seeds} seeds, budgets {budgets}; store {store}\n")
+    print("## Median normalised regret (0 = reference optimum, 1 = median random design)\n")
+    med = runs.groupby(["task", "budget", "agent"])["normalized_regret"].median().unstack("agent")
+    print(markdown(med[[a for a in agents if a in med.columns]]))
+
+    print("\n## Beats random search's median (same tasks, budgets and seeds, this run)\n")
+    beats = med.lt(med["random"], axis=0).drop(columns="random")
+    print(
+        markdown(
+            beats.groupby("budget").sum().astype(int).astype(str) + f"/{runs['task'].nunique()}"
         )
-        jobs += [(agent, b, s) for b in budgets if b in allowed for s in range(args.seeds)]
-    rows: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(one_run, *job): job for job in jobs}
-        for done, (future, job) in enumerate(futures.items(), 1):
-            try:
-                rows.append(future.result())
-            except ImportError as err:  # an optional peer whose library is not installed
-                print(f"skipped {job[0]}: {err}", file=sys.stderr)
-            print(f"\r{done}/{len(jobs)} runs", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    print(f"{ENV_ID}, {args.seeds} seeds; regret = best cost - optimum cost (1.0)\n")
-    print(summarise(rows, agents, budgets))
+    )
+
+    print("\n## IQM of normalised regret across tasks, 95 % stratified-bootstrap CI\n")
+    summary = aggregate(runs)
+    print(markdown(summary))
+
+    print("\n## Tasks on which some agents' 95 % CIs (of the median) are disjoint\n")
+    sep = task_separation(runs)
+    sep["separates"] = sep["separated pairs"] > 0
+    print(
+        markdown(
+            sep.groupby("budget")["separates"]
+            .agg(["sum", "count"])
+            .rename(columns={"sum": "tasks separated", "count": "tasks"})
+        )
+    )
+
+    print(
+        "\n## Random search at budget 200 on the flagship envs' default tasks (must be above 0)\n"
+    )
+    flagship = [t for t in runs["task"].unique() if get(t).env_id in FLAGSHIP_ENVS]
+    rand = runs[(runs["agent"] == "random") & (runs["budget"] == 200) & runs["task"].isin(flagship)]
+    table = rand.groupby("task").agg(
+        median_regret=("regret", "median"), median_norm_regret=("normalized_regret", "median")
+    )
+    table["above 0"] = table["median_regret"] > 0
+    print(markdown(table) if len(table) else "(budget 200 not run)")
+    if args.report:
+        from archgym.experiments.bench_report import write_bench_report
+
+        print(f"\nreport: {write_bench_report(store, args.report)['html']}")
 
 
 if __name__ == "__main__":

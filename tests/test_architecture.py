@@ -8,8 +8,8 @@ strings (classes registered by name and imported on first use); imports under
 ``archgym/__init__.py`` and ``archgym/a/__init__.py`` too, but those implicit parent imports are
 not edges: only the module named (or, for ``from archgym.a import b``, the submodule ``b`` if it
 is one) is. ``archgym/__init__.py`` is the public facade, which imports everything, so it is no
-source of edges for the cycle and layering checks. A module-level ``__getattr__`` is a deprecated
-re-export of a name that moved (kept for one release), so the imports inside it are not edges.
+source of edges for the cycle and layering checks. A ``__getattr__`` (of a module or a class) is
+where a deprecated name that moved is kept for one release, so the imports inside it are not edges.
 """
 
 from __future__ import annotations
@@ -37,7 +37,16 @@ CORE = (
     "_optional",
     "_plain",
 )
-SUBPACKAGES = ("agents", "simulators", "envs", "proxy_models", "experiments", "cli", "testing")
+SUBPACKAGES = (
+    "agents",
+    "simulators",
+    "envs",
+    "tasks",
+    "proxy_models",
+    "experiments",
+    "cli",
+    "testing",
+)
 
 
 @dataclass(frozen=True)
@@ -81,10 +90,9 @@ class _Imports(ast.NodeVisitor):
         self.module, self.is_package = module, is_package
         self.found: list[tuple[str, int]] = []
 
-    def visit_Module(self, node: ast.Module) -> None:
-        for child in node.body:
-            if not (isinstance(child, ast.FunctionDef) and child.name == "__getattr__"):
-                self.visit(child)
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.name != "__getattr__":
+            self.generic_visit(node)
 
     def visit_If(self, node: ast.If) -> None:
         if _is_type_checking(node.test):

@@ -161,3 +161,17 @@ def test_only_the_loop_writes_an_evaluator_budget():
     assert ("loop.py", "evaluator.budget") in writers  # the check sees the real writer
     others = [w for w in writers if w[0] != "loop.py" and w != ("agents/base.py", "self.budget")]
     assert others == []
+
+
+def test_the_old_run_methods_of_designenv_still_work_with_a_warning(tmp_path):
+    env = archgym.make("archgym/Synthetic-v0", store=tmp_path / "runs.db")
+    with pytest.warns(DeprecationWarning, match="moved to archgym.Run.start"):
+        run_id = env.start_run("manual", budget=2)
+    env.evaluate([env.space.sample(0)])
+    with pytest.warns(DeprecationWarning, match="moved to archgym.Run.finish"):
+        env.finish_run()
+    assert env.store.run(run_id).status == "finished" and env.store.count_evaluations(run_id) == 1
+    with pytest.raises(TypeError, match="other encodings are wrappers now"):
+        archgym.DesignEnv(Synthetic(), action_encoding="box")
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = env.nope

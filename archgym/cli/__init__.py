@@ -1,7 +1,7 @@
 """The ``archgym`` command line: one Typer app with every command, added here explicitly.
 
-Each command lives in a module of this package (``run``, ``experiments``, ``proxy``,
-``roofline``) as a plain function; the library's subpackages never import this one. Commands
+Each command lives in a module of this package (``run``, ``experiments``, ``bench``,
+``proxy``, ``roofline``) as a plain function; the library's subpackages never import this one. Commands
 import their heavy dependencies (pandas analysis, torch, matplotlib) when they run, so
 ``archgym --help`` stays quick.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from archgym.cli import experiments, proxy, roofline, run
+from archgym.cli import bench, experiments, proxy, roofline, run
 from archgym.cli._common import console
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ for command in (
 ):
     app.command()(command)
 app.add_typer(proxy.proxy_app, name="proxy")
+app.add_typer(bench.bench_app, name="bench")
 
 
 def main() -> None:
