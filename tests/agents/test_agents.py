@@ -47,6 +47,7 @@ EXPECTED = {
     "grid",
     "ga",
     "bo",
+    "forest",
     "aco",
     "ppo",
     "a2c",
