@@ -8,8 +8,8 @@ other encodings wrap it, and every one reaches every design:
 * :class:`FlatActions`: one ``Discrete`` action per design (small spaces; DQN);
 * :class:`EditActions`: one action sets one parameter of the current design to one value
   (one parameter per step; large spaces for DQN). It observes the design it edits.
-* :class:`BoxEditActions`: a ``Box`` vector that moves every parameter of the current design
-  (SAC, TD3 with ``actions="edit"``).
+* :class:`BoxEditActions`: the continuous form of the edit encoding: a ``Box`` vector that
+  chooses one parameter and its new value (SAC, TD3 with ``actions="edit"``).
 
 :class:`StandardizeReward`, :class:`RankReward` and :class:`EpisodeLength` shape what a
 learner sees; none changes what is evaluated or recorded. :class:`FreshDesigns` sits under an
@@ -170,27 +170,35 @@ class EditActions(gym.Wrapper):
 
 
 class BoxEditActions(EditActions):
-    """A ``Box`` in ``[-1, 1]`` per parameter that moves the current design: index ``i``
-    becomes ``current[i] + round(a[i] * (cardinality[i] - 1))``, clipped to its range.
+    """The continuous form of :class:`EditActions`: a ``Box`` in ``[-1, 1]`` of twice the number
+    of parameters. The parameter with the highest score among the first half is set to the
+    value whose equal-width bin holds its entry in the second half; the others keep theirs.
 
-    The continuous counterpart of :class:`EditActions` (same observation and ``start``
-    options): a zero action keeps the design, and every design is one action away from any.
+    Same observation and ``start`` options as :class:`EditActions`; every design is one edit
+    per parameter away from any other.
 
     Example:
         >>> import archgym
         >>> env = BoxEditActions(archgym.make("archgym/Synthetic-v0"))
         >>> _ = env.reset(seed=0)
-        >>> bool((env.indices(np.zeros(6)) == env._current).all())
-        True
+        >>> a = np.full(12, -1.0); a[1] = 1.0  # choose x0 (parameter 1), set its first value
+        >>> moved = env.indices(a)
+        >>> int(moved[1]), bool((np.delete(moved, 1) == np.delete(env._current, 1)).all())
+        (0, True)
     """
 
     def __init__(self, env: gym.Env, start: str = "random") -> None:
         super().__init__(env, start=start)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(len(self._nvec),), dtype=np.float32)
+        d = len(self._nvec)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(2 * d,), dtype=np.float32)
 
     def indices(self, action: Any) -> np.ndarray:
-        step = np.rint(np.clip(np.asarray(action, dtype=np.float64), -1, 1) * (self._nvec - 1))
-        return np.clip(self._current + step.astype(np.int64), 0, self._nvec - 1)
+        a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), -1.0, 1.0)
+        d = len(self._nvec)
+        i = int(np.argmax(a[:d]))
+        out = self._current.copy()
+        out[i] = min(int((a[d + i] + 1.0) / 2.0 * self._nvec[i]), int(self._nvec[i]) - 1)
+        return out
 
 
 class FreshDesigns(gym.Wrapper):
