@@ -16,7 +16,10 @@ thousands of evaluations:
    proposed.
 
 The uniform candidates keep exploring; the elite neighbourhood finishes the search locally,
-which is what reaches the optimum on long budgets.
+which is what reaches the optimum on long budgets. Under a
+:class:`~archgym.objective.Pareto` objective each fit scores designs by an augmented
+Chebyshev scalarisation of the normalised objectives with fresh random weights (ParEGO,
+Knowles 2006), so successive fits pull towards different parts of the front.
 
 Example:
     >>> import archgym
@@ -35,7 +38,11 @@ from scipy.stats import norm
 
 from archgym.agents.base import Agent, hyperparameter
 from archgym.evaluator import Evaluation
+from archgym.objective import Pareto
 from archgym.space import Design, DesignSpace
+
+#: Weight of the sum term of ParEGO's augmented Chebyshev scalarisation.
+PAREGO_RHO = 0.05
 
 
 def feature_tables(space: DesignSpace) -> list[np.ndarray]:
@@ -101,6 +108,9 @@ class ForestSearch(Agent):
         self._seen: set[bytes] = set()  # every index vector proposed (a repeat would waste a step)
         self._x: list[np.ndarray] = []  # evaluated index vectors ...
         self._y: list[float] = []  # ... and their rewards (nan when the evaluation failed)
+        self._pareto = isinstance(objective, Pareto)
+        self._vectors: list[np.ndarray] = []  # objective vectors under a Pareto objective
+        self._ranking = np.empty(0)  # what the last fit ranked designs by (elites come first)
         self._model: tuple[object, float] | None = None  # (fitted ensemble, best target)
         self._fitted = 0  # evaluations the model was fitted on
 
@@ -133,8 +143,8 @@ class ForestSearch(Agent):
     def _candidates(self) -> np.ndarray:
         space = self._require_setup()
         pool = [space.sample_indices(self.rng, self.candidates)]
-        if self.elites and self._y:
-            order = np.argsort(-np.nan_to_num(np.asarray(self._y), nan=-np.inf), kind="stable")
+        if self.elites and len(self._ranking):
+            order = np.argsort(-np.nan_to_num(self._ranking, nan=-np.inf), kind="stable")
             for k in order[: self.elites]:
                 near = self._neighbours(self._x[k])
                 pool.append(np.array(near, dtype=np.int64).reshape(-1, len(space.params)))
@@ -160,7 +170,8 @@ class ForestSearch(Agent):
 
         n = len(self._y)
         if self._model is None or n - self._fitted >= max(1.0, self.refit_fraction * n):
-            y = np.asarray(self._y)
+            y = self._scalarised() if self._pareto else np.asarray(self._y)
+            self._ranking = y
             failed = np.isnan(y)
             y = np.where(failed, np.nanmin(y) - 1.0 if (~failed).any() else 0.0, y)
             target = normal_scores(y)
@@ -170,6 +181,19 @@ class ForestSearch(Agent):
             model.fit(index_features(self._tables, np.array(self._x)), target)
             self._model, self._fitted = (model, float(target.max())), n
         return self._model
+
+    def _scalarised(self) -> np.ndarray:
+        """ParEGO: minus the augmented Chebyshev distance of each design's normalised objectives
+        under random weights (higher is better; nan where the evaluation failed)."""
+        v = np.array(self._vectors)  # higher is better per objective
+        ok = np.isfinite(v).all(axis=1)
+        if not ok.any():
+            return np.full(len(v), np.nan)
+        low, high = v[ok].min(axis=0), v[ok].max(axis=0)
+        gap = (high - v) / np.where(high > low, high - low, 1.0)  # 0 at the best, 1 at the worst
+        weights = self.rng.dirichlet(np.ones(v.shape[1]))
+        s = (weights * gap).max(axis=1) + PAREGO_RHO * (weights * gap).sum(axis=1)
+        return np.where(ok, -s, np.nan)
 
     def _score(self, cands: np.ndarray) -> np.ndarray:
         model, best = self._fit()
@@ -200,3 +224,10 @@ class ForestSearch(Agent):
             self._seen.add(row.tobytes())
             self._x.append(row)
             self._y.append(float(ev.reward) if not ev.failed and np.isfinite(ev.reward) else np.nan)
+            if self._pareto:
+                objective: Pareto = self.objective  # type: ignore[assignment]
+                self._vectors.append(
+                    objective.vector(ev.metrics)
+                    if ev.metrics is not None and not ev.failed
+                    else np.full(len(objective.metrics), np.nan)
+                )

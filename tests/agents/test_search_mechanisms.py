@@ -118,3 +118,25 @@ def test_learner_view_refuses_an_unknown_reward_shape() -> None:
 
     with pytest.raises(ValueError, match="reward='raw'; legal values are 'rank', 'standardize'"):
         learner_view(archgym.make("archgym/Synthetic-v0"), "edit", 4, reward="raw")
+
+
+def test_forest_spreads_along_the_front_under_a_pareto_objective() -> None:
+    from archgym.indicators import hypervolume, pareto_front
+
+    def front_volume(name: str) -> float:
+        env = archgym.make("archgym/Synthetic-v0", objective=archgym.Pareto(["cost_au", "area_au"]))
+        result = archgym.run(make_agent(name), env, budget=60, seed=0)
+        points = np.array(
+            [[e.metrics["cost_au"], e.metrics["area_au"]] for e in result.evaluations]
+        )
+        return hypervolume(pareto_front(points), [20.0, 40.0])  # ~ the worst random front point
+
+    agent = make_agent("forest")
+    archgym.run(
+        agent,
+        archgym.make("archgym/Synthetic-v0", objective=archgym.Pareto(["cost_au", "area_au"])),
+        budget=20,
+        seed=0,
+    )
+    assert len(agent._vectors) == 20 and agent._vectors[0].shape == (2,)
+    assert front_volume("forest") > front_volume("random")
