@@ -13,8 +13,6 @@ A policy is a softmax over all of a parameter's values, so every value of every 
 a non-zero probability (see :meth:`MultiAgentPPO.probabilities`). A design's reward does not
 depend on earlier designs, so each step is its own decision: the advantage is the reward's
 centred rank within the rollout (scale-free, so the -1e6 failure reward is just "worst").
-The first ``warm_start`` designs are uniform random, and every policy is first trained to
-imitate the best quarter of them, so learning starts from promising values.
 With ``fresh=True`` (the default) a joint action that repeats a design proposed before is moved
 to an unseen neighbour (:class:`~archgym.wrappers.FreshDesigns`) and learned as the action
 taken, so policies that have narrowed search around their choice instead of stalling on cache
@@ -73,8 +71,6 @@ class MultiAgentPPO(Agent):
     episode_length: int = hyperparameter(8, low=1, high=10_000, log=True)
     #: Move a joint action that repeats a proposed design to an unseen neighbour.
     fresh: bool = hyperparameter(True)
-    #: Uniform random designs evaluated first; the policies then imitate the best quarter.
-    warm_start: int = hyperparameter(64, low=0, high=100_000)
 
     # -- networks ------------------------------------------------------------------------------
     def _build(self, menv: MultiAgentDesignEnv) -> None:
@@ -182,8 +178,6 @@ class MultiAgentPPO(Agent):
         rule, t = StopRule(evaluator, menv.env.space.size), 0
         fresh = FreshDesigns(menv.env, seed=seed)
         params = [i for _, i in self._slots]
-        warm_rng = np.random.default_rng(seed)
-        warm: list[tuple[Any, Any, float]] = []  # (observation, actions, reward) of uniform designs
         while True:
             batch_obs, batch_act, batch_logp, batch_rew = [], [], [], []
             for _ in range(self.n_steps):
@@ -194,12 +188,7 @@ class MultiAgentPPO(Agent):
                     dists = [
                         torch.distributions.Categorical(logits=x[0]) for x in self._logits(obs_t)
                     ]
-                    warming = len(warm) < self.warm_start
-                    if warming:  # uniform designs first; the policies then imitate the best
-                        space = menv.env.space
-                        acts = torch.as_tensor(space.sample_indices(warm_rng, 1)[0][params])
-                    else:
-                        acts = torch.stack([d.sample() for d in dists])
+                    acts = torch.stack([d.sample() for d in dists])
                     if self.fresh:
                         indices = np.zeros(len(menv.env.space.params), dtype=np.int64)
                         indices[params] = acts.numpy()
@@ -212,15 +201,10 @@ class MultiAgentPPO(Agent):
                     actions[agent].append(value)
                 obs_dict, rewards, _, truncs, _ = menv.step(actions)
                 rule.update()
-                if warming:
-                    warm.append((obs_t[0], acts, next(iter(rewards.values()))))
-                    if len(warm) == self.warm_start:
-                        self._imitate(warm)
-                else:
-                    batch_obs.append(obs_t[0])
-                    batch_act.append(acts)
-                    batch_logp.append(logp)
-                    batch_rew.append(next(iter(rewards.values())))
+                batch_obs.append(obs_t[0])
+                batch_act.append(acts)
+                batch_logp.append(logp)
+                batch_rew.append(next(iter(rewards.values())))
                 obs = next(iter(obs_dict.values()))
                 t += 1
                 if any(truncs.values()) or t >= self.episode_length:
@@ -233,24 +217,8 @@ class MultiAgentPPO(Agent):
                     torch.stack(batch_logp),
                     np.asarray(batch_rew),
                 )
-            if rule.done:
+            if len(batch_rew) < self.n_steps:
                 return
-
-    def _imitate(self, warm: list[tuple[Any, Any, float]]) -> None:
-        """Warm start: raise every policy's likelihood of the best quarter of the uniform designs
-        (a cross-entropy-method step), so PPO starts from promising values, not uniform ones."""
-        torch = _torch()
-        obs = torch.stack([o for o, _, _ in warm])
-        acts = torch.stack([a for _, a, _ in warm])
-        rewards = np.asarray([r for _, _, r in warm])
-        elite = torch.as_tensor(rewards >= np.quantile(rewards, 0.75), dtype=torch.float32)
-        for _ in range(10 * self.n_epochs):
-            dists = [torch.distributions.Categorical(logits=x) for x in self._logits(obs)]
-            logp = torch.stack([d.log_prob(acts[:, s]) for s, d in enumerate(dists)], dim=1)
-            loss = -(elite[:, None] * logp).sum() / (elite.sum() * len(dists))
-            self.optimizer.zero_grad()
-            loss.backward()
-            self.optimizer.step()
 
     def _update(self, obs: Any, acts: Any, old_logp: Any, rewards: np.ndarray) -> None:
         torch = _torch()
