@@ -171,6 +171,7 @@ class SB3Agent(Agent):
             fresh=self.fresh,
             start=self.start,
         )
+        self._action_space = view.action_space  # what algorithm_kwargs may size things by
         seed = int(self.rng.integers(2**31))
         policy_kwargs = {"net_arch": [self.hidden] * self.layers}
         with _one_thread():
@@ -340,7 +341,7 @@ class TD3(SB3Agent):
     def algorithm_kwargs(self) -> dict[str, Any]:
         from stable_baselines3.common.noise import ActionNoise
 
-        n, sigma = len(self._require_setup().params), self.action_noise
+        n, sigma = int(np.prod(self._action_space.shape)), self.action_noise
         rng = np.random.default_rng(self.rng.integers(2**31))
 
         class SeededNormalNoise(ActionNoise):
