@@ -463,6 +463,27 @@ class DesignSpace:
         idx = self.encode(design)
         return ((idx + 0.5) / self.nvec * 2.0 - 1.0).astype(np.float32)
 
+    def flat_to_indices(self, k: int) -> np.ndarray:
+        """Index vector of the ``k``-th design in :meth:`enumerate` order (one flat action per design)."""
+        if not 0 <= int(k) < self.size:
+            raise InvalidDesignError(
+                f"flat index {k} is out of range; legal are 0..{self.size - 1}"
+            )
+        return np.array(np.unravel_index(int(k), tuple(int(n) for n in self.nvec)), dtype=np.int64)
+
+    def project(
+        self,
+        indices: Sequence[int] | np.ndarray,
+        exclude: Callable[[np.ndarray], bool] | None = None,
+    ) -> np.ndarray:
+        """The design of this space nearest to an index vector, skipping those ``exclude`` rejects.
+
+        Agents call it on a vector they built (a child, an ant's path, a surrogate's proposal)
+        so that spaces with a finite set of designs (:class:`RowSpace`) get a design that exists
+        and is new. In a product space every index vector is a design: it is returned as is.
+        """
+        return np.asarray(indices, dtype=np.int64).reshape(-1)
+
     # -- sampling and neighbourhoods -------------------------------------------------------
     def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.integers(0, self.nvec, size=(n, len(self.params)))
@@ -521,4 +542,218 @@ class DesignSpace:
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> DesignSpace:
-        return cls([param_from_dict(p) for p in spec["params"]])
+        params = [param_from_dict(p) for p in spec["params"]]
+        if spec.get("rows") is not None:
+            return RowSpace(params, spec["rows"])
+        return cls(params)
+
+
+def _coordinates(param: Param) -> np.ndarray:
+    """Where each value of ``param`` sits in the normalised space :class:`RowSpace` measures in."""
+    if not param.ordered:  # one-hot, scaled so that two different values are 1 apart
+        return np.eye(param.cardinality) / math.sqrt(2.0)
+    x = np.array([param.features(v)[0] for v in param.values], dtype=np.float64)
+    span = float(x.max() - x.min())
+    return ((x - x.min()) / span if span > 0 else np.zeros_like(x)).reshape(-1, 1)
+
+
+class RowSpace(DesignSpace):
+    """A finite design space: only the listed rows (index vectors) of a product of parameters exist.
+
+    Published design-space datasets are such tables: 10^4 designs out of 10^19 combinations of
+    their columns. The parameters still give every design its values, features and index
+    vector, so each agent keeps its encoding; what changes is which vectors are designs:
+
+    * ``size``, ``sample``, ``sample_indices`` and ``enumerate`` cover the rows only (a sample
+      of ``n`` draws ``n`` distinct rows while there are enough);
+    * ``validate`` (and so ``encode``) refuses a design that is not a row, naming the nearest;
+    * ``decode`` maps any index vector to the nearest row, so an agent that builds a vector
+      value by value (GA, ACO, BO, RL) proposes a design that exists;
+    * ``project(v, exclude)`` is the nearest row ``exclude`` does not reject (a new one);
+    * ``neighbors`` are the ``neighbours`` nearest rows (default two per parameter);
+    * ``flat_to_indices(k)`` is row ``k``: a ``Discrete`` action per row.
+
+    "Nearest" is Euclidean in a normalised feature space: an ordered parameter's feature (log2
+    for powers of two) scaled to [0, 1], a categorical one one-hot and scaled so two different
+    values are 1 apart, as far apart as the ends of an ordered range.
+
+    Example:
+        >>> space = RowSpace([Integer("cores", 1, 8), PowerOfTwo("cache_kb", 16, 256)],
+        ...                  rows=[[0, 0], [3, 2], [7, 4]])
+        >>> space.size, space.decode([6, 4])
+        (3, {'cores': 8, 'cache_kb': 256})
+        >>> space.validate({"cores": 2, "cache_kb": 16})
+        Traceback (most recent call last):
+        ...
+        archgym.space.InvalidDesignError: design {'cores': 2, 'cache_kb': 16} is not one of the 3 rows of this space; the nearest row is {'cores': 1, 'cache_kb': 16}
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Param],
+        rows: Sequence[Sequence[int]] | np.ndarray,
+        constraints: Iterable[Constraint] = (),
+        *,
+        neighbours: int | None = None,
+    ) -> None:
+        super().__init__(params, constraints)
+        table = np.asarray(rows)
+        if table.ndim != 2 or table.shape[0] == 0 or table.shape[1] != len(self.params):
+            raise ValueError(
+                f"rows must be a non-empty matrix of index vectors, one column per parameter "
+                f"{self.names}; got shape {table.shape}"
+            )
+        if table.dtype.kind not in "iu":
+            raise ValueError(
+                f"rows must hold integer value indices, got dtype {table.dtype}; "
+                "build a RowSpace from designs with RowSpace.from_designs"
+            )
+        table = table.astype(np.int64)
+        bad = (table < 0) | (table >= self.nvec)
+        if bad.any():
+            r, j = (int(v) for v in np.argwhere(bad)[0])
+            p = self.params[j]
+            raise ValueError(
+                f"row {r}: index {table[r, j]} of parameter {p.name!r} is out of range; "
+                f"legal indices are 0..{p.cardinality - 1}"
+            )
+        _, inverse, counts = np.unique(table, axis=0, return_inverse=True, return_counts=True)
+        if (counts > 1).any():
+            a, b = np.flatnonzero(inverse.reshape(-1) == int(np.argmax(counts > 1)))[:2]
+            raise ValueError(
+                f"rows {a} and {b} are the same design {DesignSpace.decode(self, table[a])}; "
+                "list each design once"
+            )
+        table.flags.writeable = False
+        self.rows = table
+        self._row_of = {r.tobytes(): k for k, r in enumerate(table)}
+        default = 2 * len(self.params)
+        self.neighbours = min(len(table) - 1, default if neighbours is None else int(neighbours))
+        self._coords = [_coordinates(p) for p in self.params]
+        from scipy.spatial import KDTree  # only row spaces need it
+
+        self._tree = KDTree(self.points(table))
+
+    @classmethod
+    def from_designs(
+        cls, params: Iterable[Param], designs: Iterable[Mapping[str, Any]], **kwargs: Any
+    ) -> RowSpace:
+        """A row space holding ``designs`` (each validated against ``params``).
+
+        >>> RowSpace.from_designs([Categorical("noc", ["mesh", "ring"])], [{"noc": "ring"}]).size
+        1
+        """
+        grid = DesignSpace(params)
+        return cls(grid.params, np.array([grid.encode(d) for d in designs]), **kwargs)
+
+    # -- which vectors are designs -----------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"RowSpace({len(self.params)} params, {self.size} rows)"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, RowSpace)
+            and self.params == other.params
+            and np.array_equal(self.rows, other.rows)
+        )
+
+    __hash__ = None
+
+    def row_of(self, indices: Sequence[int] | np.ndarray) -> int | None:
+        """Position of an index vector among the rows, or None when it is not a row."""
+        key = np.asarray(indices, dtype=np.int64).reshape(-1).tobytes()
+        return self._row_of.get(key)
+
+    def points(self, indices: np.ndarray) -> np.ndarray:
+        """Normalised feature coordinates of a matrix of index vectors (what distances use)."""
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1, len(self.params))
+        return np.hstack([c[indices[:, j]] for j, c in enumerate(self._coords)])
+
+    def validate(self, design: Mapping[str, Any]) -> Design:
+        design = super().validate(design)
+        idx = np.array([p.index(design[p.name]) for p in self.params], dtype=np.int64)
+        if idx.tobytes() not in self._row_of:
+            raise InvalidDesignError(
+                f"design {design} is not one of the {self.size} rows of this space; "
+                f"the nearest row is {self.decode(idx)}"
+            )
+        return design
+
+    def decode(self, indices: Sequence[int] | np.ndarray) -> Design:
+        """The row an index vector names, or the nearest row when it names none."""
+        design = super().decode(indices)  # checks length and ranges
+        idx = np.asarray(indices).reshape(-1).astype(np.int64)
+        if idx.tobytes() in self._row_of:
+            return design
+        return super().decode(self.project(idx))
+
+    def project(
+        self,
+        indices: Sequence[int] | np.ndarray,
+        exclude: Callable[[np.ndarray], bool] | None = None,
+    ) -> np.ndarray:
+        """The row nearest to ``indices`` that ``exclude`` does not reject (the nearest of all
+        rows when it rejects every one).
+
+        >>> space = RowSpace([Integer("x", 0, 9)], rows=[[0], [4], [5], [9]])
+        >>> space.project([4]).tolist(), space.project([4], exclude=lambda r: r[0] == 4).tolist()
+        ([4], [5])
+        """
+        idx = np.asarray(indices).reshape(-1).astype(np.int64)
+        if idx.shape[0] != len(self.params):
+            raise InvalidDesignError(
+                f"index vector has {idx.shape[0]} entries; this space has {len(self.params)} parameters {self.names}"
+            )
+        if idx.tobytes() in self._row_of and (exclude is None or not exclude(idx)):
+            return idx.copy()
+        point = self.points(np.clip(idx, 0, self.nvec - 1)[None])[0]
+        k = 1 if exclude is None else 16
+        while True:
+            k = min(k, self.size)
+            found = np.atleast_1d(self._tree.query(point, k=k)[1])
+            for r in found:
+                if exclude is None or not exclude(self.rows[r]):
+                    return self.rows[r].copy()
+            if k == self.size:
+                return self.rows[found[0]].copy()
+            k *= 8
+
+    def flat_to_indices(self, k: int) -> np.ndarray:
+        """Row ``k``'s index vector."""
+        if not 0 <= int(k) < self.size:
+            raise InvalidDesignError(f"row {k} is out of range; legal rows are 0..{self.size - 1}")
+        return self.rows[int(k)].copy()
+
+    # -- sampling and neighbourhoods -----------------------------------------------------------
+    def sample_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` rows drawn uniformly, distinct while ``n`` does not exceed the number of rows."""
+        return self.rows[rng.choice(self.size, size=n, replace=n > self.size)].copy()
+
+    def enumerate(self, limit: int = 1_000_000) -> Iterator[Design]:
+        """Every row, in order; refuses more than ``limit`` rows."""
+        if self.size > limit:
+            raise ValueError(
+                f"space has {self.size} rows, more than limit={limit}; sample it instead"
+            )
+        for r in self.rows:
+            yield DesignSpace.decode(self, r)
+
+    def neighbors(self, design: Mapping[str, Any]) -> list[Design]:
+        """The ``neighbours`` rows nearest to ``design`` (itself excluded), nearest first."""
+        idx = self.encode(design)
+        own = self._row_of[idx.tobytes()]
+        if self.neighbours < 1:
+            return []
+        found = np.atleast_1d(self._tree.query(self.points(idx[None])[0], k=self.neighbours + 1)[1])
+        return [DesignSpace.decode(self, self.rows[r]) for r in found if r != own][
+            : self.neighbours
+        ]
+
+    # -- serialisation ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The parameters plus ``rows`` (the index vectors); :meth:`DesignSpace.from_dict` reads it back."""
+        return {**super().to_dict(), "rows": self.rows.tolist()}

@@ -5,7 +5,7 @@ other encodings wrap it, and every one reaches every design:
 
 * :class:`BoxActions`: a vector in ``[-1, 1]``, one coordinate per parameter, cut into
   equal-width bins (for SAC, TD3, CMA-ES);
-* :class:`FlatActions`: one ``Discrete`` action per design (small spaces; DQN);
+* :class:`FlatActions`: one ``Discrete`` action per design (small spaces, or a table's rows; DQN);
 * :class:`EditActions`: one action sets one parameter of the current design to one value
   (one parameter per step; large spaces for DQN). It observes the design it edits.
 * :class:`BoxEditActions`: the continuous form of the edit encoding: a ``Box`` vector that
@@ -87,7 +87,8 @@ class BoxActions(DesignActions):
 
 
 class FlatActions(DesignActions):
-    """One ``Discrete`` action per design, numbered in row-major order of the index vectors."""
+    """One ``Discrete`` action per design, in the space's enumeration order (row-major order of
+    the index vectors; the row number in a :class:`~archgym.space.RowSpace`)."""
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
@@ -97,11 +98,10 @@ class FlatActions(DesignActions):
                 f"FlatActions: the space has {size:,} designs, more than {MAX_FLAT_ACTIONS:,} "
                 "flat actions; use EditActions (one parameter per step) or BoxActions"
             )
-        self._shape = tuple(int(n) for n in self.design_space.nvec)
         self.action_space = gym.spaces.Discrete(size)
 
     def action(self, action: Any) -> np.ndarray:
-        return np.array(np.unravel_index(int(action), self._shape), dtype=np.int64)
+        return self.design_space.flat_to_indices(int(action))
 
 
 class EditActions(gym.Wrapper):

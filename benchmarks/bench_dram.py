@@ -7,6 +7,8 @@
    plain Python (``simulate.py_func``) on a shorter trace.
 3. ``evaluate_batch`` (Numba ``prange`` over designs) vs. a loop of ``evaluate`` on 10k-request traces.
 4. DDR3 headline figures vs. DRAMSys 4.0 / Ramulator (the reference grid in the tests' data).
+5. One-knob sweeps vs. DRAMSys 4.0 (buffers 1-128 of each kind, response queue, refresh,
+   every arbiter at MaxActiveTransactions 1-32): the issue's goal is time and energy within 5 %.
 """
 
 from __future__ import annotations
@@ -26,6 +28,17 @@ from archgym.simulators.dram import controller as ctl
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "simulators" / "dram" / "data" / "ddr3_reference.csv"
+SENSITIVITY = ROOT / "tests" / "simulators" / "dram" / "data" / "ddr3_sensitivity_random.csv"
+SWEEP_COLUMNS = {
+    "SchedulerBuffer": "sched_buffer",
+    "RequestBufferSize": "request_buffer_size",
+    "RespQueue": "resp_queue",
+    "RefreshPolicy": "refresh_policy",
+    "RefreshMaxPostponed": "refresh_max_postponed",
+    "RefreshMaxPulledin": "refresh_max_pulledin",
+    "Arbiter": "arbiter",
+    "MaxActiveTransactions": "max_active_transactions",
+}
 
 FIRST_CALL = """
 import time
@@ -186,6 +199,37 @@ def main() -> None:
             f"Ramulator {wl} FCFS/FR-FCFS time ratio".ljust(42)
             + f" {got:12.2f} {want:12.2f} {got / want - 1:+7.1%}"
         )
+
+    one_knob_sweeps(sim)
+
+
+def one_knob_sweeps(sim: DramSimulator) -> None:
+    print(
+        "\n== 5. one-knob sweeps, DDR3 random 100k closed loop, vs. DRAMSys 4.0 (goal: within 5 %) =="
+    )
+    with SENSITIVITY.open() as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    print(
+        f"{'design (knobs away from fr_fcfs defaults)':46s} {'time us':>9s} {'DRAMSys':>9s} {'err':>7s} "
+        f"{'energy uJ':>10s} {'DRAMSys':>10s} {'err':>7s}"
+    )
+    base = sim.default_design()
+    worst = [0.0, 0.0]
+    for r in rows:
+        design = {
+            k: (int(float(r[c])) if r[c][0].isdigit() else r[c]) for k, c in SWEEP_COLUMNS.items()
+        }
+        label = ", ".join(f"{k}={v}" for k, v in design.items() if base[k] != v) or "defaults"
+        m = sim.evaluate({**base, **design}, "random:n=100000")
+        t, tr = m["total_time_ns"] / 1e3, float(r["total_time_ns"]) / 1e3
+        e, er = m["energy_nj"] / 1e3, float(r["energy_pJ"]) / 1e6
+        worst = [max(worst[0], abs(t / tr - 1)), max(worst[1], abs(e / er - 1))]
+        print(
+            f"{label[:46]:46s} {t:9.1f} {tr:9.1f} {t / tr - 1:+7.1%} {e:10.1f} {er:10.1f} {e / er - 1:+7.1%}"
+        )
+    print(
+        f"largest error over {len(rows)} sweeps: time {worst[0]:.1%}, energy {worst[1]:.1%} (goal 5 %)"
+    )
 
 
 if __name__ == "__main__":

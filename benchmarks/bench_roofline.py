@@ -21,7 +21,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archgym.simulators.roofline import analyze, hardware_from_dict  # noqa: E402
+from archgym.simulators.roofline import analyze, generate, hardware_from_dict  # noqa: E402
 from archgym.simulators.roofline.simulator import HBM_GENERATIONS, RooflineSimulator, workload_names  # noqa: E402
 
 DATA = ROOT / "tests/simulators/roofline/data"
@@ -171,6 +171,44 @@ def fidelity() -> None:
                 f"{stage:8s} {'flash' if flash else 'unfused (as LV)':18s} {ms:9.3f} {lv:11.3f} {gz:8.3f} {la:13.3f}"
                 f"   ours/LV {ms / lv:.4f}, ours/GenZ {ms / gz:.4f}"
             )
+
+    compat_fidelity(ref)
+
+
+def compat_fidelity(ref: pd.DataFrame) -> None:
+    """compat="llm-viewer" against LLM-Viewer's rows and totals: every figure, worst ratio."""
+    print(
+        "\n== compat='llm-viewer' vs LLM-Viewer, every operator row (quirks included) and total =="
+    )
+    cols = {"ops": "OPs", "memory_access_bytes": "memory_access_bytes", "time_s": "time_s"}
+    totals = {
+        "memory_bytes": "memory_consumption_bytes",
+        "weights_bytes": "memory_weight_bytes",
+        "kv_cache_bytes": "memory_kv_cache_bytes",
+        "activation_bytes": "memory_tmp_act_bytes",
+    }
+    for stage in ("prefill", "decode"):
+        r = analyze("llama-2-7b", "a100", stage, 1, 1024, gen_len=1, compat="llm-viewer")
+        ours = r.ops.set_index("op")
+        rows = ref[(ref.stage == stage) & (ref.row_type == "op")].set_index("op")
+        worst = max(
+            abs(ours.loc[op, mine] / rows.loc[op, theirs] - 1)
+            for op in rows.index
+            for mine, theirs in cols.items()
+        )
+        total = ref[(ref.stage == stage) & (ref.row_type == "total")].iloc[0]
+        worst_mem = max(abs(r.summary[k] / total[v] - 1) for k, v in totals.items())
+        print(
+            f"{stage:8s} pass {r.total_time_s * 1e3:8.3f} ms (LLM-Viewer {total.time_s * 1e3:8.3f}); "
+            f"memory {r.summary['memory_bytes'] / 1e9:.4f} GB (LLM-Viewer {total.memory_consumption_bytes / 1e9:.4f}); "
+            f"largest row gap {worst:.1e}, memory gap {worst_mem:.1e}"
+        )
+    g = generate("llama-2-7b", "a100", prompt_len=1024, gen_len=128)
+    v = generate("llama-2-7b", "a100", prompt_len=1024, gen_len=128, compat="llm-viewer")
+    print(
+        f"generate 1024 + 128 tokens: {g.total_s * 1e3:.1f} ms ({g.decode_steps} decode steps); "
+        f"LLM-Viewer's analyze_generate_task rule: {v.total_s * 1e3:.1f} ms ({v.decode_steps} steps)"
+    )
 
 
 if __name__ == "__main__":

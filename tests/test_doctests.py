@@ -32,6 +32,8 @@ MODULES = [
     "archgym.costmodel",
     "archgym.agents.rl",
     "archgym.simulators.synthetic",
+    "archgym.simulators.table.table",
+    "archgym.simulators.table.synthetic",
     "archgym._plain",
     "archgym._optional",
 ]

@@ -108,6 +108,21 @@ def test_adrs_contest_by_hand():
     assert adrs_contest(ref, ref) == 0.0
 
 
+def test_adrs_scores_the_found_pareto_set():
+    ref = [[0, 10], [5, 5], [10, 0]]  # normalised (0,1), (.5,.5), (1,0)
+    found = [[0, 10], [6, 6], [10, 2]]  # normalised (0,1), (.6,.6), (1,.2): all non-dominated
+    # distances 0, |(.1,.1)|, .2
+    assert adrs_contest(ref, found) == pytest.approx((0.0 + np.hypot(0.1, 0.1) + 0.2) / 3)
+    # Adding (4,4) and (5,5): (4,4) dominates (5,5) and (6,6), so the found Pareto set is
+    # (0,1), (.4,.4), (1,.2). (5,5) sits on the reference point but is dominated, so it does not
+    # count: (.5,.5) is |(.1,.1)| from (.4,.4), not 0 (which would give (0 + 0 + .2) / 3).
+    assert adrs_contest(ref, [*found, [4, 4], [5, 5]]) == pytest.approx(
+        (0.0 + np.hypot(0.1, 0.1) + 0.2) / 3
+    )
+    # The relative form needs no such filter: its distance only grows for a dominated point.
+    assert adrs_relative(ref, [*found, [7, 7]]) == adrs_relative(ref, found)
+
+
 def test_adrs_refuses_bad_input():
     with pytest.raises(ValueError, match="non-empty"):
         adrs_relative([[1, 2]], np.empty((0, 2)))

@@ -99,6 +99,8 @@ class AntColony(Agent):
                 idx = self._build(cumulative)
                 if idx.tobytes() not in self._seen:
                     break
+            # In a space of a table's rows, the nearest new row to the ant's path (else the path).
+            idx = space.project(idx, exclude=lambda r: r.tobytes() in self._seen)
             self._seen.add(idx.tobytes())
             out.append(space.decode(idx))
         return out

@@ -163,7 +163,13 @@ class BayesianOptimization(Agent):
             with warnings.catch_warnings(), threadpool_limits(1):
                 warnings.simplefilter("ignore")  # skopt warns about repeated points; we handle them
                 x = [int(v) for v in self._opt.ask()]
-            idx = self._full(x)
+            # In a space of a table's rows, the nearest new row to the proposal (else the proposal).
+            idx = tuple(
+                space.project(
+                    self._full(x),
+                    exclude=lambda r: tuple(r.tolist()) in self._known or r.tobytes() in exclude,
+                ).tolist()
+            )
             if idx not in self._known and np.asarray(idx).tobytes() not in exclude:
                 return idx
             if idx in self._known:

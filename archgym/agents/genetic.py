@@ -156,7 +156,8 @@ class GeneticAlgorithm(Agent):
                     if child.tobytes() not in self._seen:
                         break
                     child = self._mutate(child, force=True)
-                children.append(child)
+                # In a space of a table's rows, the nearest new row to the child (else the child).
+                children.append(space.project(child, exclude=lambda g: g.tobytes() in self._seen))
         self._queue = [np.asarray(c, dtype=np.int64) for c in children]
         self._brood, self._brood_size = [], len(self._queue)
 

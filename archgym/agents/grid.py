@@ -61,7 +61,14 @@ class GridSearch(Agent):
         space = self._require_setup()
         coarse = itertools.product(*self._axes())
         full = itertools.product(*(range(int(n)) for n in space.nvec))
+        size = space.size
         for idx in itertools.chain(coarse, full):
+            if len(self._proposed) >= size:
+                return
+            # In a space of a table's rows, the nearest row not yet proposed (else the point).
+            idx = tuple(
+                space.project(idx, exclude=lambda r: tuple(r.tolist()) in self._proposed).tolist()
+            )
             if idx not in self._proposed:
                 self._proposed.add(idx)
                 yield idx

@@ -89,7 +89,8 @@ class OptunaAgent(Agent):
                 idx.append(trial.suggest_int(p.name, 0, p.cardinality - 1))
             else:
                 idx.append(trial.suggest_categorical(p.name, list(range(p.cardinality))))
-        return tuple(idx)
+        # In a space of a table's rows the trial stands for its nearest row, so repeats are seen.
+        return tuple(self._require_setup().project(idx).tolist())
 
     def ask(self, n: int = 1) -> list[Design]:
         space = self._require_setup()
@@ -297,7 +298,9 @@ class NevergradAgent(Agent):
 
     def _indices(self, candidate: Any) -> tuple[int, ...]:
         value = candidate.value
-        return tuple(int(value.get(name, 0)) for name in self._require_setup().names)
+        space = self._require_setup()
+        # In a space of a table's rows a candidate stands for its nearest row, so repeats are seen.
+        return tuple(space.project([int(value.get(name, 0)) for name in space.names]).tolist())
 
     def tell(self, designs: Sequence[Design], results: Sequence[Evaluation]) -> None:
         if self._opt is None:

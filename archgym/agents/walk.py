@@ -35,20 +35,22 @@ class RandomWalk(Agent):
 
     def _move(self, design: Design) -> Design:
         space = self._require_setup()
-        moved = dict(design)
+        here = space.encode(design)
+        moved = here.copy()
         names = self.rng.choice(
             len(space.params), size=min(self.step_size, len(space.params)), replace=False
         )
         for i in names:
             param = space.params[int(i)]
-            idx = param.index(moved[param.name])
+            idx = int(moved[i])
             if param.ordered:
                 options = [j for j in (idx - 1, idx + 1) if 0 <= j < param.cardinality]
             else:
                 options = [j for j in range(param.cardinality) if j != idx]
             if options:
-                moved[param.name] = param.values[options[int(self.rng.integers(len(options)))]]
-        return moved
+                moved[i] = options[int(self.rng.integers(len(options)))]
+        # In a space of a table's rows, the nearest other row to the moved point (else the point).
+        return space.decode(space.project(moved, exclude=lambda r: bool((r == here).all())))
 
     def ask(self, n: int = 1) -> list[Design]:
         space = self._require_setup()

@@ -1,7 +1,7 @@
 """``archgym roofline``: analyze an LLM on a device, print the table and write it with its plot.
 
 Example:
-    archgym roofline --model llama-2-7b --hardware a100 --batch 8 --seq-len 4096
+    archgym roofline --model llama-2-7b --hardware a100 --batch 8 --seq-len 3968
     archgym roofline --model ./my-model/config.json --hardware h100 --stage prefill --flash --w-bit 8 --out plots/
 """
 
@@ -37,6 +37,10 @@ def roofline(
     kv_bit: Annotated[int, typer.Option(help="KV cache bits")] = 16,
     flash: Annotated[bool, typer.Option("--flash/--no-flash", help="FlashAttention")] = False,
     tp: Annotated[int, typer.Option(min=1, help="tensor-parallel devices")] = 1,
+    compat: Annotated[
+        str | None,
+        typer.Option(help="llm-viewer: reproduce LLM-Viewer's numbers, quirks included"),
+    ] = None,
     out: Annotated[Path, typer.Option(help="directory for the CSV table and PNG plot")] = Path("."),
 ) -> None:
     """Per-operator roofline of LLM inference: prints the table and summary, writes CSV + PNG."""
@@ -51,6 +55,7 @@ def roofline(
         kv_bit=kv_bit,
         use_flash_attention=flash,
         tensor_parallel=tp,
+        compat=compat,
     )
     try:
         result = analyze(model, hardware, stage, gen_len=gen_len, **kwargs)  # type: ignore[arg-type]

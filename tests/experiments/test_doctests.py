@@ -14,6 +14,8 @@ MODULES = [
     "archgym.experiments.executors",
     "archgym.experiments.analysis",
     "archgym.experiments.report",
+    "archgym.experiments.bench",
+    "archgym.experiments.bench_report",
 ]
 
 

@@ -167,8 +167,11 @@ def test_hypervolume_regret_on_a_hand_computed_front() -> None:
 def test_task_module_examples_run() -> None:
     import archgym.tasks.task as module
 
-    assert doctest.testmod(module).failed == 0
-    assert doctest.testmod(tasks).failed == 0
+    import archgym.tasks.catalog as catalog
+    import archgym.tasks.references as references
+
+    for mod in (module, tasks, catalog, references):
+        assert doctest.testmod(mod).failed == 0, mod.__name__
 
 
 def test_objective_vectors_are_minimised_and_normalised() -> None:

@@ -112,10 +112,16 @@ class AcceleratorSimulator(BatchSimulator):
     def evaluate_batch(
         self, designs: Sequence[Design], workload: Any = None
     ) -> list[dict[str, float] | EvaluationError]:
-        """All designs in one NumPy pass (analytical), or design by design through SCALE-Sim."""
+        """All designs in one NumPy pass (analytical), or design by design through SCALE-Sim.
+
+        A value outside the design space (say ``pe_rows=20``) is refused with
+        :class:`~archgym.space.InvalidDesignError` naming the parameter and its legal values:
+        the model's constants and the proxy features are only checked on the space.
+        """
         net = self.load_workload(workload)
         if not designs:
             return []
+        designs = [self._space.validate(d) for d in designs]
         if self.backend == "analytical":
             hw = HardwareArrays.from_designs(designs)
             costs = layer_costs(hw, net.arrays)

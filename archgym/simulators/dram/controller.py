@@ -22,8 +22,8 @@ Example:
     ...     "RefreshMaxPostponed": 8, "RefreshMaxPulledin": 8, "Arbiter": "Simple", "MaxActiveTransactions": 128})
     >>> z = np.zeros(1, np.int64)
     >>> summary, done = simulate(z, z.astype(np.int8), z.astype(np.int32), z, True, 1, 1, 8, spec.timing_vector(), knobs)
-    >>> int(done[0])  # admitted at 0, ACT at 1, RD at 1 + tRCD, data done tCL + 4 later
-    25
+    >>> int(done[0])  # stored and ACT at 0, RD at tRCD = 10, data done tCL + 4 later
+    24
 """
 
 from __future__ import annotations
@@ -189,8 +189,11 @@ def simulate(
     faw = np.full((n_ch, 4), -INF, np.int64)
     faw_ptr = np.zeros(n_ch, np.int64)
 
-    # -- scheduler buffer: per bank, request ids in arrival order
+    # -- scheduler buffer: per bank, request ids in arrival order. Bankwise never holds more than
+    # bufsize on a bank: a bank only grows past bufsize - 1 as the last-stored bank, which then
+    # blocks admission until it drains below bufsize again.
     cap = bufsize * 2 if buft == BUF_READWRITE else bufsize
+    last_bank = 0  # DRAMSys's BufferCounterBankwise starts with lastBankID 0
     qbuf = np.empty((nbk, cap), np.int64)
     qn = np.zeros(nbk, np.int64)
     cand = np.zeros(nbk, np.int64)
@@ -248,12 +251,14 @@ def simulate(
         if next_req < n:
             r = next_req
             b = bank[r]
+            # DRAMSys 4.0's BufferCounter*::hasBufferSpace(): the check ignores the incoming request.
+            # Bankwise looks at the bank it stored last; ReadWrite needs both counts below the limit.
             if buft == BUF_BANKWISE:
-                space = qn[b] < bufsize
+                space = qn[last_bank] < bufsize
             elif buft == BUF_SHARED:
                 space = n_buf < bufsize
             else:
-                space = (n_buf_wr < bufsize) if is_write[r] else (n_buf_rd < bufsize)
+                space = n_buf_rd < bufsize and n_buf_wr < bufsize
             if space:
                 ta = max(last_adm + 1, now)
                 if not closed_loop:
@@ -345,7 +350,9 @@ def simulate(
             t = t_col if hit else (t_act if closed else b_pre[b])
             if sched == SCHED_FCFS and not activated[r] and r != oldest_free:
                 t = INF
-            bank_t[b] = max(max(t, adm[r] + 1), cmd_bus[c])
+            # a request stored at the start of a cycle may issue then (DRAMSys's controllerMethod stores,
+            # then collects commands); one stored when a CAS freed its slot waits for the bus (cmd_bus)
+            bank_t[b] = max(max(t, adm[r]), cmd_bus[c])
             bank_r[b] = r
             bank_cmd[b] = cmd
         rescan = False
@@ -372,6 +379,7 @@ def simulate(
             start[r] = ta if closed_loop else arrival[r]
             qbuf[b, qn[b]] = r
             qn[b] += 1
+            last_bank = b
             dirty[b] = True
             touched = b
             n_buf += 1
@@ -589,7 +597,9 @@ def simulate(
         # responses: in completion order, or in arrival order (reorder buffer)
         if reorder:
             while resp_ptr < n and done[resp_ptr] >= 0:
-                last_resp = max(last_resp, done[resp_ptr])
+                # in order, one per cycle: a response that waited for an older one follows it a tCK
+                # later (DRAMSys's ArbiterReorder sends the next pending one with delay tCK)
+                last_resp = done[resp_ptr] if resp_ptr == 0 else max(last_resp + 1, done[resp_ptr])
                 resp[resp_ptr] = last_resp
                 if limit_active:
                     hn = _heap_push(heap, hn, last_resp)

@@ -37,6 +37,15 @@ NUMERIC_KNOBS = (
     "RefreshMaxPulledin",
     "MaxActiveTransactions",
 )
+#: Every integer in these ranges is legal (ArchGym's DRAMSys space draws them as integers);
+#: the powers of two in ``KNOBS`` are only the default grid. DRAMSys takes 0 for the refresh
+#: flexibility knobs (its own ``fr_fcfs.json`` uses 0: never postpone, never pull in).
+NUMERIC_RANGES: dict[str, tuple[int, int]] = {
+    "RequestBufferSize": (1, 128),
+    "RefreshMaxPostponed": (0, 8),
+    "RefreshMaxPulledin": (0, 8),
+    "MaxActiveTransactions": (1, 128),
+}
 
 #: Layout of the summary vector returned by :func:`~archgym.simulators.dram.controller.simulate`.
 SUMMARY_FIELDS = (

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -98,6 +99,15 @@ class AddressMapping:
             bits[field].extend(range(pos, pos + count))
             pos += count
         return cls(name, {k: tuple(v) for k, v in bits.items()}, byte)
+
+    @classmethod
+    def of(cls, mapping: str | Mapping[str, Any], spec: MemSpec) -> AddressMapping:
+        """A named mapping, a dict of bit lists, or a memspec's ``{"name", "bits"}`` mapping."""
+        if isinstance(mapping, str):
+            return cls.named(mapping, spec)
+        if "bits" in mapping:
+            return cls.from_bits(mapping["bits"], spec, name=str(mapping.get("name", "custom")))
+        return cls.from_bits(mapping, spec)
 
     @classmethod
     def from_bits(

@@ -26,7 +26,10 @@ from archgym.simulator import WorkloadError
 MEMSPEC_DIR = Path(__file__).parent / "memspecs"
 BUILTIN = {
     "ddr3": "ddr3_1600.json",
+    # "ddr4" is the Micron part, the default since archgym's first DDR4 model
     "ddr4": "ddr4_2400.json",
+    "ddr4_micron": "ddr4_2400.json",
+    "ddr4_jedec": "ddr4_2400_jedec.json",
     "lpddr4": "lpddr4_3200.json",
     "hbm2": "hbm2.json",
 }
@@ -112,7 +115,8 @@ class MemSpec:
     timing: Mapping[str, int]
     power: Mapping[str, Mapping[str, float]]
     source: str = ""
-    default_mapping: str = "rbc"
+    #: a named mapping (``rbc``, ``brc``, ``bg_interleave``) or ``{"name", "bits": {field: [bits]}}``
+    default_mapping: str | Mapping[str, Any] = "rbc"
 
     @property
     def tck_ns(self) -> float:
@@ -181,7 +185,10 @@ def available_memspecs() -> list[str]:
 
 
 def load_memspec(spec: str | Path | Mapping[str, Any] | MemSpec) -> MemSpec:
-    """A memspec by built-in name (``ddr3``, ``ddr4``, ``lpddr4``, ``hbm2``), JSON path, or dict.
+    """A memspec by built-in name, JSON path, or dict.
+
+    Built-ins: ``ddr3`` (Micron DDR3-1600), ``ddr4`` = ``ddr4_micron`` (Micron DDR4-2400, the
+    default DDR4), ``ddr4_jedec`` (JEDEC DDR4-2400: 1x refresh rate), ``lpddr4``, ``hbm2``.
 
     >>> load_memspec("ddr4").bank_groups
     4
@@ -306,9 +313,19 @@ def _parse(data: Mapping[str, Any], where: str) -> MemSpec:
             for k in ("voltage", *CURRENT_FIELDS)
         }
     mapping = data.get("default_mapping", "rbc")
-    if mapping not in ("rbc", "brc", "bg_interleave"):
+    if isinstance(mapping, dict):
+        bits = mapping.get("bits")
+        if not isinstance(bits, dict) or not all(
+            isinstance(v, list) and all(isinstance(b, int) for b in v) for v in bits.values()
+        ):
+            raise MemSpecError(
+                f"{where}: field 'default_mapping.bits' must map fields (row, bank, ...) to lists of "
+                "address bit positions, as in a DRAMSys address-mapping file"
+            )
+    elif mapping not in ("rbc", "brc", "bg_interleave"):
         raise MemSpecError(
-            f"{where}: field 'default_mapping' must be one of 'rbc', 'brc', 'bg_interleave', got {mapping!r}"
+            f"{where}: field 'default_mapping' must be one of 'rbc', 'brc', 'bg_interleave' "
+            f"or an object with 'bits', got {mapping!r}"
         )
     return MemSpec(
         name=str(data.get("name", where)),

@@ -23,7 +23,7 @@ from archgym.simulators.dram import knobs
 from archgym.simulators.dram.mapping import AddressMapping
 from archgym.simulators.dram.memspec import MemSpec, load_memspec
 from archgym.simulators.dram.trace import GENERATORS, Trace, builtin_trace, read_trace
-from archgym.space import Categorical, Design, DesignSpace, PowerOfTwo
+from archgym.space import Categorical, Design, DesignSpace, Integer, PowerOfTwo
 
 METRICS = (
     Metric("total_time_ns", "ns", "min", 1e5, "time from the first request to the last response"),
@@ -103,42 +103,63 @@ def _read_file(path: str | Path, clock_mhz: float) -> Trace:
 
 
 class DramSimulator(Simulator):
-    """A DRAMSys-like controller on one memspec (``ddr3``, ``ddr4``, ``lpddr4``, ``hbm2`` or a JSON file).
+    """A DRAMSys-like controller on one memspec (``ddr3``, ``ddr4`` = ``ddr4_micron``,
+    ``ddr4_jedec``, ``lpddr4``, ``hbm2`` or a JSON file).
 
     ``mapping`` is ``rbc``, ``brc``, ``bg_interleave`` or a dict of bit lists (see
-    :mod:`archgym.simulators.dram.mapping`); by default the memspec's (``bg_interleave`` for
-    DDR4 and HBM2, ``rbc`` otherwise). Workloads: a built-in name
-    (``stream``, ``random``, ... optionally ``name:n=..,seed=..,interval_ns=..``), a trace file
-    path, or a :class:`Trace`.
+    :mod:`archgym.simulators.dram.mapping`); by default the memspec's, which for the
+    built-ins is the address mapping DRAMSys ships with that device. ``knob_grid`` is the
+    grid agents search: ``pow2`` (powers of two for the four numeric knobs) or ``integer``
+    (every integer, as ArchGym's DRAMSys space); ``evaluate`` takes any integer in range
+    either way. ``trace_clock_mhz`` is the clock of timed trace files (ArchGym's are 800 MHz
+    whatever the device). Workloads: a built-in name (``stream``, ``random``, ... optionally
+    ``name:n=..,seed=..,interval_ns=..``), a trace file path, or a :class:`Trace`.
     """
 
     name = "dram"
-    version = "1"
+    # 2: DRAMSys's admission rules, same-cycle issue after storing, per-device DRAMSys mappings
+    version = "2"
     metrics = METRICS
     default_workload = "random"
 
     def __init__(
         self,
         memspec: str | Path | Mapping[str, Any] | MemSpec = "ddr3",
-        mapping: str | Mapping[str, Sequence[int]] | None = None,
+        mapping: str | Mapping[str, Any] | None = None,
+        knob_grid: str = "pow2",
+        trace_clock_mhz: float = 800.0,
     ) -> None:
         self.spec = load_memspec(memspec)
-        mapping = self.spec.default_mapping if mapping is None else mapping
-        self.mapping = (
-            AddressMapping.named(mapping, self.spec)
-            if isinstance(mapping, str)
-            else AddressMapping.from_bits(mapping, self.spec)
+        self.mapping = AddressMapping.of(
+            self.spec.default_mapping if mapping is None else mapping, self.spec
         )
+        if knob_grid not in ("pow2", "integer"):
+            raise ValueError(
+                f"knob_grid must be 'pow2' (powers of two, the default grid) or 'integer' "
+                f"(every integer in range, as ArchGym's DRAMSys space), got {knob_grid!r}"
+            )
+        if not trace_clock_mhz > 0:
+            raise ValueError(
+                f"trace_clock_mhz must be a positive clock in MHz (ArchGym's traces: 800), got {trace_clock_mhz!r}"
+            )
+        self.trace_clock_mhz = float(trace_clock_mhz)
         self._prepared: OrderedDict[str, tuple] = OrderedDict()
-        params = []
+        grid, accepted = [], []
         for name, values in knobs.KNOBS.items():
             if name in knobs.NUMERIC_KNOBS:
-                params.append(PowerOfTwo(name, values[0], values[-1]))
+                whole = Integer(name, *knobs.NUMERIC_RANGES[name])
+                grid.append(
+                    PowerOfTwo(name, values[0], values[-1]) if knob_grid == "pow2" else whole
+                )
+                accepted.append(whole)
             else:
                 if name == "RefreshPolicy":  # PerBank only where the device has per-bank refresh
                     values = tuple(v for v in values if v in self.spec.refresh_modes)
-                params.append(Categorical(name, values))
-        self._space = DesignSpace(params)
+                grid.append(Categorical(name, values))
+                accepted.append(grid[-1])
+        self._space = DesignSpace(grid)
+        # evaluate() takes any integer in range whatever the grid agents search
+        self._accepted = DesignSpace(accepted)
 
     # -- workloads ----------------------------------------------------------------------------
     def workloads(self) -> list[str]:
@@ -149,12 +170,12 @@ class DramSimulator(Simulator):
         if isinstance(spec, Trace):
             return spec
         if isinstance(spec, Path):
-            return _read_file(spec, self.spec.clock_mhz)
+            return _read_file(spec, self.trace_clock_mhz)
         if isinstance(spec, str):
             if spec.partition(":")[0].strip() in GENERATORS:
                 return _cached_builtin(spec)
             if Path(spec).is_file():
-                return _read_file(spec, self.spec.clock_mhz)
+                return _read_file(spec, self.trace_clock_mhz)
             raise WorkloadError(
                 f"unknown workload {spec!r}; built-in workloads are {list(GENERATORS)} "
                 "(optionally 'name:n=..,seed=..,interval_ns=..') or a path to a trace file"
@@ -214,7 +235,7 @@ class DramSimulator(Simulator):
         # imported here, not at the top: loading Numba and the kernels costs 0.3 s that import archgym should not pay
         from archgym.simulators.dram import controller as ctl
 
-        design = self._space.validate(design)
+        design = self._accepted.validate(design)
         trace = self.load_workload(workload)
         try:
             return ctl.simulate(
@@ -240,7 +261,7 @@ class DramSimulator(Simulator):
         if not designs:
             return []
         trace = self.load_workload(workload)
-        knob_rows = np.stack([knobs.encode_knobs(self._space.validate(d)) for d in designs])
+        knob_rows = np.stack([knobs.encode_knobs(self._accepted.validate(d)) for d in designs])
         try:
             summaries = ctl.simulate_many(
                 *self._prepare(trace), *self._geometry(), self.spec.timing_vector(), knob_rows

@@ -185,64 +185,101 @@ def builtin_trace(spec: str) -> Trace:
     return generate(name.strip(), **kwargs)  # type: ignore[arg-type]
 
 
-_STL = re.compile(r"^\s*(\d+)\s*:\s*(read|write)\s+(0x[0-9a-fA-F]+|\d+)\b", re.IGNORECASE)
-_RAM = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+([RW])\s*$", re.IGNORECASE)
+_ADDR = r"(0x[0-9a-fA-F]+|\d+)"
+_STL = re.compile(r"^\s*(\d+)\s*:\s*(read|write)\s+" + _ADDR + r"\b", re.IGNORECASE)
+_RAM = re.compile(r"^\s*" + _ADDR + r"\s+([RW])\s*$", re.IGNORECASE)
+_LDST = re.compile(r"^\s*(LD|ST)\s+" + _ADDR + r"\s*$")
+_CPU = re.compile(r"^\s*(\d+)\s+" + _ADDR + r"(?:\s+" + _ADDR + r")?\s*$")
+#: trace formats: (regex, what a line looks like, timed?)
+FORMATS = {
+    "stl": (_STL, "'<cycle>:<TAB>read|write<TAB>0xADDR' (DRAMSys .stl)", True),
+    "ramulator": (_RAM, "'0xADDR R|W' (Ramulator DRAM trace)", False),
+    "loadstore": (_LDST, "'LD|ST 0xADDR' (Ramulator 2 LoadStoreTrace)", False),
+    "cpu": (_CPU, "'<bubbles> 0xREAD [0xWRITEBACK]' (Ramulator CPU trace)", True),
+}
+#: Ramulator's out-of-order core inserts up to 4 instructions per cycle (``Window::ipc``).
+RAMULATOR_CORE_WIDTH = 4
+
+
+def _int(text: str) -> int:
+    return int(text, 16) if text.lower().startswith("0x") else int(text)
 
 
 def read_trace(path: str | Path, clock_mhz: float = 800.0) -> Trace:
-    """Read a DRAMSys ``.stl`` trace (``<cycle>:<TAB>read|write<TAB>0xADDR``, open loop, cycles of
-    ``clock_mhz``) or a Ramulator DRAM trace (``0xADDR R|W``, closed loop). Lines starting with
-    ``#`` and blank lines are skipped; a bad line is reported with its number.
+    """Read a memory trace file; the format is told from its first request line.
+
+    - DRAMSys ``.stl``: ``<cycle>:<TAB>read|write<TAB>0xADDR``, open loop, cycles of ``clock_mhz``
+      (ArchGym's traces are 800 MHz on every device, hence the default).
+    - Ramulator DRAM trace ``0xADDR R|W`` and Ramulator 2 ``LD|ST 0xADDR``: untimed, closed loop.
+    - Ramulator CPU trace ``<bubbles> 0xREAD [0xWRITEBACK]`` (Ramulator 1 ``--mode=cpu``,
+      Ramulator 2 ``SimpleO3``): ``bubbles`` non-memory instructions precede the read, the
+      optional writeback is a write issued with it. Arrivals are when a core inserting
+      ``RAMULATOR_CORE_WIDTH`` instructions per cycle at ``clock_mhz`` reaches the request:
+      the core never stalls on a full window here, so this is the trace's offered load.
+
+    Lines starting with ``#`` and blank lines are skipped; a bad line is reported with its number.
+
+    >>> import tempfile, os
+    >>> f = tempfile.NamedTemporaryFile("w", suffix=".trace", delete=False)
+    >>> _ = f.write("3 0x40\\n4 0x80 0x1000\\n"); f.close()
+    >>> t = read_trace(f.name, clock_mhz=1000.0); os.unlink(f.name)
+    >>> t.address.tolist(), t.is_write.tolist(), t.arrival_ns.tolist()  # 4 instructions per cycle
+    ([64, 128, 4096], [0, 0, 1], [0.0, 2.0, 2.0])
     """
     path = Path(path)
     if not path.is_file():
         raise WorkloadError(f"trace file {str(path)!r} does not exist")
+    if not clock_mhz > 0:
+        raise WorkloadError(f"trace clock must be a positive frequency in MHz, got {clock_mhz!r}")
     addr: list[int] = []
     wr: list[bool] = []
-    cyc: list[int] = []
+    cyc: list[float] = []
     fmt = None
+    instructions = 0  # CPU traces: instructions inserted so far
     with path.open(encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, 1):
             text = line.strip()
             if not text or text.startswith("#"):
                 continue
             if fmt is None:
-                fmt = "stl" if _STL.match(text) else ("ramulator" if _RAM.match(text) else None)
+                fmt = next((k for k, (rx, _, _) in FORMATS.items() if rx.match(text)), None)
                 if fmt is None:
+                    expected = "; ".join(desc for _, desc, _ in FORMATS.values())
                     raise WorkloadError(
-                        f"{path}:{lineno}: cannot tell the trace format from {text[:80]!r}; expected "
-                        "'<cycle>:<TAB>read|write<TAB>0xADDR' (DRAMSys) or '0xADDR R|W' (Ramulator)"
+                        f"{path}:{lineno}: cannot tell the trace format from {text[:80]!r}; "
+                        f"expected one of {expected}"
                     )
+            rx, desc, _ = FORMATS[fmt]
+            m = rx.match(text)
+            if not m:
+                raise WorkloadError(f"{path}:{lineno}: expected {desc}, got {text[:80]!r}")
             if fmt == "stl":
-                m = _STL.match(text)
-                if not m:
-                    raise WorkloadError(
-                        f"{path}:{lineno}: expected '<cycle>:<TAB>read|write<TAB>0xADDR', "
-                        f"got {text[:80]!r}"
-                    )
                 t = int(m.group(1))
                 if cyc and t < cyc[-1]:
                     raise WorkloadError(
-                        f"{path}:{lineno}: time {t} goes back (previous line had {cyc[-1]}); "
+                        f"{path}:{lineno}: time {t} goes back (previous line had {cyc[-1]:g}); "
                         "timestamps must not decrease"
                     )
-                cyc.append(t)
-                a, w = m.group(3), m.group(2).lower() == "write"
+                pairs = [(m.group(3), m.group(2).lower() == "write")]
+            elif fmt == "ramulator":
+                pairs = [(m.group(1), m.group(2).upper() == "W")]
+            elif fmt == "loadstore":
+                pairs = [(m.group(2), m.group(1) == "ST")]
             else:
-                m = _RAM.match(text)
-                if not m:
-                    raise WorkloadError(
-                        f"{path}:{lineno}: expected '0xADDR R|W', got {text[:80]!r}"
-                    )
-                a, w = m.group(1), m.group(2).upper() == "W"
-            value = int(a, 16) if a.lower().startswith("0x") else int(a)
-            if value >= 1 << 63:
-                raise WorkloadError(f"{path}:{lineno}: address {a} does not fit in 63 bits")
-            addr.append(value)
-            wr.append(w)
+                instructions += int(m.group(1)) + 1  # the bubbles, then the load itself
+                t = (instructions - 1) // RAMULATOR_CORE_WIDTH
+                pairs = [(m.group(2), False)] + ([(m.group(3), True)] if m.group(3) else [])
+            for a, w in pairs:
+                value = _int(a)
+                if value >= 1 << 63:
+                    raise WorkloadError(f"{path}:{lineno}: address {a} does not fit in 63 bits")
+                addr.append(value)
+                wr.append(w)
+                if FORMATS[fmt][2]:
+                    cyc.append(t)
     if not addr:
         raise WorkloadError(f"{path}: the trace has no requests")
-    arrival = np.asarray(cyc, dtype=np.float64) * (1000.0 / clock_mhz) if fmt == "stl" else None
+    arrival = np.asarray(cyc, dtype=np.float64) * (1000.0 / clock_mhz) if cyc else None
     return Trace(
         path.name, np.asarray(addr, dtype=np.int64), np.asarray(wr, dtype=np.int8), arrival
     )

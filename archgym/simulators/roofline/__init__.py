@@ -21,6 +21,7 @@ from archgym.simulators.roofline.catalog import (
     model_from_config,
     model_names,
 )
+from archgym.simulators.roofline.generation import Generation, generate
 from archgym.simulators.roofline.simulator import (
     LLMWorkload,
     RooflineSimulator,
@@ -33,12 +34,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CatalogError",
+    "Generation",
     "Hardware",
     "LLMWorkload",
     "ModelConfig",
     "RooflineResult",
     "RooflineSimulator",
     "analyze",
+    "generate",
     "hardware_from_dict",
     "hardware_names",
     "load_hardware",

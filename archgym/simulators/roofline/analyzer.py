@@ -65,6 +65,8 @@ from archgym.simulators.roofline.catalog import (
 )
 
 Stage = Literal["prefill", "decode"]
+#: ``compat`` values: None is the corrected model; "llm-viewer" reproduces LLM-Viewer, quirks included.
+COMPAT_MODES = (None, "llm-viewer")
 ArrayLike = float | int | np.ndarray
 
 if TYPE_CHECKING:
@@ -103,6 +105,9 @@ class DeviceArrays(NamedTuple):
     memory: ArrayLike  # bytes of device memory
     interconnect: ArrayLike  # B/s per direction to a tensor-parallel peer
     offload: ArrayLike  # B/s to the next memory tier
+    onchip: ArrayLike = float(
+        "nan"
+    )  # bytes of on-chip buffer on the whole chip (LLM-Viewer's tiles)
 
     @classmethod
     def from_hardware(cls, hw: Hardware) -> DeviceArrays:
@@ -117,6 +122,7 @@ class DeviceArrays(NamedTuple):
             hw.memory_bytes,
             hw.interconnect,
             hw.offload,
+            hw.onchip_bytes,
         )
 
 
@@ -164,9 +170,13 @@ def operators(
     kv_bit: ArrayLike,
     flash: ArrayLike,
     tp: ArrayLike,
+    compat: str | None = None,
 ) -> list[Op]:
     """The operators of one forward pass. ``context`` is the prompt length in prefill and the
-    number of cached tokens attended in decode; ``flash`` is 0/1; all arguments broadcast."""
+    number of cached tokens attended in decode; ``flash`` is 0/1; all arguments broadcast.
+    ``compat="llm-viewer"`` reproduces LLM-Viewer's accounting, quirks included (see
+    :data:`LLM_VIEWER_QUIRKS`)."""
+    viewer = compat == "llm-viewer"
     m = model
     batch, context, tp = (np.asarray(x, dtype=np.float64) for x in (batch, context, tp))
     wB, aB, kvB = (np.asarray(b, dtype=np.float64) / 8.0 for b in (w_bit, a_bit, kv_bit))
@@ -235,17 +245,28 @@ def operators(
     kv_read = batch * context * hkv * d * kvB  # K (or V) of the whole context
     score_bytes = scores * aB
     unfused = L * (1.0 - flash)
+    # LLM-Viewer's prefill qk_matmul reads Q with the KV-head count
+    qk_q_bytes = batch * q * hkv * d * aB if viewer and stage == "prefill" else q_bytes
     ops += [
-        Op("qk_matmul", unfused, qk_ops, 0.0, q_bytes, score_bytes, kv_read, 0.0, att_peak),
+        Op("qk_matmul", unfused, qk_ops, 0.0, qk_q_bytes, score_bytes, kv_read, 0.0, att_peak),
         Op("sv_matmul", unfused, qk_ops, 0.0, score_bytes, q_bytes, kv_read, 0.0, att_peak),
         Op("softmax", unfused, softmax_ops, 0.0, score_bytes, score_bytes, 0.0, 0.0, act_peak),
     ]
     # FlashAttention-2: Q read and O written once; K and V re-read once per block of Br query
     # rows. With a causal mask the kernel skips key blocks above the diagonal: of n x n block
     # pairs it visits n (n + 1) / 2 (in decode n = 1, nothing is skipped).
-    block_rows = np.maximum(np.minimum(np.ceil(dev.onchip_per_unit / (4.0 * d * kvB)), d), 1.0)
+    if viewer:
+        # LLM-Viewer: tile rows from the whole chip's buffer, no causal skipping, and an O of
+        # q x context elements per head written twice (initialise and save)
+        block_rows = np.maximum(np.minimum(np.ceil(dev.onchip / (d * kvB)), d), 1.0)
+        causal = np.ones_like(context)
+        o_store = 2.0 * batch * hq * q * context * aB
+    else:
+        block_rows = np.maximum(np.minimum(np.ceil(dev.onchip_per_unit / (4.0 * d * kvB)), d), 1.0)
+        o_store = q_bytes
     passes = np.ceil(q / block_rows)
-    causal = (passes + 1.0) / (2.0 * passes)
+    if not viewer:
+        causal = (passes + 1.0) / (2.0 * passes)
     ops.append(
         Op(
             "fused_attention",
@@ -253,7 +274,7 @@ def operators(
             causal * (2 * qk_ops + softmax_ops),
             0.0,
             q_bytes,
-            q_bytes,
+            o_store,
             2.0 * passes * causal * kv_read,
             0.0,
             att_peak,
@@ -275,7 +296,9 @@ def operators(
         act_peak,
     )
     add = Op("attn_add", L, hidden, 0.0, hidden_bytes, hidden_bytes, 0.0, 0.0, act_peak)
-    act_in = 2.0 if m.gated_mlp else 1.0
+    # LLM-Viewer sizes the activation by the hidden size and always reads two tensors
+    act_in = 2.0 if (m.gated_mlp or viewer) else 1.0
+    act_elems = T * h if viewer else Te * inter
     ops += [
         norm,
         norm._replace(name="mlp_norm"),
@@ -284,17 +307,22 @@ def operators(
         Op(
             "mlp_act",
             L,
-            act_in * Te * inter,
+            act_in * act_elems,
             0.0,
-            act_in * Te * inter * aB,
-            Te * inter * aB,
+            act_in * act_elems * aB,
+            act_elems * aB,
             0.0,
             0.0,
             act_peak,
         ),
     ]
     # Logits only for the last position of each sequence (what generation samples from).
-    ops.append(linear("lm_head", h, m.vocab_size / tp, batch, count=1.0, per_layer=False))
+    lm_head = linear("lm_head", h, m.vocab_size / tp, batch, count=1.0, per_layer=False)
+    if viewer:  # LLM-Viewer: 1 OP per multiply-add, activations of one sequence whatever the batch
+        lm_head = lm_head._replace(
+            ops=lm_head.ops / 2.0, load_act=h * aB, store_act=m.vocab_size / tp * aB
+        )
+    ops.append(lm_head)
     # Two all-reduces per layer (after out_proj and down_proj) when tensor-parallel.
     allreduce = Op(
         "attn_allreduce", L * (tp > 1), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, act_peak, comm=hidden_bytes
@@ -323,6 +351,15 @@ def stage_time(ops: list[Op], dev: DeviceArrays, tp: ArrayLike) -> np.ndarray:
     return sum((op.count * op_time(op, dev, tp)[0] for op in ops), start=np.zeros(()))
 
 
+def activation_bytes(stage_ops: list[Op]) -> np.ndarray:
+    """Transient activations of a stage, as LLM-Viewer estimates them: the sum of one layer's
+    stored outputs in that stage (the decode stage's are one token's, never a prefill layer's)."""
+    act = sum(
+        ((op.count > 0) * op.store_act for op in stage_ops if op.per_layer), start=np.zeros(())
+    )
+    return np.asarray(act, dtype=np.float64)
+
+
 def memory_bytes(
     model: ModelConfig,
     batch: ArrayLike,
@@ -330,26 +367,18 @@ def memory_bytes(
     w_bit: ArrayLike,
     kv_bit: ArrayLike,
     tp: ArrayLike,
-    prefill_ops: list[Op],
+    stage_ops: list[Op],
+    compat: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(weights, KV cache, transient activations) in bytes per device.
+    """(weights, KV cache, transient activations) in bytes per device during ``stage_ops``' stage.
 
-    ``tokens`` is how many positions the KV cache holds at its fullest; activations follow
-    LLM-Viewer: the sum of one prefill layer's stored outputs.
+    ``tokens`` is how many positions the KV cache holds. With ``compat="llm-viewer"`` the
+    weights are the decoder layers' projections only, as LLM-Viewer's memory figure counts them.
     """
     m = model
     tp = np.asarray(tp, dtype=np.float64)
     h, d = m.hidden_size, m.head_dim
     hkv = np.ceil(m.num_kv_heads / tp)
-    per_layer = (
-        2 * h * m.num_heads * d / tp
-        + 2 * h * hkv * d
-        + (3 if m.gated_mlp else 2) * h * m.intermediate_size / tp * m.num_experts
-        + (h * m.num_experts if m.is_moe else 0)
-        + 2 * h
-    )
-    vocab = h * m.vocab_size / tp * (1 if m.tie_word_embeddings else 2)
-    weights = (m.num_layers * per_layer + vocab + h) * np.asarray(w_bit, dtype=np.float64) / 8.0
     kv = (
         2.0
         * m.num_layers
@@ -360,10 +389,20 @@ def memory_bytes(
         * np.asarray(kv_bit)
         / 8.0
     )
-    act = sum(
-        ((op.count > 0) * op.store_act for op in prefill_ops if op.per_layer), start=np.zeros(())
+    act = activation_bytes(stage_ops)
+    if compat == "llm-viewer":
+        per_layer_weights = sum(op.load_weight for op in stage_ops if op.per_layer)
+        return np.asarray(m.num_layers * per_layer_weights, dtype=np.float64), np.asarray(kv), act
+    per_layer = (
+        2 * h * m.num_heads * d / tp
+        + 2 * h * hkv * d
+        + (3 if m.gated_mlp else 2) * h * m.intermediate_size / tp * m.num_experts
+        + (h * m.num_experts if m.is_moe else 0)
+        + 2 * h
     )
-    return np.asarray(weights), np.asarray(kv), np.asarray(act, dtype=np.float64)
+    vocab = h * m.vocab_size / tp * (1 if m.tie_word_embeddings else 2)
+    weights = (m.num_layers * per_layer + vocab + h) * np.asarray(w_bit, dtype=np.float64) / 8.0
+    return np.asarray(weights), np.asarray(kv), act
 
 
 def summarize(
@@ -377,40 +416,70 @@ def summarize(
     kv_bit: ArrayLike,
     flash: ArrayLike,
     tp: ArrayLike,
+    compat: str | None = None,
 ) -> dict[str, np.ndarray]:
     """Service-level figures for a prompt of ``prompt_len`` tokens and ``gen_len`` new tokens.
 
     The prefill pass yields the first token (TTFT); each of the other ``gen_len - 1`` tokens is
     one decode step. Decode cost is affine in context length, so the mean step (TPOT) is the
-    step at the mean context ``prompt_len + gen_len / 2``. Anything that does not fit in device
-    memory is streamed over the offload link on every pass.
+    step at the mean context ``prompt_len + gen_len / 2``. Each stage needs the weights, the KV
+    cache at its fullest (``prompt_len + gen_len - 1`` positions) and its own activations
+    (decode's at its last step, one token's: never a prefill layer's);
+    what a stage does not fit in device memory is streamed over the offload link on each of
+    its passes. ``memory_bytes`` is the larger stage's need, ``fits`` whether both fit.
+
+    ``compat="llm-viewer"`` follows LLM-Viewer's ``analyze_generate_task``: the prefill pass,
+    then ``gen_len`` decode steps over contexts ``prompt_len ... prompt_len + gen_len - 1``
+    (mean ``prompt_len + (gen_len - 1) / 2``), its memory accounting (KV cache of the prompt)
+    and no capacity check (nothing is charged for memory that does not fit).
     """
     prompt_len = np.asarray(prompt_len, dtype=np.float64)
     gen_len = np.asarray(gen_len, dtype=np.float64)
     args = (w_bit, a_bit, kv_bit, flash, tp)
-    prefill = operators(model, dev, "prefill", batch, prompt_len, *args)
-    decode = operators(model, dev, "decode", batch, prompt_len + gen_len / 2.0, *args)
+    viewer = compat == "llm-viewer"
+    mean_context = prompt_len + ((gen_len - 1.0) / 2.0 if viewer else gen_len / 2.0)
+    prefill = operators(model, dev, "prefill", batch, prompt_len, *args, compat=compat)
+    decode = operators(model, dev, "decode", batch, mean_context, *args, compat=compat)
     # The last generated token is never fed back, so the cache holds prompt + gen - 1 positions.
-    weights, kv, act = memory_bytes(
-        model, batch, prompt_len + gen_len - 1.0, w_bit, kv_bit, tp, prefill
+    kv_tokens = prompt_len if viewer else prompt_len + gen_len - 1.0
+    weights, kv, act_p = memory_bytes(
+        model, batch, kv_tokens, w_bit, kv_bit, tp, prefill, compat=compat
     )
-    need = weights + kv + act
-    spill = np.maximum(need - dev.memory, 0.0) / dev.offload
-    ttft = stage_time(prefill, dev, tp) + spill
-    tpot = stage_time(decode, dev, tp) + spill
-    e2e = ttft + (gen_len - 1.0) * tpot
+    # decode activations peak at the last step's context (LLM-Viewer: the analysed context)
+    last = prompt_len if viewer else prompt_len + gen_len - 1.0
+    act_d = activation_bytes(operators(model, dev, "decode", batch, last, *args, compat=compat))
+    need_p, need_d = weights + kv + act_p, weights + kv + act_d
+    if viewer:
+        spill_p = spill_d = np.zeros(np.shape(need_p))
+    else:
+        spill_p = np.maximum(need_p - dev.memory, 0.0) / dev.offload
+        spill_d = np.maximum(need_d - dev.memory, 0.0) / dev.offload
+    prefill_s, decode_s = stage_time(prefill, dev, tp), stage_time(decode, dev, tp)
+    ttft = prefill_s + spill_p
+    tpot = decode_s + spill_d
+    steps = gen_len if viewer else gen_len - 1.0
+    e2e = ttft + steps * tpot
+    need = np.maximum(need_p, need_d)
     return {
         "ttft_s": ttft,
         "tpot_s": tpot,
         "e2e_s": e2e,
+        "e2e_without_offload_s": prefill_s + steps * decode_s,
+        "offload_s": spill_p + steps * spill_d,
         "throughput_tok_s": np.asarray(batch, dtype=np.float64) * gen_len / e2e,
         "decode_throughput_tok_s": np.asarray(batch, dtype=np.float64) / tpot,
         "weights_bytes": weights,
         "kv_cache_bytes": kv,
-        "activation_bytes": act,
+        "activation_bytes": np.maximum(act_p, act_d),
+        "prefill_activation_bytes": act_p,
+        "decode_activation_bytes": act_d,
+        "prefill_memory_bytes": need_p,
+        "decode_memory_bytes": need_d,
         "memory_bytes": need,
         "capacity_bytes": np.broadcast_to(np.asarray(dev.memory, dtype=np.float64), np.shape(need)),
-        "offload_s_per_pass": spill,
+        "offload_s_per_pass": np.maximum(spill_p, spill_d),
+        "prefill_offload_s_per_pass": spill_p,
+        "decode_offload_s_per_pass": spill_d,
         "fits": need <= dev.memory,
     }
 
@@ -443,6 +512,28 @@ class RooflineResult:
         )
 
 
+#: What ``compat="llm-viewer"`` reproduces, and the corrected model does not.
+LLM_VIEWER_QUIRKS = (
+    "lm_head counts 1 OP per multiply-add and one sequence's activations whatever the batch",
+    "mlp_act is sized by hidden_size, not the MLP width, and reads two tensors",
+    "prefill qk_matmul reads Q with the KV-head count",
+    "FlashAttention tiles come from the whole chip's buffer, skip no causal blocks and write "
+    "an O of q_len x context elements twice",
+    "memory counts the decoder layers' projection weights only and the prompt's KV cache",
+    "no memory-capacity check: nothing that does not fit is charged",
+    "generation is the prefill plus gen_len decode steps over contexts prompt_len ... "
+    "prompt_len + gen_len - 1",
+)
+
+
+def check_compat(compat: Any) -> None:
+    """Refuse an unknown ``compat`` mode, naming the legal ones."""
+    if compat not in COMPAT_MODES:
+        raise ValueError(
+            f"compat must be None (the corrected model) or 'llm-viewer', got {compat!r}"
+        )
+
+
 def _check_int(name: str, value: Any, low: int, legal: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ValueError(f"{name} must be an integer {legal}, got {value!r}")
@@ -469,11 +560,35 @@ def check_settings(
                 f"{name} must be one of {', '.join(map(str, SUPPORTED_BITS))}, got {bits!r}"
             )
     tp = _check_int("tensor_parallel", tensor_parallel, 1, ">= 1")
+    limit = model.max_position_embeddings
+    if limit is not None and seq_len + gen_len > limit:
+        raise ValueError(
+            f"seq_len {seq_len} + gen_len {gen_len} = {seq_len + gen_len} tokens is longer than "
+            f"{model.name}'s {limit} positions (max_position_embeddings); shorten the prompt or "
+            "the generation"
+        )
     if model.num_heads % tp or model.intermediate_size % tp:
         raise ValueError(
             f"tensor_parallel {tp} must divide num_attention_heads {model.num_heads} and "
             f"intermediate_size {model.intermediate_size} of {model.name}"
         )
+
+
+def device_for(
+    hw: Hardware, interconnect_gbps: float | None, bits: tuple[int, ...]
+) -> DeviceArrays:
+    """The device arrays of ``hw``, with the interconnect overridden; refuses precisions it lacks."""
+    dev = DeviceArrays.from_hardware(hw)
+    if interconnect_gbps is not None:
+        if not (isinstance(interconnect_gbps, int | float) and interconnect_gbps > 0):
+            raise ValueError(
+                f"interconnect_gbps must be a positive number of GB/s, got {interconnect_gbps!r}"
+            )
+        dev = dev._replace(interconnect=float(interconnect_gbps) * 1e9)
+    for b in bits:
+        if np.isnan(peak_for(dev, b)):
+            raise CatalogError(f"hardware {hw.name!r} has no precision of {b} bits or wider")
+    return dev
 
 
 def analyze(
@@ -489,6 +604,7 @@ def analyze(
     tensor_parallel: int = 1,
     gen_len: int = 128,
     interconnect_gbps: float | None = None,
+    compat: str | None = None,
 ) -> RooflineResult:
     """Roofline analysis of one forward pass of ``stage`` plus the generation summary.
 
@@ -496,6 +612,11 @@ def analyze(
     for a ``seq_len``-token prompt followed by ``gen_len`` new tokens: ``ttft_s``, ``tpot_s``,
     ``e2e_s``, ``throughput_tok_s`` (generated tokens / e2e), memory in bytes and ``fits``.
     Tensor-parallel all-reduces run over the device's interconnect, or ``interconnect_gbps``.
+    The summary's ``activation_bytes``, ``memory_bytes`` and ``offload_s_per_pass`` are the
+    analysed stage's (decode holds one token's activations, not a prefill layer's; the
+    ``prefill_*`` and ``decode_*`` keys give both); ``fits`` says whether both stages fit.
+    ``compat="llm-viewer"`` reproduces LLM-Viewer's numbers operator by operator, quirks
+    included (:data:`LLM_VIEWER_QUIRKS`); the default is the corrected model.
 
     >>> r = analyze("llama-2-7b", "a100", "prefill", batch_size=1, seq_len=1024)
     >>> list(r.ops["op"][:4])
@@ -507,20 +628,12 @@ def analyze(
     hw = load_hardware(hardware)
     if stage not in ("prefill", "decode"):
         raise ValueError(f"stage must be 'prefill' or 'decode', got {stage!r}")
+    check_compat(compat)
     check_settings(m, batch_size, seq_len, gen_len, w_bit, a_bit, kv_bit, tensor_parallel)
-    dev = DeviceArrays.from_hardware(hw)
-    if interconnect_gbps is not None:
-        if not (isinstance(interconnect_gbps, int | float) and interconnect_gbps > 0):
-            raise ValueError(
-                f"interconnect_gbps must be a positive number of GB/s, got {interconnect_gbps!r}"
-            )
-        dev = dev._replace(interconnect=float(interconnect_gbps) * 1e9)
     bits = (w_bit, a_bit, kv_bit)
-    for b in bits:
-        if np.isnan(peak_for(dev, b)):
-            raise CatalogError(f"hardware {hw.name!r} has no precision of {b} bits or wider")
+    dev = device_for(hw, interconnect_gbps, bits)
     flash = float(bool(use_flash_attention))
-    ops = operators(m, dev, stage, batch_size, seq_len, *bits, flash, tensor_parallel)
+    ops = operators(m, dev, stage, batch_size, seq_len, *bits, flash, tensor_parallel, compat)
     rows = []
     for op in ops:
         count = float(op.count)
@@ -556,9 +669,11 @@ def analyze(
     summary = {
         k: (bool(v) if k == "fits" else float(v))
         for k, v in summarize(
-            m, dev, batch_size, seq_len, gen_len, *bits, flash, tensor_parallel
+            m, dev, batch_size, seq_len, gen_len, *bits, flash, tensor_parallel, compat
         ).items()
     }
+    for key in ("activation_bytes", "memory_bytes", "offload_s_per_pass"):
+        summary[key] = summary[f"{stage}_{key}"]
     settings = dict(
         batch_size=batch_size,
         seq_len=seq_len,
@@ -569,5 +684,6 @@ def analyze(
         use_flash_attention=bool(use_flash_attention),
         tensor_parallel=tensor_parallel,
         interconnect_gbps=dev.interconnect / 1e9,
+        compat=compat,
     )
     return RooflineResult(m, hw, stage, table, summary, settings)

@@ -2,7 +2,7 @@
 
 Example:
     >>> from archgym.simulators.roofline import analyze, plot_roofline
-    >>> fig = plot_roofline(analyze("llama-2-7b", "a100", "decode", batch_size=8, seq_len=4096))
+    >>> fig = plot_roofline(analyze("llama-2-7b", "a100", "decode", batch_size=8, seq_len=3968))
     >>> fig.axes[0].get_xlabel()
     'arithmetic intensity (OP/byte)'
 """

@@ -5,7 +5,7 @@ Example:
     >>> from archgym.simulators.roofline import analyze
     >>> from archgym.simulators.roofline.report import write_report
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     paths = write_report(analyze("llama-2-7b", "a100", batch_size=8, seq_len=4096), tmp)
+    ...     paths = write_report(analyze("llama-2-7b", "a100", batch_size=8, seq_len=3968), tmp)
     ...     sorted(p.suffix for p in paths)
     ['.csv', '.png']
 """
@@ -21,11 +21,15 @@ from archgym.simulators.roofline.plot import plot_roofline
 def summary_text(result: RooflineResult) -> str:
     """The summary a person reads: service times, throughput and memory against capacity."""
     s, st = result.summary, result.settings
-    fit = (
-        "fits"
-        if s["fits"]
-        else f"DOES NOT FIT: {s['offload_s_per_pass'] * 1e3:.1f} ms/pass streaming the excess"
-    )
+    other = "decode" if result.stage == "prefill" else "prefill"
+    if s["fits"]:
+        fit = "fits"
+    else:
+        fit = (
+            f"DOES NOT FIT: {s['prefill_offload_s_per_pass'] * 1e3:.1f} ms per prefill pass and "
+            f"{s['decode_offload_s_per_pass'] * 1e3:.1f} ms per decode step streaming the excess"
+        )
+    compat = f", as {st['compat']} computes it" if st.get("compat") else ""
     return "\n".join(
         [
             f"{result.model.name} on {result.hardware.name}: batch {st['batch_size']}, prompt {st['seq_len']} + "
@@ -34,9 +38,10 @@ def summary_text(result: RooflineResult) -> str:
             f"  {result.stage} pass: {result.total_time_s * 1e3:.3f} ms",
             f"  TTFT {s['ttft_s'] * 1e3:.2f} ms, TPOT {s['tpot_s'] * 1e3:.3f} ms, end-to-end {s['e2e_s'] * 1e3:.1f} ms, "
             f"{s['throughput_tok_s']:.1f} tokens/s",
-            f"  memory per device: weights {s['weights_bytes'] / 1e9:.2f} GB + KV cache {s['kv_cache_bytes'] / 1e9:.2f} GB"
-            f" + activations {s['activation_bytes'] / 1e9:.2f} GB = {s['memory_bytes'] / 1e9:.2f} GB of "
-            f"{s['capacity_bytes'] / 1e9:.0f} GB ({fit})",
+            f"  {result.stage} memory per device{compat}: weights {s['weights_bytes'] / 1e9:.2f} GB + KV cache "
+            f"{s['kv_cache_bytes'] / 1e9:.2f} GB + activations {s['activation_bytes'] / 1e6:.2f} MB = "
+            f"{s['memory_bytes'] / 1e9:.2f} GB of {s['capacity_bytes'] / 1e9:.0f} GB "
+            f"({other}: {s[f'{other}_memory_bytes'] / 1e9:.2f} GB; {fit})",
         ]
     )
 

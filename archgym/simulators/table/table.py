@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
@@ -44,9 +45,11 @@ from archgym.space import (
     Param,
     PowerOfTwo,
     Real,
+    RowSpace,
 )
 
 Duplicates = Literal["error", "first", "last", "mean"]
+SpaceKind = Literal["rows", "product"]
 MetricsSpec = Mapping[str, str] | Sequence[Metric | str]
 
 #: How many held neighbours an absent design's reason names.
@@ -81,11 +84,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t" if kind == "tsv" else ",")
 
 
-def infer_param(name: str, values: pd.Series) -> Param:
+def infer_param(name: str, values: pd.Series, *, categorical: bool = False) -> Param:
     """The narrowest parameter holding exactly a column's distinct values.
 
     Consecutive powers of two become :class:`PowerOfTwo`, evenly spaced integers
     :class:`Integer`, other numbers :class:`Ordinal`, anything else :class:`Categorical`.
+    ``categorical=True`` makes any column :class:`Categorical` (small integer codes for
+    unordered choices, such as 0/1/2 for three branch predictors).
 
     >>> infer_param("banks", pd.Series([4, 1, 2, 8, 2]))
     PowerOfTwo('banks', powers of two 1..8)
@@ -95,9 +100,21 @@ def infer_param(name: str, values: pd.Series) -> Param:
     Ordinal('vdd', 0.8, 0.9, 1.1)
     >>> infer_param("policy", pd.Series(["open", "closed"]))
     Categorical('policy', 'closed', 'open')
+    >>> infer_param("predictor", pd.Series([2, 0, 1]), categorical=True)
+    Categorical('predictor', 0, 1, 2)
     """
     distinct = pd.unique(values.dropna())
-    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+    if (
+        categorical
+        and pd.api.types.is_numeric_dtype(values)
+        and not pd.api.types.is_bool_dtype(values)
+    ):
+        return Categorical(name, sorted(_plain_values(distinct)))
+    if (
+        categorical
+        or pd.api.types.is_bool_dtype(values)
+        or not pd.api.types.is_numeric_dtype(values)
+    ):
         return Categorical(
             name, sorted((v.item() if isinstance(v, np.generic) else v for v in distinct), key=str)
         )
@@ -118,6 +135,15 @@ def infer_param(name: str, values: pd.Series) -> Param:
     return Ordinal(name, ints)
 
 
+def _plain_values(values: Any) -> list[Any]:
+    """Python numbers (integers where a float is whole) for a column's distinct numeric values."""
+    out = []
+    for v in values:
+        v = v.item() if isinstance(v, np.generic) else v
+        out.append(int(v) if isinstance(v, float) and v.is_integer() else v)
+    return out
+
+
 class TableSimulator(BatchSimulator):
     """A cost model that looks designs up in a table of (parameters -> metrics) rows.
 
@@ -127,11 +153,27 @@ class TableSimulator(BatchSimulator):
     column), or the parameters of ``space`` when one is given; the space is otherwise
     inferred with :func:`infer_param`. ``workload_column`` names a column whose values are
     workloads (one sub-table each). Rows that repeat a design are an error unless
-    ``duplicates`` is ``"first"``, ``"last"`` or ``"mean"``.
+    ``duplicates`` is ``"first"``, ``"last"`` or ``"mean"``. ``categorical`` names numeric
+    columns that are codes for unordered choices; ``units`` gives metric units
+    (``{"latency": "ns"}``).
 
-    An absent design raises :class:`EvaluationError` (a failed, infeasible evaluation in a
-    run) naming the designs one parameter away that the table holds; so does a row with an
-    empty metric.
+    ``space="rows"`` makes the design space the table's rows (a
+    :class:`~archgym.space.RowSpace`, one per workload, without rows that lack a metric):
+    agents see each row's parameter values as features and propose only rows that exist, so
+    no budget goes to designs the table lacks. The default, ``space="product"``, is every
+    combination of the column values; there an absent design raises :class:`EvaluationError`
+    (a failed, infeasible evaluation in a run) naming the designs one parameter away that the
+    table holds; so does a row with an empty metric.
+
+    Example:
+        >>> rows = pd.DataFrame({"cores": [1, 2, 4, 8], "cache_kb": [32, 64, 32, 128],
+        ...                      "predictor": [0, 2, 1, 0], "latency": [9.0, 5.0, 4.0, 2.0]})
+        >>> sim = TableSimulator(rows, metrics={"latency": "min"}, space="rows",
+        ...                      categorical=["predictor"], units={"latency": "ns"})
+        >>> sim.design_space(), sim.design_space()["predictor"], sim.metrics[0].unit
+        (RowSpace(3 params, 4 rows), Categorical('predictor', 0, 1, 2), 'ns')
+        >>> sim.design_space().decode([3, 2, 1])  # any index vector names its nearest row
+        {'cores': 8, 'cache_kb': 128, 'predictor': 0}
     """
 
     def __init__(
@@ -140,9 +182,11 @@ class TableSimulator(BatchSimulator):
         metrics: MetricsSpec,
         *,
         params: Sequence[str] | None = None,
-        space: DesignSpace | None = None,
+        space: DesignSpace | SpaceKind | None = None,
         workload_column: str | None = None,
         duplicates: Duplicates = "error",
+        categorical: Sequence[str] = (),
+        units: Mapping[str, str] | None = None,
         name: str | None = None,
         version: str | None = None,
     ) -> None:
@@ -164,10 +208,22 @@ class TableSimulator(BatchSimulator):
             )
         if frame.empty:
             raise ValueError(f"table {self.source!r} has no rows")
+        if isinstance(space, str):
+            if space not in ("rows", "product"):
+                raise ValueError(
+                    f"space={space!r}; legal values are 'rows' (the table's rows are the designs), "
+                    "'product' (every combination of the column values) or a DesignSpace"
+                )
+            self.space_kind: SpaceKind = space
+            space = None
+        else:
+            self.space_kind = "product"
+        if isinstance(categorical, str):
+            categorical = [categorical]
         frame = frame.reset_index(drop=True)
         columns = [str(c) for c in frame.columns]
         frame.columns = columns
-        self.metrics = self._metrics(metrics, frame)
+        self.metrics = self._units(self._metrics(metrics, frame), units or {})
         metric_names = [m.name for m in self.metrics]
         if workload_column is not None and workload_column not in columns:
             raise ValueError(
@@ -176,11 +232,24 @@ class TableSimulator(BatchSimulator):
             )
         self.workload_column = workload_column
         param_names = self._param_names(params, space, columns, metric_names)
+        unknown = [c for c in categorical if c not in param_names]
+        if unknown or (categorical and space is not None):
+            raise ValueError(
+                f"categorical={list(categorical)}: "
+                + (
+                    f"{unknown[0]!r} is not a parameter column; parameter columns are {param_names}"
+                    if unknown
+                    else "a given space already says which parameters are categorical; declare them there"
+                )
+            )
         self._space = (
             space
             if space is not None
-            else DesignSpace([infer_param(p, frame[p]) for p in param_names])
+            else DesignSpace(
+                [infer_param(p, frame[p], categorical=p in categorical) for p in param_names]
+            )
         )
+        self._row_spaces: dict[int, RowSpace] = {}
         if workload_column is not None:
             codes, labels = pd.factorize(frame[workload_column])
             self._check_empty(codes, workload_column)
@@ -200,6 +269,18 @@ class TableSimulator(BatchSimulator):
         self.version = version or self._fingerprint(frame, param_names, metric_names)
 
     # -- construction helpers ---------------------------------------------------------------
+    def _units(self, metrics: tuple[Metric, ...], units: Mapping[str, str]) -> tuple[Metric, ...]:
+        names = [m.name for m in metrics]
+        unknown = [k for k in units if k not in names]
+        if unknown:
+            raise ValueError(
+                f"units names {unknown[0]!r}, which is not a metric; metrics are {names}"
+            )
+        return tuple(
+            dataclasses.replace(m, unit=str(units[m.name])) if m.name in units else m
+            for m in metrics
+        )
+
     def _metrics(self, spec: MetricsSpec, frame: pd.DataFrame) -> tuple[Metric, ...]:
         if isinstance(spec, str):
             spec = [spec]
@@ -348,7 +429,20 @@ class TableSimulator(BatchSimulator):
 
     # -- Simulator interface --------------------------------------------------------------
     def design_space(self, workload: Any = None) -> DesignSpace:
-        return self._space
+        if self.space_kind == "product":
+            return self._space
+        w = self._workload_code(workload)
+        if w not in self._row_spaces:
+            # The workload's rows in table order, without those that lack a metric value.
+            keep = np.flatnonzero((self._codes[:, 0] == w) & ~self._empty)
+            if keep.size == 0:
+                raise ValueError(
+                    f"table {self.source!r} has no row with every metric for workload "
+                    f"{self._workloads[w] if self._workloads else None!r}"
+                )
+            keep = keep[np.argsort(self._rows[keep], kind="stable")]
+            self._row_spaces[w] = RowSpace(self._space.params, self._codes[keep, 1:])
+        return self._row_spaces[w]
 
     def workloads(self) -> list[str]:
         return [str(w) for w in self._workloads]

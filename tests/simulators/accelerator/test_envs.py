@@ -139,3 +139,19 @@ def test_single_tile_mapping_runs_the_fold_model(parallel: str, dataflow: str) -
     # One tile: DRAM streams nothing behind compute, so cycles = the tile's first fill + compute.
     fill = np.ceil(costs["dram_mb"][0] * 1e6 / 16)
     assert costs["cycles"][0] == fill + whole
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"pe_rows": 20}, "'pe_rows': 20 is not legal; legal values are 4, 8, 12"),
+        ({"glb_kb": 1}, "'glb_kb': 1 is not legal; legal values are powers of two 32..4096"),
+        ({"dataflow": "xs"}, "'dataflow': 'xs' is not legal"),
+    ],
+)
+def test_evaluate_refuses_designs_outside_the_space(change, message) -> None:
+    for sim in (AcceleratorSimulator(), AcceleratorSimulator(dram="replay")):
+        with pytest.raises(InvalidDesignError, match=message):
+            sim.evaluate(dict(BASELINE, **change), "mobilenet_v2")
+        with pytest.raises(InvalidDesignError, match=message):
+            sim.evaluate_batch([dict(BASELINE), dict(BASELINE, **change)], "mobilenet_v2")

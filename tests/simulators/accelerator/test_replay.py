@@ -156,11 +156,11 @@ def test_replay_equals_live_scalesim_with_tiny_buffers(
 
 
 def test_replay_simulator_equals_scalesim_backend_when_operands_spill() -> None:
-    # A 1 KB split buffer: ifmap and filter (512 words each) spill their 150-word windows; the
-    # 64 output words stay under half the 256-byte ofmap buffer, so no drain padding either.
-    net = load_network([Layer.gemm("g", 8, 8, 64)], name="spill")
+    # The smallest buffer of the space, 32 KB split: ifmap and filter (8192 words each) spill
+    # their windows; the 64 output words stay under half the ofmap buffer, so no drain padding.
+    net = load_network([Layer.gemm("g", 8, 8, 1024)], name="spill")
     design = dict(
-        BASELINE, dataflow="os", pe_rows=4, pe_cols=4, glb_kb=1, glb_policy="split", bits=8
+        BASELINE, dataflow="os", pe_rows=4, pe_cols=4, glb_kb=32, glb_policy="split", bits=8
     )
     replayed = AcceleratorSimulator(dram="replay").evaluate(design, net)
     assert replayed == pytest.approx(
@@ -168,7 +168,7 @@ def test_replay_simulator_equals_scalesim_backend_when_operands_spill() -> None:
     )
     assert (
         replayed["dram_mb"]
-        > AcceleratorSimulator().evaluate(dict(design, glb_kb=64), net)["dram_mb"]
+        > AcceleratorSimulator().evaluate(dict(design, glb_kb=4096), net)["dram_mb"]
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from archgym.simulator import WorkloadError
 from archgym.simulators.dram import (
     AddressMapping,
+    DramSimulator,
     MappingError,
     MemSpecError,
     Trace,
@@ -21,6 +22,7 @@ from archgym.simulators.dram import (
     write_stl,
 )
 from archgym.simulators.dram.memspec import MEMSPEC_DIR, T_RTW
+from archgym.space import InvalidDesignError
 
 # -- memspecs -----------------------------------------------------------------------------
 
@@ -52,7 +54,7 @@ def test_explicit_rtw_overrides_the_jedec_rule():
 
 
 def test_available_memspecs():
-    assert available_memspecs() == ["ddr3", "ddr4", "hbm2", "lpddr4"]
+    assert available_memspecs() == ["ddr3", "ddr4", "ddr4_jedec", "ddr4_micron", "hbm2", "lpddr4"]
 
 
 def _memspec_dict() -> dict:
@@ -264,3 +266,92 @@ def test_trace_objects_are_checked_and_read_only():
     t = builtin_trace("stream:n=8")
     with pytest.raises(ValueError):
         t.address[0] = 1
+
+
+# -- devices, DRAMSys mappings, trace clocks and Ramulator formats (issue 18) --------------------
+def test_ddr4_jedec_differs_from_the_micron_default_only_in_refresh():
+    micron, jedec = load_memspec("ddr4"), load_memspec("ddr4_jedec")
+    assert load_memspec("ddr4_micron") == micron  # "ddr4" names the Micron part
+    # DRAMSys v4.0 JEDEC_4Gb_DDR4-2400_8bit_A vs MICRON_4Gb_DDR4-2400_8bit_A: REFI 9360 vs 4680, RFC 312 vs 313
+    assert (jedec.timing["REFI"], jedec.timing["RFC"]) == (9360, 312)
+    assert (micron.timing["REFI"], micron.timing["RFC"]) == (4680, 313)
+    same = {k: v for k, v in jedec.timing.items() if k not in ("REFI", "RFC")}
+    assert same == {k: v for k, v in micron.timing.items() if k not in ("REFI", "RFC")}
+
+
+@pytest.mark.parametrize(
+    ("name", "address", "expected"),
+    [
+        # DRAMSys am_ddr3_8x1Gbx8_dimm_p1KB_rbc: column 3-12, bank 13-15, row 16-29
+        ("ddr3", (5 << 16) | (3 << 13) | (7 << 3), (0, 0, 3, 5, 7)),
+        # am_ddr4_8x4Gbx8_dimm_p1KB_brc: column 3-12, row 13-27, bank group 28-29, bank 30-31
+        ("ddr4", (2 << 30) | (1 << 28) | (9 << 13) | (4 << 3), (0, 1, 2, 9, 4)),
+        ("ddr4_jedec", (3 << 30) | (2 << 28) | (1 << 13), (0, 2, 3, 1, 0)),
+        # am_lpddr4_8Gbx16_brc: byte 0, column 1-10, row 11-26, bank 27-29
+        ("lpddr4", (6 << 27) | (300 << 11) | (5 << 1), (0, 0, 6, 300, 5)),
+        # am_hbm2_8Gb_pc_brc: column 3-9, row 10-24, bank 25-26, bank group 27-28, pseudo-channel 29
+        ("hbm2", (1 << 29) | (3 << 27) | (2 << 25) | (77 << 10) | (5 << 3), (1, 3, 2, 77, 5)),
+    ],
+)
+def test_each_device_defaults_to_the_mapping_dramsys_ships(name, address, expected):
+    sim = DramSimulator(name)
+    assert sim.mapping.name.startswith("am_")
+    assert tuple(int(x[0]) for x in sim.mapping.decode(np.array([address]))) == expected
+
+
+def test_trace_clock_is_an_argument_not_the_device_clock(tmp_path):
+    stl = tmp_path / "t.stl"
+    stl.write_text("0:\tread\t0x0\n800:\tread\t0x40\n")
+    # ArchGym's traces are 800 MHz on every device: cycle 800 is 1000 ns, on DDR4-2400 too
+    t = DramSimulator("ddr4").load_workload(stl)
+    assert t.arrival_ns.tolist() == [0.0, 1000.0]
+    t = DramSimulator("ddr4", trace_clock_mhz=1600).load_workload(str(stl))
+    assert t.arrival_ns.tolist() == [0.0, 500.0]
+    with pytest.raises(ValueError, match="trace_clock_mhz must be a positive"):
+        DramSimulator("ddr3", trace_clock_mhz=0)
+
+
+def test_ramulator_cpu_and_loadstore_traces(tmp_path):
+    cpu = tmp_path / "cpu.trace"
+    # Ramulator CPU trace: <bubbles> <read> [<writeback>]; a 4-wide core inserts 4 instructions
+    # a cycle, so the read after 7 bubbles is instruction 8 (cycle 1), the next (1 + 1) is 10 (cycle 2)
+    cpu.write_text("7 0x1000\n1 4096 0x2000\n")
+    t = read_trace(cpu, clock_mhz=500)
+    assert t.address.tolist() == [0x1000, 4096, 0x2000]
+    assert t.is_write.tolist() == [0, 0, 1]
+    assert t.arrival_ns.tolist() == [2.0, 4.0, 4.0]  # 500 MHz: 2 ns a cycle
+    ls = tmp_path / "ls.trace"
+    ls.write_text("LD 0x40\nST 0x80\n")
+    t = read_trace(ls)
+    assert (t.address.tolist(), t.is_write.tolist(), t.closed_loop) == ([64, 128], [0, 1], True)
+    bad = tmp_path / "bad.trace"
+    bad.write_text("LD 0x40\nLX 0x80\n")
+    with pytest.raises(WorkloadError, match=r"bad.trace:2: expected 'LD\|ST 0xADDR'"):
+        read_trace(bad)
+
+
+def test_numeric_knobs_take_any_integer_in_range():
+    sim = DramSimulator("ddr3")
+    design = {**sim.default_design(), "RequestBufferSize": 3, "MaxActiveTransactions": 5}
+    design |= {"RefreshMaxPostponed": 0, "RefreshMaxPulledin": 7, "Arbiter": "Fifo"}
+    m = sim.evaluate(design, "random:n=2000")
+    assert m["total_time_ns"] > 0
+    # the default grid stays powers of two; the integer grid is ArchGym's
+    assert sim.design_space()["RequestBufferSize"].values == (1, 2, 4, 8, 16, 32, 64, 128)
+    ints = DramSimulator("ddr3", knob_grid="integer").design_space()
+    assert ints["MaxActiveTransactions"].values == tuple(range(1, 129))
+    with pytest.raises(InvalidDesignError, match="'RequestBufferSize': 129 is not legal"):
+        sim.evaluate({**design, "RequestBufferSize": 129}, "random:n=100")
+    with pytest.raises(ValueError, match="knob_grid must be"):
+        DramSimulator("ddr3", knob_grid="log")
+
+
+def test_buffer_size_three_sits_between_two_and_four():
+    sim = DramSimulator("ddr3")
+    times = [
+        sim.evaluate({**sim.default_design(), "RequestBufferSize": b}, "random:n=5000")[
+            "total_time_ns"
+        ]
+        for b in (2, 3, 4)
+    ]
+    assert times[0] > times[1] > times[2]

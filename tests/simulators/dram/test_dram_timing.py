@@ -2,8 +2,10 @@
 
 Every expected cycle is derived from the DDR3-1600 datasheet timings (CL = tRCD = tRP = 10,
 tRAS 28, tRC 38, tRRD 5, tFAW 24, tCCD 4, tWR 12, tWTR 6, tRTP 6, CWL 8, BL8 = 4 cycles,
-tRFC 88, tREFI 6240) by the JEDEC rules, not from the model's own output. A request admitted
-at cycle a may issue its first command at a + 1; a read's data is back CL + 4 after its RD.
+tRFC 88, tREFI 6240) by the JEDEC rules, not from the model's own output. A request stored
+at the start of cycle a may issue its first command at a (DRAMSys 4.0's
+``Controller::controllerMethod`` stores new requests, step 2, before it collects and issues
+the ready commands, steps 4-5); a read's data is back CL + 4 after its RD.
 """
 
 from __future__ import annotations
@@ -71,56 +73,56 @@ def run(reqs: list[tuple[int, int, int]], *, arrival: list[int] | None = None, s
 
 def test_single_read_pays_trcd_and_cl():
     s, resp = run([(0, 5, 0)])
-    assert resp[0] == 1 + RCD + CL + BURST
+    assert resp[0] == RCD + CL + BURST
     assert (s["misses"], s["hits"], s["conflicts"], s["n_act"]) == (1, 0, 0, 1)
 
 
 def test_row_hits_stream_at_tccd():
     _, resp = run([(0, 5, 0)] * 4)
-    first_rd = 1 + RCD
+    first_rd = RCD
     assert list(resp) == [first_rd + k * CCD + CL + BURST for k in range(4)]
 
 
 def test_row_conflict_waits_tras_then_trp_then_trcd():
     s, resp = run([(0, 5, 0), (0, 6, 0)])
     # PRE no earlier than ACT + tRAS (RD + tRTP is earlier), then ACT tRP later, RD tRCD after that
-    assert resp[1] == 1 + RAS + RP + RCD + CL + BURST
+    assert resp[1] == RAS + RP + RCD + CL + BURST
     assert (s["misses"], s["conflicts"], s["n_pre"]) == (1, 1, 1)
 
 
 def test_activates_to_other_banks_respect_trrd_and_tfaw():
     _, resp = run([(b, 0, 0) for b in range(5)])
-    # one command per cycle, oldest request first: bank 0's RD (cycle 1 + tRCD = 11) takes the
-    # bus from bank 2's ACT, which slips to 12; the fifth ACT waits for the tFAW window
-    act2 = 1 + 2 * RRD + 1
+    # one command per cycle, oldest request first: bank 0's RD (cycle tRCD = 10) takes the
+    # bus from bank 2's ACT, which slips to 11; the fifth ACT waits for the tFAW window
+    act2 = 2 * RRD + 1
     act3 = act2 + RRD
-    acts = [1, 1 + RRD, act2, act3, max(act3 + RRD, 1 + FAW)]
+    acts = [0, RRD, act2, act3, max(act3 + RRD, FAW)]
     assert list(resp) == [a + RCD + CL + BURST for a in acts]
 
 
 def test_closed_page_reactivates_after_trc():
     s, resp = run([(0, 5, 0), (0, 5, 0)], PagePolicy="Closed")
-    assert resp[1] == 1 + RC + RCD + CL + BURST
+    assert resp[1] == RC + RCD + CL + BURST
     assert s["hits"] == 0 and s["n_pre"] == 2  # two auto-precharges
 
 
 def test_write_to_read_turnaround_twtr():
     _, resp = run([(0, 5, 1), (0, 5, 0)])
-    wr_at = 1 + RCD
+    wr_at = RCD
     assert resp[0] == wr_at + CWL + BURST
     assert resp[1] == wr_at + CWL + BURST + WTR + CL + BURST
 
 
 def test_read_to_write_turnaround_trtw():
     _, resp = run([(0, 5, 0), (0, 5, 1)])
-    rd_at = 1 + RCD
+    rd_at = RCD
     rtw = CL + CCD + 2 - CWL
     assert resp[1] == rd_at + rtw + CWL + BURST
 
 
 def test_write_recovery_before_precharge():
     _, resp = run([(0, 5, 1), (0, 6, 0)])
-    pre_at = max(1 + RAS, 1 + RCD + CWL + BURST + WR)
+    pre_at = max(RAS, RCD + CWL + BURST + WR)
     assert resp[1] == pre_at + RP + RCD + CL + BURST
 
 
@@ -157,7 +159,7 @@ def test_open_adaptive_precharges_only_with_a_pending_miss():
     s_miss, resp = run([(0, 1, 0), (0, 2, 0)], PagePolicy="OpenAdaptive")
     # the first read auto-precharges, so the second is a miss, not a conflict
     assert (s_miss["conflicts"], s_miss["misses"]) == (0, 2)
-    assert resp[1] == 1 + RC + RCD + CL + BURST
+    assert resp[1] == RC + RCD + CL + BURST
 
 
 def test_closed_adaptive_keeps_row_open_while_hits_are_queued():
@@ -170,13 +172,13 @@ def test_refresh_blocks_the_bank_for_trfc():
     _, resp = run([(0, 1, 0)], arrival=[REFI + 1], RefreshPolicy="AllBank")
     assert resp[0] - (REFI + 1) == (RFC - 1) + RCD + CL + BURST
     _, no_ref = run([(0, 1, 0)], arrival=[REFI + 1], RefreshPolicy="NoRefresh")
-    assert no_ref[0] - (REFI + 1) == 1 + RCD + CL + BURST
+    assert no_ref[0] - (REFI + 1) == RCD + CL + BURST
 
 
 def test_refresh_is_postponed_while_a_bank_has_work():
     # the read is queued when the refresh falls due, so the refresh waits (DRAMSys's flexibility)
     s, resp = run([(0, 1, 0)], arrival=[REFI], RefreshPolicy="AllBank")
-    assert resp[0] - REFI == 1 + RCD + CL + BURST
+    assert resp[0] - REFI == RCD + CL + BURST
     assert s["n_ref_ab"] == 0
 
 
@@ -211,8 +213,9 @@ def test_per_bank_refresh_on_lpddr4():
 def test_max_active_transactions_serialises_requests():
     n = 50
     _, resp = run([(0, 1, 0)] * n, Arbiter="Fifo", MaxActiveTransactions=1)
-    # each request is admitted when the previous response returns, then RD, then CL + burst
-    per_req = 1 + CL + BURST
+    # each request is stored in the cycle the previous response returns (DRAMSys's ArbiterFifo
+    # sends END_REQ and the next BEGIN_REQ on END_RESP), its RD issues that cycle, then CL + burst
+    per_req = CL + BURST
     assert resp[-1] == RCD + n * per_req
 
 

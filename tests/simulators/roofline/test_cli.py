@@ -25,7 +25,7 @@ def test_roofline_command_writes_table_and_plot(tmp_path: Path) -> None:
             "--batch",
             "8",
             "--seq-len",
-            "4096",
+            "3968",  # + 128 generated = Llama-2's 4096 positions
             "--flash",
             "--out",
             str(tmp_path),
@@ -36,7 +36,7 @@ def test_roofline_command_writes_table_and_plot(tmp_path: Path) -> None:
     png = next(tmp_path.glob("*.png"))
     table = pd.read_csv(csv)
     assert "fused_attention" in set(table["op"]) and png.read_bytes()[:4] == b"\x89PNG"
-    assert "TTFT" in result.output and "(fits)" in result.output
+    assert "TTFT" in result.output and "; fits)" in result.output
 
 
 def test_roofline_command_reports_bad_input() -> None:
@@ -57,3 +57,12 @@ def test_docstring_examples(module: str) -> None:
     )
     failures, _ = doctest.testmod(importlib.import_module(name))
     assert failures == 0
+
+
+def test_roofline_command_reproduces_llm_viewer_on_request(tmp_path: Path) -> None:
+    args = ["roofline", "--model", "llama-2-7b", "--hardware", "a100", "--gen-len", "1"]
+    result = CliRunner().invoke(app, [*args, "--compat", "llm-viewer", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "8.854" in result.output  # LLM-Viewer's decode total, ms
+    result = CliRunner().invoke(app, [*args, "--compat", "genz"])
+    assert result.exit_code == 2 and "compat must be None" in result.output
