@@ -34,7 +34,7 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
-from archgym.space import Design, DesignSpace
+from archgym.space import Design, DesignSpace, RowSpace
 
 #: Names :func:`encode` accepts, as ``archgym.make(..., action_encoding=...)`` does.
 ENCODINGS = ("multidiscrete", "box", "discrete", "edit", "box-edit")
@@ -235,6 +235,10 @@ class FreshDesigns(gym.Wrapper):
     def fresh(self, indices: np.ndarray) -> np.ndarray:
         """``indices`` if unseen, else an unseen design near it (``indices`` once all are seen)."""
         space = self.design_space
+        if isinstance(space, RowSpace):  # only a table's rows exist: the nearest unseen row
+            if len(self._seen) >= space.size:
+                return indices
+            return space.project(indices, exclude=lambda r: r.tobytes() in self._seen)
         if indices.tobytes() not in self._seen or len(self._seen) >= space.size:
             return indices
         moves = [(i, j) for i, p in enumerate(space.params) for j in _steps(p, int(indices[i]))]
@@ -266,7 +270,13 @@ class FreshDesigns(gym.Wrapper):
         chosen = self.fresh(indices)
         self.remember(chosen)
         obs, reward, terminated, truncated, info = self.env.step(chosen)
-        return obs, reward, terminated, truncated, {**info, "moved": chosen is not indices}
+        return (
+            obs,
+            reward,
+            terminated,
+            truncated,
+            {**info, "moved": not np.array_equal(chosen, indices)},
+        )
 
 
 def _steps(param: Any, i: int) -> list[int]:

@@ -39,7 +39,7 @@ from scipy.stats import norm
 from archgym.agents.base import Agent, hyperparameter
 from archgym.evaluator import Evaluation
 from archgym.objective import Pareto
-from archgym.space import Design, DesignSpace
+from archgym.space import Design, DesignSpace, RowSpace
 
 #: Weight of the sum term of ParEGO's augmented Chebyshev scalarisation.
 PAREGO_RHO = 0.05
@@ -149,8 +149,11 @@ class ForestSearch(Agent):
                 near = self._neighbours(self._x[k])
                 pool.append(np.array(near, dtype=np.int64).reshape(-1, len(space.params)))
                 pool.append(self._mutants(self._x[k], max(1, len(near))))
+        rows = np.vstack(pool).astype(np.int64)
+        if isinstance(space, RowSpace):  # only a table's rows exist: the nearest row of each
+            rows = np.array([space.project(r) for r in rows], dtype=np.int64)
         fresh: dict[bytes, np.ndarray] = {}
-        for row in np.vstack(pool).astype(np.int64):
+        for row in rows:
             key = row.tobytes()
             if key not in self._seen:
                 fresh.setdefault(key, row)
