@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 # Modules mypy must pass cleanly (settings in pyproject.toml's [tool.mypy]); add modules as they are typed.
 MYPY_FILES := archgym/space.py archgym/simulator.py archgym/objective.py archgym/evaluator.py archgym/store.py \
-	archgym/registry.py archgym/_plain.py archgym/_optional.py archgym/loop.py archgym/env.py archgym/wrappers.py \
-	archgym/costmodel.py archgym/indicators.py
+	archgym/registry.py archgym/_plain.py archgym/_optional.py archgym/_procs.py archgym/loop.py archgym/env.py archgym/wrappers.py \
+	archgym/costmodel.py archgym/indicators.py archgym/_yaml.py
 
 .PHONY: install install-dev demo test test-fast bench lint clean
 

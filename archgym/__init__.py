@@ -19,7 +19,7 @@ from archgym import envs as _builtin_envs  # noqa: E402,F401  registers the buil
 from archgym.costmodel import register_cost_model  # noqa: E402
 from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
-from archgym.loop import Run, RunResult, run
+from archgym.loop import Run, RunResult, register_agent_factory, run
 from archgym.multiagent import MultiAgentDesignEnv, make_multiagent
 from archgym.objective import (
     Constrained,
@@ -55,6 +55,8 @@ from archgym.store import Store
 # Proxy cost models live in a subpackage the core never imports; they load on first use.
 register_cost_model("proxy", "archgym.proxy_models:attach_proxy")
 register_cost_model("hybrid", "archgym.proxy_models:attach_hybrid")
+# Agents too: archgym.run("random", ...) builds the agent by name on first use.
+register_agent_factory("archgym.agents:make_agent")
 
 __all__ = [
     "BatchSimulator",

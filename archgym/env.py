@@ -22,10 +22,10 @@ import numpy as np
 
 from archgym import costmodel
 from archgym._plain import plain
-from archgym.evaluator import Evaluation, Evaluator
+from archgym.evaluator import Evaluation, Evaluator, check_budget
 from archgym.objective import Objective, as_objective
 from archgym.simulator import Simulator
-from archgym.space import Design, DesignSpace
+from archgym.space import Design, DesignSpace, InvalidDesignError
 from archgym.store import Store
 
 if TYPE_CHECKING:
@@ -93,8 +93,8 @@ class DesignEnv(gym.Env):
             )
         if int(episode_length) < 1:
             raise ValueError(f"episode_length must be >= 1, got {episode_length}")
-        if budget is not None and int(budget) < 0:
-            raise ValueError(f"budget must be >= 0, got {budget}")
+        if budget is not None:
+            budget = check_budget(budget, minimum=0)
         self.env_id, self.env_version = env_id, env_version
         self.env_kwargs = dict(env_kwargs or {})
         self.workload = simulator.load_workload(workload)
@@ -136,6 +136,10 @@ class DesignEnv(gym.Env):
         **kwargs: Any,
     ) -> DesignEnv:
         """Build from a registered :class:`~archgym.registry.EnvSpec` (what ``archgym.make`` calls)."""
+        if simulator_kwargs is not None and not isinstance(simulator_kwargs, Mapping):
+            raise TypeError(
+                f"simulator_kwargs must be a mapping of simulator options, got {simulator_kwargs!r}"
+            )
         sim = spec.make_simulator(**dict(simulator_kwargs or {}))
         workload_spec = spec.workload if workload is None else workload
         if objective is None:
@@ -144,10 +148,9 @@ class DesignEnv(gym.Env):
                 objective = objective(sim, sim.load_workload(workload_spec))
         options = {**spec.defaults, **kwargs}
         recorded = {k: v for k, v in options.items() if k in ("episode_length", "cost_model")}
-        if isinstance(
-            options.get("proxy"), str | Path
-        ):  # so `archgym run --resume` can rebuild the env
-            recorded["proxy"] = str(options["proxy"])
+        proxy = options.get("proxy")
+        if isinstance(proxy, str | Path | Mapping):  # so `archgym run --resume` can rebuild the env
+            recorded["proxy"] = plain(proxy) if isinstance(proxy, Mapping) else str(proxy)
         recorded.update(
             workload=plain(workload_spec), simulator_kwargs=dict(simulator_kwargs or {})
         )
@@ -176,8 +179,14 @@ class DesignEnv(gym.Env):
         return self.evaluator.evaluate_many(designs)
 
     def action_to_design(self, action: Any) -> Design:
-        """The design an index-vector action stands for."""
-        return self.space.decode(np.asarray(action, dtype=np.int64))
+        """The design an index-vector action stands for; a fractional index is refused, not floored."""
+        indices = np.asarray(action)
+        if indices.dtype.kind not in "iuf":
+            raise InvalidDesignError(
+                f"an action is a vector of {len(self.space.params)} integer indices "
+                f"(the env's MultiDiscrete{self.space.nvec.tolist()}), got {action!r}"
+            )
+        return self.space.decode(indices)
 
     def design_to_action(self, design: Mapping[str, Any]) -> np.ndarray:
         """The index-vector action for a design."""

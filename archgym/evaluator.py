@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from archgym.objective import FAILURE_REWARD, Objective
 from archgym.simulator import EvaluationError, Simulator
 from archgym.space import Design, DesignSpace
@@ -28,6 +30,37 @@ from archgym.store import Store
 
 class BudgetExhausted(RuntimeError):
     """The run has used every simulator evaluation it was given."""
+
+
+#: The largest budget a run may have (the store keeps it as a 64-bit integer; no search needs more).
+MAX_BUDGET = 10**12
+
+
+def check_budget(budget: Any, *, minimum: int = 1) -> int:
+    """``budget`` as an ``int``; a fraction, NaN, a bool or an out-of-range count is a ``ValueError``.
+
+    Example:
+        >>> check_budget(10.0)
+        10
+        >>> check_budget(2.7)
+        Traceback (most recent call last):
+        ...
+        ValueError: budget must be a positive whole number of simulator evaluations (at most 1,000,000,000,000), got 2.7
+    """
+    ok = (
+        isinstance(budget, int | float | np.integer | np.floating)
+        and not isinstance(budget, bool)
+        and math.isfinite(budget)
+        and int(budget) == budget
+        and minimum <= int(budget) <= MAX_BUDGET
+    )
+    if not ok:
+        kind = "positive" if minimum >= 1 else "non-negative"
+        raise ValueError(
+            f"budget must be a {kind} whole number of simulator evaluations "
+            f"(at most {MAX_BUDGET:,}), got {budget!r}"
+        )
+    return int(budget)
 
 
 class Proxy(Protocol):
@@ -105,15 +138,19 @@ class Evaluator:
         #: Every evaluation this evaluator returned, in order.
         self.history: list[Evaluation] = []
         self.metric_names = [m.name for m in self.simulator.metrics]
+        #: Who answers in the simulator's place: "proxy" for a proxy cost model, else "simulator".
+        #: Its answers are what the budget counts, and are recorded under this source.
+        self.origin: str = getattr(self.simulator, "origin", "simulator")
 
     # -- budget ----------------------------------------------------------------------------
     @property
     def simulator_calls(self) -> int:
-        return self.counts["simulator"]
+        """Calls to the cost model in the simulator's place (a proxy's, with ``cost_model="proxy"``)."""
+        return self.counts[self.origin]
 
     @property
     def remaining(self) -> int | None:
-        return None if self.budget is None else max(0, self.budget - self.counts["simulator"])
+        return None if self.budget is None else max(0, self.budget - self.simulator_calls)
 
     @property
     def exhausted(self) -> bool:
@@ -122,7 +159,7 @@ class Evaluator:
     @property
     def progress(self) -> int:
         """Simulator calls plus replayed evaluations taken: what a search that is not stalled raises."""
-        return self.counts["simulator"] + self._replayed
+        return self.simulator_calls + self._replayed
 
     # -- evaluation -------------------------------------------------------------------------
     def key(self, design: Design) -> tuple[Any, ...]:
@@ -159,7 +196,7 @@ class Evaluator:
                 sources.append("cache")  # a duplicate inside the batch: simulated once
                 outcomes.append(None)
             else:
-                sources.append("simulator")
+                sources.append(self.origin)
                 outcomes.append(None)
                 to_simulate[k] = d
         if self.proxy is not None and to_simulate:
@@ -171,7 +208,7 @@ class Evaluator:
                     )
                     del to_simulate[k]
                     for i, key in enumerate(keys):
-                        if key == k and sources[i] == "simulator":
+                        if key == k and sources[i] == self.origin:
                             sources[i] = "proxy"
         if self.budget is not None and len(to_simulate) > self.remaining:  # type: ignore[operator]  # budget is set
             raise BudgetExhausted(
@@ -211,9 +248,9 @@ class Evaluator:
         seconds = (time.perf_counter() - start) / len(batch)
         good_designs, good_metrics = [], []
         for (k, d), answer in zip(designs.items(), answers, strict=True):
-            self.counts["simulator"] += 1
+            self.counts[self.origin] += 1
             outcome = self._check(answer)
-            outcome.seconds = seconds
+            outcome.seconds, outcome.origin = seconds, self.origin
             self._cache[k] = outcome
             if outcome.error is None:
                 good_designs.append(d)
@@ -241,13 +278,19 @@ class Evaluator:
             metrics = {m: float(answer[m]) for m in self.metric_names}
         except (TypeError, ValueError) as err:
             return _Outcome(None, f"{self.simulator.name} reported a non-numeric metric: {err}")
-        nan = sorted(m for m, v in metrics.items() if math.isnan(v))
-        if nan:  # a NaN reward would poison every agent's comparisons
-            return _Outcome(None, f"{self.simulator.name} reported NaN for metric(s) {nan}")
+        # A NaN reward would poison every agent's comparisons, and an infinite one would win them:
+        # either way the answer is no measurement, so the evaluation fails with the metric named.
+        bad = {m: v for m, v in metrics.items() if not math.isfinite(v)}
+        if bad:
+            return _Outcome(
+                None, f"{self.simulator.name} reported a non-finite value for metric(s) {bad}"
+            )
         return _Outcome(metrics, None)
 
-    def _score(self, design: Design, outcome: _Outcome, source: str) -> Evaluation:
-        if source != "simulator":
+    def _score(
+        self, design: Design, outcome: _Outcome, source: str, counted: bool = False
+    ) -> Evaluation:
+        if source != self.origin and not counted:
             self.counts[source] += 1
         if outcome.error is not None:
             ev = Evaluation(
@@ -258,12 +301,27 @@ class Evaluator:
                 source,
                 outcome.error,
                 ("evaluation failed",),
-                outcome.seconds if source == "simulator" else 0.0,
+                outcome.seconds if source == self.origin else 0.0,
             )
         else:
             metrics = outcome.metrics
             assert metrics is not None  # _check sets the metrics whenever there is no error
             score = self.objective(metrics)
+            if not math.isfinite(score.reward):  # finite metrics can still overflow a weighted sum
+                if source == self.origin:
+                    self.counts["failed"] += 1
+                return self._score(
+                    design,
+                    _Outcome(
+                        None,
+                        f"the objective gave reward {score.reward} for metrics {outcome.metrics}; "
+                        "check its weights and scales",
+                        outcome.seconds,
+                        outcome.origin,
+                    ),
+                    source,
+                    counted=True,
+                )  # counted once, as the evaluation it is
             broken = tuple(self.space.violations(design))  # type: ignore[union-attr]  # set in __post_init__
             ev = Evaluation(
                 design,
@@ -273,7 +331,7 @@ class Evaluator:
                 source,
                 None,
                 broken + score.violations,
-                outcome.seconds if source == "simulator" else 0.0,
+                outcome.seconds if source == self.origin else 0.0,
             )
         ev.step = self.step
         ev.origin = outcome.origin

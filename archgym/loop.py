@@ -15,25 +15,90 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import numpy as np
+
 from archgym.env import DesignEnv
-from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator
+from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator, check_budget
 from archgym.objective import Objective
 from archgym.registry import make
 from archgym.space import Design, DesignSpace
-from archgym.store import Store
+from archgym.store import RunRecord, Store
 
 if TYPE_CHECKING:
     import pandas as pd
 
+#: How :func:`run` turns an agent name into an agent: ``(name) -> agent``, or ``"module:function"``
+#: imported on first use. archgym's facade registers ``archgym.agents.make_agent``; the core never
+#: imports a subpackage itself.
+_agent_factory: Callable[[str], SearchAgent] | str | None = None
+
+
+def register_agent_factory(factory: Callable[[str], SearchAgent] | str) -> None:
+    """Let :func:`run` accept an agent by name (``archgym.run("random", ...)``)."""
+    global _agent_factory
+    _agent_factory = factory
+
+
+def _as_agent(agent: SearchAgent | str) -> SearchAgent:
+    global _agent_factory
+    if isinstance(agent, str):
+        if _agent_factory is None:
+            raise TypeError(
+                f"archgym.run got the agent name {agent!r} but no agent factory is registered; "
+                "pass an agent: archgym.agents.make_agent(name, **hyperparameters)"
+            )
+        if isinstance(_agent_factory, str):
+            module, _, attr = _agent_factory.partition(":")
+            _agent_factory = getattr(importlib.import_module(module), attr)
+        return _agent_factory(agent)  # type: ignore[operator]  # resolved just above
+    if not all(hasattr(agent, a) for a in ("name", "setup", "ask", "tell", "learn")):
+        raise TypeError(
+            f"archgym.run needs a search agent or an agent name, got {type(agent).__name__}; "
+            "pass e.g. 'random' or archgym.agents.make_agent('ga', population=16)"
+        )
+    return agent
+
+
 #: Rounds in a row that bring neither a new simulator call nor a replayed evaluation before a
 #: search is declared stalled (an agent that only re-proposes cached designs, or a used-up space).
 MAX_IDLE_ROUNDS = 200
+
+#: Largest legal seed: NumPy's legacy seeding (used by SB3 and several peers) takes 32 bits.
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: object) -> int | None:
+    """``seed`` if it is ``None`` or an integer in [0, :data:`MAX_SEED`]; a clear ``ValueError`` otherwise.
+
+    Runs call it before they open a run in the store, so a bad seed leaves no ``running`` row.
+
+    Example:
+        >>> check_seed(7), check_seed(None)
+        (7, None)
+        >>> check_seed(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: seed must be an integer in [0, 4294967295] (NumPy's seed range), got -1
+    """
+    if seed is None:
+        return None
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, int | np.integer)
+        or not 0 <= seed <= MAX_SEED
+    ):
+        raise ValueError(
+            f"seed must be an integer in [0, {MAX_SEED}] (NumPy's seed range), got {seed!r}"
+        )
+    return int(seed)
 
 
 class SearchAgent(Protocol):
@@ -129,12 +194,15 @@ class Run:
         trial_key: str | None = None,
         store: Store | None = None,
     ) -> Run:
-        """Open a run: later evaluations are recorded under it and count against ``budget``."""
+        """Open a run: later evaluations are recorded under it and count against ``budget``.
+
+        The seed is checked first: a bad one raises before any row is written."""
+        seed = check_seed(seed)
         evaluator = env.evaluator
         if store is not None:
             evaluator.store = store
         if budget is not None:
-            evaluator.budget = int(budget)
+            evaluator.budget = check_budget(budget, minimum=0)
         run_id = evaluator.open_run(
             agent, hyperparameters=hyperparameters, seed=seed, trial_key=trial_key
         )
@@ -219,7 +287,7 @@ class RunResult:
 
 
 def run(
-    agent: SearchAgent,
+    agent: SearchAgent | str,
     env: DesignEnv | str,
     budget: int,
     seed: int | None = 0,
@@ -230,14 +298,17 @@ def run(
     env_kwargs: Mapping[str, Any] | None = None,
     on_evaluation: Callable[[Evaluation], None] | None = None,
 ) -> RunResult:
-    """Run ``agent`` on ``env`` (an instance or an id) until ``budget`` simulator calls are used.
+    """Run ``agent`` (an agent or a registered name) on ``env`` (an instance or an id) until
+    ``budget`` simulator calls are used.
 
     With a ``store`` every evaluation is recorded (committed as it happens). ``resume=RUN_ID``
     continues a recorded run: the agent is re-seeded and replays its recorded evaluations
     without re-simulating them, then goes on to exactly the run's budget.
     """
-    if int(budget) < 1:
-        raise ValueError(f"budget must be a positive number of simulator evaluations, got {budget}")
+    budget = check_budget(budget)
+    if resume is None:
+        seed = check_seed(seed)
+    agent = _as_agent(agent)
     if isinstance(env, str):
         env = make(env, **dict(env_kwargs or {}))
     if not isinstance(env, DesignEnv):
@@ -255,7 +326,10 @@ def run(
             raise ValueError(
                 f"run {resume} is {record.agent!r} on {record.env_id!r}, not {agent.name!r} on {env.env_id!r}"
             )
-        seed, budget = record.seed, record.budget or int(budget)
+        if record.status == "finished":
+            # Nothing to do: report the run as recorded, and leave its row untouched.
+            return _recorded_result(record, store.evaluations(resume), agent)
+        seed, budget = check_seed(record.seed), record.budget or int(budget)
         the_run = Run.resume(env, resume, store)
     else:
         the_run = Run.start(
@@ -268,10 +342,13 @@ def run(
             store=store,
         )
     evaluator = env.evaluator
-    agent.setup(env.space, seed=seed, objective=env.objective, budget=int(budget))
-    env.reset(seed=seed)
     first = len(evaluator.history)
+    # From here the run is open in the store: any error, Ctrl-C or SIGTERM (which the CLI turns
+    # into KeyboardInterrupt) must close it as failed or interrupted, never leave it "running".
     try:
+        agent.setup(env.space, seed=seed, objective=env.objective, budget=int(budget))
+        env.reset(seed=seed)
+        first = len(evaluator.history)
         if agent.drives_env:
             agent.learn(env, int(budget))
         else:
@@ -294,6 +371,38 @@ def run(
         env.env_id,
         agent.name,
         agent.get_params(),
+    )
+
+
+def _recorded_result(
+    record: RunRecord, rows: Sequence[Mapping[str, Any]], agent: SearchAgent
+) -> RunResult:
+    """A finished run as the store holds it (what ``run(..., resume=ID)`` of a finished run returns)."""
+    evaluations = [
+        Evaluation(
+            r["design"],
+            r["metrics"],
+            r["reward"] if r["reward"] is not None else float("nan"),
+            bool(r["feasible"]),
+            r["source"],
+            r["error"],
+            (),
+            r.get("sim_seconds") or 0.0,
+            int(r["step"]),
+        )
+        for r in rows
+    ]
+    counts = Counter(e.source for e in evaluations)
+    counts.update(failed=sum(e.error is not None for e in evaluations))
+    counts = +counts  # drop zero counts, as a live run's counts have none
+    return RunResult(
+        record.id,
+        evaluations,
+        dict(counts),
+        "finished",
+        record.env_id,
+        record.agent,
+        dict(record.hyperparameters or agent.get_params()),
     )
 
 

@@ -34,6 +34,20 @@ class ObjectiveError(ValueError):
     """An objective names a metric the simulator does not report, or is malformed."""
 
 
+def _finite(values: Mapping[str, Any], what: str, positive: bool = False) -> dict[str, float]:
+    """``values`` as floats; a NaN, an infinity or a non-number is an error naming the metric."""
+    if not isinstance(values, Mapping):
+        raise ObjectiveError(f"{what}s must map metric names to numbers, got {values!r}")
+    out = {}
+    for name, v in values.items():
+        ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+        if not ok or not math.isfinite(v) or (positive and v <= 0):
+            legal = "a finite positive number" if positive else "a finite number"
+            raise ObjectiveError(f"{what} for {name!r} must be {legal}, got {v!r}")
+        out[name] = float(v)
+    return out
+
+
 class Objective:
     """Base class. ``bind(metrics)`` checks the named metrics exist and learns their directions."""
 
@@ -109,8 +123,9 @@ class WeightedSum(Objective):
         super().__init__()
         if not weights:
             raise ObjectiveError("WeightedSum needs at least one weight")
-        self.weights = dict(weights)
-        self.scales = dict(scales or {})
+        # one NaN weight would make every reward NaN
+        self.weights = _finite(weights, "WeightedSum weight")
+        self.scales = _finite(scales or {}, "WeightedSum scale", positive=True)
 
     @property
     def metric_names(self) -> list[str]:
@@ -156,7 +171,7 @@ class Target(Objective):
                 )
         self.targets = {k: float(v) for k, v in targets.items()}
         self.style = style
-        self.tolerance = float(tolerance)
+        self.tolerance = _finite({"tolerance": tolerance}, "Target")["tolerance"]
 
     @property
     def metric_names(self) -> list[str]:
@@ -200,8 +215,8 @@ class Constrained(Objective):
     ) -> None:
         super().__init__()
         self.objective = objective
-        self.budgets = {k: float(v) for k, v in budgets.items()}
-        self.penalty = float(penalty)
+        self.budgets = _finite(budgets, "Constrained budget")
+        self.penalty = _finite({"penalty": penalty}, "Constrained")["penalty"]
 
     @property
     def metric_names(self) -> list[str]:
@@ -248,7 +263,7 @@ class Pareto(Objective):
         if len(metrics) < 2:
             raise ObjectiveError("Pareto needs at least two metrics")
         self.metrics = list(metrics)
-        self.scales = dict(scales or {})
+        self.scales = _finite(scales or {}, "Pareto scale", positive=True)
 
     @property
     def metric_names(self) -> list[str]:

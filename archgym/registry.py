@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import gymnasium
 
 from archgym.objective import Objective
-from archgym.simulator import Simulator
+from archgym.simulator import Metric, Simulator
 
 if TYPE_CHECKING:
     from archgym.env import DesignEnv
@@ -101,8 +102,42 @@ def _resolve(source: str | type[Simulator] | Callable[..., Simulator]) -> Callab
     return source
 
 
+def _check_simulator(owner: str, source: SimulatorSource) -> None:
+    """Refuse at registration what would only fail later inside ``make``: a source that is not a
+    simulator, an abstract class, or ``metrics`` that are not :class:`~archgym.simulator.Metric` objects."""
+    if isinstance(source, str):
+        return  # a name or "module:Class", resolved on first make
+    if isinstance(source, type) and not issubclass(source, Simulator):
+        raise TypeError(
+            f"{owner}: {source.__name__} is not a subclass of archgym.Simulator; "
+            "give a Simulator class, instance, factory or 'module:Class'"
+        )
+    if not isinstance(source, Simulator | type) and not callable(source):
+        raise TypeError(
+            f"{owner}: simulator must be a Simulator class, instance, factory or 'module:Class', "
+            f"got {type(source).__name__}"
+        )
+    if isinstance(source, type) and inspect.isabstract(source):
+        missing = ", ".join(sorted(getattr(source, "__abstractmethods__", ())))
+        raise TypeError(f"{owner}: {source.__name__} does not implement {missing}")
+    metrics = getattr(source, "metrics", ())
+    if isinstance(source, Simulator | type) and (
+        not isinstance(metrics, list | tuple) or not all(isinstance(m, Metric) for m in metrics)
+    ):
+        name = source.__name__ if isinstance(source, type) else type(source).__name__
+        raise TypeError(
+            f"{owner}: {name}.metrics must be a tuple of archgym.Metric, got {metrics!r}; "
+            "e.g. metrics = (Metric('latency_ns', 'ns'), Metric('power_mw', 'mW'))"
+        )
+    names = [m.name for m in metrics] if isinstance(metrics, list | tuple) else []
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TypeError(f"{owner}: metric {repeated[0]!r} is declared twice")
+
+
 def register_simulator(name: str, simulator: SimulatorSource) -> None:
     """Make a simulator class (or factory, or ``"module:Class"``) available by name."""
+    _check_simulator(f"simulator {name!r}", simulator)
     _SIMULATORS[name] = simulator
 
 
@@ -130,6 +165,7 @@ def register_env(
     """
     if "/" not in id or "-v" not in id:
         raise ValueError(f"env id {id!r} should look like 'namespace/Name-v0'")
+    _check_simulator(f"env {id!r}", simulator)
     spec = EnvSpec(
         id,
         simulator,
@@ -195,6 +231,9 @@ def load_entry_points() -> None:
 def spec(env_id: str) -> EnvSpec:
     """The registered :class:`EnvSpec` of an id; an unknown id's error suggests the closest ones.
 
+    Gymnasium's ``"module:Namespace/Name-v0"`` form imports ``module`` first, so an env that a
+    module registers is usable by that one string (``archgym.make("mylab.envs:mylab/Sq-v0")``).
+
     Example:
         >>> spec("archgym/DRAM-v0").id
         'archgym/DRAM-v0'
@@ -204,6 +243,14 @@ def spec(env_id: str) -> EnvSpec:
         archgym.registry.UnknownEnvError: no environment 'archgym/Dram-v0'; did you mean 'archgym/DRAM-v0'? ...
     """
     load_entry_points()
+    if ":" in env_id:  # Gymnasium's "module:Env-v0": import the module that registers the id
+        module, _, env_id = env_id.partition(":")
+        try:
+            importlib.import_module(module)
+        except ImportError as err:
+            raise UnknownEnvError(
+                f"env id '{module}:{env_id}': cannot import module {module!r} ({err})"
+            ) from None
     try:
         return _ENVS[env_id]
     except KeyError:
@@ -255,4 +302,29 @@ def make(
     from archgym.env import DesignEnv
     from archgym.wrappers import encode
 
-    return encode(DesignEnv.from_spec(spec(env_id), **kwargs), action_encoding)
+    the_spec = spec(env_id)
+    legal = _make_keywords()
+    unknown = [k for k in kwargs if k not in legal]
+    if unknown:  # else a TypeError from deep inside DesignEnv.__init__
+        raise TypeError(
+            f"archgym.make({env_id!r}) got an unknown keyword {unknown[0]!r}; legal keywords are "
+            f"{', '.join(sorted(legal))} (a simulator's own options go in simulator_kwargs)"
+        )
+    return encode(DesignEnv.from_spec(the_spec, **kwargs), action_encoding)
+
+
+def _make_keywords() -> set[str]:
+    from archgym.env import DesignEnv
+
+    names = set(inspect.signature(DesignEnv.from_spec).parameters)
+    names |= set(inspect.signature(DesignEnv.__init__).parameters)
+    return names - {
+        "self",
+        "cls",
+        "spec",
+        "simulator",
+        "env_id",
+        "env_version",
+        "env_kwargs",
+        "kwargs",
+    }

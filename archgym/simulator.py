@@ -26,9 +26,6 @@ import math
 import os
 import re
 import shlex
-import signal
-import subprocess
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +34,7 @@ from string import Template
 from typing import Any, Literal
 
 from archgym._plain import plain
+from archgym._procs import run_bounded, scratch_dir, sigterm_interrupts
 from archgym.space import Design, DesignSpace
 
 Direction = Literal["min", "max"]
@@ -192,7 +190,9 @@ def render_config(design: Design, fmt: ConfigFormat, template: str | None = None
     if fmt == "yaml":
         import yaml
 
-        base = yaml.safe_load(template) if template else {}
+        from archgym._yaml import load as load_yaml
+
+        base = load_yaml(template) if template else {}
         base = base or {}
         base.update({k: plain(v) for k, v in design.items()})
         return yaml.safe_dump(base, sort_keys=False)
@@ -290,12 +290,19 @@ def _finite(metrics: dict[str, float], stdout: str) -> dict[str, float]:
 class ExternalSimulator(Simulator):
     """Runs a user's binary once per design.
 
-    For each evaluation: a fresh temporary directory, the design written to ``config_name``
+    For each evaluation: a fresh scratch directory, the design written to ``config_name``
     (from ``template`` in ``config_format``), ``command`` run there (``{config}`` and
-    ``{workload}`` are substituted) with ``timeout_s`` after which the whole process group is
-    killed, metrics parsed from stdout (``patterns``: a regex per metric, or a JSON line),
-    and the directory removed. A crash, timeout or unparsable output raises
-    :class:`EvaluationError` with the tail of stderr.
+    ``{workload}`` are substituted), metrics parsed from stdout (``patterns``: a regex per
+    metric, or the last JSON line), and the directory removed. A crash, a timeout or
+    unparsable output raises :class:`EvaluationError` with the tail of stderr.
+
+    No process outlives its evaluation (see :mod:`archgym._procs`): the program's whole process
+    group, and any descendant that left it, is killed when the program exits, at
+    ``timeout_s`` (a deadline that a descendant holding stdout open cannot extend), and on
+    Ctrl-C or SIGTERM, after which the scratch dir is removed. If the Python process is
+    SIGKILLed, the kernel kills the program (``PR_SET_PDEATHSIG``, Linux) and the next archgym
+    process to run a binary kills its leftover children and removes its scratch dirs. Only the
+    first 64 KiB and the last ``max_output_bytes`` of stdout are kept; put the metrics last.
 
     Example:
         >>> sim = ExternalSimulator(  # doctest: +SKIP
@@ -319,6 +326,7 @@ class ExternalSimulator(Simulator):
         env: Mapping[str, str] | None = None,
         workloads: Sequence[str] = (),
         default_workload: str | None = None,
+        max_output_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         if not metrics:
             raise ValueError("ExternalSimulator needs at least one Metric")
@@ -350,6 +358,9 @@ class ExternalSimulator(Simulator):
         self.config_name = config_name
         self.patterns = dict(patterns) if patterns else None
         self.timeout_s = float(timeout_s)
+        if max_output_bytes < 1024:
+            raise ValueError(f"max_output_bytes must be at least 1024, got {max_output_bytes}")
+        self.max_output_bytes = int(max_output_bytes)
         self.env = dict(env) if env else None
         self._workloads = list(workloads)
         self.default_workload = default_workload
@@ -361,8 +372,8 @@ class ExternalSimulator(Simulator):
         return list(self._workloads)
 
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
-        with tempfile.TemporaryDirectory(prefix=f"archgym-{self.name}-") as tmp:
-            config_path = Path(tmp) / self.config_name
+        with sigterm_interrupts(), scratch_dir(f"archgym-{self.name}") as tmp:
+            config_path = tmp / self.config_name
             config_path.write_text(render_config(design, self.config_format, self.template))
             argv = [
                 a.replace("{config}", str(config_path)).replace("{workload}", str(workload or ""))
@@ -370,40 +381,24 @@ class ExternalSimulator(Simulator):
             ]
             env = {**os.environ, **self.env} if self.env else None
             try:
-                proc = subprocess.Popen(
-                    # errors="replace": a binary printing invalid UTF-8 must give a parse error, not a crash.
+                done = run_bounded(
                     argv,
                     cwd=tmp,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    encoding="utf-8",
-                    errors="replace",
-                    start_new_session=True,
+                    timeout_s=self.timeout_s,
                     env=env,
+                    max_output_bytes=self.max_output_bytes,
                 )
             except OSError as err:
                 raise EvaluationError(f"cannot start {argv[0]!r}: {err}") from None
-            try:
-                stdout, stderr = proc.communicate(timeout=self.timeout_s)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                _, stderr = proc.communicate()
-                raise EvaluationError(
-                    f"{argv[0]} timed out after {self.timeout_s:g} s", _tail(stderr)
-                ) from None
-            if proc.returncode != 0:
-                raise EvaluationError(
-                    f"{argv[0]} exited with status {proc.returncode}", _tail(stderr)
-                )
-            return parse_metrics(stdout, self.metrics, self.patterns)
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        if done.timed_out:
+            raise EvaluationError(
+                f"{argv[0]} timed out after {self.timeout_s:g} s", _tail(done.stderr)
+            )
+        if done.returncode != 0:
+            raise EvaluationError(
+                f"{argv[0]} exited with status {done.returncode}", _tail(done.stderr)
+            )
+        return parse_metrics(done.stdout, self.metrics, self.patterns)
 
 
 def _tail(text: str | None, lines: int = 20) -> str:

@@ -45,6 +45,10 @@ def _short(values: Sequence[Any], limit: int = 12) -> str:
     return f"{head}, ..., {tail} ({len(values)} values)"
 
 
+#: The most values one parameter may list (each is held in memory and indexed).
+MAX_PARAM_VALUES = 10_000_000
+
+
 class Param:
     """One named knob with a finite, ordered list of legal values.
 
@@ -146,8 +150,10 @@ class Ordinal(Param):
     def __init__(self, name: str, values: Sequence[float]) -> None:
         values = [v.item() if isinstance(v, np.generic) else v for v in values]
         for v in values:
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ValueError(f"ordinal parameter {name!r} needs numeric values, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(
+                    f"ordinal parameter {name!r} needs finite numeric values, got {v!r}"
+                )
         super().__init__(name, sorted(values))
 
 
@@ -161,10 +167,24 @@ class Integer(Param):
     kind = "integer"
 
     def __init__(self, name: str, low: int, high: int, step: int = 1) -> None:
-        if int(low) != low or int(high) != high or int(step) != step or step < 1:
-            raise ValueError(f"integer parameter {name!r} needs integer low/high and step >= 1")
+        numbers = (low, high, step)
+        if (
+            not all(isinstance(n, int | float | np.integer | np.floating) for n in numbers)
+            or not all(math.isfinite(n) and int(n) == n for n in numbers)
+            or step < 1
+        ):
+            raise ValueError(
+                f"integer parameter {name!r} needs integer low/high and step >= 1, "
+                f"got {low!r}, {high!r}, step {step!r}"
+            )
         if high < low:
             raise ValueError(f"integer parameter {name!r}: high {high} is below low {low}")
+        count = (int(high) - int(low)) // int(step) + 1
+        if count > MAX_PARAM_VALUES:  # every value is held in memory
+            raise ValueError(
+                f"integer parameter {name!r} has {count:.3g} values, more than the "
+                f"{MAX_PARAM_VALUES:,} a parameter may list; use a coarser step, PowerOfTwo or Real"
+            )
         self.low, self.high, self.step = int(low), int(high), int(step)
         super().__init__(name, range(self.low, self.high + 1, self.step))
 

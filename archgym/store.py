@@ -109,6 +109,10 @@ class Store:
             else (DEFAULT_PATH if path is None else None)
         )
         if self.path is not None:
+            if self.path.is_dir():  # sqlite would only say "unable to open database file"
+                raise StoreError(
+                    f"store {str(self.path)!r} is a directory; give a file in it, e.g. {str(self.path / 'archgym.db')!r}"
+                )
             self.path.parent.mkdir(parents=True, exist_ok=True)
         target = str(self.path) if self.path is not None else ":memory:"
         try:

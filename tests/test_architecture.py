@@ -36,6 +36,8 @@ CORE = (
     "multiagent",
     "_optional",
     "_plain",
+    "_procs",
+    "_yaml",
 )
 SUBPACKAGES = (
     "agents",

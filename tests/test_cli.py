@@ -148,3 +148,25 @@ def test_sigkill_loses_nothing_committed_and_resume_finishes_exactly(tmp_path):
     reference = archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=budget, seed=11)
     assert [r["design"] for r in rows_after] == [e.design for e in reference.evaluations]
     assert Path(db).exists()
+
+
+def test_resume_of_a_finished_run_reports_it(tmp_path):
+    db = str(tmp_path / "done.db")
+    args = ["run", "--env", "archgym/Synthetic-v0", "--agent", "walk", "--budget", "8"]
+    first = runner.invoke(app, [*args, "--store", db])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["run", "--resume", "1", "--store", db])
+    assert again.exit_code == 0, again.output
+    assert "run 1: walk on archgym/Synthetic-v0 (finished)" in again.output
+    assert "8 simulator" in again.output
+    assert Store(db).count_evaluations(1) == 8 and list(Store(db).runs()["status"]) == ["finished"]
+
+
+def test_a_bad_seed_opens_no_run(tmp_path):
+    db = tmp_path / "seed.db"
+    for seed in ("-1", str(2**32)):
+        result = runner.invoke(
+            app, ["run", "--env", "archgym/Synthetic-v0", "--seed", seed, "--store", str(db)]
+        )
+        assert result.exit_code == 2 and "--seed" in result.output, result.output
+    assert not db.exists() or len(Store(db).runs()) == 0

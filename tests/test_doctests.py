@@ -28,6 +28,7 @@ MODULES = [
     "archgym.agents.random",
     "archgym.agents.walk",
     "archgym.loop",
+    "archgym._procs",
     "archgym.wrappers",
     "archgym.costmodel",
     "archgym.agents.rl",

@@ -175,3 +175,57 @@ def test_the_old_run_methods_of_designenv_still_work_with_a_warning(tmp_path):
         archgym.DesignEnv(Synthetic(), action_encoding="box")
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = env.nope
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 2**70, 1.5, True, "3"])
+def test_a_bad_seed_is_refused_before_a_run_opens(tmp_path, seed):
+    store = Store(tmp_path / "runs.db")
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 4294967295\]"):
+        archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=3, seed=seed, store=store)
+    env = archgym.make("archgym/Synthetic-v0", store=store)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        archgym.Run.start(env, "manual", seed=seed, budget=3)
+    assert len(store.runs()) == 0  # no ghost "running" row
+
+
+def test_an_error_after_the_run_opens_closes_it_as_failed(tmp_path):
+    store = Store(tmp_path / "runs.db")
+
+    class Broken(RandomSearch):
+        def setup(self, space, **kwargs):
+            raise RuntimeError("setup failed")
+
+    with pytest.raises(RuntimeError, match="setup failed"):
+        archgym.run(Broken(), "archgym/Synthetic-v0", budget=3, seed=0, store=store)
+    runs = store.runs()
+    assert list(runs["status"]) == ["failed"] and "setup failed" in store_message(store, 1)
+
+
+def store_message(store, run_id):
+    return store._conn.execute("SELECT message FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+
+
+def test_resuming_a_finished_run_reports_it_unchanged(tmp_path):
+    store = Store(tmp_path / "runs.db")
+    done = archgym.run(RandomWalk(), "archgym/Synthetic-v0", budget=12, seed=4, store=store)
+    before = store.runs().drop(columns=["finished_at"], errors="ignore")
+    again = archgym.run(
+        RandomWalk(), "archgym/Synthetic-v0", budget=12, store=store, resume=done.run_id
+    )
+    assert again.status == "finished" and again.run_id == done.run_id
+    assert [e.design for e in again.evaluations] == [e.design for e in done.evaluations]
+    assert again.best.reward == done.best.reward and again.counts == done.counts
+    assert store.runs().drop(columns=["finished_at"], errors="ignore").equals(before)
+    assert store.count_evaluations(done.run_id) == 12
+
+
+def test_rl_runs_leave_nothing_in_the_temp_dir(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    archgym.run(
+        make_agent("ppo", n_steps=8, batch_size=8, hidden=8), "archgym/Synthetic-v0", budget=10
+    )
+    assert list(scratch.iterdir()) == []  # SB3's default logger made an SB3-<date> dir here

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -34,6 +35,8 @@ class Hyperparameter:
     high: float | None = None
     choices: tuple[Any, ...] | None = None
     log: bool = False
+    #: What a value means where the name and range do not say (shown by ``archgym agents``).
+    help: str = ""
 
     def check(self, value: Any, owner: str) -> None:
         if self.choices is not None:
@@ -54,6 +57,10 @@ class Hyperparameter:
             ):
                 raise ValueError(
                     f"{owner}: hyperparameter {self.name!r} must be a number, got {value!r}"
+                )
+            if not math.isfinite(value):  # NaN passes every range comparison
+                raise ValueError(
+                    f"{owner}: hyperparameter {self.name!r} must be a finite number, got {value!r}"
                 )
             if (
                 isinstance(self.default, int)
@@ -94,13 +101,18 @@ def hyperparameter(
     high: float | None = None,
     choices: Sequence[Any] | None = None,
     log: bool = False,
+    help: str = "",
 ) -> Any:
     """Declare a dataclass field as a hyperparameter with a legal range or choices."""
     return dataclasses.field(
         default=default,
         metadata={
             "hyperparameter": dict(
-                low=low, high=high, choices=tuple(choices) if choices is not None else None, log=log
+                low=low,
+                high=high,
+                choices=tuple(choices) if choices is not None else None,
+                log=log,
+                help=help,
             )
         },
     )

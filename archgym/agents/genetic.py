@@ -46,7 +46,9 @@ class GeneticAlgorithm(Agent):
     crossover: str = hyperparameter("uniform", choices=("uniform", "one_point"))
     crossover_rate: float = hyperparameter(0.9, low=0.0, high=1.0)
     #: Per-gene mutation probability; 0 means 1 / number of parameters.
-    mutation_rate: float = hyperparameter(0.0, low=0.0, high=1.0)
+    mutation_rate: float = hyperparameter(
+        0.0, low=0.0, high=1.0, help="0 means 1/n for a design of n parameters"
+    )
     #: Share of ordered-gene mutations that step to an adjacent value (the rest jump uniformly).
     local_mutation: float = hyperparameter(0.5, low=0.0, high=1.0)
     elitism: int = hyperparameter(2, low=0, high=100)

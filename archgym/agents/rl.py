@@ -147,6 +147,7 @@ class SB3Agent(Agent):
     def learn(self, env: DesignEnv, budget: int) -> None:
         sb3 = _require_sb3()
         from stable_baselines3.common.callbacks import BaseCallback
+        from stable_baselines3.common.logger import Logger
 
         evaluator = env.evaluator
         rule = StopRule(evaluator, env.space.size)
@@ -186,6 +187,9 @@ class SB3Agent(Agent):
                 device="cpu",
                 **self.algorithm_kwargs(),
             )
+            # SB3's default logger makes an SB3-<date> dir in the temp dir on every learn(), even
+            # with nothing to write; archgym's record is the store, so log nowhere.
+            self.model.set_logger(Logger(folder=None, output_formats=[]))
             stop = StopAtBudget()
             first = True
             # Each round is sized to the simulator calls left, so SB3's schedules (exploration,

@@ -17,7 +17,16 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from archgym.cli._common import DEFAULT_STORE, console, fail, parse_assignments, sweep_progress
+from archgym._procs import sigterm_interrupts
+from archgym.cli._common import (
+    DEFAULT_STORE,
+    console,
+    exit_code,
+    fail,
+    parse_assignments,
+    sweep_progress,
+)
+from archgym.cli.run import HybridOption, ProxyOption, proxy_kwargs
 from archgym.experiments import ExperimentSpec, SpecError, load_spec, spec_from_dict
 
 ExecutorOption = Annotated[str | None, typer.Option(help="local (process pool), ray, or serial")]
@@ -56,7 +65,7 @@ def execute(
     """Run a spec with a progress bar, print the comparison, optionally write the report."""
     from archgym.experiments import run_sweep
 
-    with sweep_progress() as progress:
+    with sigterm_interrupts(), sweep_progress() as progress:
         task = progress.add_task(escape(spec.name), total=len(spec.trials()), rate="")
 
         def show(p: Any) -> None:
@@ -69,12 +78,12 @@ def execute(
             result = run_sweep(
                 spec, executor=executor, workers=workers, address=address, on_progress=show
             )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             console.print(
                 "[yellow]interrupted[/yellow]: finished trials are kept; run the same command again "
                 "to skip them and resume the rest"
             )
-            raise typer.Exit(130) from None
+            raise typer.Exit(exit_code(stop)) from None
     console.print(
         f"{len(result.outcomes)} trials in {result.seconds:.1f} s: {result.count('skipped')} already done, "
         f"{len(result.outcomes) - result.count('skipped') - len(result.failed)} run, "
@@ -134,6 +143,8 @@ def compare(
     env_arg: Annotated[
         list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")
     ] = None,
+    proxy: ProxyOption = None,
+    hybrid_threshold: HybridOption = None,
     target: Annotated[
         float | None, typer.Option(help="success threshold on reward (default: the env's)")
     ] = None,
@@ -147,7 +158,7 @@ def compare(
 ) -> None:
     """Compare agents on environments at one budget over several seeds (default hyperparameters)."""
     env_ids = [e.strip() for item in env for e in item.split(",") if e.strip()]
-    kwargs = parse_assignments(env_arg, "--env-arg")
+    kwargs = {**parse_assignments(env_arg, "--env-arg"), **proxy_kwargs(proxy, hybrid_threshold)}
     data: dict[str, Any] = {
         "name": f"compare {', '.join(env_ids)}",
         "store": str(store),

@@ -6,8 +6,9 @@ Examples:
     archgym proxy select --store runs.db --env archgym/DRAM-v0 --candidates rf,et,gbm
 
 A trained model drops into the other commands as a cost model:
-    archgym run --env archgym/DRAM-v0 --env-arg cost_model=proxy --env-arg proxy=models/dram
-    archgym compare --env archgym/DRAM-v0 --env-arg cost_model=hybrid --env-arg proxy=models/dram
+    archgym run --env archgym/DRAM-v0 --proxy models/dram
+    archgym run --env archgym/DRAM-v0 --proxy models/dram --hybrid-threshold 0.3
+    archgym compare --env archgym/DRAM-v0 --proxy models/dram
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from archgym.cli._common import DEFAULT_STORE, console, fail, open_store, split_list
+from archgym.cli._common import DEFAULT_STORE, console, fail, guarded, open_store, split_list
 
 #: The ``archgym proxy`` group; ``archgym.cli`` adds it to the main app.
 proxy_app = typer.Typer(no_args_is_help=True, help="Proxy cost models: train, evaluate, select.")
@@ -85,6 +86,7 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
 
 
 @proxy_app.command()
+@guarded
 def train(
     env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
     out: Annotated[Path, typer.Option(help="model directory to write")],
@@ -134,6 +136,7 @@ def train(
 
 
 @proxy_app.command("eval")
+@guarded
 def evaluate(
     model: Annotated[Path, typer.Argument(help="model directory written by `archgym proxy train`")],
     store: StoreOption = DEFAULT_STORE,
@@ -204,6 +207,7 @@ def evaluate(
 
 
 @proxy_app.command("select")
+@guarded
 def select_models(
     env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
     store: StoreOption = DEFAULT_STORE,

@@ -12,14 +12,16 @@ Examples:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from archgym._procs import sigterm_interrupts
 from archgym.cli._common import (
     DEFAULT_STORE,
     console,
+    exit_code,
     fail,
     open_store,
     parse_assignments,
@@ -65,6 +67,7 @@ def agents() -> None:
                 if h.low is not None
                 else ""
             )
+            + (f" ({h.help})" if h.help else "")
             for h in cls.hyperparameters().values()
         )
         table.add_row(name, cls.__name__, hps)
@@ -108,11 +111,45 @@ def check(env_id: str) -> None:
     console.print(f"[green]OK[/green] {env_id} passes every check")
 
 
+def proxy_kwargs(proxy: Path | None, hybrid_threshold: float | None) -> dict[str, Any]:
+    """The env keywords of ``--proxy DIR [--hybrid-threshold X]``.
+
+    Example:
+        >>> proxy_kwargs(Path("m"), 0.3)
+        {'cost_model': 'hybrid', 'proxy': {'path': 'm', 'threshold': 0.3}}
+    """
+    if proxy is None:
+        if hybrid_threshold is not None:
+            raise typer.BadParameter("--hybrid-threshold needs --proxy DIR (the model directory)")
+        return {}
+    if not proxy.exists():
+        raise typer.BadParameter(f"--proxy {proxy}: no such model directory")
+    if hybrid_threshold is None:
+        return {"cost_model": "proxy", "proxy": str(proxy)}
+    return {"cost_model": "hybrid", "proxy": {"path": str(proxy), "threshold": hybrid_threshold}}
+
+
+ProxyOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="answer with this proxy model (from `archgym proxy train`) instead of the simulator"
+    ),
+]
+HybridOption = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        help="with --proxy: simulate designs whose relative uncertainty is above this, "
+        "answer the rest from the proxy (0.1 is strict; 0.3 lets the proxy answer more)",
+    ),
+]
+
+
 def run(
     env: Annotated[str | None, typer.Option(help="environment id, e.g. archgym/DRAM-v0")] = None,
     agent: Annotated[str, typer.Option(help="agent name (see `archgym agents`)")] = "random",
     budget: Annotated[int, typer.Option(min=1, help="simulator evaluations")] = 100,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="random seed")] = 0,
     store: Annotated[Path, typer.Option(help="SQLite store path")] = DEFAULT_STORE,
     workload: Annotated[str | None, typer.Option(help="workload name or path")] = None,
     hp: Annotated[
@@ -121,6 +158,8 @@ def run(
     env_arg: Annotated[
         list[str] | None, typer.Option("--env-arg", help="env keyword NAME=VALUE (repeatable)")
     ] = None,
+    proxy: ProxyOption = None,
+    hybrid_threshold: HybridOption = None,
     resume: Annotated[
         int | None, typer.Option(help="continue the run with this id to its budget")
     ] = None,
@@ -129,8 +168,10 @@ def run(
     import archgym
     from archgym.agents import make_agent
 
-    db = archgym.Store(store)
     if resume is not None:
+        if not store.exists():  # opening it would create an empty store
+            fail(f"--store {store}: no such file, so there is no run {resume} to resume")
+        db = archgym.Store(store)
         record = db.run(resume)
         env, agent = record.env_id, record.agent
         hyper = record.hyperparameters
@@ -140,37 +181,53 @@ def run(
         if record.env_kwargs.get("simulator_kwargs"):
             kwargs["simulator_kwargs"] = record.env_kwargs["simulator_kwargs"]
         budget = record.budget or budget
+        the_agent = make_agent(agent, **hyper)
+        the_env = archgym.make(env, **kwargs)
     else:
         if env is None:
             raise typer.BadParameter("--env is required (or --resume RUN_ID)")
         hyper = parse_assignments(hp, "--hp")
         kwargs = parse_assignments(env_arg, "--env-arg")
+        kwargs.update(proxy_kwargs(proxy, hybrid_threshold))
         if workload is not None:
             kwargs["workload"] = workload
-    try:
         the_agent = make_agent(agent, **hyper)
-        the_env = archgym.make(env, **kwargs)
-    except (KeyError, ValueError) as err:
-        fail(err.args[0] if isinstance(err, KeyError) else err)
+        the_env = archgym.make(env, **kwargs)  # before the store: a bad env creates no file
+        db = archgym.Store(store)
     best: list[float] = []
-    with run_progress() as progress:
-        task = progress.add_task(f"{agent} on {env}", total=budget, best="")
-        done = the_env.evaluator.counts
+    try:
+        with sigterm_interrupts(), run_progress() as progress:
+            task = progress.add_task(f"{agent} on {env}", total=budget, best="")
 
-        def tick(ev: archgym.Evaluation) -> None:
-            if ev.feasible or not best:
-                best.append(max(best[-1], ev.reward) if best else ev.reward)
-            progress.update(task, completed=done["simulator"], best=f"best reward {best[-1]:.4g}")
+            def tick(ev: archgym.Evaluation) -> None:
+                if ev.feasible or not best:
+                    best.append(max(best[-1], ev.reward) if best else ev.reward)
+                progress.update(
+                    task,
+                    completed=the_env.evaluator.simulator_calls,
+                    best=f"best reward {best[-1]:.4g}",
+                )
 
-        result = archgym.run(
-            the_agent,
-            the_env,
-            budget=budget,
-            seed=seed,
-            store=db,
-            resume=resume,
-            on_evaluation=tick,
+            result = archgym.run(
+                the_agent,
+                the_env,
+                budget=budget,
+                seed=seed,
+                store=db,
+                resume=resume,
+                on_evaluation=tick,
+            )
+    except KeyboardInterrupt as stop:
+        run_id = the_env.evaluator.run_id
+        if run_id is None:
+            raise typer.Exit(exit_code(stop)) from None
+        the_env.evaluator.flush()
+        console.print(
+            f"[yellow]interrupted[/yellow]: run {run_id} keeps its "
+            f"{db.count_evaluations(run_id)} evaluations; "
+            f"`archgym run --resume {run_id} --store {store}` finishes it"
         )
+        raise typer.Exit(exit_code(stop)) from None
     print_result(result)
 
 
@@ -187,5 +244,16 @@ def export(
     if format not in ("parquet", "csv"):
         raise typer.BadParameter(f"--format {format!r}: use parquet or csv")
     db = open_store(store)
-    path = db.export(out or store.with_suffix(f".{format}"), format, env_id=env, agent=agent)
+    runs = db.runs()
+    for option, column, value in (("--env", "env_id", env), ("--agent", "agent", agent)):
+        if value is not None and value not in set(runs[column]):
+            # an empty table would look like a successful export
+            fail(
+                f"{option} {value}: no runs of it in {store}; "
+                f"the store holds {sorted(set(runs[column])) or 'no runs'}"
+            )
+    target = out or store.with_suffix(f".{format}")
+    if not target.parent.is_dir():
+        fail(f"--out {target}: the directory {target.parent} does not exist")
+    path = db.export(target, format, env_id=env, agent=agent)
     console.print(f"wrote {path}")

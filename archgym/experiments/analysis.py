@@ -127,8 +127,12 @@ def _short_objective(objective: Mapping[str, Any]) -> str:
     return f"{objective.get('type', 'default')} {names}".strip()
 
 
-def best_so_far(rewards: np.ndarray, sources: np.ndarray, budget: int) -> np.ndarray:
+def best_so_far(
+    rewards: np.ndarray, sources: np.ndarray, budget: int, paid: str = "simulator"
+) -> np.ndarray:
     """Best reward after 1..budget simulator evaluations (NaN before the first finite reward).
+
+    ``paid`` is the source the budget counts: ``"proxy"`` for a run on a proxy cost model.
 
     Example:
         >>> best_so_far(np.array([1.0, 3.0, 3.0, 2.0]), np.array(["simulator", "simulator", "cache", "simulator"]), 4)
@@ -139,7 +143,7 @@ def best_so_far(rewards: np.ndarray, sources: np.ndarray, budget: int) -> np.nda
         if len(rewards)
         else rewards
     )
-    used = np.cumsum(sources == "simulator")
+    used = np.cumsum(sources == paid)
     # The evaluation that is last among those made with at most n simulator calls.
     last = np.searchsorted(used, np.arange(1, budget + 1), side="right") - 1
     curve = np.where(
@@ -171,10 +175,12 @@ def analyze(store: Store, targets: Mapping[str, float] | None = None) -> Analysi
         env = labels[run.id]
         objective = json.loads(run.objective) if run.objective else {}
         env_kwargs = json.loads(run.env_kwargs)
-        budget = int(run.budget or (ev["source"] == "simulator").sum())
+        # A run on a proxy cost model spends its budget on proxy answers (recorded as "proxy").
+        paid = "proxy" if str(run.simulator or "").startswith("proxy:") else "simulator"
+        budget = int(run.budget or (ev["source"] == paid).sum())
         rewards, sources = ev["reward"].to_numpy(float), ev["source"].to_numpy(str)
-        curve = best_so_far(rewards, sources, budget)
-        used = np.cumsum(sources == "simulator")
+        curve = best_so_far(rewards, sources, budget, paid)
+        used = np.cumsum(sources == paid)
         optimum = _optimum_reward(run.env_id, canonical(env_kwargs), canonical(objective))
         target, hit = _target(
             run.env_id, objective, optimum, targets, curve, ev["feasible"].to_numpy(bool), used

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from archgym._optional import import_optional
+from archgym._procs import Terminated, die_with_parent
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
 from archgym.store import Store
 
@@ -199,7 +200,7 @@ class LocalExecutor:
                 max_workers=min(self.workers, len(pending)),
                 mp_context=context,
                 initializer=_init_worker,
-                initargs=(stop, pids),
+                initargs=(stop, pids, os.getpid()),
             )
             futures = {pool.submit(_pool_trial, t, store_path): t for t in pending}
             pending = []
@@ -238,9 +239,12 @@ class LocalExecutor:
 _STOP: Any = None
 
 
-def _init_worker(stop: Any, pids: Any) -> None:
+def _init_worker(stop: Any, pids: Any, parent: int) -> None:
     global _STOP
     _STOP = stop
+    # A worker dies with the sweep, even a SIGKILLed one: the kernel sends it SIGTERM, which
+    # interrupts its trial (the run is marked interrupted and resumes on the next sweep).
+    die_with_parent(signal.SIGTERM, parent)
     pids.put(os.getpid())
     # An idle worker must not die of Ctrl-C (that breaks the pool and kills its busy peers).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -253,14 +257,27 @@ def _interrupt_once(signum: int, frame: Any) -> None:
 
 
 def _pool_trial(trial: Trial, store_path: str) -> TrialOutcome:
-    """:func:`run_trial` in a pool worker: interruptible while it runs; not started once the sweep stops."""
+    """:func:`run_trial` in a pool worker: interruptible while it runs; not started once the sweep stops.
+
+    SIGTERM (from ``kill``, a scheduler, or the kernel when the sweep died) interrupts the
+    trial like Ctrl-C and then ends the worker, as SIGTERM would have without the handler.
+    """
     signal.signal(signal.SIGINT, _interrupt_once)
+    signal.signal(signal.SIGTERM, _terminate_once)
     try:
         if _STOP is not None and _STOP.is_set():
             return TrialOutcome(trial.key, "cancelled")
         return run_trial(trial, store_path)
+    except Terminated:
+        os._exit(128 + signal.SIGTERM)  # the run is closed; the worker's work is over
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _terminate_once(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
 
 
 class RayExecutor:

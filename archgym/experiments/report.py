@@ -111,7 +111,8 @@ def markdown_table(df: pd.DataFrame) -> str:
 
 
 def html_table(df: pd.DataFrame) -> str:
-    return df.to_html(
+    """A table for the HTML page, in a box that scrolls sideways rather than squeezing columns."""
+    table = df.to_html(
         index=False,
         border=0,
         classes="table",
@@ -119,6 +120,12 @@ def html_table(df: pd.DataFrame) -> str:
         escape=True,
         formatters={c: fmt for c in df.columns},
     )
+    return f'<div class="scroll">{table}</div>'
+
+
+#: Line styles cycled over agents: two agents with the same curve (GA on top of random, say)
+#: stay distinguishable where they overlap, as a thin dashed line over a thicker solid one.
+LINE_STYLES = ("-", "--", "-.", ":")
 
 
 def plot_best_so_far(analysis: Analysis, env: str, path: Path) -> Path:
@@ -129,11 +136,19 @@ def plot_best_so_far(analysis: Analysis, env: str, path: Path) -> Path:
         "config"
     ]
     curves = analysis.curves[analysis.curves["env"] == env]
-    for agent, config in best_config.items():
+    for i, (agent, config) in enumerate(best_config.items()):
         c = curves[(curves["agent"] == agent) & (curves["config"] == config)]
         q = c.groupby("evaluation")["best"].quantile([0.25, 0.5, 0.75]).unstack()
         (line,) = ax.plot(
-            q.index, q[0.5], drawstyle="steps-post", label=f"{agent} ({c['seed'].nunique()} seeds)"
+            q.index,
+            q[0.5],
+            drawstyle="steps-post",
+            label=f"{agent} ({c['seed'].nunique()} seeds)",
+            linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+            linewidth=max(
+                1.0, 3.0 - 0.6 * i
+            ),  # later lines thinner, so earlier ones show round them
+            zorder=3 + i,
         )
         ax.fill_between(
             q.index, q[0.25], q[0.75], step="post", color=line.get_color(), alpha=0.2, linewidth=0
@@ -303,12 +318,18 @@ def _img(name: str, path: Path) -> str:
 
 def _page(title: str, source: str, notes: str, sections: list[str]) -> str:
     style = (
-        "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}"
-        "table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}"
-        "th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:right}"
-        "th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
-        "td:last-child,th:last-child{text-align:left}td:last-child{max-width:26rem;overflow-wrap:anywhere}"
-        "figure{display:inline-block;margin:.5rem}img{max-width:100%}.notes{color:#555}"
+        "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;"
+        "color:#222;line-height:1.45}"
+        "h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:2px solid #ddd;padding-bottom:.2rem}"
+        ".scroll{overflow-x:auto;margin:.5rem 0 1.5rem}"
+        "table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums}"
+        "th,td{border-bottom:1px solid #ddd;padding:.35rem .7rem;text-align:right;white-space:nowrap}"
+        "th{background:#f0f3f7;position:sticky;top:0}tbody tr:nth-child(even){background:#fafbfc}"
+        "tbody tr:hover{background:#eef4ff}td:first-child,th:first-child{text-align:left}"
+        "td:last-child,th:last-child{text-align:left}"
+        "td:last-child{white-space:normal;max-width:26rem;overflow-wrap:anywhere;font-size:.85rem}"
+        "figure{display:inline-block;margin:.5rem;vertical-align:top}img{max-width:100%}"
+        "figcaption{text-align:center;color:#555;font-size:.85rem}.notes{color:#555}"
     )
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

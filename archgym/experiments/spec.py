@@ -48,8 +48,13 @@ import numpy as np
 import yaml
 
 from archgym._plain import plain
+from archgym._yaml import describe as describe_yaml
+from archgym._yaml import load as load_yaml
 
 EXECUTORS = ("local", "ray", "serial")
+#: The most trials one spec may expand to. Each trial is a whole search, so more is almost
+#: certainly a typo (``samples: 100000000``) and would hang ``--dry-run`` while expanding it.
+MAX_TRIALS = 10_000
 SPEC_KEYS = ("name", "store", "budget", "seeds", "envs", "agents", "executor", "workers", "address")
 ENV_KEYS = ("id", "kwargs", "objective", "target")
 AGENT_KEYS = ("name", "hyperparameters", "grid", "samples", "sample_seed")
@@ -206,11 +211,13 @@ def load_spec(path: str | Path, **overrides: Any) -> ExperimentSpec:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_text())
     except FileNotFoundError:
         raise SpecError(f"spec file {str(path)!r} does not exist") from None
     except yaml.YAMLError as err:
-        raise SpecError(f"spec file {str(path)!r} is not valid YAML: {err}") from None
+        raise SpecError(
+            f"spec file {str(path)!r} is not valid YAML: {describe_yaml(err)}"
+        ) from None
     if not isinstance(data, dict):
         raise SpecError(
             f"spec file {str(path)!r} must hold a mapping of keys ({', '.join(SPEC_KEYS)})"
@@ -249,9 +256,22 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
     ):
         raise SpecError(f"workers must be a positive integer, got {workers!r}")
+    raw_envs = _list(data["envs"], "envs")
+    raw_agents = [
+        _agent_entry(raw, f"agents[{i}]") for i, raw in enumerate(_list(data["agents"], "agents"))
+    ]
+    # Bounded before anything is expanded: each setting costs an agent construction.
+    settings = sum(_settings_bound(a) for a in raw_agents)
+    planned = len(raw_envs) * settings * len(seeds)
+    if planned > MAX_TRIALS:
+        raise SpecError(
+            f"the spec asks for up to {planned:,} trials ({len(raw_envs)} envs x {settings:,} "
+            f"hyperparameter settings x {len(seeds)} seeds), more than the {MAX_TRIALS:,} one spec "
+            "may hold; use fewer grid values, samples or seeds, or split it into several specs"
+        )
 
     envs = []
-    for i, raw in enumerate(_list(data["envs"], "envs")):
+    for i, raw in enumerate(raw_envs):
         entry = _env_entry(raw, f"envs[{i}]")
         try:
             archgym.make(
@@ -266,8 +286,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
         envs.append(entry)
 
     agents = []
-    for i, raw in enumerate(_list(data["agents"], "agents")):
-        entry = _agent_entry(raw, f"agents[{i}]")
+    for i, entry in enumerate(raw_agents):
         try:
             declared = agent_class(entry.name).hyperparameters()
         except KeyError as err:
@@ -297,6 +316,14 @@ def spec_from_dict(data: Mapping[str, Any]) -> ExperimentSpec:
     )
 
 
+def _settings_bound(entry: AgentEntry) -> int:
+    """How many hyperparameter settings an agent entry expands to, at most (before deduplication)."""
+    combos = 1
+    for values in entry.grid.values():
+        combos *= len(values)
+    return combos * max(1, entry.samples)
+
+
 def _check_keys(data: Mapping[str, Any], legal: Sequence[str], where: str) -> None:
     for key in data:
         if key not in legal:
@@ -311,15 +338,19 @@ def _list(value: Any, where: str) -> list[Any]:
 
 def _seeds(value: Any) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        if value > MAX_TRIALS:
+            raise SpecError(
+                f"seeds: {value:,} seeds is more than the {MAX_TRIALS:,} trials a spec may hold"
+            )
         return tuple(range(value))
     if (
         isinstance(value, list)
         and value
-        and all(isinstance(s, int) and not isinstance(s, bool) for s in value)
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value)
     ):
         return tuple(dict.fromkeys(value))
     raise SpecError(
-        f"seeds must be a positive count or a non-empty list of integers, got {value!r}"
+        f"seeds must be a positive count or a non-empty list of non-negative integers, got {value!r}"
     )
 
 

@@ -17,6 +17,7 @@ On the command line: ``archgym proxy train``, ``archgym proxy eval``, ``archgym 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,20 @@ def attach(
     """What ``DesignEnv(cost_model=kind, proxy=...)`` uses as its cost model.
 
     ``"proxy"``: a :class:`ProxySimulator` in place of ``simulator`` and no proxy.
-    ``"hybrid"``: the real ``simulator`` plus a :class:`HybridProxy` (pass a configured one
-    to choose its threshold). Either way a model made for another simulator, version,
-    workload or feature spec is refused with :class:`IncompatibleModelError`.
+    ``"hybrid"``: the real ``simulator`` plus a :class:`HybridProxy` (pass a configured one, or
+    ``{"path": DIR, "threshold": 0.3, "refit_every": 50}``, to choose its threshold). Either way
+    a model made for another simulator, version, workload or feature spec is refused with
+    :class:`IncompatibleModelError`.
     """
+    if isinstance(proxy, Mapping):  # the JSON form `archgym run --hybrid-threshold` records
+        unknown = set(proxy) - {"path", "threshold", "refit_every"}
+        if "path" not in proxy or unknown:
+            raise ValueError(
+                f"proxy={dict(proxy)!r}: give a model directory, or a mapping with 'path' "
+                "and optional 'threshold' and 'refit_every'"
+            )
+        options = {k: v for k, v in proxy.items() if k != "path"}
+        proxy = HybridProxy(proxy["path"], **options) if kind == "hybrid" else proxy["path"]
     if kind == "proxy":
         if isinstance(proxy, ProxySimulator):
             proxy.model.check_compatible(simulator, workload)

@@ -319,57 +319,70 @@ class ProxyModel:
             card = json.loads(card_path.read_text())
         except json.JSONDecodeError as err:
             raise ProxyModelError(f"{card_path}: unreadable card ({err})") from None
-        if card.get("format") != FORMAT:
-            raise ProxyModelError(f"{card_path}: format {card.get('format')!r} is not {FORMAT!r}")
-        for name, digest in card.get("files", {}).items():
-            if not (root / name).is_file():
-                raise ProxyModelError(f"{root}: file {name} listed in the card is missing")
-            if _sha256(root / name) != digest:
+        try:
+            if card.get("format") != FORMAT:
                 raise ProxyModelError(
-                    f"{root / name}: contents differ from the card's SHA-256; "
-                    "the model was tampered with or corrupted"
+                    f"{card_path}: format {card.get('format')!r} is not {FORMAT!r}"
                 )
-        space = DesignSpace.from_dict(card["feature_spec"])
-        metrics = tuple(
-            Metric(
-                e["name"], e["unit"], e["direction"], e.get("scale", 1.0), e.get("description", "")
-            )
-            for e in card["metrics"]
-        )
-        raw = json.loads((root / DATA).read_text())
-        provenance = {
-            k: card.get(k)
-            for k in (
-                "env_id",
-                "env_version",
-                "simulator",
-                "simulator_version",
-                "workload",
-                "env_kwargs",
-                "run_ids",
-            )
-        }
-        data = Dataset(
-            space,
-            raw["designs"],
-            metrics,
-            {m: np.asarray(v, dtype=float) for m, v in raw["values"].items()},
-            provenance,
-        )
-        if data.hash() != card["training"]["data_hash"]:
-            raise ProxyModelError(f"{root / DATA}: training data hash differs from the card")
-        regressors, transforms = {}, {}
-        n_features = len(space.feature_names())
-        for e in card["metrics"]:
-            if e["kind"] not in REGRESSORS:
-                raise ProxyModelError(
-                    f"{card_path}: metric {e['name']!r} uses unknown regressor {e['kind']!r}"
+            for name, digest in card.get("files", {}).items():
+                if not (root / name).is_file():
+                    raise ProxyModelError(f"{root}: file {name} listed in the card is missing")
+                if _sha256(root / name) != digest:
+                    raise ProxyModelError(
+                        f"{root / name}: contents differ from the card's SHA-256; "
+                        "the model was tampered with or corrupted"
+                    )
+            space = DesignSpace.from_dict(card["feature_spec"])
+            metrics = tuple(
+                Metric(
+                    e["name"],
+                    e["unit"],
+                    e["direction"],
+                    e.get("scale", 1.0),
+                    e.get("description", ""),
                 )
-            regressors[e["name"]] = REGRESSORS[e["kind"]].load(
-                root / e["file"], e["params"], n_features
+                for e in card["metrics"]
             )
-            transforms[e["name"]] = e["transform"]
-        return cls(data, regressors, transforms, card.get("scores"), card.get("selection"))
+            raw = json.loads((root / DATA).read_text())
+            provenance = {
+                k: card.get(k)
+                for k in (
+                    "env_id",
+                    "env_version",
+                    "simulator",
+                    "simulator_version",
+                    "workload",
+                    "env_kwargs",
+                    "run_ids",
+                )
+            }
+            data = Dataset(
+                space,
+                raw["designs"],
+                metrics,
+                {m: np.asarray(v, dtype=float) for m, v in raw["values"].items()},
+                provenance,
+            )
+            if data.hash() != card["training"]["data_hash"]:
+                raise ProxyModelError(f"{root / DATA}: training data hash differs from the card")
+            regressors, transforms = {}, {}
+            n_features = len(space.feature_names())
+            for e in card["metrics"]:
+                if e["kind"] not in REGRESSORS:
+                    raise ProxyModelError(
+                        f"{card_path}: metric {e['name']!r} uses unknown regressor {e['kind']!r}"
+                    )
+                regressors[e["name"]] = REGRESSORS[e["kind"]].load(
+                    root / e["file"], e["params"], n_features
+                )
+                transforms[e["name"]] = e["transform"]
+            return cls(data, regressors, transforms, card.get("scores"), card.get("selection"))
+        except ProxyModelError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+            # a hand-edited or truncated card: say which file, not where the reader tripped
+            what = f"field {err.args[0]!r} is missing" if isinstance(err, KeyError) else err
+            raise ProxyModelError(f"{card_path}: malformed model card ({what})") from None
 
     def __repr__(self) -> str:
         return (

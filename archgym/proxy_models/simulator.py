@@ -36,8 +36,12 @@ class ProxySimulator(Simulator):
 
     Given the real ``simulator`` (as ``archgym.make(..., cost_model="proxy")`` does) it first
     checks that the model was made for it, then borrows its design space (with constraints),
-    metrics and workloads, so it drops in anywhere that simulator did.
+    metrics and workloads, so it drops in anywhere that simulator did. Its answers are recorded
+    with source ``"proxy"`` and count against the budget in the simulator's place.
     """
+
+    #: What the evaluator records and counts this cost model's answers as.
+    origin = "proxy"
 
     def __init__(
         self,

@@ -31,6 +31,10 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     nb = nbformat.read(path, as_version=4)
     # The kernel runs in a scratch directory with this interpreter, so notebooks leave nothing behind.
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # ... and with a temp dir of its own, which must be empty once the notebook has run.
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
     client = nbclient.NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
@@ -40,6 +44,9 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    # torchinductor_<user> is torch's per-user compile cache (a fixed name reused by every process)
+    left = [p.name for p in tmp.iterdir() if not p.name.startswith("torchinductor_")]
+    assert not left, f"{path.name} left {left} in the temp dir"
 
 
 def _this_python_kernel_manager() -> type:

@@ -49,6 +49,11 @@ _INT_FIELDS = (
 )
 
 
+#: The most MACs (or input elements) one layer may have: 10^15 is ~1000x the largest layer of
+#: today's language models, and keeps every count the model multiplies inside int64.
+MAX_LAYER_COUNT = 10**15
+
+
 @dataclass(frozen=True)
 class Layer:
     """One layer in conv view. ``span_h``/``span_w`` is the input extent the array reads
@@ -120,6 +125,17 @@ class Network:
     def __post_init__(self) -> None:
         if not self.layers:
             raise WorkloadError(f"workload {self.name!r} has no layers")
+        for layer in self.layers:
+            # The model counts in int64 arrays and multiplies counts by tile sizes: past this,
+            # they overflow silently into negative cycles and energy.
+            ifmap = layer.span_h * layer.span_w * layer.in_c * layer.batch * layer.repeat
+            for what, count in (("MACs", layer.macs), ("input elements", ifmap)):
+                if count > MAX_LAYER_COUNT:
+                    raise WorkloadError(
+                        f"workload {self.name!r}, layer {layer.name!r}: {count:.3g} {what}, more "
+                        f"than the {MAX_LAYER_COUNT:.0e} the accelerator model counts exactly; "
+                        "check its dimensions, or split it into several layers"
+                    )
         if not self.arrays:
             self.arrays.update(layer_arrays(self.layers))
 
@@ -236,7 +252,10 @@ def parse_layer_csv(text: str, name: str, origin: str = "<text>") -> Network:
         )
     if not layers:
         raise WorkloadError(f"{origin}: the table has a header but no layers")
-    return Network(name, tuple(layers), source)
+    try:
+        return Network(name, tuple(layers), source)
+    except WorkloadError as err:  # the network's own checks know no file name
+        raise WorkloadError(f"{origin}: {err}") from None
 
 
 def _int_field(value: str, field_name: str, where: str, minimum: int = 1) -> int:

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
+
+from archgym._yaml import load as load_yaml
 
 DATAFLOWS = ("os", "ws", "is", "rs")
 BUFFER_POLICIES = ("split", "shared")
@@ -58,7 +59,7 @@ BASELINE: dict[str, Any] = {
 def technology() -> dict[str, Any]:
     """Per-access energies and areas (``technology.yaml``, sources named in the file)."""
     with open(Path(__file__).parent / "technology.yaml") as f:
-        return yaml.safe_load(f)
+        return load_yaml(f)
 
 
 def _cdiv(a: np.ndarray, b: np.ndarray) -> np.ndarray:

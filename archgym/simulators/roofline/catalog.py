@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from archgym._yaml import load as load_yaml
+
 HERE = Path(__file__).resolve().parent
 
 #: Families whose MLP is gated (act(gate) * up), whatever their activation is called.
@@ -268,7 +270,7 @@ def model_from_config(
 @cache
 def _catalogue(filename: str) -> dict[str, Any]:
     with open(HERE / filename, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = load_yaml(fh)
     return data
 
 
@@ -444,7 +446,7 @@ def load_hardware(spec: str | Path | Mapping[str, Any] | Hardware) -> Hardware:
             "or give a path to a YAML/JSON file of hardware fields"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from archgym._yaml import load as load_yaml
 from archgym.simulator import EvaluationError, Metric, Simulator, WorkloadError
 from archgym.simulators.roofline.analyzer import DeviceArrays, check_settings, summarize
 from archgym.simulators.roofline.catalog import (
@@ -147,7 +148,7 @@ class LLMWorkload:
 @cache
 def _yaml(filename: str) -> dict[str, Any]:
     with open(HERE / filename, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return load_yaml(fh)
 
 
 def workload_names() -> list[str]:
@@ -173,7 +174,7 @@ def load_workload(spec: str | Path | Mapping[str, Any] | LLMWorkload) -> LLMWork
             "and not a path to a YAML/JSON workload file"
         )
     try:
-        data = yaml.safe_load(
+        data = load_yaml(
             path.read_text(encoding="utf-8")
         )  # JSON is YAML, so one loader serves both
     except yaml.YAMLError as err:

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from archgym._yaml import load as load_yaml
+
 DEFAULT_PATH = Path(__file__).parent / "data" / "hardware.yaml"
 
 
@@ -120,7 +122,7 @@ class HardwareLibrary:
         if source is None or isinstance(source, str | Path):
             path = Path(source) if source is not None else DEFAULT_PATH
             try:
-                doc = yaml.safe_load(path.read_text())
+                doc = load_yaml(path.read_text())
             except OSError as err:
                 raise HardwareError(f"cannot read hardware library {str(path)!r}: {err}") from None
             except yaml.YAMLError as err:

@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+from archgym._yaml import describe as describe_yaml
+from archgym._yaml import line_of
+from archgym._yaml import load as load_yaml
 from archgym.simulator import WorkloadError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -248,6 +251,19 @@ def _num(value: Any, where: str, integer: bool = False) -> float:
     return int(value) if integer else float(value)
 
 
+TASK_FIELDS = ("name", "core_cycles", "accel")
+ACCEL_FIELDS = ("cycles", "energy_fj", "area_um2", "max_unroll")
+
+
+def _refuse_unknown(mapping: Mapping[str, Any], legal: Sequence[str], where: str) -> None:
+    # A misspelt field (core_cylces) would otherwise be dropped and the task modelled without it.
+    for key in mapping:
+        if key not in legal:
+            raise WorkloadError(
+                f"{where}{line_of(mapping, key)}: unknown field {key!r}; fields are {', '.join(legal)}"
+            )
+
+
 def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
     """Build a graph from the data-file form; errors name ``source`` and the field.
 
@@ -264,8 +280,9 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
             )
     unknown = set(doc) - {"name", "description", "budget", "tasks", "edges"}
     if unknown:
+        first = sorted(unknown)[0]
         raise WorkloadError(
-            f"{source}: unknown field {sorted(unknown)[0]!r}; "
+            f"{source}{line_of(doc, first)}: unknown field {first!r}; "
             "fields are name, description, budget, tasks, edges"
         )
     if not isinstance(doc["tasks"], list):
@@ -273,6 +290,8 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
     tasks = []
     for i, t in enumerate(doc["tasks"]):
         where = f"{source}: tasks[{i}]"
+        if isinstance(t, Mapping):
+            _refuse_unknown(t, TASK_FIELDS, where)
         if not isinstance(t, Mapping) or "name" not in t or "core_cycles" not in t:
             raise WorkloadError(
                 f"{where} must be a mapping with 'name' and 'core_cycles' (and optional 'accel')"
@@ -284,6 +303,7 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
                 raise WorkloadError(
                     f"{where}.accel must be a mapping with cycles, energy_fj, area_um2, max_unroll"
                 )
+            _refuse_unknown(a, ACCEL_FIELDS, f"{where}.accel")
             missing = [k for k in ("cycles", "energy_fj", "area_um2") if k not in a]
             if missing:
                 raise WorkloadError(f"{where}.accel lacks field {missing[0]!r}")
@@ -309,8 +329,10 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
         )
     bad = set(b) - {"latency_ms", "power_mw", "area_mm2"}
     if bad:
+        first = sorted(bad)[0]
         raise WorkloadError(
-            f"{source}: unknown budget field {sorted(bad)[0]!r}; fields are latency_ms, power_mw, area_mm2"
+            f"{source}{line_of(b, first)}: unknown budget field {first!r}; "
+            "fields are latency_ms, power_mw, area_mm2"
         )
     # Without a latency budget, ask for no worse than one reference core running everything.
     budget = Budget(
@@ -318,9 +340,12 @@ def task_graph_from_dict(doc: Any, source: str = "<dict>") -> TaskGraph:
         _num(b.get("power_mw", DEFAULT_POWER_MW), f"{source}: budget.power_mw"),
         _num(b.get("area_mm2", DEFAULT_AREA_MM2), f"{source}: budget.area_mm2"),
     )
-    return TaskGraph(
-        str(doc["name"]), tuple(tasks), tuple(edges), budget, str(doc.get("description", ""))
-    )
+    try:
+        return TaskGraph(
+            str(doc["name"]), tuple(tasks), tuple(edges), budget, str(doc.get("description", ""))
+        )
+    except WorkloadError as err:  # the graph's own checks (cycles, edges) know no file name
+        raise WorkloadError(f"{source}: {err}") from None
 
 
 def load_task_graph(path: str | Path) -> TaskGraph:
@@ -331,10 +356,11 @@ def load_task_graph(path: str | Path) -> TaskGraph:
     except OSError as err:
         raise WorkloadError(f"cannot read workload file {str(path)!r}: {err}") from None
     try:
-        doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        doc = json.loads(text) if path.suffix == ".json" else load_yaml(text, lines=True)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         raise WorkloadError(
-            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {err}"
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
+            f"{describe_yaml(err) if isinstance(err, yaml.YAMLError) else err}"
         ) from None
     return task_graph_from_dict(doc, str(path))
 
