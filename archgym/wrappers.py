@@ -8,9 +8,14 @@ other encodings wrap it, and every one reaches every design:
 * :class:`FlatActions`: one ``Discrete`` action per design (small spaces, or a table's rows; DQN);
 * :class:`EditActions`: one action sets one parameter of the current design to one value
   (one parameter per step; large spaces for DQN). It observes the design it edits.
+* :class:`BoxEditActions`: the continuous form of the edit encoding: a ``Box`` vector that
+  chooses one parameter and its new value (SAC, TD3 with ``actions="edit"``).
 
-:class:`StandardizeReward` and :class:`EpisodeLength` shape what a learner sees; neither
-changes what is evaluated or recorded.
+:class:`StandardizeReward`, :class:`RankReward` and :class:`EpisodeLength` shape what a
+learner sees; none changes what is evaluated or recorded. :class:`FreshDesigns` sits under an
+encoding and replaces a design the learner already proposed by an unseen one nearby, so a
+learner whose policy has narrowed keeps exploring around its choice instead of spending steps
+on cache hits.
 
 Example:
     >>> import archgym
@@ -23,18 +28,24 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 
-from archgym.space import Design, DesignSpace
+from archgym.space import Design, DesignSpace, RowSpace
 
 #: Names :func:`encode` accepts, as ``archgym.make(..., action_encoding=...)`` does.
-ENCODINGS = ("multidiscrete", "box", "discrete", "edit")
+ENCODINGS = ("multidiscrete", "box", "discrete", "edit", "box-edit")
 
 #: Largest space :class:`FlatActions` enumerates as one action per design.
 MAX_FLAT_ACTIONS = 10_000_000
+
+#: Designs an elite-start :class:`EditActions` episode may start from, and the chance it
+#: starts from a random design instead.
+ELITES = 5
+RANDOM_START = 0.2
 
 #: Clip for standardised rewards, in standard deviations.
 REWARD_CLIP = 5.0
@@ -97,11 +108,17 @@ class EditActions(gym.Wrapper):
     """One action sets one parameter of the current design to one of its values.
 
     The action space is ``Discrete(sum of cardinalities)``; every design is a few edits away.
-    Each episode edits a fresh random design. The observation is the metrics followed by the
-    current design's indices scaled to ``[-1, 1]``, so a policy sees what it edits.
+    With ``start="random"`` each episode edits a fresh random design; with ``start="elite"``
+    it edits one of the :data:`ELITES` best designs seen so far (a random one with probability
+    :data:`RANDOM_START`, and until that many are seen), so a learner learns which edits
+    improve good designs, the way Go-Explore restarts from promising states. The observation
+    is the metrics followed by the current design's indices scaled to ``[-1, 1]``, so a policy
+    sees what it edits.
     """
 
-    def __init__(self, env: gym.Env) -> None:
+    def __init__(self, env: gym.Env, start: str = "random") -> None:
+        if start not in ("random", "elite"):
+            raise ValueError(f"EditActions: start={start!r}; legal values are 'random', 'elite'")
         super().__init__(env)
         self.design_space = _space(env)
         self._nvec = self.design_space.nvec
@@ -113,6 +130,8 @@ class EditActions(gym.Wrapper):
             -1.0, 1.0, shape=(n_metrics + len(self._nvec),), dtype=np.float32
         )
         self._current = np.zeros(len(self._nvec), dtype=np.int64)
+        self.start = start
+        self._elites: list[tuple[float, bytes]] = []  # (reward, index bytes), best first
 
     def indices(self, action: Any) -> np.ndarray:
         """The index vector after applying ``action`` to the current design."""
@@ -129,13 +148,142 @@ class EditActions(gym.Wrapper):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict]:
         obs, info = self.env.reset(seed=seed, options=options)
-        self._current = self.design_space.sample_indices(self.np_random, 1)[0]
+        rng = self.np_random
+        if self.start == "elite" and len(self._elites) >= ELITES and rng.random() >= RANDOM_START:
+            chosen = self._elites[int(rng.integers(len(self._elites)))][1]
+            self._current = np.frombuffer(chosen, dtype=np.int64).copy()
+        else:
+            self._current = self.design_space.sample_indices(rng, 1)[0]
         return self._observe(obs), info
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
-        self._current = self.indices(action)
-        obs, reward, terminated, truncated, info = self.env.step(self._current)
+        obs, reward, terminated, truncated, info = self.env.step(self.indices(action))
+        # The design evaluated, which a FreshDesigns wrapper below may have moved.
+        self._current = self.design_space.encode(info["design"])
+        if info.get("error") is None and np.isfinite(float(reward)):
+            key = self._current.astype(np.int64).tobytes()
+            if all(k != key for _, k in self._elites):
+                self._elites.append((float(reward), key))
+                self._elites.sort(key=lambda e: -e[0])
+                del self._elites[ELITES:]
         return self._observe(obs), reward, terminated, truncated, info
+
+
+class BoxEditActions(EditActions):
+    """The continuous form of :class:`EditActions`: a ``Box`` in ``[-1, 1]`` of twice the number
+    of parameters. The parameter with the highest score among the first half is set to the
+    value whose equal-width bin holds its entry in the second half; the others keep theirs.
+
+    Same observation and ``start`` options as :class:`EditActions`; every design is one edit
+    per parameter away from any other.
+
+    Example:
+        >>> import archgym
+        >>> env = BoxEditActions(archgym.make("archgym/Synthetic-v0"))
+        >>> _ = env.reset(seed=0)
+        >>> a = np.full(12, -1.0); a[1] = 1.0  # choose x0 (parameter 1), set its first value
+        >>> moved = env.indices(a)
+        >>> int(moved[1]), bool((np.delete(moved, 1) == np.delete(env._current, 1)).all())
+        (0, True)
+    """
+
+    def __init__(self, env: gym.Env, start: str = "random") -> None:
+        super().__init__(env, start=start)
+        d = len(self._nvec)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(2 * d,), dtype=np.float32)
+
+    def indices(self, action: Any) -> np.ndarray:
+        a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), -1.0, 1.0)
+        d = len(self._nvec)
+        i = int(np.argmax(a[:d]))
+        out = self._current.copy()
+        out[i] = min(int((a[d + i] + 1.0) / 2.0 * self._nvec[i]), int(self._nvec[i]) - 1)
+        return out
+
+
+class FreshDesigns(gym.Wrapper):
+    """Index actions that repeat a design proposed before are moved to an unseen design nearby.
+
+    The replacement is the first unseen of: the design's one-step neighbours (in random
+    order), random mutations of 2 to 4 parameters, uniform designs. A cache hit costs no
+    budget but teaches a learner nothing, and a policy that has narrowed would otherwise spin
+    on its favourites until :class:`~archgym.loop.StopRule` declares the search stalled. Once
+    every design is seen, actions pass unchanged. ``info["moved"]`` says whether a step moved.
+
+    Example:
+        >>> import archgym
+        >>> env = FreshDesigns(archgym.make("archgym/Synthetic-v0"))
+        >>> _ = env.reset(seed=0)
+        >>> a = [0] * 6
+        >>> env.step(a)[4]["moved"], env.step(a)[4]["moved"]
+        (False, True)
+    """
+
+    def __init__(self, env: gym.Env, seed: int = 0) -> None:
+        super().__init__(env)
+        self.design_space = _space(env)
+        self._seen: set[bytes] = set()
+        self._rng = np.random.default_rng(seed)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict]:
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        return self.env.reset(seed=seed, options=options)
+
+    def fresh(self, indices: np.ndarray) -> np.ndarray:
+        """``indices`` if unseen, else an unseen design near it (``indices`` once all are seen)."""
+        space = self.design_space
+        if isinstance(space, RowSpace):  # only a table's rows exist: the nearest unseen row
+            if len(self._seen) >= space.size:
+                return indices
+            return space.project(indices, exclude=lambda r: r.tobytes() in self._seen)
+        if indices.tobytes() not in self._seen or len(self._seen) >= space.size:
+            return indices
+        moves = [(i, j) for i, p in enumerate(space.params) for j in _steps(p, int(indices[i]))]
+        for k in self._rng.permutation(len(moves)):
+            i, j = moves[k]
+            moved = indices.copy()
+            moved[i] = j
+            if moved.tobytes() not in self._seen:
+                return moved
+        d = len(space.params)
+        for _ in range(100):
+            genes = self._rng.choice(d, size=min(d, int(self._rng.integers(2, 5))), replace=False)
+            moved = indices.copy()
+            moved[genes] = space.sample_indices(self._rng, 1)[0][genes]
+            if moved.tobytes() not in self._seen:
+                return moved
+        for _ in range(10_000):
+            moved = space.sample_indices(self._rng, 1)[0]
+            if moved.tobytes() not in self._seen:
+                return moved
+        return indices
+
+    def remember(self, indices: np.ndarray) -> None:
+        """Count ``indices`` as proposed (for learners that step the env themselves)."""
+        self._seen.add(np.asarray(indices, dtype=np.int64).tobytes())
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        indices = np.asarray(action, dtype=np.int64).reshape(-1)
+        chosen = self.fresh(indices)
+        self.remember(chosen)
+        obs, reward, terminated, truncated, info = self.env.step(chosen)
+        return (
+            obs,
+            reward,
+            terminated,
+            truncated,
+            {**info, "moved": not np.array_equal(chosen, indices)},
+        )
+
+
+def _steps(param: Any, i: int) -> list[int]:
+    """Value indices one step from ``i``: adjacent ones if ordered, every other one if not."""
+    if param.ordered:
+        return [j for j in (i - 1, i + 1) if 0 <= j < param.cardinality]
+    return [j for j in range(param.cardinality) if j != i]
 
 
 class StandardizeReward(gym.Wrapper):
@@ -177,6 +325,42 @@ class StandardizeReward(gym.Wrapper):
         )
 
 
+class RankReward(gym.Wrapper):
+    """Reward = the design's quantile among every successful reward so far, scaled to [-1, 1].
+
+    Scale-free: a target's large penalties or one outlier cannot dominate what a learner sees,
+    and the signal stays informative late in a search, when rewards differ by fractions of a
+    percent. A failed evaluation scores -1. Ties share their mid-rank.
+
+    Example:
+        >>> import archgym
+        >>> env = RankReward(archgym.make("archgym/Synthetic-v0"))
+        >>> env.rank(3.0), env.rank(1.0), env.rank(2.0)
+        (0.0, -1.0, 0.0)
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self._sorted: list[float] = []
+
+    def rank(self, reward: float, failed: bool = False) -> float:
+        """Insert ``reward`` (unless ``failed``) and return its quantile in [-1, 1]."""
+        if failed or not np.isfinite(reward):
+            return -1.0
+        bisect.insort(self._sorted, reward)
+        n = len(self._sorted)
+        if n == 1:
+            return 0.0
+        below = bisect.bisect_left(self._sorted, reward)
+        ties = bisect.bisect_right(self._sorted, reward) - below
+        return float(2.0 * (below + (ties - 1) / 2.0) / (n - 1) - 1.0)
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        failed = info.get("error") is not None
+        return obs, self.rank(float(reward), failed), terminated, truncated, info
+
+
 class EpisodeLength(gym.Wrapper):
     """Episodes of exactly ``length`` steps, whatever the wrapped env's own episode length."""
 
@@ -198,7 +382,7 @@ class EpisodeLength(gym.Wrapper):
         return obs, reward, terminated, self._t >= self.length, info
 
 
-def encode(env: gym.Env, encoding: str) -> gym.Env:
+def encode(env: gym.Env, encoding: str, **kwargs: Any) -> gym.Env:
     """``env`` with the named action encoding (``"multidiscrete"`` is the env itself).
 
     Example:
@@ -212,9 +396,10 @@ def encode(env: gym.Env, encoding: str) -> gym.Env:
         "box": BoxActions,
         "discrete": FlatActions,
         "edit": EditActions,
+        "box-edit": BoxEditActions,
     }
     if encoding not in wrappers:
         raise ValueError(
             f"action_encoding={encoding!r}; legal values are {', '.join(map(repr, ENCODINGS))}"
         )
-    return wrappers[encoding](env)
+    return wrappers[encoding](env, **kwargs)

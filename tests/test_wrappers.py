@@ -12,10 +12,14 @@ from gymnasium.utils.env_checker import check_env
 import archgym
 from archgym.space import DesignSpace, Integer, PowerOfTwo
 from archgym.wrappers import (
+    ELITES,
     BoxActions,
+    BoxEditActions,
     EditActions,
     EpisodeLength,
     FlatActions,
+    FreshDesigns,
+    RankReward,
     StandardizeReward,
     encode,
 )
@@ -67,7 +71,7 @@ def test_edit_actions_reach_every_design_and_observe_it():
     )  # the last design is the last of each parameter
 
 
-@pytest.mark.parametrize("encoding", ["box", "discrete", "edit"])
+@pytest.mark.parametrize("encoding", ["box", "discrete", "edit", "box-edit"])
 def test_wrapped_envs_pass_gymnasiums_checker(encoding):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -103,3 +107,58 @@ def test_standardized_rewards_are_bounded_and_failures_score_as_the_worst():
     assert values[2] > values[1] > values[0]
     assert env.standardize(-1e6, failed=True) == env.standardize(-10.0, failed=True)
     assert abs(env.standardize(1e9, failed=False)) <= 5.0
+
+
+def test_box_edit_actions_set_one_parameter_to_any_of_its_values():
+    env = BoxEditActions(small_env())
+    env.reset(seed=0)
+    assert env.action_space.shape == (4,)
+    reached = set()
+    for start in ALL:
+        env._current = np.array(start)
+        for x in np.linspace(-1, 1, 41):
+            for i in range(2):
+                a = np.array([-1.0, -1.0, 0.0, 0.0])
+                a[i], a[2 + i] = 1.0, x
+                moved = env.indices(a)
+                assert moved[1 - i] == start[1 - i]  # the other parameter keeps its value
+                reached.add((i, int(moved[i])))
+    assert reached == {(0, v) for v in range(5)} | {(1, v) for v in range(4)}
+
+
+def test_elite_start_edits_one_of_the_best_designs_seen():
+    env = EditActions(small_env(), start="elite")
+    env.reset(seed=0)
+    for a in range(5):  # set "a" to each value: costs 0, b, 2b, ...
+        env.step(a)
+    best = {tuple(np.frombuffer(k, dtype=np.int64)) for _, k in env._elites}
+    assert len(best) == ELITES
+    starts = set()
+    for seed in range(30):
+        env.reset(seed=seed)
+        starts.add(tuple(env._current))
+    assert starts & best and len(starts - best) >= 1  # mostly elites, sometimes random
+    with pytest.raises(ValueError, match="start='best'; legal values are 'random', 'elite'"):
+        EditActions(small_env(), start="best")
+
+
+def test_fresh_designs_move_a_repeat_to_an_unseen_neighbour_and_pass_once_all_are_seen():
+    env = FreshDesigns(small_env())
+    env.reset(seed=0)
+    first = env.step(np.array([2, 1]))[4]
+    second = env.step(np.array([2, 1]))[4]
+    assert not first["moved"] and second["moved"]
+    moved = env.unwrapped.space.encode(second["design"])
+    assert np.abs(moved - [2, 1]).sum() == 1  # one step away: adjacent values are ordered
+    for idx in ALL:
+        env.step(np.array(idx))
+    assert env.unwrapped.evaluator.simulator_calls == len(ALL)
+    assert not env.step(np.array([0, 0]))[4]["moved"]  # every design seen: a cache hit
+
+
+def test_rank_rewards_are_quantiles_and_failures_score_minus_one():
+    env = RankReward(small_env())
+    assert [env.rank(r) for r in (-5.0, -1.0, -3.0)] == [0.0, 1.0, 0.0]
+    assert env.rank(-1e9) == -1.0 and env.rank(0.0) == 1.0
+    assert env.rank(-3.0) == pytest.approx(2 * 2.5 / 5 - 1)  # ties share the mid-rank
+    assert env.rank(7.0, failed=True) == -1.0

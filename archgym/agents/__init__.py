@@ -21,6 +21,7 @@ _AGENTS: dict[str, str | type[Agent]] = {
     "ga": "archgym.agents.genetic:GeneticAlgorithm",
     "aco": "archgym.agents.aco:AntColony",
     "bo": "archgym.agents.bayesopt:BayesianOptimization",
+    "forest": "archgym.agents.forest:ForestSearch",
     "ppo": "archgym.agents.rl:PPO",
     "a2c": "archgym.agents.rl:A2C",
     "dqn": "archgym.agents.rl:DQN",

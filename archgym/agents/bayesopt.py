@@ -7,6 +7,13 @@ proposal is answered from the agent's record (told to the surrogate again, never
 simulator), and after ``max_repeats`` repeats in a row the agent proposes an unseen random
 design instead, so a run never spins on duplicates.
 
+A GP's fit costs the cube of the evaluations, so past ``gp_max_points`` evaluations the GP
+hands over to an extra-trees surrogate of ``forest_trees`` trees (skopt's "ET"), told the
+whole record in one fit and refitted every ``forest_refit`` evaluations; each proposal is the
+unseen design of highest expected improvement (skopt's acquisition on the last fitted forest)
+among ``forest_acquisition_points`` random candidates. That keeps a budget of 1000 within
+minutes (``benchmarks/bench_agent_quality.py --agents bo --budgets 1000`` prints the wall time).
+
 Example:
     >>> import archgym
     >>> bo = BayesianOptimization(initial_points=5, acquisition_points=200)
@@ -53,6 +60,14 @@ class BayesianOptimization(Agent):
     gp_restarts: int = hyperparameter(0, low=0, high=20)
     #: Proposals of already-evaluated designs in a row before a random unseen design is used.
     max_repeats: int = hyperparameter(3, low=1, high=100)
+    #: Evaluations after which a GP surrogate hands over to extra trees (its cost grows as n^3).
+    gp_max_points: int = hyperparameter(150, low=10, high=100_000, log=True)
+    #: Trees of the surrogate the GP hands over to ...
+    forest_trees: int = hyperparameter(32, low=2, high=1000, log=True)
+    #: ... the candidates its acquisition scores per proposal ...
+    forest_acquisition_points: int = hyperparameter(500, low=10, high=100_000, log=True)
+    #: ... and how many evaluations it is told between refits.
+    forest_refit: int = hyperparameter(5, low=1, high=1000)
 
     def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
         super().setup(space, seed=seed, objective=objective, budget=budget)
@@ -70,7 +85,9 @@ class BayesianOptimization(Agent):
             else SkCategorical(list(range(space.params[i].cardinality)))
             for i in self._free
         ]
+        self._dims = dims
         self._opt: Any = None
+        self._handed_over = self.surrogate != "GP"  # only a GP hands over to a forest
         if dims:
             seed = int(self.rng.integers(2**31))
             surrogate = (
@@ -92,6 +109,7 @@ class BayesianOptimization(Agent):
                 acq_func_kwargs={"xi": self.xi, "kappa": self.kappa},
                 acq_optimizer_kwargs={"n_points": self.acquisition_points},
                 random_state=seed,
+                model_queue_size=1,  # skopt keeps every fitted model otherwise
             )
         self._known: dict[
             tuple[int, ...], float
@@ -112,10 +130,35 @@ class BayesianOptimization(Agent):
             out.append(space.decode(idx))
         return out
 
+    def _forest_propose(self, exclude: set[bytes]) -> tuple[int, ...] | None:
+        """The unseen candidate of highest EI under the last fitted forest (None if all are seen)."""
+        from skopt.acquisition import _gaussian_acquisition
+
+        opt = self._opt
+        xs = opt.space.rvs(n_samples=self.forest_acquisition_points, random_state=opt.rng)
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")
+            acq = _gaussian_acquisition(
+                opt.space.transform(xs),
+                opt.models[-1],
+                y_opt=float(np.min(opt.yi)),
+                acq_func="EI",
+                acq_func_kwargs={"xi": self.xi},
+            )
+        for k in np.argsort(acq, kind="stable"):  # skopt minimises the negated EI
+            idx = self._full([int(v) for v in xs[k]])
+            if idx not in self._known and np.asarray(idx).tobytes() not in exclude:
+                return idx
+        return None
+
     def _propose(self, exclude: set[bytes]) -> tuple[int, ...]:
         space = self._require_setup()
         if self._opt is None:
             return self._full([])
+        if self._handed_over and self.surrogate == "GP":
+            found = self._forest_propose(exclude)
+            if found is not None:
+                return found
         for _ in range(self.max_repeats):
             with warnings.catch_warnings(), threadpool_limits(1):
                 warnings.simplefilter("ignore")  # skopt warns about repeated points; we handle them
@@ -139,12 +182,38 @@ class BayesianOptimization(Agent):
             if idx not in self._known and np.asarray(idx).tobytes() not in exclude:
                 return idx
 
-    def _tell_skopt(self, idx: tuple[int, ...], y: float) -> None:
+    def _hand_over(self) -> None:
+        """Replace the GP by an extra-trees surrogate told the whole record in one fit."""
+        from skopt import Optimizer
+        from skopt.utils import cook_estimator
+
+        self._handed_over = True
+        seed = int(self.rng.integers(2**31))
+        self._opt = Optimizer(
+            self._dims,
+            base_estimator=cook_estimator(
+                "ET", n_estimators=self.forest_trees, random_state=seed, n_jobs=1
+            ),
+            n_initial_points=1,
+            acq_func="EI",
+            acq_optimizer="sampling",
+            acq_optimizer_kwargs={"n_points": 1},  # proposals come from _forest_propose
+            random_state=seed,
+            model_queue_size=1,
+        )
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")
+            self._opt.tell(
+                [[idx[i] for i in self._free] for idx in self._known],
+                list(self._known.values()),
+            )
+
+    def _tell_skopt(self, idx: tuple[int, ...], y: float, fit: bool = True) -> None:
         # One BLAS thread: the GP's small matrices gain nothing from more, and on a busy
         # machine oversubscribed threads made each fit ten times slower.
         with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
-            self._opt.tell([idx[i] for i in self._free], y)
+            self._opt.tell([idx[i] for i in self._free], y, fit=fit)
 
     def tell(self, designs: Sequence[Design], results: Sequence[Evaluation]) -> None:
         space = self._require_setup()
@@ -161,5 +230,11 @@ class BayesianOptimization(Agent):
             if idx in self._known:
                 continue  # already told (a cache hit of a design this agent proposed before)
             self._known[idx] = y
-            if self._opt is not None:
+            if self._opt is None:
+                continue
+            if not self._handed_over and len(self._known) > self.gp_max_points:
+                self._hand_over()
+            elif self._handed_over and self.surrogate == "GP":
+                self._tell_skopt(idx, y, fit=len(self._known) % self.forest_refit == 0)
+            else:
                 self._tell_skopt(idx, y)

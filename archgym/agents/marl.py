@@ -13,6 +13,10 @@ A policy is a softmax over all of a parameter's values, so every value of every 
 a non-zero probability (see :meth:`MultiAgentPPO.probabilities`). A design's reward does not
 depend on earlier designs, so each step is its own decision: the advantage is the reward's
 centred rank within the rollout (scale-free, so the -1e6 failure reward is just "worst").
+With ``fresh=True`` (the default) a joint action that repeats a design proposed before is moved
+to an unseen neighbour (:class:`~archgym.wrappers.FreshDesigns`) and learned as the action
+taken, so policies that have narrowed search around their choice instead of stalling on cache
+hits.
 
 Example:
     >>> import archgym
@@ -33,6 +37,7 @@ from archgym.agents.base import Agent, hyperparameter
 from archgym.env import DesignEnv
 from archgym.loop import StopRule
 from archgym.multiagent import MultiAgentDesignEnv
+from archgym.wrappers import FreshDesigns
 
 
 def _torch() -> Any:
@@ -64,6 +69,8 @@ class MultiAgentPPO(Agent):
     ent_coef: float = hyperparameter(0.05, low=0.0, high=1.0)
     group_size: int = hyperparameter(1, low=1, high=1000)
     episode_length: int = hyperparameter(8, low=1, high=10_000, log=True)
+    #: Move a joint action that repeats a proposed design to an unseen neighbour.
+    fresh: bool = hyperparameter(True)
 
     # -- networks ------------------------------------------------------------------------------
     def _build(self, menv: MultiAgentDesignEnv) -> None:
@@ -169,6 +176,8 @@ class MultiAgentPPO(Agent):
         obs_dict, _ = menv.reset(seed=seed)
         obs = next(iter(obs_dict.values()))
         rule, t = StopRule(evaluator, menv.env.space.size), 0
+        fresh = FreshDesigns(menv.env, seed=seed)
+        params = [i for _, i in self._slots]
         while True:
             batch_obs, batch_act, batch_logp, batch_rew = [], [], [], []
             for _ in range(self.n_steps):
@@ -180,6 +189,12 @@ class MultiAgentPPO(Agent):
                         torch.distributions.Categorical(logits=x[0]) for x in self._logits(obs_t)
                     ]
                     acts = torch.stack([d.sample() for d in dists])
+                    if self.fresh:
+                        indices = np.zeros(len(menv.env.space.params), dtype=np.int64)
+                        indices[params] = acts.numpy()
+                        chosen = fresh.fresh(indices)
+                        fresh.remember(chosen)
+                        acts = torch.as_tensor(chosen[params])
                     logp = torch.stack([d.log_prob(a) for d, a in zip(dists, acts, strict=True)])
                 actions: dict[str, list[int]] = {a: [] for a in self._agents}
                 for (agent, _), value in zip(self._slots, acts.tolist(), strict=True):

@@ -1,15 +1,24 @@
 """Single-agent reinforcement learning with stable-baselines3 on a :class:`~archgym.env.DesignEnv`.
 
-The action is a whole design. PPO and A2C act on the ``MultiDiscrete`` index encoding, SAC
-and TD3 on the ``Box`` encoding (equal-width bins, every value reachable), and DQN on one
-flat ``Discrete`` action per design when the space has at most ``max_flat_actions`` designs;
-on larger spaces DQN's action instead sets one parameter to one value of the current design
-(``Discrete(sum of cardinalities)``), which still reaches every design.
+By default (``actions="edit"``) a learner edits a current design that it observes: PPO, A2C
+and DQN set one parameter to one value per step (``Discrete(sum of cardinalities)``), SAC and
+TD3 move every parameter by a ``Box`` vector; each episode starts from one of the best designs
+found so far (or, one time in five, a random one). The policy so learns, across episodes,
+which changes improve good designs; every design stays reachable. With ``actions="native"``
+the action is a whole design: PPO and A2C act on the ``MultiDiscrete`` index encoding, SAC and
+TD3 on the ``Box`` encoding (equal-width bins, every value reachable), and DQN on one flat
+``Discrete`` action per design when the space has at most ``max_flat_actions`` designs (the
+edit encoding above that).
 
 A design's reward does not depend on the designs before it, so ``gamma`` defaults to 0 (each
 step is its own decision); raise it to treat an episode of ``episode_length`` designs as a
-sequence. Rewards are standardised with running statistics (a failed evaluation counts as the
-worst reward seen) so the -1e6 failure reward cannot swamp learning. Training stops the moment
+sequence. A learner sees each reward as its quantile among the rewards so far
+(:class:`~archgym.wrappers.RankReward`; ``reward="standardize"`` uses running mean and
+deviation instead), so neither a target's penalties nor the -1e6 failure reward swamp learning,
+and the signal stays informative late in a search. With ``fresh=True`` (the default) a design
+the learner proposed before is moved to an unseen neighbour
+(:class:`~archgym.wrappers.FreshDesigns`): a policy that has narrowed then searches around its
+favourites instead of spending steps on cache hits. Training stops the moment
 the budget of simulator calls is used (cache hits are free), or when
 :class:`~archgym.loop.StopRule` sees :data:`~archgym.loop.MAX_IDLE_ROUNDS` steps in a row
 bring nothing new.
@@ -36,7 +45,10 @@ from archgym._optional import import_optional
 from archgym.agents.base import Agent, hyperparameter
 from archgym.env import DesignEnv
 from archgym.loop import StopRule
-from archgym.wrappers import EpisodeLength, StandardizeReward, encode
+from archgym.wrappers import EpisodeLength, FreshDesigns, RankReward, StandardizeReward, encode
+
+#: How a learner sees rewards: quantile among rewards so far, or running standardisation.
+REWARD_SHAPES = ("rank", "standardize")
 
 
 def _require_sb3() -> Any:
@@ -45,16 +57,33 @@ def _require_sb3() -> Any:
     )
 
 
-def learner_view(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:
-    """What an SB3 learner acts on: ``env`` in ``encoding``, rewards standardised, episodes of
-    ``episode_length`` designs (see :mod:`archgym.wrappers`).
+def learner_view(
+    env: DesignEnv,
+    encoding: str,
+    episode_length: int,
+    *,
+    reward: str = "standardize",
+    fresh: bool = False,
+    start: str = "random",
+) -> gym.Env:
+    """What an SB3 learner acts on: ``env`` (with repeats moved to fresh designs if ``fresh``)
+    in ``encoding``, rewards shaped by ``reward`` (``"rank"`` or ``"standardize"``), episodes
+    of ``episode_length`` designs (see :mod:`archgym.wrappers`).
 
     Example:
         >>> import archgym
         >>> learner_view(archgym.make("archgym/Synthetic-v0"), "edit", 4).action_space
         Discrete(70)
     """
-    return EpisodeLength(StandardizeReward(encode(env, encoding)), episode_length)
+    if reward not in REWARD_SHAPES:
+        raise ValueError(
+            f"reward={reward!r}; legal values are {', '.join(map(repr, REWARD_SHAPES))}"
+        )
+    base: gym.Env = FreshDesigns(env) if fresh else env
+    edits = encoding in ("edit", "box-edit")
+    encoded = encode(base, encoding, start=start) if edits else encode(base, encoding)
+    shaped = (RankReward if reward == "rank" else StandardizeReward)(encoded)
+    return EpisodeLength(shaped, episode_length)
 
 
 def DesignActions(env: DesignEnv, encoding: str, episode_length: int) -> gym.Env:  # noqa: N802  old class name
@@ -96,13 +125,24 @@ class SB3Agent(Agent):
     layers: int = hyperparameter(2, low=1, high=4)
     gamma: float = hyperparameter(0.0, low=0.0, high=1.0)
     episode_length: int = hyperparameter(8, low=1, high=10_000, log=True)
+    #: How the learner sees rewards: "rank" (quantile so far) or "standardize" (running z-score).
+    reward: str = hyperparameter("rank", choices=REWARD_SHAPES)
+    #: Move a design proposed before to an unseen neighbour instead of answering from the cache.
+    fresh: bool = hyperparameter(True)
+    #: Where an episode of the edit encoding starts: a random design or one of the best so far.
+    start: str = hyperparameter("elite", choices=("random", "elite"))
+    #: The action encoding: "edit" changes the current design (one parameter per discrete
+    #: action, every parameter by a Box vector), "native" is the algorithm's whole-design one.
+    actions: str = hyperparameter("edit", choices=("native", "edit"))
 
     def algorithm_kwargs(self) -> dict[str, Any]:
         """Algorithm-specific keyword arguments for the stable-baselines3 constructor."""
         return {}
 
     def action_encoding(self, env: DesignEnv) -> str:
-        return self.encoding
+        if self.actions == "native":
+            return self.encoding
+        return "box-edit" if self.encoding == "box" else "edit"
 
     def learn(self, env: DesignEnv, budget: int) -> None:
         sb3 = _require_sb3()
@@ -124,7 +164,15 @@ class SB3Agent(Agent):
                 self.done = rule.done
                 return not self.done
 
-        view = learner_view(env, self.action_encoding(env), self.episode_length)
+        view = learner_view(
+            env,
+            self.action_encoding(env),
+            self.episode_length,
+            reward=self.reward,
+            fresh=self.fresh,
+            start=self.start,
+        )
+        self._action_space = view.action_space  # what algorithm_kwargs may size things by
         seed = int(self.rng.integers(2**31))
         policy_kwargs = {"net_arch": [self.hidden] * self.layers}
         with _one_thread():
@@ -236,7 +284,9 @@ class DQN(SB3Agent):
     max_flat_actions: int = hyperparameter(4096, low=1, high=1_000_000, log=True)
 
     def action_encoding(self, env: DesignEnv) -> str:
-        return "discrete" if env.space.size <= self.max_flat_actions else "edit"
+        if self.actions == "edit" or env.space.size > self.max_flat_actions:
+            return "edit"
+        return "discrete"
 
     def algorithm_kwargs(self) -> dict[str, Any]:
         return dict(
@@ -295,7 +345,7 @@ class TD3(SB3Agent):
     def algorithm_kwargs(self) -> dict[str, Any]:
         from stable_baselines3.common.noise import ActionNoise
 
-        n, sigma = len(self._require_setup().params), self.action_noise
+        n, sigma = int(np.prod(self._action_space.shape)), self.action_noise
         rng = np.random.default_rng(self.rng.integers(2**31))
 
         class SeededNormalNoise(ActionNoise):

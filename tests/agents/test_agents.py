@@ -47,6 +47,7 @@ EXPECTED = {
     "grid",
     "ga",
     "bo",
+    "forest",
     "aco",
     "ppo",
     "a2c",
@@ -249,8 +250,10 @@ def test_dqn_flat_actions_reach_every_design_and_edit_actions_on_large_spaces() 
     view = FlatActions(small)
     reached = {tuple(view.action(a)) for a in range(view.action_space.n)}
     assert len(reached) == small.space.size
-    assert make_agent("dqn").action_encoding(small) == "discrete"
-    assert make_agent("dqn").action_encoding(archgym.make("archgym/Synthetic-v0")) == "edit"
+    assert make_agent("dqn", actions="native").action_encoding(small) == "discrete"
+    native_large = make_agent("dqn", actions="native", max_flat_actions=100)
+    assert native_large.action_encoding(archgym.make("archgym/Synthetic-v0")) == "edit"
+    assert make_agent("dqn").action_encoding(small) == "edit"  # the default edits designs
 
 
 def test_rl_rewards_are_standardised_and_failures_finite() -> None:

@@ -1,0 +1,142 @@
+"""The mechanisms that make agents win: the forest agent, BO's hand-over, RL's fresh designs and edits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import archgym
+from archgym.agents import make_agent
+from archgym.agents.forest import (
+    expected_improvement,
+    feature_tables,
+    index_features,
+    normal_scores,
+)
+from archgym.space import Categorical, DesignSpace, Integer, PowerOfTwo
+
+
+def _median_best(name: str, budget: int, seeds: range, **hp) -> float:
+    return float(
+        np.median(
+            [
+                archgym.run(
+                    make_agent(name, **hp), "archgym/Synthetic-v0", budget=budget, seed=s
+                ).best.reward
+                for s in seeds
+            ]
+        )
+    )
+
+
+def test_index_features_equal_the_spaces_features() -> None:
+    space = DesignSpace(
+        [Categorical("c", ["x", "y", "z"]), Integer("i", 0, 9), PowerOfTwo("p", 1, 64)]
+    )
+    rows = space.sample_indices(np.random.default_rng(0), 20)
+    expected = space.features([space.decode(r) for r in rows])
+    assert np.array_equal(index_features(feature_tables(space), rows), expected)
+
+
+def test_normal_scores_keep_order_share_ties_and_ignore_scale() -> None:
+    scores = normal_scores(np.array([-1e6, -2.0, -1.0, -1.0, 5.0]))
+    assert scores[0] < scores[1] < scores[2] == scores[3] < scores[4]
+    assert np.allclose(
+        normal_scores(np.array([1.0, 2.0, 3.0])), normal_scores(np.array([1, 20, 3e9]))
+    )
+    assert normal_scores(np.arange(6.0)).mean() == pytest.approx(0.0, abs=1e-12)  # symmetric
+
+
+def test_expected_improvement_rewards_mean_and_spread() -> None:
+    ei = expected_improvement(np.array([0.0, 1.0, 0.0, 2.0]), np.array([1.0, 1.0, 0.0, 0.0]), 1.0)
+    assert ei[1] > ei[0] > ei[2] == 0.0  # higher mean wins; spread gives hope below the best
+    assert ei[3] == 1.0  # no spread: the plain gain
+    # closed form at z = 0: sigma * phi(0)
+    assert ei[1] == pytest.approx(1.0 / np.sqrt(2 * np.pi))
+
+
+def test_forest_never_proposes_a_design_twice() -> None:
+    result = archgym.run(
+        make_agent("forest", initial_points=4), "archgym/Synthetic-v0", budget=40, seed=0
+    )
+    keys = {tuple(sorted(ev.design.items())) for ev in result.evaluations}
+    assert len(keys) == len(result.evaluations) == 40
+    assert result.counts.get("cache", 0) == 0
+
+
+def test_forest_ends_on_a_space_smaller_than_its_budget() -> None:
+    space_size = 32
+    from archgym.testing._toys import OneParam  # a 1-parameter space of 32 values
+
+    env = archgym.DesignEnv(OneParam(), objective=archgym.Minimize(OneParam.metrics[0].name))
+    result = archgym.run(make_agent("forest", initial_points=4), env, budget=space_size, seed=0)
+    assert result.counts["simulator"] == space_size
+
+
+def test_forest_beats_random_search_and_reaches_the_synthetic_optimum() -> None:
+    forest = _median_best("forest", 60, range(3))
+    assert forest > _median_best("random", 60, range(3))
+    assert _median_best("forest", 300, range(1)) == pytest.approx(-1.0)
+
+
+def test_bo_hands_its_gp_over_to_a_forest_and_keeps_searching() -> None:
+    agent = make_agent("bo", initial_points=4, acquisition_points=100, gp_max_points=10)
+    result = archgym.run(agent, "archgym/Synthetic-v0", budget=30, seed=0)
+    assert agent._handed_over and result.counts["simulator"] == 30
+    assert type(agent._opt.models[-1]).__name__ == "ExtraTreesRegressor"
+    assert len({tuple(sorted(ev.design.items())) for ev in result.evaluations}) == 30
+
+
+@pytest.mark.parametrize("name", ["ppo", "sac", "marl"])
+def test_learners_never_spend_a_step_on_a_cache_hit(name: str) -> None:
+    tiny = {
+        "ppo": dict(hidden=8, n_steps=8, batch_size=8, n_epochs=1),
+        "sac": dict(hidden=8, learning_starts=4, batch_size=4),
+        "marl": dict(hidden=8, n_steps=4, n_epochs=1),
+    }[name]
+    result = archgym.run(make_agent(name, **tiny), "archgym/Synthetic-v0", budget=40, seed=0)
+    assert result.counts["simulator"] == 40 and result.counts.get("cache", 0) == 0
+
+
+@pytest.mark.parametrize(
+    "name,encoding",
+    [("ppo", "edit"), ("a2c", "edit"), ("dqn", "edit"), ("sac", "box-edit"), ("td3", "box-edit")],
+)
+def test_rl_agents_edit_designs_by_default_and_act_natively_on_request(
+    name: str, encoding: str
+) -> None:
+    env = archgym.make("archgym/Synthetic-v0")
+    assert make_agent(name).action_encoding(env) == encoding
+    native = make_agent(name, actions="native").action_encoding(env)
+    assert native == {"ppo": "multidiscrete", "a2c": "multidiscrete", "dqn": "edit"}.get(
+        name, "box"
+    )
+
+
+def test_learner_view_refuses_an_unknown_reward_shape() -> None:
+    from archgym.agents.rl import learner_view
+
+    with pytest.raises(ValueError, match="reward='raw'; legal values are 'rank', 'standardize'"):
+        learner_view(archgym.make("archgym/Synthetic-v0"), "edit", 4, reward="raw")
+
+
+def test_forest_spreads_along_the_front_under_a_pareto_objective() -> None:
+    from archgym.indicators import hypervolume, pareto_front
+
+    def front_volume(name: str) -> float:
+        env = archgym.make("archgym/Synthetic-v0", objective=archgym.Pareto(["cost_au", "area_au"]))
+        result = archgym.run(make_agent(name), env, budget=60, seed=0)
+        points = np.array(
+            [[e.metrics["cost_au"], e.metrics["area_au"]] for e in result.evaluations]
+        )
+        return hypervolume(pareto_front(points), [20.0, 40.0])  # ~ the worst random front point
+
+    agent = make_agent("forest")
+    archgym.run(
+        agent,
+        archgym.make("archgym/Synthetic-v0", objective=archgym.Pareto(["cost_au", "area_au"])),
+        budget=20,
+        seed=0,
+    )
+    assert len(agent._vectors) == 20 and agent._vectors[0].shape == (2,)
+    assert front_volume("forest") > front_volume("random")
