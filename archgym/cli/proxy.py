@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Column, Table
@@ -31,6 +31,9 @@ from archgym.cli._common import (
     split_list,
 )
 
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
 #: The ``archgym proxy`` group; ``archgym.cli`` adds it to the main app.
 proxy_app = typer.Typer(no_args_is_help=True, help="Proxy cost models: train, evaluate, select.")
 
@@ -42,6 +45,27 @@ RunOption = Annotated[list[int] | None, typer.Option("--run-id", help="only this
 MetricOption = Annotated[
     list[str] | None, typer.Option("--metric", help="only this metric (repeatable)")
 ]
+
+
+def fit_progress() -> Progress:
+    """The bar of ``archgym proxy train``: model fits done of those planned, and the current one."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[fit]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -76,20 +100,33 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
     from archgym.proxy_models.evaluation import SCORE_LABELS
 
     names = ("rmse", "rmse_pct_range", "mape_pct", "r2", "kendall_tau")
+    halving = any("rung" in r for r in rows)
     table = Table(
         _metric_column(r["metric"] for r in rows),
         "model",
+        *(["designs"] if halving else []),
         *(SCORE_LABELS[k] for k in names),
-        title="cross-validated model selection (* = chosen)",
+        title="model selection by successive halving on a validation fold (* = chosen)"
+        if halving
+        else "cross-validated model selection (* = chosen)",
     )
-    for r in sorted(rows, key=lambda r: (r["metric"], r.get("rmse", math.inf))):
+
+    def order(r: dict[str, Any]) -> tuple[Any, ...]:
+        return (r["metric"], -r.get("rung", 0), r.get("rmse", math.inf))
+
+    for r in sorted(rows, key=order):
         mark = "*" if best.get(r["metric"]) == r["kind"] else ""
+        size = [str(r.get("n_fit", ""))] if halving else []
         if "skipped" in r:
             table.add_row(
-                r["metric"], r["kind"], f"skipped: {r['skipped']}", *[""] * (len(names) - 1)
+                r["metric"],
+                r["kind"],
+                *size,
+                f"skipped: {r['skipped']}",
+                *[""] * (len(names) - 1),
             )
         else:
-            table.add_row(r["metric"], r["kind"] + mark, *(_fmt(r[k]) for k in names))
+            table.add_row(r["metric"], r["kind"] + mark, *size, *(_fmt(r[k]) for k in names))
     return table
 
 
@@ -103,7 +140,20 @@ def train(
     candidates: Annotated[
         str | None, typer.Option(help="comma-separated kinds that auto may pick")
     ] = None,
-    folds: Annotated[int, typer.Option(min=2, help="cross-validation folds for auto")] = 5,
+    folds: Annotated[int, typer.Option(min=2, help="cross-validation folds (auto with --cv)")] = 5,
+    time_budget: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001, help="seconds auto may spend choosing models (the final fit comes after)"
+        ),
+    ] = None,
+    cv: Annotated[
+        bool,
+        typer.Option(
+            "--cv/--halving",
+            help="auto by full k-fold CV of every candidate instead of successive halving",
+        ),
+    ] = False,
     test_fraction: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="designs held out for the test scores")
     ] = 0.2,
@@ -112,23 +162,46 @@ def train(
     run_id: RunOption = None,
     metric: MetricOption = None,
 ) -> None:
-    """Fit a proxy on a store's runs of one env, score it on held-out designs, and save it."""
+    """Fit a proxy on a store's runs of one env, score it on held-out designs, and save it.
+
+    ``--model auto`` (the default) picks a regressor per metric by successive halving among
+    the fast kinds (linear, et, rf, gbm; gp and mlp too on up to 300 designs, or when named
+    in --candidates); ``--time-budget`` caps that search.
+    """
+    import time
+    import warnings
+
     from archgym.proxy_models import ProxyDataError, ProxyModelError, fit_and_test, from_store
+    from archgym.proxy_models.training import SmallDataWarning
     from archgym.registry import UnknownEnvError
 
     db = open_store(store)
+    start = time.perf_counter()
     try:
         data = from_store(db, env, agents=agent, run_ids=run_id, metrics=metric)
-        fitted, test = fit_and_test(
-            data,
-            model,
-            test_fraction=test_fraction,
-            seed=seed,
-            folds=folds,
-            candidates=split_list(candidates),
-        )
+        with fit_progress() as bar, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SmallDataWarning)
+            task = bar.add_task(f"training on {len(data)} designs", total=None, fit="")
+
+            def advance(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, fit=label)
+
+            fitted, test = fit_and_test(
+                data,
+                model,
+                test_fraction=test_fraction,
+                seed=seed,
+                folds=folds,
+                candidates=split_list(candidates),
+                strategy="cv" if cv else "halving",
+                time_budget=time_budget,
+                progress=advance,
+            )
     except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
         fail(err)
+    for w in caught:
+        if issubclass(w.category, SmallDataWarning):
+            console.print(f"[yellow]warning:[/yellow] {w.message}")
     if fitted.selection:
         console.print(selection_table(fitted.selection, fitted.kinds))
     if test is not None:
@@ -140,7 +213,7 @@ def train(
             )
         )
     path = fitted.save(out)
-    console.print(f"wrote {path}")
+    console.print(f"wrote {path} (trained in {time.perf_counter() - start:.1f} s)")
 
 
 @proxy_app.command("eval")
@@ -224,17 +297,32 @@ def select_models(
     ] = None,
     folds: Annotated[int, typer.Option(min=2, help="cross-validation folds")] = 5,
     seed: Annotated[int, typer.Option(help="seed of the folds and models")] = 0,
+    time_budget: Annotated[
+        float | None, typer.Option(min=0.001, help="seconds to spend (with --halving)")
+    ] = None,
+    cv: Annotated[
+        bool,
+        typer.Option("--cv/--halving", help="full k-fold CV of every candidate (the default here)"),
+    ] = True,
     agent: AgentOption = None,
     run_id: RunOption = None,
     metric: MetricOption = None,
 ) -> None:
-    """Cross-validate every regressor on every metric and show which is best."""
+    """Cross-validate every regressor on every metric and show which is best (thorough and slow;
+    `proxy train` uses the cheaper successive halving)."""
     from archgym.proxy_models import ProxyDataError, ProxyModelError, from_store, select
     from archgym.registry import UnknownEnvError
 
     try:
         data = from_store(open_store(store), env, agents=agent, run_ids=run_id, metrics=metric)
-        result = select(data, candidates=split_list(candidates), folds=folds, seed=seed)
+        result = select(
+            data,
+            candidates=split_list(candidates),
+            folds=folds,
+            seed=seed,
+            strategy="cv" if cv else "halving",
+            time_budget=time_budget,
+        )
     except (ProxyDataError, ProxyModelError, UnknownEnvError) as err:
         fail(err)
     console.print(selection_table(result.rows, result.best))

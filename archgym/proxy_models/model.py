@@ -54,10 +54,15 @@ from archgym.proxy_models.regressors import (
     Regressor,
     make_regressor,
 )
+from archgym.proxy_models.selection import Progress, Strategy, select
 from archgym.simulator import Metric, Simulator
 from archgym.space import DesignSpace
 
 FORMAT = "archgym-proxy/1"
+#: Training designs whose predictions tie each regressor file to its metric in the card.
+FINGERPRINT_DESIGNS = 8
+#: Below this many designs, intervals are left uncalibrated (too few residuals to measure).
+MIN_CALIBRATION_DESIGNS = 20
 CARD = "card.json"
 DATA = "data.json"
 
@@ -95,6 +100,7 @@ class ProxyModel:
         transforms: Mapping[str, Transform],
         scores: Mapping[str, Any] | None = None,
         selection: Sequence[Mapping[str, Any]] | None = None,
+        interval_scale: Mapping[str, float] | None = None,
     ) -> None:
         missing = [m for m in data.metric_names if m not in regressors]
         if missing:
@@ -107,6 +113,9 @@ class ProxyModel:
         self.provenance = dict(data.provenance)
         self.scores: dict[str, Any] = dict(scores or {})
         self.selection = list(selection or [])
+        #: Per metric, the factor on the regressor's own std that makes its 90 % interval cover
+        #: 90 % of unseen designs (see :func:`calibrate`); 1.0 where uncalibrated.
+        self.interval_scale = {m: float((interval_scale or {}).get(m, 1.0)) for m in regressors}
         # Scale of each target, so uncertainty is comparable across metrics and units.
         self.target_std = {
             m: float(np.std(forward(data.y(m), self.transforms[m]))) or 1.0
@@ -124,20 +133,33 @@ class ProxyModel:
         params: Mapping[str, Mapping[str, Any]] | None = None,
         folds: int = 5,
         candidates: Sequence[str] | None = None,
+        strategy: Strategy = "halving",
+        time_budget: float | None = None,
+        progress: Progress | None = None,
+        calibrate: bool = True,
     ) -> ProxyModel:
         """Fit one regressor per metric.
 
         ``model``: a kind for every metric (``rf``, ``et``, ``gbm``, ``gp``, ``mlp``, ``linear``),
-        a ``{metric: kind}`` mapping, or ``"auto"`` to pick per metric by ``folds``-fold
-        cross-validated RMSE among ``candidates`` (see :func:`~archgym.proxy_models.selection.select`).
-        ``params``: hyperparameters per kind.
+        a ``{metric: kind}`` mapping, or ``"auto"`` to pick per metric among ``candidates`` by
+        successive halving (``strategy="halving"``, within ``time_budget`` seconds) or full
+        ``folds``-fold cross-validation (``"cv"``); see :func:`~archgym.proxy_models.selection.select`.
+        ``params``: hyperparameters per kind. ``calibrate``: scale each metric's intervals to
+        cover 90 % of unseen designs, measured by cross-validation (:func:`calibrate`).
         """
         params = {k: dict(v) for k, v in (params or {}).items()}
         selection: list[dict[str, Any]] = []
         if model == "auto":
-            from archgym.proxy_models.selection import select
-
-            result = select(data, candidates=candidates, folds=folds, seed=seed, params=params)
+            result = select(
+                data,
+                candidates=candidates,
+                folds=folds,
+                seed=seed,
+                params=params,
+                strategy=strategy,
+                time_budget=time_budget,
+                progress=progress,
+            )
             kinds, selection = result.best, result.rows
         elif isinstance(model, str):
             kinds = {m: model for m in data.metric_names}
@@ -158,7 +180,10 @@ class ProxyModel:
             )
             for m in data.metric_names
         }
-        return cls(data, regressors, transforms, selection=selection)
+        fitted = cls(data, regressors, transforms, selection=selection)
+        if calibrate:
+            fitted.interval_scale = calibrate_intervals(fitted, seed=seed)
+        return fitted
 
     def refit(self, extra: Dataset | None = None) -> ProxyModel:
         """A model of the same kinds and hyperparameters fitted on the training data plus ``extra``."""
@@ -176,7 +201,9 @@ class ProxyModel:
             m: fit_regressor(r.clone(), data, m, self.transforms[m])
             for m, r in self.regressors.items()
         }
-        return ProxyModel(data, regressors, self.transforms, self.scores, self.selection)
+        return ProxyModel(
+            data, regressors, self.transforms, self.scores, self.selection, self.interval_scale
+        )
 
     # -- predicting -------------------------------------------------------------------------
     @property
@@ -193,6 +220,7 @@ class ProxyModel:
         out = Prediction({}, {}, {}, {})
         for m, reg in self.regressors.items():
             mean, std = reg.predict_with_std(X)
+            std = std * self.interval_scale[m]
             t = self.transforms[m]
             out.mean[m] = inverse(mean, t)
             out.low[m] = inverse(mean - Z90 * std, t)
@@ -269,6 +297,8 @@ class ProxyModel:
                     "transform": self.transforms[m.name],
                     "kind": self.regressors[m.name].kind,
                     "params": self.regressors[m.name].get_params(),
+                    "interval_scale": self.interval_scale[m.name],
+                    "fingerprint": self._fingerprint(m.name),
                 }
                 for m in self.metrics
             ],
@@ -367,6 +397,11 @@ class ProxyModel:
                 raise ProxyModelError(f"{root / DATA}: training data hash differs from the card")
             regressors, transforms = {}, {}
             n_features = len(space.feature_names())
+            files = [e.get("file") for e in card["metrics"]]
+            if len(set(files)) != len(files):
+                raise ProxyModelError(
+                    f"{card_path}: two metrics point at one regressor file {files}"
+                )
             for e in card["metrics"]:
                 if e["kind"] not in REGRESSORS:
                     raise ProxyModelError(
@@ -376,7 +411,26 @@ class ProxyModel:
                     root / e["file"], e["params"], n_features
                 )
                 transforms[e["name"]] = e["transform"]
-            return cls(data, regressors, transforms, card.get("scores"), card.get("selection"))
+            model = cls(
+                data,
+                regressors,
+                transforms,
+                card.get("scores"),
+                card.get("selection"),
+                {e["name"]: e.get("interval_scale", 1.0) for e in card["metrics"]},
+            )
+            for e in card["metrics"]:
+                # Each file must answer for its own metric: swapped files (or a card edited to
+                # swap them) would otherwise load and silently predict one metric as another.
+                if "fingerprint" in e and not np.allclose(
+                    model._fingerprint(e["name"]), e["fingerprint"], rtol=1e-6, atol=1e-12
+                ):
+                    raise ProxyModelError(
+                        f"{root / e['file']}: does not reproduce the card's predictions for "
+                        f"metric {e['name']!r}; its file was swapped or replaced. Retrain with "
+                        "`archgym proxy train`"
+                    )
+            return model
         except ProxyModelError:
             raise
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
@@ -384,10 +438,38 @@ class ProxyModel:
             what = f"field {err.args[0]!r} is missing" if isinstance(err, KeyError) else err
             raise ProxyModelError(f"{card_path}: malformed model card ({what})") from None
 
+    def _fingerprint(self, metric: str) -> list[float]:
+        """Model-space predictions of one metric on the first few training designs."""
+        return self.regressors[metric].predict(self.data.X[:FINGERPRINT_DESIGNS]).tolist()
+
     def __repr__(self) -> str:
         return (
             f"ProxyModel({self.provenance.get('env_id')!r}, {self.kinds}, {len(self.data)} designs)"
         )
+
+
+def calibrate_intervals(model: ProxyModel, folds: int = 3, seed: int = 0) -> dict[str, float]:
+    """Per metric, the factor on the regressor's std that makes ``mean ± 1.645 std`` cover 90 %
+    of unseen designs: the 90th percentile of ``|residual| / std`` over ``folds``-fold
+    cross-validation residuals (split-conformal scaling), divided by 1.645.
+
+    Forest spreads and quantile heads are not calibrated on their own (a forest's trees agree
+    on designs near its data yet all miss in the same direction), so without this a "90 %"
+    interval may cover 60 % or 100 %. Fewer than :data:`MIN_CALIBRATION_DESIGNS` designs: 1.0.
+    """
+    data = model.data
+    if len(data) < MIN_CALIBRATION_DESIGNS:
+        return {m: 1.0 for m in model.metric_names}
+    ratios: dict[str, list[np.ndarray]] = {m: [] for m in model.metric_names}
+    for train, val in data.kfold(folds, seed=seed):
+        for m, reg in model.regressors.items():
+            t = model.transforms[m]
+            part = fit_regressor(reg.clone(), train, m, t)
+            mean, std = part.predict_with_std(val.X)
+            # A floor on std: a model certain of a design it never saw is still wrong sometimes.
+            floor = 1e-6 * model.target_std[m]
+            ratios[m].append(np.abs(forward(val.y(m), t) - mean) / np.maximum(std, floor))
+    return {m: float(np.quantile(np.concatenate(r), 0.9) / Z90) for m, r in ratios.items()}
 
 
 def fit_regressor(reg: Regressor, data: Dataset, metric: str, transform: Transform) -> Regressor:

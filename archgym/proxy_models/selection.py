@@ -1,4 +1,11 @@
-"""Model selection: the best regressor per metric by k-fold cross-validated error.
+"""Model selection: the best regressor per metric, by successive halving (default) or full k-fold CV.
+
+Successive halving (``strategy="halving"``) scores every candidate on a small share of the
+training designs against one held-out validation fold, keeps the better half per metric, and
+doubles the share until one candidate per metric is left or the full training fold is
+reached: cheap candidates that lose early never see the big fits. ``time_budget`` (seconds)
+stops promoting once spent and picks the best of the furthest rung. ``strategy="cv"`` is the
+thorough table: every candidate on every fold.
 
 Example:
     >>> import archgym
@@ -13,9 +20,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,16 +32,43 @@ from archgym.proxy_models.dataset import Dataset, ProxyDataError, forward, inver
 from archgym.proxy_models.evaluation import scores
 from archgym.proxy_models.regressors import REGRESSORS, make_regressor
 
-#: What ``model="auto"`` tries, cheapest first.
-DEFAULT_CANDIDATES = ("linear", "rf", "et", "gbm", "gp", "mlp")
+#: Every kind ``strategy="cv"`` tries when no candidates are given, cheapest first.
+ALL_CANDIDATES = ("linear", "rf", "et", "gbm", "gp", "mlp")
+#: Kinds that train in seconds on tens of thousands of designs: always among the default candidates.
+FAST_CANDIDATES = ("linear", "et", "rf", "gbm")
+#: Up to this many designs the GP and the MLP ensemble are cheap enough, and data scarce
+#: enough, that they may beat the trees; beyond it they are tried only when asked.
+SMALL_DATA = 300
+#: Kept for callers of the old name: every kind.
+DEFAULT_CANDIDATES = ALL_CANDIDATES
+
+Progress = Callable[[int, int, str], None]
+Strategy = Literal["halving", "cv"]
+
+
+def default_candidates(n_designs: int) -> tuple[str, ...]:
+    """What ``model="auto"`` tries on ``n_designs`` designs.
+
+    >>> default_candidates(100)
+    ('linear', 'et', 'rf', 'gbm', 'gp', 'mlp')
+    >>> default_candidates(5000)
+    ('linear', 'et', 'rf', 'gbm')
+    """
+    return FAST_CANDIDATES + (("gp", "mlp") if n_designs <= SMALL_DATA else ())
 
 
 @dataclass
 class SelectionResult:
-    """``rows``: one per (kind, metric) with the mean cross-validated scores; ``best``: kind per metric."""
+    """``rows``: one per (kind, metric) with its scores; ``best``: kind per metric.
+
+    With halving, a row's ``n_fit`` is the training designs of the last rung it reached and
+    ``rung`` that rung (0 = first); ``stopped`` says why selection ended early, if it did.
+    """
 
     rows: list[dict[str, Any]]
     best: dict[str, str]
+    seconds: float = 0.0
+    stopped: str = ""
 
 
 def select(
@@ -42,19 +78,39 @@ def select(
     seed: int = 0,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     score: str = "rmse",
+    *,
+    strategy: Strategy = "halving",
+    time_budget: float | None = None,
+    progress: Progress | None = None,
 ) -> SelectionResult:
-    """Cross-validate every candidate on every metric and pick the lowest mean ``score`` per metric.
+    """Pick the lowest-``score`` candidate per metric (see the module docstring).
 
-    Candidates meant for less data than a fold holds (the GP) are skipped, and say so in ``rows``.
+    ``candidates`` default to :func:`default_candidates` for halving and to every kind for
+    ``"cv"``. Candidates meant for less data than a fold holds (the GP) are skipped, and say
+    so in ``rows``. ``progress(done, total, label)`` is called after every fit.
     """
-    candidates = list(candidates or DEFAULT_CANDIDATES)
+    if strategy not in ("halving", "cv"):
+        raise ProxyDataError(f"strategy {strategy!r} is not one of 'halving', 'cv'")
+    if time_budget is not None and not time_budget > 0:
+        raise ProxyDataError(f"time_budget must be a positive number of seconds, got {time_budget}")
+    if candidates:
+        candidates = list(dict.fromkeys(candidates))
+    elif strategy == "cv":
+        candidates = list(ALL_CANDIDATES)
+    else:
+        candidates = list(default_candidates(len(data)))
     unknown = [c for c in candidates if c not in REGRESSORS]
     if unknown:
         raise ProxyDataError(f"unknown regressor {unknown[0]!r}; known are {sorted(REGRESSORS)}")
-    folds = min(folds, len(data))
+    if len(data) < 3:
+        raise ProxyDataError(
+            f"{len(data)} designs are too few to compare models; fit one kind (e.g. model='et') "
+            "or collect more designs"
+        )
+    folds = max(2, min(folds, len(data)))
     splits = list(data.kfold(folds, seed=seed))
-    transforms = data.transforms()
     rows: list[dict[str, Any]] = []
+    runnable = []
     for kind in candidates:
         limit = REGRESSORS[kind].max_samples
         if limit is not None and len(splits[0][0]) > limit:
@@ -62,32 +118,127 @@ def select(
                 {"kind": kind, "metric": m, "skipped": f"more than {limit} designs"}
                 for m in data.metric_names
             ]
-            continue
-        for m in data.metric_names:
-            fold_scores = []
-            for train, val in splits:
-                reg = make_regressor(kind, seed=seed, **dict((params or {}).get(kind, {})))
-                reg.fit(train.X, forward(train.y(m), transforms[m]))
-                fold_scores.append(scores(val.y(m), inverse(reg.predict(val.X), transforms[m])))
-            # No intervals here (predict only), so coverage is left out of the table.
-            names = [k for k in fold_scores[0] if k != "coverage_90"]
-            rows.append(
-                {
-                    "kind": kind,
-                    "metric": m,
-                    "folds": folds,
-                    **{k: _mean_of_defined([s[k] for s in fold_scores]) for k in names},
-                }
-            )
-    best = {}
-    for m in data.metric_names:
-        scored = [r for r in rows if r["metric"] == m and "skipped" not in r]
-        if not scored:
-            raise ProxyDataError(
-                f"no candidate among {candidates} could be fitted to {len(data)} designs"
-            )
-        best[m] = min(scored, key=lambda r: r[score])["kind"]
-    return SelectionResult(rows, best)
+        else:
+            runnable.append(kind)
+    if not runnable:
+        raise ProxyDataError(
+            f"no candidate among {candidates} could be fitted to {len(data)} designs"
+        )
+    fitter = _Fitter(data, seed, params or {}, progress, time.perf_counter(), time_budget)
+    if strategy == "cv":
+        fitter.total = len(runnable) * len(data.metric_names) * folds
+        for kind in runnable:
+            for m in data.metric_names:
+                rows.append(
+                    {"kind": kind, "metric": m, "folds": folds, **fitter.cv(kind, m, splits)}
+                )
+        stopped, best = "", {}
+    else:
+        scored, best, stopped = _halving(fitter, runnable, splits[0], score)
+        rows += scored
+    if strategy == "cv":
+        best = {
+            m: min(
+                (r for r in rows if r["metric"] == m and "skipped" not in r),
+                key=lambda r: _nan_last(r[score]),
+            )["kind"]
+            for m in data.metric_names
+        }
+    return SelectionResult(rows, best, time.perf_counter() - fitter.start, stopped)
+
+
+@dataclass
+class _Fitter:
+    """Fits and scores one (kind, metric) at a time, counting fits for progress and the budget."""
+
+    data: Dataset
+    seed: int
+    params: Mapping[str, Mapping[str, Any]]
+    progress: Progress | None
+    start: float
+    time_budget: float | None
+    done: int = 0
+    total: int = 0
+
+    def __post_init__(self) -> None:
+        self.transforms = self.data.transforms()
+
+    @property
+    def out_of_time(self) -> bool:
+        return self.time_budget is not None and time.perf_counter() - self.start >= self.time_budget
+
+    def score(self, kind: str, metric: str, train: Dataset, val: Dataset) -> dict[str, float]:
+        t = self.transforms[metric]
+        reg = make_regressor(kind, seed=self.seed, **dict(self.params.get(kind, {})))
+        reg.fit(train.X, forward(train.y(metric), t))
+        out = scores(val.y(metric), inverse(reg.predict(val.X), t))
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, max(self.total, self.done), f"{kind} on {metric}")
+        # No intervals here (predict only), so coverage is left out of the table.
+        return {k: v for k, v in out.items() if k != "coverage_90"}
+
+    def cv(self, kind: str, metric: str, splits: list[tuple[Dataset, Dataset]]) -> dict[str, float]:
+        fold_scores = [self.score(kind, metric, train, val) for train, val in splits]
+        return {k: _mean_of_defined([s[k] for s in fold_scores]) for k in fold_scores[0]}
+
+
+def _halving(
+    fitter: _Fitter,
+    kinds: list[str],
+    split: tuple[Dataset, Dataset],
+    fitter_score: str = "rmse",
+    eta: int = 2,
+) -> tuple[list[dict[str, Any]], dict[str, str], str]:
+    """Successive halving on one (train, validation) split: rows, best kind per metric, and
+    why it stopped early ("" if it did not)."""
+    train, val = split
+    n = len(train)
+    rungs = max(1, math.ceil(math.log(len(kinds), eta))) + 1 if len(kinds) > 1 else 1
+    sizes = [max(min(n, 30), int(n / eta ** (rungs - 1 - r))) for r in range(rungs)]
+    sizes = sorted(set(sizes))
+    order = np.random.default_rng(fitter.seed).permutation(n)
+    metrics = fitter.data.metric_names
+    alive = {m: list(kinds) for m in metrics}
+    # Upper bound on fits, for the progress bar: survivors shrink by eta per rung.
+    fitter.total = sum(
+        len(metrics) * max(1, math.ceil(len(kinds) / eta**r)) for r in range(len(sizes))
+    )
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    stopped = ""
+    for rung, size in enumerate(sizes):
+        part = train.subset(order[:size])
+        for m in metrics:
+            for kind in alive[m]:
+                # Out of time: stop, once every metric has at least one score to choose by.
+                if fitter.out_of_time and all((a[0], mm) in latest for mm, a in alive.items()):
+                    stopped = f"time budget of {fitter.time_budget:g} s spent at rung {rung}"
+                    break
+                row = {"kind": kind, "metric": m, "rung": rung, "n_fit": size}
+                latest[(kind, m)] = {**row, **fitter.score(kind, m, part, val)}
+            if stopped:
+                break
+        if stopped:
+            break
+        for m in metrics:
+            ranked = sorted(alive[m], key=lambda k, m=m: _nan_last(latest[(k, m)][fitter_score]))
+            alive[m] = ranked[: max(1, math.ceil(len(ranked) / eta))]
+        if all(len(a) == 1 for a in alive.values()):
+            break  # the final fit on all the data is the caller's
+    # Survivors entering the last rung run compete on their latest scores (one each, unless the
+    # budget cut the rung short).
+    best = {
+        m: min(
+            (k for k in alive[m] if (k, m) in latest),
+            key=lambda k, m=m: _nan_last(latest[(k, m)][fitter_score]),
+        )
+        for m in metrics
+    }
+    return list(latest.values()), best, stopped
+
+
+def _nan_last(x: float) -> float:
+    return math.inf if x is None or math.isnan(x) else x
 
 
 def _mean_of_defined(values: list[float]) -> float:

@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,15 @@ from typing import Any
 from archgym.proxy_models.dataset import Dataset, env_simulator
 from archgym.proxy_models.evaluation import evaluate_model, learning_curve
 from archgym.proxy_models.model import ProxyModel, fit_regressor
+from archgym.proxy_models.selection import Progress, Strategy
+
+#: Fewest held-out designs whose scores mean something (R^2 and Kendall tau need several; a
+#: 90 % coverage on fewer than ten designs can only be 0 %, 10 %, ... or 100 %).
+MIN_TEST_DESIGNS = 10
+
+
+class SmallDataWarning(UserWarning):
+    """Too few designs for honest held-out scores; the model is fitted, its scores are not given."""
 
 
 def fit_and_test(
@@ -33,19 +44,45 @@ def fit_and_test(
     seed: int = 0,
     folds: int = 5,
     candidates: Sequence[str] | None = None,
+    strategy: Strategy = "halving",
+    time_budget: float | None = None,
+    progress: Progress | None = None,
 ) -> tuple[ProxyModel, Dataset | None]:
     """Fit on all but a random ``test_fraction`` of ``data`` and score the fit on the rest.
 
-    Returns the model and the held-out designs (``None`` when ``test_fraction`` is 0). The
-    model's ``scores`` record the held-out scores per metric (``"test"``), ``"n_train"``,
-    ``"n_test"`` and the ``"seed"`` of the split, so a saved model's card carries them.
-    ``model``, ``folds`` and ``candidates`` are those of :meth:`ProxyModel.fit`.
+    Returns the model and the held-out designs (``None`` when ``test_fraction`` is 0, or when
+    fewer than :data:`MIN_TEST_DESIGNS` would be held out: then all designs train the model, a
+    :class:`SmallDataWarning` says so, and the scores record why they are missing under
+    ``"warning"`` instead of NaN). The model's ``scores`` record the held-out scores per metric
+    (``"test"``), ``"n_train"``, ``"n_test"`` and the ``"seed"`` of the split, so a saved
+    model's card carries them. The other arguments are those of :meth:`ProxyModel.fit`.
     """
+    fit_on, test = data, None
+    small = ""
     if test_fraction > 0:
-        fit_on, test = data.split((1 - test_fraction, test_fraction), seed=seed)
-    else:
-        fit_on, test = data, None
-    fitted = ProxyModel.fit(fit_on, model, seed=seed, folds=folds, candidates=candidates)
+        n_test = round(test_fraction * len(data))
+        if n_test < MIN_TEST_DESIGNS:
+            small = (
+                f"{len(data)} designs hold out {n_test} at test_fraction={test_fraction:g}, fewer "
+                f"than the {MIN_TEST_DESIGNS} that honest held-out scores need; the model is "
+                f"trained on all {len(data)} and has no test scores. Collect at least "
+                f"{math.ceil(MIN_TEST_DESIGNS / test_fraction)} designs for them"
+            )
+            warnings.warn(small, SmallDataWarning, stacklevel=2)
+        else:
+            fit_on, test = data.split((1 - test_fraction, test_fraction), seed=seed)
+    fitted = ProxyModel.fit(
+        fit_on,
+        model,
+        seed=seed,
+        folds=folds,
+        candidates=candidates,
+        strategy=strategy,
+        time_budget=time_budget,
+        progress=progress,
+    )
+    if small:
+        fitted.scores = {"warning": small, "n_train": len(fit_on), "n_test": 0, "seed": seed}
     if test is not None:
         fitted.scores = {
             "test": evaluate_model(fitted, test),

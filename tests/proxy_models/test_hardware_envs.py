@@ -249,11 +249,10 @@ def test_hybrid_counts_add_up(trained: Trained) -> None:
     # the simulator answer, and an agent that repeats designs so the cache answers too
     model = ProxyModel.load(trained.model)
     probe = archgym.make(trained.env_id, **env_kwargs(trained.env_id))
-    pred = model.predict_distribution([probe.space.sample(1000 + i) for i in range(40)])
     worst = sorted(
-        max(float(pred.uncertainty[m][i]) for m in model.metric_names) for i in range(40)
+        HybridProxy(model).relative_error([probe.space.sample(1000 + i) for i in range(40)])[0]
     )
-    hybrid = HybridProxy(model, threshold=worst[len(worst) // 2], refit_every=8)
+    hybrid = HybridProxy(model, threshold=float(worst[len(worst) // 2]), refit_every=8)
     path = trained.tmp / "hybrid-api.db"
     with archgym.Store(path) as store:
         env = archgym.make(
