@@ -11,21 +11,38 @@ For each registered hardware environment (and Synthetic-v0), in one run:
    trained on B/10 - k simulator calls whose k best designs are then simulated (B/10 calls
    in all); compare the true rewards.
 
-Targets from issue 8: RMSE <= 0.6 % of range on DRAM energy, power and latency (ArchGym's
-0.61 %); proxy >= 2,000x faster than the simulator, batched; proxy search within 1 % of the
-simulator's reward at a tenth of the calls. The tables say where a target is missed.
+Then (issue 16), each beside a reference from the same run:
+
+6. training time: the default ``proxy train`` (successive halving among fast kinds) against
+   the previous default (5-fold CV of all six kinds), on the same DRAM designs;
+7. DRAM accuracy and learning curve (100 / 300 / 1,000 designs; 3,000 / 10,000 with
+   ``--full``): the default ``auto`` model against the plain extra-trees reference, with the
+   90 % interval coverage;
+8. the hybrid's threshold on DRAM: share of designs answered and their relative errors;
+9. slow simulators (``benchmarks/slow_sim``): a C cache-hierarchy simulator (compiled here
+   with gcc, 0.2-1 s per design) and Accelerator-v0 on SCALE-Sim (seconds per design):
+   agents on the simulator with budget B against the hybrid with B/5, same seeds; and
+   multi-fidelity (analytical model, then SCALE-Sim on B/10 front-runners).
+
+Targets: RMSE <= 0.61 % of range on DRAM energy, power and latency (ArchGym's); proxy
+>= 2,000x faster than the simulator, batched; the hybrid's median best design as good as
+the simulator's with >= 5x fewer calls; multi-fidelity with >= 10x fewer SCALE-Sim runs.
+The tables say where a target is missed.
 
 Run:
-    .venv/bin/python benchmarks/bench_proxy.py                 # every env, markdown to stdout
-    .venv/bin/python benchmarks/bench_proxy.py --envs archgym/DRAM-v0 --model gbm --out dram.md
+    .venv/bin/python benchmarks/bench_proxy.py                 # small settings, markdown to stdout
+    .venv/bin/python benchmarks/bench_proxy.py --full          # the goal-size runs (an hour or more)
+    .venv/bin/python benchmarks/bench_proxy.py --sections slow --slow-budget 100
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +58,8 @@ from archgym.proxy_models import (
     from_store,
     scores,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/slow_sim
 
 HARDWARE_ENVS = (
     "archgym/Synthetic-v0",
@@ -240,7 +259,7 @@ def bench_env(env_id: str, args: argparse.Namespace, out: list[str]) -> None:
     )
     h = hybrid_check(env_id, model, test, args.threshold)
     out.append(
-        f"\nHybrid (uncertainty threshold {args.threshold:g}): {h['proxy']} of {len(test)} held-out designs "
+        f"\nHybrid (threshold: {args.threshold:g} relative error): {h['proxy']} of {len(test)} held-out designs "
         f"answered by the proxy, {h['simulator']} by the simulator; worst RMSE % of range on the proxy's "
         f"answers {fmt(h['worst_rmse_pct_range'], 3)} %."
     )
@@ -253,6 +272,288 @@ def bench_env(env_id: str, args: argparse.Namespace, out: list[str]) -> None:
             f"{fmt(s['reward_proxy'])} "
             f"(gap {fmt(s['gap_pct'], 3)} %, {ok} {SEARCH_GAP_PCT:g} %)."
         )
+
+
+# -- issue 16 sections ----------------------------------------------------------------------
+DRAM = "archgym/DRAM-v0"
+DRAM_METRICS = ("avg_latency_ns", "energy_nj", "avg_power_mw")
+ARCHGYM_RMSE_PCT = 0.61
+
+
+def random_designs(env_id: str, n: int, seed: int) -> Dataset:
+    """``n`` distinct uniformly random designs of ``env_id``, simulated in one batch."""
+    env = archgym.make(env_id)
+    rng = np.random.default_rng(seed)
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    while len(seen) < min(n, env.space.size):
+        d = env.space.sample(rng)
+        seen.setdefault(tuple(d.values()), d)
+    designs = list(seen.values())
+    values = env.simulator.evaluate_batch(designs, env.workload)
+    good = [(d, v) for d, v in zip(designs, values, strict=True) if isinstance(v, dict)]
+    return from_records(
+        env.space, env.simulator.metrics, [d for d, _ in good], [v for _, v in good]
+    )
+
+
+def timed_fit(data: Dataset, test: Dataset, **kwargs: Any) -> tuple[ProxyModel, float, dict]:
+    start = time.perf_counter()
+    model = ProxyModel.fit(data, **kwargs)
+    return model, time.perf_counter() - start, evaluate_model(model, test)
+
+
+def section_training(
+    args: argparse.Namespace, pool: Dataset, test: Dataset, out: list[str]
+) -> None:
+    data = pool.subset(np.arange(args.train_time_n))
+    new, t_new, s_new = timed_fit(data, test, model="auto", seed=args.seed)
+    old, t_old, s_old = timed_fit(
+        data,
+        test,
+        model="auto",
+        strategy="cv",
+        folds=5,
+        calibrate=False,
+        seed=args.seed,
+        candidates=("linear", "rf", "et", "gbm", "gp", "mlp"),
+    )
+    out.append(f"\n### Training time: `proxy train` on {len(data)} DRAM designs (all 9 metrics)\n")
+    out.append(
+        "| selection | seconds | kinds chosen | "
+        + " | ".join(f"{m} RMSE %range" for m in DRAM_METRICS)
+        + " |"
+    )
+    out.append("|---|---|---|" + "---|" * len(DRAM_METRICS))
+    for label, t, m, sc in (
+        ("default: successive halving, fast kinds, calibrated", t_new, new, s_new),
+        ("reference: previous default, 5-fold CV of all six kinds", t_old, old, s_old),
+    ):
+        kinds = ", ".join(sorted(set(m.kinds.values())))
+        out.append(
+            f"| {label} | {t:.1f} | {kinds} | "
+            + " | ".join(fmt(sc[k]["rmse_pct_range"], 3) for k in DRAM_METRICS)
+            + " |"
+        )
+    out.append(f"\nSpeed-up of the default: {t_old / t_new:.3g}x.")
+
+
+def section_dram(args: argparse.Namespace, pool: Dataset, test: Dataset, out: list[str]) -> None:
+    out.append(
+        f"\n### DRAM-v0 accuracy and learning curve (RMSE % of range on {len(test)} unseen random "
+        f"designs; ArchGym reported {ARCHGYM_RMSE_PCT} %)\n"
+    )
+    out.append(
+        "| designs | model | fit s | "
+        + " | ".join(DRAM_METRICS)
+        + " | cover 90 % (target 85-95 %) |"
+    )
+    out.append("|---|---|---|" + "---|" * (len(DRAM_METRICS) + 1))
+    for size in args.dram_sizes:
+        if size > len(pool):
+            continue
+        part = pool.subset(np.arange(size))
+        for label, kwargs in (
+            ("default auto", {"model": "auto"}),
+            (
+                "reference et",
+                {"model": "et", "params": {"et": {"n_estimators": 60}}, "calibrate": False},
+            ),
+        ):
+            _, t, sc = timed_fit(part, test, seed=args.seed, **kwargs)
+            cells = []
+            for m in DRAM_METRICS:
+                v = sc[m]["rmse_pct_range"]
+                cells.append(fmt(v, 3) + (" (met)" if v <= ARCHGYM_RMSE_PCT else ""))
+            cover = np.nanmean([sc[m]["coverage_90"] for m in sc])
+            out.append(
+                f"| {size} | {label} | {t:.1f} | " + " | ".join(cells) + f" | {fmt(cover, 3)} |"
+            )
+
+
+def section_threshold(
+    args: argparse.Namespace, pool: Dataset, test: Dataset, out: list[str]
+) -> None:
+    model = ProxyModel.fit(pool.subset(np.arange(args.threshold_n)), "auto", seed=args.seed)
+    out.append(
+        f"\n### Hybrid threshold on DRAM-v0 (model on {args.threshold_n} designs, {len(test)} "
+        "unseen designs; relative error of the proxy's answers on all metrics)\n"
+    )
+    out.append("| threshold | answered by the proxy | median rel. error | 90th pct rel. error |")
+    out.append("|---|---|---|---|")
+    for threshold in (0.01, 0.02, 0.05, 0.1, 0.2):
+        hybrid = HybridProxy(model, threshold=threshold, refit_every=0)
+        answers = hybrid.answer(test.designs)
+        errors = [
+            abs(a[m] - test.y(m)[i]) / abs(test.y(m)[i])
+            for i, a in enumerate(answers)
+            if a is not None
+            for m in model.metric_names
+            if test.y(m)[i] != 0
+        ]
+        share = np.mean([a is not None for a in answers])
+        med = fmt(100 * float(np.median(errors)), 3) + " %" if errors else "-"
+        p90 = fmt(100 * float(np.quantile(errors, 0.9)), 3) + " %" if errors else "-"
+        out.append(f"| {threshold:g} | {100 * share:.0f} % | {med} | {p90} |")
+
+
+def _median(xs: Sequence[float]) -> float:
+    return float(np.median(np.asarray(xs, dtype=float)))
+
+
+def compare_hybrid(
+    label: str,
+    make: Callable[..., Any],
+    agents: Sequence[str],
+    budget: int,
+    ratio: int,
+    seeds: int,
+    threshold: float,
+    out: list[str],
+) -> None:
+    """Each agent on the plain simulator (``budget`` calls) vs the hybrid (``budget // ratio``), same seeds."""
+    from archgym.proxy_models.search import hybrid_search
+
+    out.append(
+        f"\n#### {label}: {budget} simulator calls vs the hybrid with {budget // ratio} "
+        f"(threshold {threshold:g}), seeds 0-{seeds - 1}\n"
+    )
+    out.append(
+        "| agent | median best reward, simulator | median best reward, hybrid | simulator calls "
+        "(sim / hybrid) | proxy answers | wall s (sim / hybrid) | same or better |"
+    )
+    out.append("|---|---|---|---|---|---|---|")
+    for name in agents:
+        plain, hyb, calls, answers, t_plain, t_hyb = [], [], [], [], 0.0, 0.0
+        for seed in range(seeds):
+            start = time.perf_counter()
+            plain.append(
+                archgym.run(make_agent(name), make(), budget=budget, seed=seed).best.reward
+            )
+            t_plain += time.perf_counter() - start
+            r = hybrid_search(
+                make_agent(name), make, budget=budget // ratio, seed=seed, threshold=threshold
+            )
+            hyb.append(r.best_reward)
+            calls.append(r.simulator_calls)
+            answers.append(r.proxy_answers)
+            t_hyb += r.seconds
+        ok = _median(hyb) >= _median(plain) - 1e-12
+        out.append(
+            f"| {name} | {fmt(_median(plain))} | {fmt(_median(hyb))} | {budget} / "
+            f"{fmt(_median(calls))} ({budget / max(_median(calls), 1):.3g}x fewer) | "
+            f"{fmt(_median(answers))} | {t_plain:.0f} / {t_hyb:.0f} | {'yes' if ok else 'no'} |"
+        )
+
+
+def section_slow(args: argparse.Namespace, out: list[str]) -> None:
+    import shutil
+    import tempfile
+
+    from slow_sim import accelerator_env, build, cache_env, tiny_net
+
+    from archgym.proxy_models.search import multi_fidelity_search
+
+    out.append("\n### Slow simulators: where a proxy pays for itself\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        if shutil.which("gcc") is None:
+            out.append("gcc not found: the cache-hierarchy simulator is skipped.")
+        else:
+            binary = build(tmp)
+            probe = cache_env(binary, accesses=args.accesses)
+            start = time.perf_counter()
+            probe.evaluate([probe.space.sample(i) for i in range(3)])
+            per = (time.perf_counter() - start) / 3
+            out.append(
+                f"cachehier (C, {args.accesses:,} accesses): {per:.2f} s per design, "
+                "one process per design through ExternalSimulator."
+            )
+            compare_hybrid(
+                "cachehier",
+                lambda **kw: cache_env(binary, accesses=args.accesses, **kw),
+                args.agents,
+                args.slow_budget,
+                5,
+                args.seeds,
+                args.threshold,
+                out,
+            )
+        net = tiny_net(tmp)
+        try:
+            import scalesim  # noqa: F401
+        except ImportError:
+            out.append("\nscalesim is not installed: the SCALE-Sim backend is skipped.")
+            return
+        slow = accelerator_env(net, "scalesim")
+        start = time.perf_counter()
+        slow.evaluate([slow.space.sample(i) for i in (0, 2)])
+        out.append(
+            f"\nAccelerator-v0 on SCALE-Sim (a two-layer network): "
+            f"{(time.perf_counter() - start) / 2:.2f} s per design."
+        )
+        compare_hybrid(
+            "Accelerator-v0 / SCALE-Sim",
+            lambda **kw: accelerator_env(net, "scalesim", **kw),
+            args.agents,
+            args.scalesim_budget,
+            5,
+            args.scalesim_seeds,
+            args.threshold,
+            out,
+        )
+        high = max(1, args.scalesim_budget // 10)
+        out.append(
+            f"\n#### Multi-fidelity: the analytical model ({args.low_budget} calls) picks "
+            f"{high} designs for SCALE-Sim, vs {args.scalesim_budget} SCALE-Sim calls\n"
+        )
+        out.append(
+            "| agent | seed | best reward, SCALE-Sim search | best reward, multi-fidelity | SCALE-Sim runs | wall s (SCALE-Sim / multi-fidelity) |"
+        )
+        out.append("|---|---|---|---|---|---|")
+        for name in args.agents:
+            for seed in range(args.scalesim_seeds):
+                start = time.perf_counter()
+                ref = archgym.run(
+                    make_agent(name),
+                    accelerator_env(net, "scalesim"),
+                    budget=args.scalesim_budget,
+                    seed=seed,
+                )
+                t_ref = time.perf_counter() - start
+                mf = multi_fidelity_search(
+                    make_agent(name),
+                    accelerator_env(net, "analytical"),
+                    accelerator_env(net, "scalesim"),
+                    args.low_budget,
+                    high,
+                    seed=seed,
+                    keep=lambda d: d["dataflow"] in ("os", "ws", "is"),
+                )
+                out.append(
+                    f"| {name} | {seed} | {fmt(ref.best.reward)} | {fmt(mf.best_reward)} | "
+                    f"{args.scalesim_budget} / {mf.simulator_calls} | {t_ref:.0f} / {mf.seconds:.0f} |"
+                )
+
+
+def issue16_sections(args: argparse.Namespace, out: list[str]) -> None:
+    sections = set(args.sections.split(","))
+    if sections & {"training", "dram", "threshold"}:
+        need = max([*args.dram_sizes, args.train_time_n, args.threshold_n])
+        start = time.perf_counter()
+        data = random_designs(DRAM, need + args.n_dram_test, args.seed)
+        out.append(
+            f"\n## DRAM-v0 proxy (issue 16): {len(data)} random designs simulated in "
+            f"{time.perf_counter() - start:.0f} s"
+        )
+        pool = data.subset(np.arange(len(data) - args.n_dram_test))
+        test = data.subset(np.arange(len(data) - args.n_dram_test, len(data)))
+        if "training" in sections:
+            section_training(args, pool, test, out)
+        if "dram" in sections:
+            section_dram(args, pool, test, out)
+        if "threshold" in sections:
+            section_threshold(args, pool, test, out)
+    if "slow" in sections:
+        section_slow(args, out)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -269,10 +570,37 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--search-model", default="gp", help="regressor for the search check (small data)"
     )
-    parser.add_argument("--threshold", type=float, default=0.1, help="hybrid uncertainty threshold")
+    parser.add_argument(
+        "--threshold", type=float, default=0.05, help="hybrid threshold (relative error)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="also write the markdown here")
+    parser.add_argument(
+        "--sections",
+        default="envs,training,dram,threshold,slow",
+        help="comma-separated: envs, training, dram, threshold, slow",
+    )
+    parser.add_argument("--full", action="store_true", help="the goal-size runs (slow)")
+    parser.add_argument("--train-time-n", type=int, default=150, help="DRAM designs for the timing")
+    parser.add_argument("--dram-sizes", default="100,300,1000", help="learning-curve sizes")
+    parser.add_argument("--n-dram-test", type=int, default=500, help="unseen DRAM test designs")
+    parser.add_argument(
+        "--threshold-n", type=int, default=1000, help="designs of the threshold model"
+    )
+    parser.add_argument("--agents", default="random,ga", help="agents on the slow simulators")
+    parser.add_argument("--seeds", type=int, default=2, help="seeds per agent (cachehier)")
+    parser.add_argument("--slow-budget", type=int, default=50, help="cachehier simulator calls")
+    parser.add_argument("--accesses", type=int, default=5_000_000, help="cachehier trace length")
+    parser.add_argument("--scalesim-budget", type=int, default=20, help="SCALE-Sim calls")
+    parser.add_argument("--scalesim-seeds", type=int, default=1)
+    parser.add_argument("--low-budget", type=int, default=300, help="analytical-model calls")
     args = parser.parse_args(argv)
+    if args.full:
+        args.train_time_n, args.dram_sizes, args.n_dram_test = 300, "100,300,1000,3000,10000", 2000
+        args.agents, args.seeds, args.slow_budget = "random,ga,bo", 5, 200
+        args.scalesim_budget, args.scalesim_seeds, args.low_budget = 100, 3, 2000
+    args.dram_sizes = [int(x) for x in args.dram_sizes.split(",")]
+    args.agents = [a for a in args.agents.split(",") if a]
     registered = set(archgym.list_envs())
     out = [
         "## Proxy cost models (benchmarks/bench_proxy.py)",
@@ -281,13 +609,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     start = time.perf_counter()
     printed = 0
-    for env_id in [e.strip() for e in args.envs.split(",") if e.strip()]:
+    env_ids = [e.strip() for e in args.envs.split(",") if e.strip()]
+    for env_id in env_ids if "envs" in args.sections.split(",") else []:
         if env_id not in registered:
             out.append(f"\n### {env_id}: not registered; skipped")
         else:
             bench_env(env_id, args, out)
         print("\n".join(out[printed:]), flush=True)  # each env as soon as it is done
         printed = len(out)
+    issue16_sections(args, out)
+    print("\n".join(out[printed:]), flush=True)
     out.append(f"\n(total {time.perf_counter() - start:.0f} s)")
     print(out[-1])
     text = "\n".join(out)

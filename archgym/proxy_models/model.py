@@ -62,7 +62,7 @@ FORMAT = "archgym-proxy/1"
 #: Training designs whose predictions tie each regressor file to its metric in the card.
 FINGERPRINT_DESIGNS = 8
 #: Below this many designs, intervals are left uncalibrated (too few residuals to measure).
-MIN_CALIBRATION_DESIGNS = 20
+MIN_CALIBRATION_DESIGNS = 12
 CARD = "card.json"
 DATA = "data.json"
 

@@ -75,8 +75,9 @@ def hybrid_search(
 
     ``make_env(**kwargs)`` builds the env (plain with no kwargs). ``initial`` random designs
     (default: a third of the budget) train the first proxy; ``verify`` calls at the end
-    simulate the best proxy-answered designs. The proxy answers only for the objective's
-    metrics' confidence (``threshold``, a relative error; see :class:`HybridProxy`).
+    simulate the best proxy-answered designs. The proxy answers where it is within
+    ``threshold`` (a relative error) on the objective's metrics, and screens out designs that
+    cannot beat the best simulated one (see :class:`HybridProxy`).
     """
     start = time.perf_counter()
     initial = max(2, budget // 3) if initial is None else int(initial)
@@ -99,7 +100,11 @@ def hybrid_search(
     )
     fitted = ProxyModel.fit(data, model, seed=seed, params=params)
     hybrid = HybridProxy(
-        fitted, threshold, refit_every=refit_every, metrics=plain.objective.metric_names
+        fitted,
+        threshold,
+        refit_every=refit_every,
+        metrics=plain.objective.metric_names,
+        objective=plain.objective,
     )
     env = make_env(cost_model="hybrid", proxy=hybrid)
     from archgym.loop import run
@@ -127,7 +132,12 @@ def hybrid_search(
         calls,
         time.perf_counter() - start,
         proxy_answers=result.counts.get("proxy", 0),
-        details={"refits": hybrid.refits, "initial": len(first), "verified": len(verified)},
+        details={
+            "refits": hybrid.refits,
+            "screened": hybrid.screened,
+            "initial": len(first),
+            "verified": len(verified),
+        },
     )
 
 
@@ -139,11 +149,12 @@ def multi_fidelity_search(
     high_budget: int,
     *,
     seed: int = 0,
+    keep: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> SearchResult:
     """``agent`` searches ``low_env`` (cheap) for ``low_budget`` calls; the ``high_budget`` best
-    distinct designs it found (feasible first) are then simulated on ``high_env``, and the best
-    of those is the answer. Designs the high-fidelity simulator cannot run (an error) still
-    count as calls, as they would in a real search."""
+    distinct designs it found (feasible first, and passing ``keep`` if given: e.g. only what
+    the slow simulator can run) are then simulated on ``high_env``, and the best of those is
+    the answer. Designs the high-fidelity simulator fails on still count as calls."""
     from archgym.loop import run
 
     start = time.perf_counter()
@@ -157,6 +168,8 @@ def multi_fidelity_search(
     for e in ranked:
         if len(picks) == high_budget:
             break
+        if keep is not None and not keep(e.design):
+            continue
         picks.setdefault(tuple(e.design.values()), e.design)
     high = high_env.evaluate(list(picks.values()))
     return SearchResult(

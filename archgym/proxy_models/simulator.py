@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from archgym.objective import Objective
 from archgym.proxy_models.dataset import from_records
-from archgym.proxy_models.model import ProxyModel, as_model
+from archgym.proxy_models.model import Prediction, ProxyModel, as_model
 from archgym.simulator import Simulator
 from archgym.space import Design, DesignSpace
 
@@ -107,7 +108,13 @@ class HybridProxy:
     design goes to the simulator, whose answers are kept and, every ``refit_every`` of them,
     the model is refitted on all data so far (``refit_every=0`` never refits): that is the
     active learning, since the simulator is asked exactly where the model is unsure.
-    ``answered``/``declined``/``observed``/``refits`` count what happened.
+
+    Given the search's ``objective``, the proxy also screens: a design whose reward, taken at
+    the optimistic end of every metric's 90 % interval, is still below the best simulated
+    reward so far cannot be the answer of the search, so its prediction is given without a
+    simulator call (counted in ``screened``). This is where a search saves most calls: most
+    designs an agent proposes are clearly worse than its best.
+    ``answered``/``declined``/``observed``/``refits``/``screened`` count what happened.
     """
 
     def __init__(
@@ -116,6 +123,7 @@ class HybridProxy:
         threshold: float = DEFAULT_THRESHOLD,
         refit_every: int = 50,
         metrics: Sequence[str] | None = None,
+        objective: Objective | None = None,
     ) -> None:
         if not (isinstance(threshold, int | float) and threshold >= 0):  # NaN fails too
             raise ValueError(
@@ -141,11 +149,21 @@ class HybridProxy:
             }
             for i, d in enumerate(self.model.data.designs)
         }
-        self.answered = self.declined = self.observed = self.refits = 0
+        self.objective = objective
+        if objective is not None:
+            objective.bind(self.model.metrics)
+        self.best_reward = (
+            max((objective(v).reward for v in self._known.values()), default=-np.inf)
+            if objective is not None
+            else -np.inf
+        )
+        self.answered = self.declined = self.observed = self.refits = self.screened = 0
 
     def relative_error(self, designs: Sequence[Design]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Per design, the worst relative 90 % half-width over the checked metrics; and the means."""
-        pred = self.model.predict_distribution(designs)
+        return self._relative_error(self.model.predict_distribution(designs))
+
+    def _relative_error(self, pred: Prediction) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         rel = np.stack(
             [
                 (pred.high[m] - pred.low[m]) / 2 / np.maximum(np.abs(pred.mean[m]), 1e-300)
@@ -153,6 +171,17 @@ class HybridProxy:
             ]
         )
         return rel.max(axis=0), pred.mean
+
+    def _hopeless(self, pred: Prediction, i: int) -> bool:
+        """Whether even the optimistic end of every 90 % interval scores below the best simulated reward."""
+        if self.objective is None or not np.isfinite(self.best_reward):
+            return False
+        names = self.model.metric_names
+        optimistic = {
+            m: float((pred.low if self.objective.direction(m) == "min" else pred.high)[m][i])
+            for m in names
+        }
+        return bool(self.objective(optimistic).reward < self.best_reward)
 
     def check_compatible(self, simulator: Simulator, workload: Any = None) -> None:
         self.model.check_compatible(simulator, workload)
@@ -162,13 +191,17 @@ class HybridProxy:
     ) -> list[dict[str, float] | None]:
         if not designs:
             return []
-        worst, mean = self.relative_error(designs)
+        pred = self.model.predict_distribution(designs)
+        worst, mean = self._relative_error(pred)
         out: list[dict[str, float] | None] = []
         for i, u in enumerate(worst):
             known = self._known.get(tuple(self.model.space.validate(designs[i]).values()))
             if known is not None:
                 out.append(dict(known))
             elif u <= self.threshold:
+                out.append({m: float(mean[m][i]) for m in self.model.metric_names})
+            elif self._hopeless(pred, i):
+                self.screened += 1
                 out.append({m: float(mean[m][i]) for m in self.model.metric_names})
             else:
                 out.append(None)
@@ -181,6 +214,8 @@ class HybridProxy:
         self._new_values += [dict(m) for m in metrics]
         for d, m in zip(designs, metrics, strict=True):
             self._known[tuple(self.model.space.validate(d).values())] = dict(m)
+            if self.objective is not None:
+                self.best_reward = max(self.best_reward, self.objective(m).reward)
         self.observed += len(designs)
         if self.refit_every and len(self._new_designs) >= self.refit_every:
             extra = from_records(
