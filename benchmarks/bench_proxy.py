@@ -422,6 +422,11 @@ def compare_hybrid(
         "(sim / hybrid) | proxy answers | wall s (sim / hybrid) | same or better |"
     )
     out.append("|---|---|---|---|---|---|---|")
+    if budget // ratio < 6:
+        out.append(
+            f"| (hybrid budget {budget // ratio} < 6: too small to seed a proxy; skipped) |||||||"
+        )
+        return
     for name in agents:
         plain, hyb, calls, answers, t_plain, t_hyb = [], [], [], [], 0.0, 0.0
         for seed in range(seeds):
@@ -455,7 +460,9 @@ def section_slow(args: argparse.Namespace, out: list[str]) -> None:
 
     out.append("\n### Slow simulators: where a proxy pays for itself\n")
     with tempfile.TemporaryDirectory() as tmp:
-        if shutil.which("gcc") is None:
+        if "cachehier" not in args.slow_backends:
+            pass
+        elif shutil.which("gcc") is None:
             out.append("gcc not found: the cache-hierarchy simulator is skipped.")
         else:
             binary = build(tmp)
@@ -477,6 +484,8 @@ def section_slow(args: argparse.Namespace, out: list[str]) -> None:
                 args.threshold,
                 out,
             )
+        if "scalesim" not in args.slow_backends:
+            return
         net = tiny_net(tmp)
         try:
             import scalesim  # noqa: F401
@@ -594,6 +603,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scalesim-budget", type=int, default=20, help="SCALE-Sim calls")
     parser.add_argument("--scalesim-seeds", type=int, default=1)
     parser.add_argument("--low-budget", type=int, default=300, help="analytical-model calls")
+    parser.add_argument(
+        "--slow-backends", default="cachehier,scalesim", help="slow simulators to run"
+    )
     args = parser.parse_args(argv)
     if args.full:
         args.train_time_n, args.dram_sizes, args.n_dram_test = 300, "100,300,1000,3000,10000", 2000

@@ -13,6 +13,10 @@ Train from a store, save, and use as a drop-in cost model:
     True
 
 On the command line: ``archgym proxy train``, ``archgym proxy eval``, ``archgym proxy select``.
+
+A proxy pays where the simulator is slow: :func:`hybrid_search` lets an agent search through
+the hybrid (exact answers, confident predictions, the simulator for the rest, refitting as it
+goes), and :func:`multi_fidelity_search` screens with a cheap model before the slow one.
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ from archgym.proxy_models.regressors import (
     Regressor,
     make_regressor,
 )
+from archgym.proxy_models.search import SearchResult, hybrid_search, multi_fidelity_search
 from archgym.proxy_models.selection import SelectionResult, select
-from archgym.proxy_models.simulator import HybridProxy, ProxySimulator
+from archgym.proxy_models.simulator import DEFAULT_THRESHOLD, HybridProxy, ProxySimulator
 from archgym.proxy_models.training import (
+    SmallDataWarning,
     fit_and_test,
     load_for_env,
     refit_learning_curve,
@@ -98,6 +104,7 @@ def attach_hybrid(
 
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
     "REGRESSORS",
     "Dataset",
     "HybridProxy",
@@ -108,7 +115,9 @@ __all__ = [
     "ProxyModelError",
     "ProxySimulator",
     "Regressor",
+    "SearchResult",
     "SelectionResult",
+    "SmallDataWarning",
     "attach",
     "attach_hybrid",
     "attach_proxy",
@@ -116,9 +125,11 @@ __all__ = [
     "fit_and_test",
     "from_records",
     "from_store",
+    "hybrid_search",
     "learning_curve",
     "load_for_env",
     "make_regressor",
+    "multi_fidelity_search",
     "parity_plot",
     "refit_learning_curve",
     "scores",

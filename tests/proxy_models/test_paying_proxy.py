@@ -192,3 +192,31 @@ def test_hybrid_saves_calls_to_a_slow_external_simulator(cachehier: Path) -> Non
     assert hybrid.best.source == "simulator"  # the reported best was simulated, not predicted
     # With half the calls, the hybrid's best is within 5 % of the plain search's reward.
     assert hybrid.best_reward >= plain.best.reward - 0.05 * abs(plain.best.reward)
+
+
+def test_cli_train_warns_on_small_data_and_honours_the_time_budget(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from archgym.agents import RandomSearch
+    from archgym.cli import app
+
+    db = tmp_path / "five.db"
+    with archgym.Store(db) as store:
+        archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=5, seed=0, store=store)
+        archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=60, seed=1, store=store)
+    runner = CliRunner()
+    args = ["proxy", "train", "--store", str(db), "--env", "archgym/Synthetic-v0"]
+    small = runner.invoke(app, [*args, "--run-id", "1", "--out", str(tmp_path / "m5")])
+    assert small.exit_code == 0, small.output
+    assert "warning:" in small.output and "no test scores" in small.output
+    scores = json.loads((tmp_path / "m5" / "card.json").read_text())["scores"]
+    assert "nan" not in json.dumps(scores).lower() and scores["n_test"] == 0
+    timed = runner.invoke(
+        app,
+        [*args, "--time-budget", "0.001", "--out", str(tmp_path / "mt")],
+        env={"COLUMNS": "200"},
+    )
+    assert timed.exit_code == 0, timed.output
+    assert "successive halving" in timed.output and "trained in" in timed.output
+    bad = runner.invoke(app, [*args, "--time-budget", "-1", "--out", str(tmp_path / "mx")])
+    assert bad.exit_code != 0 and "time-budget" in bad.output
