@@ -450,7 +450,7 @@ def compare_hybrid(
         )
 
 
-def section_slow(args: argparse.Namespace, out: list[str]) -> None:
+def section_slow(args: argparse.Namespace, out: list[str], show: Printer) -> None:
     import shutil
     import tempfile
 
@@ -484,6 +484,7 @@ def section_slow(args: argparse.Namespace, out: list[str]) -> None:
                 args.threshold,
                 out,
             )
+            show()
         if "scalesim" not in args.slow_backends:
             return
         net = tiny_net(tmp)
@@ -543,7 +544,18 @@ def section_slow(args: argparse.Namespace, out: list[str]) -> None:
                 )
 
 
-def issue16_sections(args: argparse.Namespace, out: list[str]) -> None:
+class Printer:
+    """Prints the lines of ``out`` not printed yet, so each section shows as soon as it is done."""
+
+    def __init__(self, out: list[str]) -> None:
+        self.out, self.printed = out, 0
+
+    def __call__(self) -> None:
+        print("\n".join(self.out[self.printed :]), flush=True)
+        self.printed = len(self.out)
+
+
+def issue16_sections(args: argparse.Namespace, out: list[str], show: Printer) -> None:
     sections = set(args.sections.split(","))
     if sections & {"training", "dram", "threshold"}:
         need = max([*args.dram_sizes, args.train_time_n, args.threshold_n])
@@ -555,14 +567,19 @@ def issue16_sections(args: argparse.Namespace, out: list[str]) -> None:
         )
         pool = data.subset(np.arange(len(data) - args.n_dram_test))
         test = data.subset(np.arange(len(data) - args.n_dram_test, len(data)))
+        show()
         if "training" in sections:
             section_training(args, pool, test, out)
+            show()
         if "dram" in sections:
             section_dram(args, pool, test, out)
+            show()
         if "threshold" in sections:
             section_threshold(args, pool, test, out)
+            show()
     if "slow" in sections:
-        section_slow(args, out)
+        section_slow(args, out, show)
+        show()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -629,8 +646,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             bench_env(env_id, args, out)
         print("\n".join(out[printed:]), flush=True)  # each env as soon as it is done
         printed = len(out)
-    issue16_sections(args, out)
-    print("\n".join(out[printed:]), flush=True)
+    show = Printer(out)
+    show.printed = printed
+    issue16_sections(args, out, show)
     out.append(f"\n(total {time.perf_counter() - start:.0f} s)")
     print(out[-1])
     text = "\n".join(out)

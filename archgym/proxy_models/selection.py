@@ -208,8 +208,9 @@ def _halving(
     stopped = ""
     for rung, size in enumerate(sizes):
         part = train.subset(order[:size])
-        for m in metrics:
-            for kind in alive[m]:
+        # Kinds outer, metrics inner: after the first kind every metric has a score to fall back on.
+        for kind in dict.fromkeys(k for m in metrics for k in alive[m]):
+            for m in (m for m in metrics if kind in alive[m]):
                 # Out of time: stop, once every metric has at least one score to choose by.
                 if fitter.out_of_time and all((a[0], mm) in latest for mm, a in alive.items()):
                     stopped = f"time budget of {fitter.time_budget:g} s spent at rung {rung}"

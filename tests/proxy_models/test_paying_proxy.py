@@ -206,17 +206,22 @@ def test_cli_train_warns_on_small_data_and_honours_the_time_budget(tmp_path: Pat
         archgym.run(RandomSearch(), "archgym/Synthetic-v0", budget=60, seed=1, store=store)
     runner = CliRunner()
     args = ["proxy", "train", "--store", str(db), "--env", "archgym/Synthetic-v0"]
-    small = runner.invoke(app, [*args, "--run-id", "1", "--out", str(tmp_path / "m5")])
+    wide = {"COLUMNS": "200"}
+    small = runner.invoke(app, [*args, "--run-id", "1", "--out", str(tmp_path / "m5")], env=wide)
     assert small.exit_code == 0, small.output
-    assert "warning:" in small.output and "no test scores" in small.output
+    printed = " ".join(small.output.split())
+    assert "warning:" in printed and "no test scores" in printed
     scores = json.loads((tmp_path / "m5" / "card.json").read_text())["scores"]
     assert "nan" not in json.dumps(scores).lower() and scores["n_test"] == 0
     timed = runner.invoke(
         app,
         [*args, "--time-budget", "0.001", "--out", str(tmp_path / "mt")],
-        env={"COLUMNS": "200"},
+        env=wide,
     )
     assert timed.exit_code == 0, timed.output
-    assert "successive halving" in timed.output and "trained in" in timed.output
-    bad = runner.invoke(app, [*args, "--time-budget", "-1", "--out", str(tmp_path / "mx")])
+    printed = " ".join(timed.output.split())
+    assert "successive halving" in printed and "trained in" in printed
+    bad = runner.invoke(
+        app, [*args, "--time-budget", "-1", "--out", str(tmp_path / "mx")], env=wide
+    )
     assert bad.exit_code != 0 and "time-budget" in bad.output
