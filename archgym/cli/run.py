@@ -141,8 +141,9 @@ HybridOption = Annotated[
     float | None,
     typer.Option(
         min=0.0,
-        help="with --proxy: simulate designs whose relative uncertainty is above this, "
-        "answer the rest from the proxy (0.1 is strict; 0.3 lets the proxy answer more)",
+        help="with --proxy: a relative error; the proxy answers a design when its calibrated 90 % "
+        "interval is within +- this of its prediction (0.05 = 5 %, the default), the simulator "
+        "answers the rest",
     ),
 ]
 

@@ -57,7 +57,7 @@ def attach(
 
     ``"proxy"``: a :class:`ProxySimulator` in place of ``simulator`` and no proxy.
     ``"hybrid"``: the real ``simulator`` plus a :class:`HybridProxy` (pass a configured one, or
-    ``{"path": DIR, "threshold": 0.3, "refit_every": 50}``, to choose its threshold). Either way
+    ``{"path": DIR, "threshold": 0.05, "refit_every": 50}``, to choose its threshold). Either way
     a model made for another simulator, version, workload or feature spec is refused with
     :class:`IncompatibleModelError`.
     """
