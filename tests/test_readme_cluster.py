@@ -79,7 +79,7 @@ def test_the_readme_cluster_section_works_as_written(tmp_path: Path) -> None:
     pg_lines = "\n".join(_step(script, 1)).replace("PGPORT=5432", f"PGPORT={pg_port}")
     pg_lines = pg_lines.replace("$HOME/archgym-pg", f"{pg_home}/archgym-pg")
     run_pg = ["runuser", "-u", user, "--", "bash", "-euc"] if user else ["bash", "-euc"]
-    ray_nodes = None
+    ray_nodes: list[subprocess.Popen] = []
     try:
         subprocess.run([*run_pg, pg_lines], env=env, check=True, timeout=300, cwd=pg_home)
         # 2. Ray: the head, then a second node joining it (once the head is up)
@@ -87,15 +87,19 @@ def test_the_readme_cluster_section_works_as_written(tmp_path: Path) -> None:
         head = head.split("#")[0].replace("6379", str(ray_port)).replace("=4", "=1")
         node = node.split("#")[0].replace("HEAD_HOST:6379", f"{head_host}:{ray_port}")
         node = node.replace("=4", "=1")
-        ray_nodes = subprocess.Popen(
-            ["bash", "-c", f"{head} --block & sleep 40; {node} --block & wait"],
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(40)
-        _wait_for_nodes(f"{head_host}:{ray_port}", 2, env)
+        # The second node joins only once the head answers: a fixed wait loses the race on a
+        # loaded machine.
+        for command, nodes in ((head, 1), (node, 2)):
+            ray_nodes.append(
+                subprocess.Popen(
+                    ["bash", "-c", f"{command} --block"],
+                    env=env,
+                    start_new_session=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            _wait_for_nodes(f"{head_host}:{ray_port}", nodes, env)
         # 3. the sweep and the report, with the README's spec (smaller budget)
         cluster_yaml = (
             spec.replace("DB_HOST:5432", f"127.0.0.1:{pg_port}")
@@ -123,8 +127,8 @@ def test_the_readme_cluster_section_works_as_written(tmp_path: Path) -> None:
         # 4. the database host's part of the last step
         assert _step(script, 4)[-1].strip() == "pg_ctl stop"
     finally:
-        if ray_nodes is not None:
-            os.killpg(ray_nodes.pid, signal.SIGKILL)
+        for process in ray_nodes:
+            os.killpg(process.pid, signal.SIGKILL)
         data = pg_home / "archgym-pg"
         if (data / "postmaster.pid").exists():
             stop = f"{bin_dir}/pg_ctl -D {data} -m immediate -w stop"

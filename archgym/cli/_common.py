@@ -52,7 +52,9 @@ class _Console(Console):
     @property
     def size(self) -> ConsoleDimensions:
         size = Console.size.fget(self)  # type: ignore[attr-defined]
-        if not self.is_terminal and self._width is None and not os.environ.get("COLUMNS"):
+        # COLUMNS is read now, not when the console was made: a width Rich took from the
+        # environment at import would otherwise cut every table printed to a pipe later.
+        if not self.is_terminal and not os.environ.get("COLUMNS"):
             return ConsoleDimensions(max(size.width, PIPE_WIDTH), size.height)
         return size
 

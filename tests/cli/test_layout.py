@@ -26,6 +26,7 @@ COMMANDS = {
     "proxy",
     "roofline",
     "store",
+    "bench",
 }
 #: Imported only by the command line, never by the library.
 CLI_ONLY = ("archgym.cli", "typer", "rich")
@@ -36,6 +37,7 @@ def test_every_command_is_listed_by_help() -> None:
     assert set(group.commands) == COMMANDS  # type: ignore[attr-defined]
     assert set(group.commands["proxy"].commands) == {"train", "eval", "select"}  # type: ignore[attr-defined]
     assert set(group.commands["store"].commands) == {"copy"}  # type: ignore[attr-defined]
+    assert set(group.commands["bench"].commands) == {"list", "run", "report"}  # type: ignore[attr-defined]
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     listed = {
