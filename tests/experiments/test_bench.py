@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from archgym.cli import app
 from archgym.experiments.bench import aggregate, bench_specs, collect, run_bench
 from archgym.experiments.bench_report import write_bench_report
 from archgym.store import Store
-from tests.experiments.test_report import CHECK, find_chromium
+from tests.experiments.test_report import render_in_chromium
 
 runner = CliRunner()
 TASKS = ["synthetic-cost", "mapping-edp", "accelerator-latency-area"]
@@ -95,30 +94,7 @@ def test_report_files_and_headless_chromium(bench_store: Path, tmp_path: Path) -
         assert np.all(np.diff(g["fraction"].to_numpy()) >= 0)
     page = paths["html"].read_text()
     assert all(s.startswith("data:image/png;base64,") for s in re.findall(r'src="([^"]*)"', page))
-    browser = find_chromium()
-    if browser is None:
-        pytest.skip("Debian's chromium package is not installed (apt-get install chromium)")
-    probe = tmp_path / "probe.html"
-    probe.write_text(page.replace("</body>", CHECK))
-    out = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            probe.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    found = re.search(r"images=(\d+) loaded=(\d+) tables=(\d+) rows=(\d+)", out.stdout)
-    assert found, f"no probe output from chromium: {out.stderr[-2000:]}"
-    images, loaded, tables, rows = map(int, found.groups())
+    images, loaded, tables, rows = render_in_chromium(page, tmp_path)
     assert images == loaded == 2
     assert tables == 5
     # references 3 + IQM 4 + regret 12 + per-task separation 6 (+ any separated pairs)

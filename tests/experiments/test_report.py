@@ -90,13 +90,14 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_report_renders_in_headless_chromium(report_dir: Path, tmp_path: Path) -> None:
+def render_in_chromium(page: str, tmp_path: Path) -> tuple[int, int, int, int]:
+    """Load ``page`` in headless Chromium with :data:`CHECK` and return (images, loaded, tables,
+    rows) as the browser saw them; skips when the machine has no Chromium."""
     browser = find_chromium()
     if browser is None:
         pytest.skip("Debian's chromium package is not installed (apt-get install chromium)")
-    # A copy with a probe that reports, after load, how many images decoded and tables rendered.
     probe = tmp_path / "probe.html"
-    probe.write_text((report_dir / "report.html").read_text().replace("</body>", CHECK))
+    probe.write_text(page.replace("</body>", CHECK))
     out = subprocess.run(
         [
             browser,
@@ -116,6 +117,13 @@ def test_report_renders_in_headless_chromium(report_dir: Path, tmp_path: Path) -
     found = re.search(r"images=(\d+) loaded=(\d+) tables=(\d+) rows=(\d+)", out.stdout)
     assert found, f"no probe output from chromium: {out.stderr[-2000:]}"
     images, loaded, tables, rows = map(int, found.groups())
+    return images, loaded, tables, rows
+
+
+def test_report_renders_in_headless_chromium(report_dir: Path, tmp_path: Path) -> None:
+    # A copy with a probe that reports, after load, how many images decoded and tables rendered.
+    page = (report_dir / "report.html").read_text()
+    images, loaded, tables, rows = render_in_chromium(page, tmp_path)
     assert images == loaded == 5
     assert tables == 5  # per env variant: comparison and lottery; the Pareto one also hypervolume
     assert rows == 2 * (2 + 2) + 3
