@@ -4,30 +4,34 @@ A design chooses a number of A53-class cores and a mapping policy, for each task
 runs on a core or on its own accelerator (with an unroll factor and a clock multiplier), one
 memory (SRAM or DRAM; width; clock) and one bus (width; clock). Every buffer lives in that
 memory and every byte crosses that bus. :mod:`archgym.simulators.soc.scheduler` list-schedules
-the task DAG(s); energy, power and area follow from the hardware library.
+the task DAG(s); energy, power and area follow from the hardware library, the way FARSI computes
+them: the memory is sized for the peak of the bytes live at once over the schedule and priced by
+CACTI at that size; an accelerator's energy per run grows with its unroll; power is FARSI's peak
+over 10 ms windows (``peak_power_mw``), with energy / latency as ``avg_power_mw``.
 
 The design space has no invalid corners: every task with an accelerator may use it, unroll
-factors stop at the task's loop trip count, and there is always at least one core. The one
-remaining rule, the area cap, is a named constraint (legal but infeasible designs).
+factors stop at the task's loop trip count, and ``cores`` is the pool tasks in software may use.
+A core that runs no task is not built, so a design with every task on accelerators has no
+general-purpose core at all. The one remaining rule, the area cap, is a named constraint (legal
+but infeasible designs).
 
 Model limits, on purpose first-order like FARSI: no leakage (FARSI's energy does not change
 with run time), no caches or local memories (every buffer goes through the one memory and
-bus), fixed core frequency, and an accelerator's energy per run does not depend on its unroll
-or clock (the same operations, done wider or faster).
+bus), fixed core frequency, and a clock multiplier leaves an accelerator's energy per run alone.
 
 Example:
     >>> sim = SoCSimulator()
     >>> space = sim.design_space("audio_decoder")
     >>> design = space.decode([0] * len(space))  # one core, everything in software, 4-B SRAM
     >>> m = sim.evaluate(design, "audio_decoder")
-    >>> round(m["latency_ms"], 2), round(m["area_mm2"], 3)
+    >>> round(m["latency_ms"], 2), round(m["area_mm2"], 3)  # FARSI: 10.82 ms, 1.000 mm^2
     (10.82, 1.0)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -73,6 +77,7 @@ class _Compiled:
     keys: list[str]
     order: np.ndarray
     pred_ptr: np.ndarray
+    pred_idx: np.ndarray
     succ_ptr: np.ndarray
     succ_idx: np.ndarray
     dummy: np.ndarray
@@ -84,11 +89,13 @@ class _Compiled:
     accel_area_mm2: np.ndarray  # per unroll lane, technology-scaled
     read_b: np.ndarray
     write_b: np.ndarray
-    traffic_b: np.ndarray  # bytes read + written by each real task
-    capacity_mb: float
+    out_b: np.ndarray  # bytes each task leaves in memory for its consumers (sources' too)
     latency_budget_s: np.ndarray
     accel_ids: list[int]
     space: DesignSpace | None = None
+    area_seen: dict[tuple, float] = field(
+        default_factory=dict
+    )  # recent designs' areas, for the cap
 
 
 class SoCSimulator(Simulator):
@@ -198,7 +205,10 @@ class SoCSimulator(Simulator):
                 write_b[i] += nbytes
                 read_b[j] += nbytes
         dummy = np.array([t.dummy for t in tasks], dtype=np.bool_)
-        # Dummies move no data: the source's outputs are already in memory, the sink reads nothing.
+        # Dummies move no data: the source's outputs are already in memory, the sink reads nothing;
+        # the source's outputs do take memory (FARSI's souurce allocates them), a sink's nothing.
+        out_b = write_b.copy()
+        out_b[dummy & (np.array([len(x) for x in preds]) > 0)] = 0.0
         read_b[dummy] = 0.0
         write_b[dummy] = 0.0
         # List order: topological, workloads interleaved level by level so none is starved.
@@ -216,7 +226,7 @@ class SoCSimulator(Simulator):
             idx = np.array([j for x in lists for j in x], dtype=np.int64)
             return ptr, idx
 
-        pred_ptr, _ = csr(preds)
+        pred_ptr, pred_idx = csr(preds)
         succ_ptr, succ_idx = csr(succs)
         accel_ids = [i for i, t in enumerate(tasks) if t.accel is not None]
         accel_cycles, accel_energy, accel_area = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -226,12 +236,12 @@ class SoCSimulator(Simulator):
             accel_energy[i] = a.energy_fj * 1e-15 * hw.accelerator.energy_scale
             accel_area[i] = a.area_um2 * 1e-6 * hw.accelerator.area_scale
         core_cycles = np.array([t.core_cycles for t in tasks])
-        capacity_mb = sum(nb for g in scenario.graphs for _, _, nb in g.edges) / 1e6
         compiled = _Compiled(
             scenario,
             keys,
             order,
             pred_ptr,
+            pred_idx,
             succ_ptr,
             succ_idx,
             dummy,
@@ -243,8 +253,7 @@ class SoCSimulator(Simulator):
             accel_area,
             read_b,
             write_b,
-            read_b + write_b,
-            capacity_mb,
+            out_b,
             np.array([g.budget.latency_ms / 1e3 for g in scenario.graphs]),
             accel_ids,
         )
@@ -275,7 +284,11 @@ class SoCSimulator(Simulator):
         cap_mm2 = self.area_cap_mm2
 
         def within_cap(design: Design) -> bool:
-            return float(self._arrays([design], c)["area_mm2"][0]) <= cap_mm2
+            # The memory's area depends on the schedule: reuse the evaluation just done if any.
+            area = c.area_seen.get(tuple(design[k] for k in c.space.names))  # type: ignore[union-attr]
+            if area is None:
+                area = float(self._evaluate_arrays([design], c)["area_mm2"][0])
+            return area <= cap_mm2
 
         return DesignSpace(
             params,
@@ -352,33 +365,32 @@ class SoCSimulator(Simulator):
         compute_s = np.where(on_accel, accel_s, c.core_s)
         kinds = list(hw.memory.kinds)
         kind_idx = np.array([kinds.index(k) for k in col["mem_kind"]], dtype=np.int64)
-        fixed = np.array([hw.memory.kinds[k].access_energy_fixed_pj for k in kinds])[kind_idx]
-        per_byte = np.array([hw.memory.kinds[k].energy_pj_per_byte for k in kinds])[kind_idx]
-        area_per_mb = np.array([hw.memory.kinds[k].area_mm2_per_mb for k in kinds])[kind_idx]
-        mem_w = np.array(col["mem_width_bytes"], dtype=float)
-        bus_w = np.array(col["bus_width_bytes"], dtype=float)
-        mem_bw = mem_w * hw.memory.base_clock_hz * np.array(col["mem_clock_mult"], dtype=float)
-        bus_bw = bus_w * hw.bus.base_clock_hz * np.array(col["bus_clock_mult"], dtype=float)
-        data_pj_per_byte = fixed / mem_w + per_byte + hw.bus.energy_pj_per_byte
-        energy_j = np.where(on_accel, c.accel_energy_j, c.core_energy_j) + np.outer(
-            data_pj_per_byte * 1e-12, c.traffic_b
-        )
-        cores = np.array(col["cores"], dtype=np.int64)
-        area = (
-            cores * hw.core.area_mm2
-            + (on_accel * unroll * c.accel_area_mm2).sum(1)
-            + area_per_mb * c.capacity_mb
-            + hw.bus.area_mm2
-        )
+        mem_bw = np.array(col["mem_width_bytes"], dtype=float) * hw.memory.base_clock_hz
+        bus_bw = np.array(col["bus_width_bytes"], dtype=float) * hw.bus.base_clock_hz
+        mem_bw *= np.array(col["mem_clock_mult"], dtype=float)
+        bus_bw *= np.array(col["bus_clock_mult"], dtype=float)
+        # FARSI's parse_library: an IP unrolled U times spends U times the energy per run.
+        energy_j = np.where(on_accel, c.accel_energy_j * unroll, c.core_energy_j)
         return {
             "compute_s": compute_s,
             "on_accel": on_accel,
-            "n_cores": cores,
+            "n_cores": np.array(col["cores"], dtype=np.int64),
             "policy": np.array([POLICIES[p] for p in col["mapping"]], dtype=np.int64),
             "bw": np.minimum(mem_bw, bus_bw),
             "energy_j": energy_j,
-            "area_mm2": area,
+            "kind": kind_idx,
+            "fixed_area_mm2": (on_accel * unroll * c.accel_area_mm2).sum(1) + hw.bus.area_mm2,
         }
+
+    def _memory_tables(self) -> tuple[np.ndarray, ...]:
+        """Every memory kind's CACTI table, concatenated in kind order, with its offsets."""
+        ks = list(self.hw.memory.kinds.values())
+        ptr = np.cumsum([0] + [len(k.sizes_bytes) for k in ks]).astype(np.int64)
+        cat = [
+            np.concatenate([getattr(k, f) for k in ks])
+            for f in ("sizes_bytes", "read_pj_per_byte", "write_pj_per_byte", "area_mm2")
+        ]
+        return (ptr, *cat)
 
     def _evaluate_arrays(
         self, designs: Sequence[Mapping[str, Any]], c: _Compiled
@@ -387,9 +399,12 @@ class SoCSimulator(Simulator):
         from archgym.simulators.soc.scheduler import schedule_batch
 
         a = self._arrays(designs, c)
-        finish, peak_w = schedule_batch(
+        hw = self.hw
+        ptr, sizes, read_pj, write_pj, area_mm2 = self._memory_tables()
+        finish, peak_w, energy_j, _mem_b, mem_mm2, cores = schedule_batch(
             c.order,
             c.pred_ptr,
+            c.pred_idx,
             c.succ_ptr,
             c.succ_idx,
             c.dummy,
@@ -398,15 +413,26 @@ class SoCSimulator(Simulator):
             a["compute_s"],
             c.read_b,
             c.write_b,
+            c.out_b,
             a["on_accel"],
             a["n_cores"],
             a["policy"],
             a["bw"],
             a["energy_j"],
             self.power_window_s,
+            a["kind"],
+            ptr,
+            sizes,
+            read_pj,
+            write_pj,
+            area_mm2,
+            hw.memory.size_granule_bytes,
+            hw.memory.min_size_bytes,
+            hw.bus.energy_pj_per_byte,
         )
         latency_s = finish.max(1)
-        energy_j = a["energy_j"].sum(1)
+        area = cores * hw.core.area_mm2 + a["fixed_area_mm2"] + mem_mm2
+        self._remember_areas(designs, c, area)
         with np.errstate(divide="ignore", invalid="ignore"):
             avg_w = np.where(latency_s > 0, energy_j / latency_s, 0.0)
         return {
@@ -415,8 +441,24 @@ class SoCSimulator(Simulator):
             "energy_mj": energy_j * 1e3,
             "avg_power_mw": avg_w * 1e3,
             "peak_power_mw": peak_w * 1e3,
-            "area_mm2": a["area_mm2"],
+            "area_mm2": area,
         }
+
+    _AREAS_KEPT = 8192
+
+    @staticmethod
+    def _remember_areas(
+        designs: Sequence[Mapping[str, Any]], c: _Compiled, area: np.ndarray
+    ) -> None:
+        """Keep the latest designs' areas so the area-cap check after an evaluation costs no second run."""
+        names = c.space.names  # type: ignore[union-attr]
+        keep = SoCSimulator._AREAS_KEPT
+        if len(c.area_seen) + min(len(designs), keep) > keep:
+            c.area_seen.clear()
+        get = itemgetter(*names)
+        for d, x in zip(designs[-keep:], area[-keep:].tolist(), strict=True):
+            key = get(d)
+            c.area_seen[key if isinstance(key, tuple) else (key,)] = x
 
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
         """Metrics of one design (see :attr:`metrics`)."""
