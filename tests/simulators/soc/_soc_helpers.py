@@ -8,7 +8,8 @@ from archgym.simulators.soc import Accel, Budget, SoCSimulator, Task, TaskGraph
 
 # Round numbers so every expected value below can be worked by hand:
 # core 1 GHz, 1 instruction per cycle, 1 nJ per instruction (1 W busy), 1 mm^2;
-# accelerators 100 MHz, no technology scaling; memory/bus 4 or 8 B wide at 100 MHz (x1 or x2).
+# accelerators 100 MHz, no technology scaling; memory/bus 4 or 8 B wide at 100 MHz (x1 or x2);
+# SRAM free; DRAM at least 1 MB in 0.5 MB granules, 10 pJ/B read, 20 pJ/B write, 2 mm^2 per MB.
 SIMPLE_HW: dict[str, Any] = {
     "core": {
         "name": "ref",
@@ -28,18 +29,18 @@ SIMPLE_HW: dict[str, Any] = {
         "base_clock_hz": 1e8,
         "widths_bytes": [4, 8],
         "clock_multipliers": [1, 2],
-        "kinds": {
-            "sram": {
-                "access_energy_fixed_pj": 0.0,
-                "energy_pj_per_byte": 0.0,
-                "area_mm2_per_mb": 0.0,
-            },
-            "dram": {
-                "access_energy_fixed_pj": 4.0,
-                "energy_pj_per_byte": 10.0,
-                "area_mm2_per_mb": 2.0,
-            },
-        },
+        # nJ per 16-B access x 1000 / 16 x 0.016: the pJ/B equal the nJ column.
+        "cacti_table": [
+            ["sram", 1_000_000, 0.0, 0.0, 0.0],
+            ["sram", 2_000_000, 0.0, 0.0, 0.0],
+            ["dram", 1_000_000, 10.0, 20.0, 2.0],
+            ["dram", 2_000_000, 20.0, 40.0, 4.0],
+        ],
+        "bytes_per_access": 16,
+        "energy_scale": 0.016,
+        "area_scale": 1.0,
+        "size_granule_bytes": 500_000,
+        "min_size_bytes": 1_000_000,
     },
     "bus": {
         "base_clock_hz": 1e8,

@@ -52,11 +52,13 @@ def test_multiagent_view_groups_by_subsystem():
 
 
 @pytest.mark.parametrize(
-    ("workload", "max_unroll"), [("edge_detection", 64), ("hpvm_cava", 151), ("arvr", 151)]
+    ("workload", "max_unroll", "clock"),
+    [("edge_detection", 64, 6), ("hpvm_cava", 151, 8), ("arvr", 151, 8)],
 )
-def test_farsis_budgets_are_reachable(workload, max_unroll):
-    """Every task on its IP at x8 (unroll capped to fit the area), 128-B SRAM and bus at x8, meets
-    every budget: the targets are demanding (random search rarely meets them) but not impossible."""
+def test_farsis_budgets_are_reachable(workload, max_unroll, clock):
+    """Every task on its IP (unroll capped to fit the area), 128-B SRAM and bus at x8, meets every
+    budget: the targets are demanding (random search rarely meets them) but not impossible. Edge
+    detection's IPs run at x6: at x8 its tens of MB of SRAM traffic come too fast for the power budget."""
     env = archgym.make("archgym/SoC-v0", workload=workload)
     space = env.space
     d = space.decode([0] * len(space))
@@ -71,7 +73,7 @@ def test_farsis_budgets_are_reachable(workload, max_unroll):
         if name.endswith("_pe"):
             d[name] = "accel"
         elif name.endswith("_clock"):
-            d[name] = 8
+            d[name] = clock
         elif name.endswith("_unroll"):
             d[name] = max(v for v in space[name].values if v <= max_unroll)
     env.reset(seed=0)

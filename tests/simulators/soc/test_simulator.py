@@ -42,18 +42,18 @@ def reference_design(sim: SoCSimulator, row: dict) -> dict:
 def test_matches_farsi_reference_designs(sim, row):
     m = sim.evaluate(reference_design(sim, row), "audio_decoder")
     assert m["latency_ms"] == pytest.approx(row["latency_ms"], rel=row["latency_tol"])
-    assert m["peak_power_mw"] == pytest.approx(row["power_mw"], rel=0.25)
-    assert m["area_mm2"] == pytest.approx(row["area_mm2"], rel=0.25)
+    assert m["peak_power_mw"] == pytest.approx(row["power_mw"], rel=row.get("power_tol", 0.25))
+    assert m["area_mm2"] == pytest.approx(row["area_mm2"], rel=0.10)
 
 
 def test_reference_rows_agree_on_what_each_knob_does(sim):
-    """FARSI's bandwidth-only changes leave energy alone; accelerators cut it; area ignores clocks and widths."""
+    """FARSI's bandwidth-only changes on one core leave energy alone (same schedule order, same
+    memory); accelerators cut it; area ignores clocks and widths."""
     m = {r["name"]: sim.evaluate(reference_design(sim, r), "audio_decoder") for r in REFERENCE}
     base = m["1 x A53, DRAM x1, bus x1"]
     for name in (
         "1 x A53, DRAM x8, bus x8",
         "1 x A53, 128-B DRAM and bus x1",
-        "2 x A53 round-robin, DRAM/bus x1",
     ):
         assert m[name]["energy_mj"] == pytest.approx(base["energy_mj"])
     assert m["A53 + 6 IPs (unroll 1, x1)"]["energy_mj"] < 0.5 * base["energy_mj"]
@@ -163,15 +163,22 @@ def test_deterministic_and_workload_ids_track_content(sim):
 
 
 def test_hardware_library_errors_name_the_field(simple_hw, tmp_path):
-    del simple_hw["memory"]["kinds"]["dram"]["energy_pj_per_byte"]
-    with pytest.raises(HardwareError, match="missing field 'memory.kinds.dram.energy_pj_per_byte'"):
+    del simple_hw["memory"]["bytes_per_access"]
+    with pytest.raises(HardwareError, match="missing field 'memory.bytes_per_access'"):
         SoCSimulator(simple_hw)
-    simple_hw["memory"]["kinds"]["dram"]["energy_pj_per_byte"] = -1
+    simple_hw["memory"]["bytes_per_access"] = 16
+    simple_hw["memory"]["cacti_table"][1][3] = -1
     with pytest.raises(
-        HardwareError, match="'memory.kinds.dram.energy_pj_per_byte' must be a number >= 0"
+        HardwareError, match=r"memory.cacti_table row 2 \(sram,2000000,0.0,-1,0.0\) must be kind"
     ):
         SoCSimulator(simple_hw)
-    simple_hw["memory"]["kinds"]["dram"]["energy_pj_per_byte"] = 1
+    simple_hw["memory"]["cacti_table"][1][3] = 0.0
+    simple_hw["memory"]["cacti_table"].append(["sram", 2_000_000, 0, 0, 0])
+    with pytest.raises(HardwareError, match="lists a sram size twice"):
+        SoCSimulator(simple_hw)
+    simple_hw["memory"]["cacti_table"].pop()
+    with pytest.raises(HardwareError, match="cannot read memory.cacti_table"):
+        SoCSimulator({**simple_hw, "memory": {**simple_hw["memory"], "cacti_table": "nope.csv"}})
     simple_hw["bus"]["widths_bytes"] = []
     with pytest.raises(
         HardwareError, match="'bus.widths_bytes' must be a list of positive integers"

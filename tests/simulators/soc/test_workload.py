@@ -209,3 +209,18 @@ def test_synthetic_graphs_are_seeded_valid_dags():
                 assert pred.get(t.name) and succ.get(t.name), t.name
     with pytest.raises(WorkloadError, match="n_tasks must be an integer >= 1"):
         synthetic_task_graph(0)
+
+
+def test_misspelt_task_key_names_the_key_and_its_file_line(tmp_path: Path):
+    """A task's ``acel:`` (for ``accel:``) must not silently leave the task software-only."""
+    f = tmp_path / "typo.yaml"
+    f.write_text(
+        "name: t\nbudget: {latency_ms: 1}\ntasks:\n  - name: a\n    core_cycles: 10\n"
+        "  - name: b\n    core_cycles: 10\n"
+        "    acel: {cycles: 1, energy_fj: 1, area_um2: 1, max_unroll: 1}\n"
+        "edges: [[a, b, 8]]\n"
+    )
+    with pytest.raises(
+        WorkloadError, match=r"typo.yaml: tasks\[1\] \(line 8\): unknown field 'acel'; fields are"
+    ):
+        load_task_graph(f)
