@@ -12,8 +12,9 @@ The model (what FARSI's simulator does, to first order):
   at every start and finish (a fluid model, exact for piecewise-constant sharing);
 * memory sizing (FARSI's ``update_mem_size`` in ``design_utils/components/krnel.py`` driven by
   ``SIM_utils/components/perf_sim.py``): a task's outputs (``out_b``) take memory from the moment
-  it starts (a dummy source's from time 0) until FARSI releases them once its consumers have
-  finished (:func:`_release`, FARSI's rule including its handling of shared consumers); the
+  it is ready (FARSI launches a kernel when its parents are done, whether or not its PE is free;
+  a dummy source's from time 0) until FARSI releases them once its consumers have finished
+  (:func:`_release`, FARSI's rule including its handling of shared consumers); the
   memory is built for the peak of these live bytes, sized and priced by
   :class:`~archgym.simulators.soc.hardware.Memories`;
 * energy: a task's compute energy and its bytes read and written are spread over its run in
@@ -111,6 +112,7 @@ def _release(
     succ_ptr: np.ndarray,
     succ_idx: np.ndarray,
     out_b: np.ndarray,
+    dummy: np.ndarray,
     counted: np.ndarray,
     released: np.ndarray,
 ) -> float:
@@ -118,7 +120,8 @@ def _release(
     ``SIM_utils/components/perf_sim.py``): the finished task joins a list; each of its producers, in
     order, whose consumers are all on the list is released, and its consumers leave the list. So a
     consumer shared by several producers frees only the first of them; the others' outputs stay
-    for the rest of the run, as they do in FARSI (and FARSI's memories are sized with them).
+    for the rest of the run, as do a dummy source's (``krnel.py``'s ``update_mem_size`` returns at
+    once for it). FARSI's memories are sized with all of these, so ours are too.
     """
     counted[t] = True
     freed = 0.0
@@ -133,7 +136,8 @@ def _release(
                 break
         if ready:
             released[p] = True
-            freed += out_b[p]
+            if not dummy[p]:  # FARSI never frees the source's data (update_mem_size returns first)
+                freed += out_b[p]
             for k in range(succ_ptr[p], succ_ptr[p + 1]):
                 counted[succ_idx[k]] = False
     return freed
@@ -231,25 +235,34 @@ def schedule(
                         for j in range(succ_ptr[t], succ_ptr[t + 1]):
                             indeg[succ_idx[j]] -= 1
                         live -= _release(
-                            t, pred_ptr, pred_idx, succ_ptr, succ_idx, out_b, counted, released
+                            t,
+                            pred_ptr,
+                            pred_idx,
+                            succ_ptr,
+                            succ_idx,
+                            out_b,
+                            dummy,
+                            counted,
+                            released,
                         )
                         changed = True
                     else:
                         state[t] = _READY
+                        live += out_b[
+                            t
+                        ]  # FARSI launches a kernel, and allocates its outputs, once it is ready
         if done == n:
             break
         # Dispatch; a task's outputs take memory from its start.
         for t in order:
             if state[t] == _READY and on_accel[t]:
                 state[t] = _RUNNING
-                live += out_b[t]
         if policy == ROUND_ROBIN:
             for t in order:
                 if state[t] == _READY and core_task[core_of[t]] < 0:
                     core_task[core_of[t]] = t
                     core_used[core_of[t]] = True
                     state[t] = _RUNNING
-                    live += out_b[t]
         else:
             for c in range(n_cores):
                 if core_task[c] >= 0:
@@ -269,7 +282,6 @@ def schedule(
                 core_used[c] = True
                 core_of[pick] = c
                 state[pick] = _RUNNING
-                live += out_b[pick]
         peak_live = max(peak_live, live)
         # Rates under equal sharing of each bandwidth direction.
         n_read = 0
@@ -310,7 +322,7 @@ def schedule(
                     for j in range(succ_ptr[t], succ_ptr[t + 1]):
                         indeg[succ_idx[j]] -= 1
                     live -= _release(
-                        t, pred_ptr, pred_idx, succ_ptr, succ_idx, out_b, counted, released
+                        t, pred_ptr, pred_idx, succ_ptr, succ_idx, out_b, dummy, counted, released
                     )
     out = np.zeros(n_graphs)
     for t in range(n):

@@ -25,7 +25,7 @@ Example:
     >>> design = space.decode([0] * len(space))  # one core, everything in software, 4-B SRAM
     >>> m = sim.evaluate(design, "audio_decoder")
     >>> round(m["latency_ms"], 2), round(m["area_mm2"], 3)  # FARSI: 10.82 ms, 1.000 mm^2
-    (10.82, 0.917)
+    (10.82, 1.0)
 """
 
 from __future__ import annotations

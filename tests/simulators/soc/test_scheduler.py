@@ -172,7 +172,7 @@ def test_peak_power_takes_farsis_windows_of_whole_phases(simple_hw):
 
 def test_memory_is_sized_for_the_peak_of_live_bytes_and_priced_at_that_size(simple_hw):
     """FARSI's update_mem_size (krnel.py) and collect_cacti_data (design.py): outputs take memory from
-    their producer's start until released; size = live peak, >= min size, in whole granules."""
+    when their producer is ready until released; size = live peak, >= min size, in whole granules."""
     sim = SoCSimulator(simple_hw)
     # Chain a -> b -> c -> d, 600 kB per edge: at most two buffers live (1.2 MB; the sum is 1.8 MB)
     # -> a 1.5 MB DRAM: 3 mm^2, 15 pJ/B read, 30 pJ/B write (between the 1 MB and 2 MB rows).
@@ -192,6 +192,15 @@ def test_memory_is_sized_for_the_peak_of_live_bytes_and_priced_at_that_size(simp
         [("p1", "c", 400_000), ("p2", "c", 400_000), ("c", "d", 600_000), ("d", "e", 600_000)],
     )
     assert sim.evaluate(design(sim, g2, mem_kind="dram"), g2)["area_mm2"] == pytest.approx(1 + 4)
+    # Outputs take memory when their task is ready, not when it gets a core (FARSI launches kernels
+    # then): w is ready at 0 but waits 10 ms for L; meanwhile a -> b on IPs come and go. Live at 0:
+    # w's 500 kB + a's 600 kB = 1.1 MB -> 1.5 MB (3 mm^2); counting from w's start would peak at 0.6 MB.
+    g4 = graph(
+        [("L", 10_000_000), ("w", 100), ("v", 100), ("a", 100, 100), ("b", 100, 100)],
+        [("w", "v", 500_000), ("a", "b", 600_000)],
+    )
+    m4 = sim.evaluate(design(sim, g4, mem_kind="dram", accel=["a", "b"]), g4)
+    assert m4["area_mm2"] == pytest.approx(1 + 3)
     # Tiny buffers still get the minimum memory (1 MB here: 2 mm^2).
     g3 = graph([("a", 1000), ("b", 1000)], [("a", "b", 800)])
     assert sim.evaluate(design(sim, g3, mem_kind="dram"), g3)["area_mm2"] == pytest.approx(1 + 2)
