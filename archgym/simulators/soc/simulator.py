@@ -110,7 +110,7 @@ class SoCSimulator(Simulator):
     """
 
     name = "soc"
-    version = "1"
+    version = "2"  # 2: FARSI memory sizing and pricing, unroll energy, FARSI power windows
     default_workload = "audio_decoder"
     metrics = (
         Metric(

@@ -192,3 +192,23 @@ def test_hardware_library_errors_name_the_field(simple_hw, tmp_path):
     bad.write_text("core: [1, 2\n")
     with pytest.raises(HardwareError, match="not valid YAML"):
         SoCSimulator(bad)
+
+
+def test_memory_price_is_farsis_cacti_rule_over_size():
+    """FARSI's run_and_collect_cacti_data (design_utils/design.py): per byte = CACTI's access energy / 16
+    x 0.064, area = CACTI's x 0.07, at the size rounded up to 256000-B granules (>= 2048 B)."""
+    mem = SoCSimulator().hw.memory
+    assert mem.size_bytes(1) == 256_000 and mem.size_bytes(1_536_001) == 1_792_000
+    # cacti.csv's 1792000-B rows give FARSI's own one-A53 memory areas (1.000 - 0.65, 0.776 - 0.65).
+    read, write, area = mem.price("sram", 1_792_000)
+    assert area == pytest.approx(0.350, abs=5e-4)
+    assert read == pytest.approx(0.124583e3 / 16 * 0.064) and write == pytest.approx(
+        0.108302e3 / 16 * 0.064
+    )
+    assert mem.price("dram", 1_792_000)[2] == pytest.approx(0.126, abs=5e-4)
+    # Between tabulated sizes (4096000 and 5120000): linear; past the largest: the last slope.
+    lo, hi = mem.price("sram", 4_096_000)[2], mem.price("sram", 5_120_000)[2]
+    assert mem.price("sram", 4_352_000)[2] == pytest.approx(lo + (hi - lo) / 4)
+    top = mem.kinds["sram"].sizes_bytes[-1]
+    a1, a2 = mem.price("sram", top - 8_192_000)[2], mem.price("sram", top)[2]
+    assert mem.price("sram", top + 8_192_000)[2] == pytest.approx(2 * a2 - a1)
