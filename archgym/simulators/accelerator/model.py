@@ -38,6 +38,13 @@ DATAFLOWS = ("os", "ws", "is", "rs")
 BUFFER_POLICIES = ("split", "shared")
 #: Fractions of the global buffer given to ifmap, filter and ofmap when the buffer is split.
 SPLIT_FRACTIONS = (0.375, 0.375, 0.25)
+OPERANDS = ("ifmap", "filter", "ofmap")
+#: The knobs of a design with SCALE-Sim's memory system: one buffer per operand (KB) and one DRAM
+#: bandwidth per operand (bytes per cycle), instead of ``glb_kb``, ``glb_policy`` and ``dram_bw``.
+OPERAND_KNOBS = tuple(f"{op}_kb" for op in OPERANDS) + tuple(f"{op}_dram_bw" for op in OPERANDS)
+#: How DRAM transfers stall the array: ``"streams"``, each operand's prefetch on its own
+#: bandwidth as SCALE-Sim's USER mode runs it, or ``"shared"``, one bus for all three.
+DRAM_BUSES = ("streams", "shared")
 
 #: An Eyeriss-like design (Chen et al., ISCA 2016: 12x14 PEs, row-stationary, 0.5 KB of
 #: scratchpad per PE, 108 KB buffer -> 128 KB here, 64-bit DRAM bus, 16-bit words, 200 MHz).
@@ -82,23 +89,51 @@ class HardwareArrays:
     bits: np.ndarray
     #: Explicit (ifmap, filter, ofmap) buffer bytes, as SCALE-Sim configures them; overrides glb_kb.
     sram_bytes: tuple[int, int, int] | None = None
+    #: Per-operand (ifmap, filter, ofmap) buffer KB, ``(D, 1)`` each (designs with ``ifmap_kb``...).
+    operand_kb: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: Per-operand DRAM bandwidths in bytes per cycle (designs with ``ifmap_dram_bw``...).
+    operand_bw: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def from_designs(cls, designs: Sequence[Mapping[str, Any]]) -> HardwareArrays:
+        """Columns of the designs: each has either ``glb_kb``, ``glb_policy`` and ``dram_bw`` (one
+        buffer, one DRAM channel) or :data:`OPERAND_KNOBS` (SCALE-Sim's three buffers, each with its
+        own DRAM bandwidth); a mix of both kinds in one batch is refused."""
+
         def col(key: str, fn: Any = int, dtype: Any = np.int64) -> np.ndarray:
             return np.asarray([fn(d[key]) for d in designs], dtype=dtype).reshape(-1, 1)
 
-        return cls(
+        per_operand = ["ifmap_kb" in d for d in designs]
+        if any(per_operand) and not all(per_operand):
+            raise ValueError(
+                "designs mix a global buffer (glb_kb) and per-operand buffers (ifmap_kb, ...); "
+                "evaluate them in separate batches"
+            )
+        common = dict(
             rows=col("pe_rows"),
             cols=col("pe_cols"),
             dataflow=col("dataflow", DATAFLOWS.index),
             rf_bytes=col("rf_bytes"),
-            glb_kb=col("glb_kb"),
-            shared=col("glb_policy", lambda v: v == "shared", bool),
-            dram_bw=col("dram_bw", float, np.float64),
             noc_bw=col("noc_bw", float, np.float64),
             clock_mhz=col("clock_mhz", float, np.float64),
             bits=col("bits"),
+        )
+        if not any(per_operand):
+            return cls(
+                **common,
+                glb_kb=col("glb_kb"),
+                shared=col("glb_policy", lambda v: v == "shared", bool),
+                dram_bw=col("dram_bw", float, np.float64),
+            )
+        kb = tuple(col(f"{op}_kb", float, np.float64) for op in OPERANDS)
+        bw = tuple(col(f"{op}_dram_bw", float, np.float64) for op in OPERANDS)
+        return cls(
+            **common,
+            glb_kb=sum(kb),  # type: ignore[arg-type]
+            shared=np.zeros_like(kb[0], dtype=bool),
+            dram_bw=sum(bw),  # type: ignore[arg-type]
+            operand_kb=kb,  # type: ignore[arg-type]
+            operand_bw=bw,  # type: ignore[arg-type]
         )
 
 
@@ -115,9 +150,13 @@ def buffer_words(
     """Buffer bytes for ifmap, filter and ofmap. A shared buffer is divided per layer in
     proportion to the two input operands' footprints, neither getting less than 1/16 of it
     (the ofmap keeps the split share)."""
+    shape = np.broadcast_shapes(hw.glb_kb.shape, u_if.shape)
     if hw.sram_bytes is not None:
-        shape = np.broadcast_shapes(hw.glb_kb.shape, u_if.shape)
         return tuple(np.full(shape, b, dtype=np.int64) for b in hw.sram_bytes)  # type: ignore[return-value]
+    if hw.operand_kb is not None:
+        return tuple(  # type: ignore[return-value]
+            np.broadcast_to((kb * 1024).astype(np.int64), shape) for kb in hw.operand_kb
+        )
     total = hw.glb_kb * 1024
     fi, ff, fo = SPLIT_FRACTIONS
     split_if, split_f, out = (
@@ -141,6 +180,111 @@ def _covered(span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.ndar
     overlapping = np.minimum((n_out - 1) * stride + k, span)
     disjoint = n_full * k + (n_out - n_full) * np.maximum(0, span - n_full * stride)
     return np.where(stride < k, overlapping, disjoint)
+
+
+def _incidences(span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.ndarray) -> np.ndarray:
+    """Valid (window, input row) pairs along one axis: ``sum_i min(k, span - i*stride)`` over the
+    ``n_out`` windows, clipped at zero (SCALE-Sim's ceil-sized outputs can overhang the input)."""
+    n_full = np.clip((span - k) // stride + 1, 0, n_out)
+    n_end = np.clip(_cdiv(span, stride), n_full, n_out)
+    cnt = n_end - n_full
+    return n_full * k + cnt * span - stride * (n_full + n_end - 1) * cnt // 2
+
+
+def _least_fixed_point(
+    distinct: np.ndarray, reuses: Sequence[np.ndarray], gaps: Sequence[np.ndarray], window: np.ndarray
+) -> np.ndarray:
+    """Least ``T`` with ``T = distinct + sum_c reuses_c * min(1, gaps_c * T / window)``.
+
+    ``T`` is a pass's DRAM reads; a reuse of class ``c`` re-reads its word when one of the window's
+    resets (one every ``window`` reads) falls in the ``gaps_c * T`` reads since the word's last read
+    (``gaps_c``: the fraction of the pass between the two reads). The right side is concave and
+    piecewise linear, so the fixed point is found segment by segment (classes saturate in
+    order of their gaps)."""
+    n = np.stack(np.broadcast_arrays(*reuses)).astype(np.float64)
+    g = np.stack(np.broadcast_arrays(*gaps)).astype(np.float64)
+    n, g = np.broadcast_arrays(n, g)
+    w = window.astype(np.float64)
+    with np.errstate(divide="ignore"):
+        th = np.where(g > 0, w / g, np.inf)  # T at which class c re-reads every time
+    order = np.argsort(th, axis=0)
+    th, n, g = (np.take_along_axis(x, order, axis=0) for x in (th, n, g))
+    slope = n * g / w
+    capped = np.concatenate([np.zeros_like(n[:1]), np.cumsum(n, axis=0)])
+    free = np.concatenate([np.cumsum(slope[::-1], axis=0)[::-1], np.zeros_like(n[:1])])
+    best = np.full(np.broadcast_shapes(distinct.shape, th.shape[1:]), np.inf)
+    lo = np.concatenate([np.zeros_like(th[:1]), th])
+    hi = np.concatenate([th, np.full_like(th[:1], np.inf)])
+    for j in range(len(lo)):
+        den = 1.0 - free[j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (distinct + capped[j]) / den
+        ok = (den > 0) & (t >= lo[j] * (1 - 1e-12)) & (t <= hi[j] * (1 + 1e-12))
+        best = np.where(ok, np.minimum(best, t), best)
+    return np.where(np.isfinite(best), best, distinct + capped[-1])
+
+
+def _ifmap_spill(
+    layers: Mapping[str, np.ndarray],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    df: np.ndarray,
+    window: np.ndarray,
+) -> np.ndarray:
+    """SCALE-Sim's stall-free ifmap DRAM reads when the ifmap does not fit its window (os, ws, is).
+
+    The array streams the im2col'd ifmap in passes that each read every input word (os: once per
+    column fold; ws: once per column fold; is: once). In a pass an input word is read by every
+    window that covers it: by horizontally adjacent windows (filter columns ``s`` and ``s +
+    stride``) and, later, by the next output row (filter rows ``r`` and ``r + stride``). os and is
+    go pixel block by pixel block (``rows`` or ``cols`` pixels), each block through its whole
+    window in order; ws goes window-slice by window-slice (``rows`` of K), each over all pixels.
+    From that order follows, per class of reuse, the fraction of the pass between two reads of a
+    word; :func:`_least_fixed_point` turns them into reads per pass.
+    """
+    p, q, r, s, c, st = (layers[key][None, :] for key in ("p", "q", "r", "s", "c", "stride"))
+    span_h, span_w = layers["span_h"][None, :], layers["span_w"][None, :]
+    m, n, k = (layers[key][None, :] for key in ("m", "n", "k"))
+    os_, ws_ = df == 0, df == 1
+    cov_h, cov_w = _covered(span_h, p, r, st), _covered(span_w, q, s, st)
+    inc_h, inc_w = _incidences(span_h, p, r, st), _incidences(span_w, q, s, st)
+    distinct = cov_h * cov_w * c
+    # Horizontal reuses: a word read by b windows of one output row is read again b - 1 times;
+    # vertical: its first read in the next output row that covers it.
+    n_h = inc_h * (inc_w - cov_w) * c
+    n_v = (inc_h - cov_h) * cov_w * c
+    kf = k.astype(np.float64)
+    # os / is: pixel blocks of B pixels, each walking its whole window in order (all B pixels
+    # together), block after block. Between two reads of a word the array makes, inside a block,
+    # B*st*C reads (the next filter column) or B*st*S*C (the next filter row, when the block spans
+    # the next output row); across blocks, one block's B*K reads (horizontal) or Q*K (the next
+    # output row). Misses are spread over reads evenly, so the gap is a fraction of the pass's reads.
+    block = np.where(os_, rows, cols).astype(np.float64)
+    reads = np.maximum(inc_h * inc_w * c, 1).astype(np.float64)
+    h_in = np.maximum(0.0, 1.0 - 1.0 / block)
+    v_in = np.clip(1.0 - q / block, 0.0, 1.0)
+    pix = [
+        (h_in, block * st * c / reads),
+        (1 - h_in, block * kf / reads),
+        (v_in, block * st * s * c / reads),
+        (1 - v_in, q * kf / reads),
+    ]
+    # ws: window slices of `rows` places, each over every pixel; a reuse dk places later falls in
+    # the same slice (a pixel or a row of pixels later) or max(dk, rows) / K of the pass later.
+    b_w = inc_w / np.maximum(cov_w, 1)
+    dk_h = (st * c).astype(np.float64)
+    dk_v = np.maximum(st * s - (b_w - 1) * st, 1) * c
+    n_slices = _cdiv(k, rows).astype(np.float64)
+    ws = []
+    for dk, pixels in ((dk_h, 1.0), (dk_v, q)):
+        inside = np.clip(1 - dk / rows, 0, 1)
+        ws += [(inside, pixels / m / n_slices), (1 - inside, np.maximum(dk, rows) / kf)]
+    reuses = [n_h, n_h, n_v, n_v]
+    counts = [np.where(ws_, a[0], b[0]) * n for a, b, n in zip(ws, pix, reuses, strict=True)]
+    gaps = [np.where(ws_, a[1], b[1]) for a, b in zip(ws, pix, strict=True)]
+    per_pass = _least_fixed_point(distinct, counts, gaps, window)
+    passes = np.where(os_ | ws_, _cdiv(n, cols), 1)
+    return np.ceil(per_pass * passes)
 
 
 def footprints(layers: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -207,37 +351,13 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     ofw = np.where(rs_, rs_ofw, ofw)
 
     # --- DRAM traffic: distinct words once if the operand fits SCALE-Sim's buffer window (exact).
-    # Otherwise an estimate of SCALE-Sim's window-by-window refetching (exact figures: replay.py;
-    # the benchmark prints this estimate's error). The window forgets everything each time it
-    # fills, so what it costs is the reuse still pending when it does:
+    # Otherwise SCALE-Sim's window fills with W distinct words and then forgets all of them, so a
+    # word read again costs a second DRAM read iff a reset fell between its two reads: see
+    # _ifmap_spill (exact figures: replay.py; the benchmark prints this model's error).
     buf_if, buf_f, _ = buffer_words(hw, u_if, u_f)
     win_if, win_f = scalesim_window(buf_if, hw.bits), scalesim_window(buf_f, hw.bits)
     w_if, w_f = np.maximum(win_if, 1), np.maximum(win_f, 1)
-    # - ifmap, os and is: one sweep over the output pixels reuses input rows between vertically
-    #   adjacent windows; the rows shared with the next output row (R - stride of them) are the
-    #   pending reuse, lost at every window reset. os sweeps once per column fold, is once.
-    #   ws streams one slice of `rows` window elements over all pixels per fold; when a slice
-    #   spans several (r, s) offsets (fewer channels than rows), neighbouring pixels share inputs
-    #   inside the fold; reuse between folds (the other offsets of a channel) is a whole operand away.
-    live = np.maximum(r_ - layers["stride"][None, :], 0) * layers["span_w"][None, :] * c_
-    sweep = np.where(
-        live < w_if,
-        u_if * w_if / np.maximum(w_if - live, 1),
-        u_if * _cdiv(r_, layers["stride"][None, :]),
-    )
-    sweep = np.minimum(sweep, k * m)
-    offsets = np.minimum(_cdiv(rows, c_), r_ * s_)
-    s_span, r_span = np.minimum(offsets, s_), _cdiv(offsets, s_)
-    stride_ = layers["stride"][None, :]
-    slice_words = (
-        np.minimum(c_, rows)
-        * _covered(layers["span_h"][None, :], p_, np.minimum(r_span, r_), stride_)
-        * _covered(layers["span_w"][None, :], q_, s_span, stride_)
-    )
-    ws_if = fc * np.minimum(fr * slice_words, k * m)
-    if_spill = np.where(
-        ws_, ws_if, np.where(os_, fc * sweep, np.where(is_, sweep, u_if * filter_groups))
-    )
+    if_spill = np.where(rs_, u_if * filter_groups, _ifmap_spill(layers, rows, cols, df, w_if))
     dram_if = np.where(u_if <= win_if, u_if, np.minimum(if_spill, ifr)).astype(np.int64)
     # - filter, os: a column fold's block (K x cols) is re-read by each row fold back to back.
     #   A window holding j whole blocks ends inside block j+1, which is fetched again in the next
@@ -278,15 +398,71 @@ def area_mm2(hw: HardwareArrays) -> np.ndarray:
     return (hw.rows * hw.cols * pe + hw.glb_kb * a["sram_per_kb"] + a["fixed"]).ravel()
 
 
+def stream_cycles(
+    hw: HardwareArrays, layers: Mapping[str, np.ndarray], c: Mapping[str, np.ndarray], busy: np.ndarray
+) -> np.ndarray:
+    """Cycles of each layer instance with every operand's DRAM transfers on their own stream, as
+    SCALE-Sim's USER bandwidth mode runs them (``double_buffered_scratchpad``, ``read_buffer``,
+    ``write_buffer``):
+
+    * a read buffer fills its active half before the first cycle (the layer's lead is the slowest
+      of the two fills), then prefetches the rest of its operand half a buffer at a time while the
+      array computes; the array stalls whenever the next half is not in yet, so the layer cannot
+      end before ``(reads - first half) / bandwidth`` after the lead;
+    * the ofmap buffer drains half a buffer to DRAM each time it is more than half full (the
+      array stalls while it is full), and after the last write drains what is left.
+
+    Each operand's bandwidth is its own (``ifmap_dram_bw``...) on a per-operand design; on a
+    global-buffer design the one ``dram_bw`` channel is shared by the three streams in proportion to
+    the layer's traffic of each (a work-conserving arbiter)."""
+    word_bytes = hw.bits / 8
+    traffic = [
+        c[key] * word_bytes for key in ("ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes")
+    ]
+    total = traffic[0] + traffic[1] + traffic[2]
+    if hw.operand_bw is not None:
+        bws = list(np.broadcast_arrays(*hw.operand_bw, total)[:3])
+    else:
+        share = [np.divide(t, total, out=np.full(total.shape, 1 / 3), where=total > 0) for t in traffic]
+        bws = [hw.dram_bw * x for x in share]
+    u_if, u_f = footprints(layers)
+    halves = [b / 2 for b in buffer_words(hw, u_if, u_f)]  # bytes in each active half
+    lead = np.zeros(total.shape)
+    end = busy.astype(np.float64)
+    for t, bw, half in zip(traffic[:2], bws[:2], halves[:2], strict=True):
+        first = np.minimum(t, half)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lead = np.maximum(lead, np.where(t > 0, np.ceil(first / bw), 0))
+            end = np.maximum(end, np.where(t > first, np.ceil((t - first) / bw), 0))
+    out, bw_o, half_o = traffic[2], bws[2], np.maximum(halves[2], 1)
+    drains = np.maximum(np.floor((out - 1) / half_o), 0)  # mid-layer drains of half a buffer each
+    left = out - drains * half_o
+    with np.errstate(divide="ignore", invalid="ignore"):
+        last_drain = np.where(
+            drains > 0,
+            np.maximum(busy * drains * half_o / out, drains * half_o / bw_o - half_o / bw_o)
+            + np.ceil(half_o / bw_o),
+            0,
+        )
+        end = np.maximum(np.maximum(end, last_drain), busy + np.where(out > 0, np.ceil(left / bw_o), 0))
+    return lead + end
+
+
 def network_metrics(
-    hw: HardwareArrays, layers: Mapping[str, np.ndarray], c: Mapping[str, np.ndarray]
+    hw: HardwareArrays,
+    layers: Mapping[str, np.ndarray],
+    c: Mapping[str, np.ndarray],
+    bus: str = "streams",
 ) -> dict[str, np.ndarray]:
     """Metrics from per-layer counts ``c`` (from :func:`layer_costs` or the SCALE-Sim backend).
 
-    Cycles per layer instance are ``max(compute, buffer traffic / noc_bw)`` plus DRAM stalls:
-    double buffering hides DRAM transfers behind compute except one fold's share of the
-    traffic before the first fold, and whatever the transfer time exceeds compute by.
+    A layer instance is busy ``max(compute, buffer traffic / noc_bw)`` cycles; DRAM stalls come
+    from :func:`stream_cycles` (``bus="streams"``) or, with ``bus="shared"``, from one bus for all
+    traffic: double buffering hides transfers behind compute except one fold's share before the
+    first fold, and whatever the transfer time exceeds compute by.
     """
+    if bus not in DRAM_BUSES:
+        raise ValueError(f"bus {bus!r} is not one of {', '.join(map(repr, DRAM_BUSES))}")
     e = technology()["energy_pj"]
     ref_bits = technology()["reference_bits"]
     count = layers["count"][None, :]
@@ -296,10 +472,13 @@ def network_metrics(
         c["ifmap_dram_reads"] + c["filter_dram_reads"] + c["ofmap_dram_writes"]
     ) * word_bytes
     busy = np.maximum(c["compute_cycles"], np.ceil(sram_words / hw.noc_bw))
-    fill = np.ceil(dram_bytes / c["folds"] / hw.dram_bw)
-    stream = np.ceil((dram_bytes - dram_bytes / c["folds"]) / hw.dram_bw)
-    stall = fill + np.maximum(0.0, stream - busy)
-    cycles = ((busy + stall) * count).sum(axis=1)
+    if bus == "streams":
+        layer_cycles = stream_cycles(hw, layers, c, busy)
+    else:
+        fill = np.ceil(dram_bytes / c["folds"] / hw.dram_bw)
+        stream = np.ceil((dram_bytes - dram_bytes / c["folds"]) / hw.dram_bw)
+        layer_cycles = busy + fill + np.maximum(0.0, stream - busy)
+    cycles = (layer_cycles * count).sum(axis=1)
 
     scale = hw.bits / ref_bits
     macs = c["macs"] * count

@@ -67,12 +67,18 @@ def scalesim_version() -> str:
 
 
 def run_layer(
-    layer: Layer, design: Mapping[str, Any], buffer_kb: Sequence[float] | None = None
+    layer: Layer,
+    design: Mapping[str, Any],
+    buffer_kb: Sequence[float] | None = None,
+    user_bw: int | None = None,
 ) -> dict[str, int]:
     """SCALE-Sim's counts for one group-instance of ``layer`` on ``design`` (stall-free CALC mode).
 
     ``buffer_kb`` (ifmap, filter, ofmap) overrides the buffer split the model would use. SCALE-Sim
     counts one-byte words, so buffer sizes are given to it in words of ``design["bits"]``.
+    ``user_bw`` runs USER bandwidth mode instead, every operand's DRAM port at ``user_bw`` words
+    per cycle (one SRAM bank each), and adds ``total_cycles``: SCALE-Sim's "Total Cycles (incl.
+    prefetch)", from the first DRAM read to the last ofmap write.
     """
     scale_config, topologies, layouts, single_layer_sim = _scalesim()
     if design["dataflow"] not in ("os", "ws", "is"):
@@ -88,7 +94,11 @@ def run_layer(
     cfg.array_rows, cfg.array_cols = int(design["pe_rows"]), int(design["pe_cols"])
     cfg.ifmap_sz_kb, cfg.filter_sz_kb, cfg.ofmap_sz_kb = buffer_kb
     cfg.df = design["dataflow"]
-    cfg.use_user_bandwidth = False
+    cfg.use_user_bandwidth = user_bw is not None
+    if user_bw is not None:
+        cfg.bandwidths = [int(user_bw)]
+        cfg.ifmap_sram_bank_bandwidth = cfg.filter_sram_bank_bandwidth = int(user_bw)
+        cfg.ifmap_sram_bank_num = cfg.filter_sram_bank_num = 1
     cfg.valid_conf_flag = True
     h, w, r, s, c, k, stride = to_scalesim_rows(layer)
     topo = topologies()
@@ -112,7 +122,10 @@ def run_layer(
             f"{type(err).__name__}: {err}"
         ) from err
     values = (compute[1], detail[2], detail[5], detail[8], detail[11], detail[14], detail[17])
-    return {key: int(v) for key, v in zip(COUNT_KEYS, values, strict=True)}
+    out = {key: int(v) for key, v in zip(COUNT_KEYS, values, strict=True)}
+    if user_bw is not None:
+        out["total_cycles"] = int(compute[0])
+    return out
 
 
 def layer_costs_scalesim(

@@ -29,6 +29,8 @@ from archgym.simulators.accelerator.model import (
     BASELINE,
     BUFFER_POLICIES,
     DATAFLOWS,
+    DRAM_BUSES,
+    OPERANDS,
     HardwareArrays,
     buffer_words,
     footprints,
@@ -41,7 +43,12 @@ from archgym.space import Categorical, Design, DesignSpace, Ordinal, PowerOfTwo
 
 Backend = Literal["analytical", "scalesim"]
 DramModel = Literal["estimate", "replay"]
+Bus = Literal["streams", "shared"]
+Memory = Literal["global", "per_operand"]
 ARRAY_SIDES = (4, 8, 12, 14, 16, 24, 32, 48, 64, 128)
+#: Per-operand DRAM bandwidths (bytes per cycle; words per cycle at 8 bits, as SCALE-Sim counts):
+#: powers of two and SCALE-Sim's customary 10, 20, 30, 50 and 100.
+OPERAND_BANDWIDTHS = (1, 2, 4, 8, 10, 16, 20, 30, 32, 50, 64, 100, 128)
 
 METRICS = (
     Metric("cycles", "cycles", "min", 1e7, "clock cycles for the whole network, stalls included"),
@@ -55,22 +62,40 @@ METRICS = (
 )
 
 
-def accelerator_space() -> DesignSpace:
-    """The hardware knobs (the Eyeriss-like :data:`BASELINE` is one point of it)."""
-    return DesignSpace(
-        [
-            Ordinal("pe_rows", ARRAY_SIDES),
-            Ordinal("pe_cols", ARRAY_SIDES),
-            Categorical("dataflow", DATAFLOWS),
-            PowerOfTwo("rf_bytes", 16, 1024),
+def accelerator_space(memory: Memory = "global") -> DesignSpace:
+    """The hardware knobs (the Eyeriss-like :data:`BASELINE` is one point of the global space).
+
+    ``memory="per_operand"`` replaces the global buffer (``glb_kb``, ``glb_policy``) and its one
+    DRAM channel (``dram_bw``) with SCALE-Sim's memory: ``ifmap_kb``, ``filter_kb``, ``ofmap_kb``
+    and a DRAM bandwidth for each (``ifmap_dram_bw``...).
+
+    >>> accelerator_space("per_operand").names[4:10]
+    ['ifmap_kb', 'filter_kb', 'ofmap_kb', 'ifmap_dram_bw', 'filter_dram_bw', 'ofmap_dram_bw']
+    """
+    head = [
+        Ordinal("pe_rows", ARRAY_SIDES),
+        Ordinal("pe_cols", ARRAY_SIDES),
+        Categorical("dataflow", DATAFLOWS),
+        PowerOfTwo("rf_bytes", 16, 1024),
+    ]
+    tail = [
+        PowerOfTwo("noc_bw", 8, 512),
+        Ordinal("clock_mhz", (200, 400, 600, 800, 1000)),
+        Ordinal("bits", (8, 16)),
+    ]
+    if memory == "global":
+        memory_knobs = [
             PowerOfTwo("glb_kb", 32, 4096),
             Categorical("glb_policy", BUFFER_POLICIES),
             PowerOfTwo("dram_bw", 2, 128),
-            PowerOfTwo("noc_bw", 8, 512),
-            Ordinal("clock_mhz", (200, 400, 600, 800, 1000)),
-            Ordinal("bits", (8, 16)),
         ]
-    )
+    elif memory == "per_operand":
+        memory_knobs = [PowerOfTwo(f"{op}_kb", 1, 8192) for op in OPERANDS] + [
+            Ordinal(f"{op}_dram_bw", OPERAND_BANDWIDTHS) for op in OPERANDS
+        ]
+    else:
+        raise ValueError(f"memory {memory!r} is not one of 'global', 'per_operand'")
+    return DesignSpace(head + memory_knobs + tail)
 
 
 class AcceleratorSimulator(BatchSimulator):
@@ -80,17 +105,31 @@ class AcceleratorSimulator(BatchSimulator):
     metrics = METRICS
     default_workload = "resnet18"
 
-    def __init__(self, backend: Backend = "analytical", dram: DramModel = "estimate") -> None:
+    def __init__(
+        self,
+        backend: Backend = "analytical",
+        dram: DramModel = "estimate",
+        bus: Bus = "streams",
+        memory: Memory = "global",
+    ) -> None:
         if backend not in ("analytical", "scalesim"):
             raise ValueError(f"backend {backend!r} is not one of 'analytical', 'scalesim'")
         if dram not in ("estimate", "replay"):
             raise ValueError(f"dram {dram!r} is not one of 'estimate', 'replay'")
+        if bus not in DRAM_BUSES:
+            raise ValueError(f"bus {bus!r} is not one of {', '.join(map(repr, DRAM_BUSES))}")
         self.backend = backend
         self.dram = dram
-        self.version = f"1-{backend}" + (
-            "-replay" if dram == "replay" and backend == "analytical" else ""
+        self.bus = bus
+        self.memory = memory
+        self._space = accelerator_space(memory)
+        # 2: windowed DRAM refetch by reuse class, stream-by-stream stalls (model.py)
+        self.version = (
+            f"2-{backend}"
+            + ("-replay" if dram == "replay" and backend == "analytical" else "")
+            + ("" if bus == "streams" else f"-{bus}")
+            + ("" if memory == "global" else f"-{memory}")
         )
-        self._space = accelerator_space()
 
     def design_space(self, workload: Any = None) -> DesignSpace:
         return self._space
@@ -127,7 +166,7 @@ class AcceleratorSimulator(BatchSimulator):
             costs = layer_costs(hw, net.arrays)
             if self.dram == "replay":
                 _replay_spills(costs, hw, designs, net)
-            metrics = network_metrics(hw, net.arrays, costs)
+            metrics = network_metrics(hw, net.arrays, costs, self.bus)
             return [{k: float(v[i]) for k, v in metrics.items()} for i in range(len(designs))]
         out: list[dict[str, float] | EvaluationError] = []
         for design in designs:
@@ -141,7 +180,9 @@ class AcceleratorSimulator(BatchSimulator):
         from archgym.simulators.accelerator.scalesim_backend import layer_costs_scalesim
 
         hw = HardwareArrays.from_designs([design])
-        metrics = network_metrics(hw, net.arrays, layer_costs_scalesim(design, net.layers))
+        metrics = network_metrics(
+            hw, net.arrays, layer_costs_scalesim(design, net.layers), self.bus
+        )
         return {k: float(np.asarray(v)[0]) for k, v in metrics.items()}
 
 
