@@ -182,7 +182,9 @@ def _covered(span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.ndar
     return np.where(stride < k, overlapping, disjoint)
 
 
-def _incidences(span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.ndarray) -> np.ndarray:
+def _incidences(
+    span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.ndarray
+) -> np.ndarray:
     """Valid (window, input row) pairs along one axis: ``sum_i min(k, span - i*stride)`` over the
     ``n_out`` windows, clipped at zero (SCALE-Sim's ceil-sized outputs can overhang the input)."""
     n_full = np.clip((span - k) // stride + 1, 0, n_out)
@@ -192,7 +194,10 @@ def _incidences(span: np.ndarray, n_out: np.ndarray, k: np.ndarray, stride: np.n
 
 
 def _least_fixed_point(
-    distinct: np.ndarray, reuses: Sequence[np.ndarray], gaps: Sequence[np.ndarray], window: np.ndarray
+    distinct: np.ndarray,
+    reuses: Sequence[np.ndarray],
+    gaps: Sequence[np.ndarray],
+    window: np.ndarray,
 ) -> np.ndarray:
     """Least ``T`` with ``T = distinct + sum_c reuses_c * min(1, gaps_c * T / window)``.
 
@@ -399,7 +404,10 @@ def area_mm2(hw: HardwareArrays) -> np.ndarray:
 
 
 def stream_cycles(
-    hw: HardwareArrays, layers: Mapping[str, np.ndarray], c: Mapping[str, np.ndarray], busy: np.ndarray
+    hw: HardwareArrays,
+    layers: Mapping[str, np.ndarray],
+    c: Mapping[str, np.ndarray],
+    busy: np.ndarray,
 ) -> np.ndarray:
     """Cycles of each layer instance with every operand's DRAM transfers on their own stream, as
     SCALE-Sim's USER bandwidth mode runs them (``double_buffered_scratchpad``, ``read_buffer``,
@@ -417,13 +425,16 @@ def stream_cycles(
     the layer's traffic of each (a work-conserving arbiter)."""
     word_bytes = hw.bits / 8
     traffic = [
-        c[key] * word_bytes for key in ("ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes")
+        c[key] * word_bytes
+        for key in ("ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes")
     ]
     total = traffic[0] + traffic[1] + traffic[2]
     if hw.operand_bw is not None:
         bws = list(np.broadcast_arrays(*hw.operand_bw, total)[:3])
     else:
-        share = [np.divide(t, total, out=np.full(total.shape, 1 / 3), where=total > 0) for t in traffic]
+        share = [
+            np.divide(t, total, out=np.full(total.shape, 1 / 3), where=total > 0) for t in traffic
+        ]
         bws = [hw.dram_bw * x for x in share]
     u_if, u_f = footprints(layers)
     halves = [b / 2 for b in buffer_words(hw, u_if, u_f)]  # bytes in each active half
@@ -444,7 +455,9 @@ def stream_cycles(
             + np.ceil(half_o / bw_o),
             0,
         )
-        end = np.maximum(np.maximum(end, last_drain), busy + np.where(out > 0, np.ceil(left / bw_o), 0))
+        end = np.maximum(
+            np.maximum(end, last_drain), busy + np.where(out > 0, np.ceil(left / bw_o), 0)
+        )
     return lead + end
 
 
