@@ -377,6 +377,32 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def marking(prefix: str) -> Iterator[Path]:
+    """While the block runs, this process's environment carries the mark of a fresh scratch dir,
+    so every process started meanwhile (and every descendant of theirs, whoever starts it later)
+    is marked: :func:`kill_marked` of the path yielded ends them, and so does this process's
+    :class:`Guard` if this process dies. For services that start their own process trees (a
+    local Ray instance). The dir is removed on leaving; the processes are not killed.
+
+    Example:
+        >>> with marking("demo") as mark:
+        ...     child = subprocess.Popen(["sleep", "30"])
+        >>> kill_marked(mark) == [child.pid], child.wait()
+        (True, -9)
+    """
+    with scratch_dir(prefix) as path:
+        before = os.environ.get(MARK)
+        os.environ[MARK] = str(path)
+        try:
+            yield path
+        finally:
+            if before is None:
+                del os.environ[MARK]
+            else:
+                os.environ[MARK] = before
+
+
 def kill_marked(scratch: Path, since_pid: int | None = None, *, under: bool = False) -> list[int]:
     """SIGKILL every process of this user whose environment carries ``MARK=scratch`` (with
     ``under``: a mark naming a directory below ``scratch``); their pids.
