@@ -207,6 +207,8 @@ def run(full: bool = False) -> None:
                 "against the warm 1-worker run)"
             )
             # -- fault: a node removed mid-sweep -------------------------------------------
+            # A job of its own again: its fresh workers spread over every node, the doomed one too.
+            ray.shutdown()
             doomed = cluster.add_node(num_cpus=1, resources={"slot": 1})
             cluster.wait_for_nodes()
             spec = cluster_spec(
