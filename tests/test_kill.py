@@ -235,6 +235,20 @@ def test_a_stopped_run_keeps_its_evaluations_and_resumes_to_its_budget(
     assert cmd.leftovers() == ([], [])
 
 
+#: The reference sweep's simulator: the same designs and metrics, without the wait.
+NO_WAIT = {"simulator_kwargs": {"delay_s": 0.0}}
+
+
+def _designs(db: Path) -> dict[tuple[str, int], list[str]]:
+    """(agent, seed) -> the designs of its finished run, in order."""
+    with Store(db) as store:
+        runs = store.runs()
+        return {
+            (run.agent, int(run.seed)): [str(e["design"]) for e in store.evaluations(int(run.id))]
+            for run in runs[runs["status"] == "finished"].itertuples()
+        }
+
+
 SPEC = """\
 name: kill test
 budget: {budget}
@@ -303,3 +317,8 @@ def test_a_stopped_sweep_keeps_its_evaluations_and_a_rerun_completes_it(
         for run_id in finished["id"]:
             assert store.count_evaluations(int(run_id), "simulator") == budget
     assert cmd.leftovers() == ([], [])
+    # The same designs as a sweep that was never stopped
+    reference = tmp_path / "reference.db"
+    spec.write_text(SPEC.format(budget=budget, store=reference, kwargs=json.dumps(NO_WAIT)))
+    assert cmd.run(["sweep", str(spec), "--executor", "serial"]).returncode == 0
+    assert _designs(db) == _designs(reference)
