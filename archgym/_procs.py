@@ -15,12 +15,19 @@ tail of its output. Nothing it starts survives it:
 * **Output is bounded**: the first :data:`HEAD_BYTES` and the last ``max_output_bytes`` of
   stdout are kept (the metrics are at the end: the last JSON line or the last lines); the
   middle of a flood is dropped, never held in memory.
-* **If this Python process is SIGKILLed** nothing here can run, so two things take over. The
+* **If this Python process is SIGKILLed** nothing here can run, so three things take over. The
   program gets ``PR_SET_PDEATHSIG`` (Linux; through util-linux's ``setpriv``, else a
-  ``preexec_fn``): the kernel SIGKILLs it when its parent dies. Scratch dirs live under one parent per process, ``<tmp>/archgym-proc-<pid>-<start time>``;
-  the first scratch dir any later archgym process makes sweeps the parents whose owner is
-  gone (pid dead, or reused by a process that started at another time): it kills the
-  processes still marked with them (the dead program's background children) and removes them.
+  ``preexec_fn``): the kernel SIGKILLs it when its parent dies. Scratch dirs live under one
+  parent per process, ``<tmp>/archgym-proc-<pid>-<start time>``, and making it starts a
+  :class:`Guard`: a small watcher process holding a pipe from this one, which on the pipe's
+  end (this process died, however) kills every process marked with a scratch dir under that
+  parent (the program's escaped background children) and removes it. Should the guard itself
+  have been killed, the first scratch dir any later archgym process makes sweeps the parents
+  whose owner is gone (pid dead, or reused by a process that started at another time) the
+  same way.
+
+:class:`Guard` serves anything else that must not outlive this process: the PostgreSQL server
+of the tests (:mod:`archgym.testing.postgres`) is stopped by one.
 
 Example:
     >>> with scratch_dir("demo") as tmp:
@@ -35,6 +42,7 @@ import atexit
 import contextlib
 import ctypes
 import errno
+import json
 import os
 import selectors
 import shutil
@@ -331,14 +339,16 @@ def scratch_root() -> Path:
             pid = os.getpid()
             root = Path(tempfile.gettempdir()) / f"{_ROOT_PREFIX}{pid}-{_start_time(pid) or 0}"
             root.mkdir(exist_ok=True)
+            guard = Guard(kill_marked_under=root, remove=[root])
             _root, _root_pid = root, pid
-            atexit.register(_remove_root, root, pid)
+            atexit.register(_remove_root, root, pid, guard)
         return _root
 
 
-def _remove_root(root: Path, pid: int) -> None:
+def _remove_root(root: Path, pid: int, guard: Guard) -> None:
     if os.getpid() == pid:  # a forked child inherits atexit hooks: only the owner removes it
         shutil.rmtree(root, ignore_errors=True)
+        guard.disarm()
 
 
 def sweep_stale(tmp: Path | None = None) -> list[Path]:
@@ -367,8 +377,35 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def kill_marked(scratch: Path, since_pid: int | None = None) -> list[int]:
-    """SIGKILL every process of this user whose environment carries ``MARK=scratch``; their pids.
+@contextlib.contextmanager
+def marking(prefix: str) -> Iterator[Path]:
+    """While the block runs, this process's environment carries the mark of a fresh scratch dir,
+    so every process started meanwhile (and every descendant of theirs, whoever starts it later)
+    is marked: :func:`kill_marked` of the path yielded ends them, and so does this process's
+    :class:`Guard` if this process dies. For services that start their own process trees (a
+    local Ray instance). The dir is removed on leaving; the processes are not killed.
+
+    Example:
+        >>> with marking("demo") as mark:
+        ...     child = subprocess.Popen(["sleep", "30"])
+        >>> kill_marked(mark) == [child.pid], child.wait()
+        (True, -9)
+    """
+    with scratch_dir(prefix) as path:
+        before = os.environ.get(MARK)
+        os.environ[MARK] = str(path)
+        try:
+            yield path
+        finally:
+            if before is None:
+                del os.environ[MARK]
+            else:
+                os.environ[MARK] = before
+
+
+def kill_marked(scratch: Path, since_pid: int | None = None, *, under: bool = False) -> list[int]:
+    """SIGKILL every process of this user whose environment carries ``MARK=scratch`` (with
+    ``under``: a mark naming a directory below ``scratch``); their pids.
 
     With ``since_pid`` (the program's pid) only processes created after it are read: Linux
     hands out pids in order (wrapping at ``pid_max``), and ``/proc/loadavg`` names the last.
@@ -377,7 +414,8 @@ def kill_marked(scratch: Path, since_pid: int | None = None) -> list[int]:
     if not _PROC.is_dir():
         return []
     newer = _created_since(since_pid) if since_pid is not None else None
-    mark = b"\0" + f"{MARK}={scratch}".encode() + b"\0"  # a whole entry of the NUL-separated list
+    # A whole entry of the NUL-separated list, or (under) the start of one.
+    mark = b"\0" + f"{MARK}={scratch}".encode() + (b"/" if under else b"\0")
     uid, me, killed = os.getuid(), os.getpid(), []
     for entry in os.scandir(_PROC):
         if not entry.name.isdigit():
@@ -410,6 +448,105 @@ def _created_since(first: int) -> Callable[[int], bool] | None:
     return lambda pid: pid >= first or pid <= last  # the counter wrapped around pid_max
 
 
+# -- guards ---------------------------------------------------------------------------------------
+
+
+class Guard:
+    """A watcher process that cleans up after this one if it dies without doing so itself.
+
+    The guard holds the read end of a pipe whose only write end is this process's. When the
+    pipe ends without :meth:`disarm` (this process exited or was killed, even by SIGKILL,
+    without disarming) the guard SIGKILLs every process marked with a scratch dir under
+    ``kill_marked_under`` (see :func:`kill_marked`), then runs each of ``run`` (argv lists, a
+    minute each at most), then removes ``remove``. It runs in a session of its own (Ctrl-C at
+    the terminal does not reach it), imports nothing but the standard library (it starts in
+    tens of milliseconds), and a forked child of this process closes its copy of the pipe.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp())
+        >>> guard = Guard(remove=[path])
+        >>> guard.disarm()  # done with it: nothing is removed
+        >>> path.exists()
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        kill_marked_under: Path | None = None,
+        run: Sequence[Sequence[str]] = (),
+        remove: Sequence[Path] = (),
+    ) -> None:
+        plan = {
+            "kill_marked_under": str(kill_marked_under) if kill_marked_under else None,
+            "run": [list(argv) for argv in run],
+            "remove": [str(p) for p in remove],
+        }
+        # -I: no user site, no PYTHONPATH, no script dir on sys.path; -S: no site-packages.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", __file__, json.dumps(plan)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._pid = os.getpid()
+        _GUARDS.append(self)
+
+    def disarm(self) -> None:
+        """Tell the guard this process cleaned up itself; it exits without acting."""
+        pipe = self._proc.stdin
+        if pipe is None or os.getpid() != self._pid or pipe.closed:
+            return
+        with contextlib.suppress(OSError):
+            pipe.write(b"disarm")
+            pipe.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(5)
+        with contextlib.suppress(ValueError):
+            _GUARDS.remove(self)
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+
+#: The guards this process started (a forked child closes their pipes: they are not its own).
+_GUARDS: list[Guard] = []
+
+
+def _forget_guards_in_child() -> None:
+    for guard in _GUARDS:
+        if guard._proc.stdin is not None:  # nothing is ever buffered in it: closing writes nothing
+            with contextlib.suppress(OSError):
+                guard._proc.stdin.close()
+    _GUARDS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_guards_in_child)
+
+
+def _guard_main(plan_json: str) -> int:
+    """The guard process: wait for the pipe to end, then clean up unless disarmed."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_IGN)
+    plan = json.loads(plan_json)
+    if sys.stdin.buffer.read() == b"disarm":
+        return 0
+    if plan["kill_marked_under"]:
+        root = Path(plan["kill_marked_under"])
+        # A dying program may still be forking: kill until a scan finds nobody.
+        for _ in range(10):
+            if not kill_marked(root, under=True):
+                break
+    for argv in plan["run"]:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    for path in plan["remove"]:
+        shutil.rmtree(path, ignore_errors=True)
+    return 0
+
+
 @contextlib.contextmanager
 def sigterm_interrupts() -> Iterator[None]:
     """While the block runs in the main thread, SIGTERM raises :class:`Terminated` instead of
@@ -432,3 +569,7 @@ def sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+if __name__ == "__main__":  # the guard process (see Guard)
+    sys.exit(_guard_main(sys.argv[1]))

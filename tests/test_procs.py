@@ -147,6 +147,12 @@ import archgym
 import archgym._procs
 if sys.argv[3] == "preexec":  # the fallback where util-linux's setpriv is missing
     archgym._procs._setpriv = []
+if sys.argv[3] == "no-guard":  # the guard died first: the next archgym process sweeps
+    import os, signal
+    archgym._procs.scratch_root()
+    guard = archgym._procs._GUARDS[0]
+    os.kill(guard.pid, signal.SIGKILL)
+    guard._proc.wait()
 sim = archgym.ExternalSimulator(
     name="orphan", command=["sh", sys.argv[1]], space=archgym.DesignSpace([archgym.Integer("x", 0, 3)]),
     metrics=[archgym.Metric("m", "au")], timeout_s=300, env={"PIDFILE": sys.argv[2]})
@@ -161,14 +167,18 @@ sim.evaluate({"x": 0})
         (signal.SIGTERM, "setpriv"),
         (signal.SIGKILL, "setpriv"),
         (signal.SIGKILL, "preexec"),
+        (signal.SIGKILL, "no-guard"),
     ],
-    ids=["SIGINT", "SIGTERM", "SIGKILL", "SIGKILL-preexec"],
+    ids=["SIGINT", "SIGTERM", "SIGKILL", "SIGKILL-preexec", "SIGKILL-no-guard"],
 )
 def test_a_signal_to_python_leaves_no_simulator_and_no_scratch_dir(
     tmp_path: Path, sig: signal.Signals, launcher: str
 ) -> None:
     script, pidfile, tmp = tmp_path / "sim.sh", tmp_path / "pids", tmp_path / "tmp"
-    script.write_text('sleep 300 &\necho $! >> "$PIDFILE"\necho $$ >> "$PIDFILE"\nsleep 300\n')
+    # The background child leaves the process group and the session (setsid)
+    script.write_text(
+        'setsid sleep 300 &\necho $! >> "$PIDFILE"\necho $$ >> "$PIDFILE"\nsleep 300\n'
+    )
     tmp.mkdir()
     driver = subprocess.Popen(
         [sys.executable, "-c", DRIVER, str(script), str(pidfile), launcher],
@@ -191,12 +201,17 @@ def test_a_signal_to_python_leaves_no_simulator_and_no_scratch_dir(
     if sig == signal.SIGKILL:
         # Nothing ran in Python: the kernel killed the script (PR_SET_PDEATHSIG) ...
         assert _gone([script_pid])
-        # ... and the next archgym process sweeps what is left: the sleeper and the scratch dir.
-        assert running(background) and list(tmp.iterdir())
-        assert len(sweep_stale(tmp)) == 1
+        if launcher == "no-guard":
+            # ... and the next archgym process sweeps what is left: the sleeper and the scratch dir.
+            assert running(background) and list(tmp.iterdir())
+            assert len(sweep_stale(tmp)) == 1
+        # ... else the guard kills the escaped sleeper and removes the scratch dir, by itself.
     else:
         assert driver.returncode != 0, driver.stderr.read().decode()  # type: ignore[union-attr]
     assert _gone([background, script_pid]), (driver.returncode, driver.stderr.read().decode())  # type: ignore[union-attr]
+    deadline = time.monotonic() + 5
+    while list(tmp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not list(tmp.iterdir()), list(tmp.rglob("*"))
 
 

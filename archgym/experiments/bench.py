@@ -128,7 +128,9 @@ def _match(runs: pd.DataFrame, tasks: Sequence[Task]) -> dict[int, Task]:
         for task, entry in entries:
             if task.env_id != run.env_id:
                 continue
-            if Trial(entry, run.agent, hp, int(run.seed), int(run.budget)).key == run.trial_key:
+            version = str(run.simulator_version or "")
+            trial = Trial(entry, run.agent, hp, int(run.seed), int(run.budget), version)
+            if trial.key == run.trial_key:
                 out[int(run.id)] = task
                 break
     return out

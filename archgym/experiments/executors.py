@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from archgym._optional import import_optional
-from archgym._procs import Terminated, die_with_parent
+from archgym._procs import Terminated, die_with_parent, kill_marked, marking
 from archgym.experiments.shipping import ShippingError, TrialSetup, recipes_for
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
 from archgym.store import CLAIM_HEARTBEAT_S, CLAIM_STALE_S, Store, host_id, store_exists
@@ -375,17 +375,27 @@ class RayExecutor:
         # The user's own env modules (not installed packages) are uploaded to every node; Ray
         # takes local directories only for the whole job, in ray.init.
         modules = setup.py_modules()
+        mark: Path | None = None
         if started:
-            ray.init(
-                # "local" starts a fresh instance: without it Ray joins whatever cluster this
-                # machine last started, which may be someone else's.
-                address=self.address or "local",
-                num_cpus=None if self.address else (self.workers or os.cpu_count()),
-                include_dashboard=False,
-                log_to_driver=False,
-                configure_logging=False,
-                runtime_env={"py_modules": modules} if modules else None,
-            )
+            # A Ray instance of our own: its processes (GCS, raylet, agents, workers) carry a
+            # mark, so this process's guard kills them if it is SIGKILLed (Ray's own reaper
+            # stops the GCS and raylet but leaves agents and busy workers running).
+            # ray.init puts in a SIGTERM handler that exits the process at once; ours (if any:
+            # `archgym sweep` has one) interrupts the trials and closes their runs first.
+            on_sigterm = _sigterm_handler()
+            with marking("ray") if not self.address else contextlib.nullcontext() as mark:
+                ray.init(
+                    # "local" starts a fresh instance: without it Ray joins whatever cluster
+                    # this machine last started, which may be someone else's.
+                    address=self.address or "local",
+                    num_cpus=None if self.address else (self.workers or os.cpu_count()),
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    configure_logging=False,
+                    runtime_env={"py_modules": modules} if modules else None,
+                )
+            if on_sigterm is not None:
+                signal.signal(signal.SIGTERM, on_sigterm)
         elif modules:
             warnings.warn(
                 f"Ray was initialised before the sweep, so archgym cannot ship {modules} to its "
@@ -393,33 +403,68 @@ class RayExecutor:
                 "start Ray (executor: ray with address:)",
                 stacklevel=2,
             )
-        refs: dict[Any, Trial] = {}
-        try:
-            task = ray.remote(_ray_trial).options(**self.task_options(setup))
-            refs = {task.remote(t, setup): t for t in trials}
-            while refs:
-                done, _ = ray.wait(list(refs), num_returns=1, timeout=POLL_SECONDS)
-                for ref in done:
-                    trial = refs.pop(ref)
-                    try:
-                        yield ray.get(ref)
-                    except ray.exceptions.RayError as err:  # died more often than Ray retries
-                        yield TrialOutcome(
-                            trial.key, "failed", error=f"{type(err).__name__}: {err}"
-                        )
-                if not done:
-                    yield None
-        except (
-            BaseException
-        ):  # Ctrl-C, or the consumer stopped: running tasks mark their runs interrupted
-            for ref in refs:
-                ray.cancel(ref)
-            if refs:
-                ray.wait(list(refs), num_returns=len(refs), timeout=10)
-            raise
-        finally:
-            if started:
-                ray.shutdown()
+        # Ray turns an exception raised by a signal handler during ray.wait into a plain
+        # KeyboardInterrupt: note SIGTERM, to raise it as Terminated again (exit status 143).
+        with _noting_sigterm() as terminated:
+            refs: dict[Any, Trial] = {}
+            try:
+                task = ray.remote(_ray_trial).options(**self.task_options(setup))
+                refs = {task.remote(t, setup): t for t in trials}
+                while refs:
+                    done, _ = ray.wait(list(refs), num_returns=1, timeout=POLL_SECONDS)
+                    for ref in done:
+                        trial = refs.pop(ref)
+                        try:
+                            yield ray.get(ref)
+                        except ray.exceptions.RayError as err:  # died more often than Ray retries
+                            yield TrialOutcome(
+                                trial.key, "failed", error=f"{type(err).__name__}: {err}"
+                            )
+                    if not done:
+                        yield None
+            except BaseException as stop:  # Ctrl-C, SIGTERM, or the consumer stopped
+                # Running tasks take the cancel as Ctrl-C: they mark their runs interrupted.
+                for ref in refs:
+                    ray.cancel(ref)
+                if refs:
+                    ray.wait(list(refs), num_returns=len(refs), timeout=10)
+                if terminated and isinstance(stop, KeyboardInterrupt):
+                    raise Terminated from None
+                raise
+            finally:
+                if started:
+                    ray.shutdown()
+                if mark is not None:
+                    kill_marked(mark)  # what ray.shutdown left behind
+
+
+@contextlib.contextmanager
+def _noting_sigterm() -> Iterator[list[int]]:
+    """A list that gains an entry when SIGTERM arrives, ahead of the handler already there
+    (a callable one, in the main thread; else the list stays empty). Put back on leaving."""
+    noted: list[int] = []
+    handler = _sigterm_handler()
+    if not callable(handler):
+        yield noted
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        noted.append(signum)
+        handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, note)
+    try:
+        yield noted
+    finally:
+        if signal.getsignal(signal.SIGTERM) is note:
+            signal.signal(signal.SIGTERM, handler)
+
+
+def _sigterm_handler() -> Any:
+    """This process's SIGTERM handler, if it can be put back here (in the main thread), else None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.getsignal(signal.SIGTERM)
 
 
 def _ray_trial(trial: Trial, setup: TrialSetup) -> TrialOutcome:

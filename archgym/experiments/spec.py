@@ -151,13 +151,16 @@ class AgentEntry:
 
 @dataclass(frozen=True)
 class Trial:
-    """One (env, agent, hyperparameters, seed, budget) run; :attr:`key` identifies it in the store."""
+    """One (env, agent, hyperparameters, seed, budget) run on one version of the env's simulator;
+    :attr:`key` identifies it in the store."""
 
     env: EnvEntry
     agent: str
     hyperparameters: dict[str, Any]
     seed: int
     budget: int
+    #: The simulator's ``version`` (see :func:`simulator_version`): a changed simulator is a new trial.
+    simulator_version: str = ""
 
     @property
     def key(self) -> str:
@@ -165,7 +168,7 @@ class Trial:
 
         Example:
             >>> Trial(EnvEntry("archgym/Synthetic-v0"), "random", {}, 0, 10).key[:8]
-            'ead57f14'
+            'e816db93'
         """
         payload = canonical(
             {
@@ -175,6 +178,7 @@ class Trial:
                 "hyperparameters": self.hyperparameters,
                 "seed": self.seed,
                 "budget": self.budget,
+                "simulator_version": self.simulator_version,
             }
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
@@ -205,16 +209,50 @@ class ExperimentSpec:
         """Every trial, envs outermost and seeds innermost; duplicates (same key) appear once."""
         out: dict[str, Trial] = {}
         for env in self.envs:
+            version = simulator_version(env)
             for agent in self.agents:
                 for hp in agent.configurations():
                     for seed in self.seeds:
-                        trial = Trial(env, agent.name, hp, seed, self.budget)
+                        trial = Trial(env, agent.name, hp, seed, self.budget, version)
                         out.setdefault(trial.key, trial)
         return list(out.values())
 
     def targets(self) -> dict[str, float]:
         """Success thresholds on reward, by env id (only envs that set one)."""
         return {e.id: e.target for e in self.envs if e.target is not None}
+
+
+#: env id, simulator kwargs -> (the registered EnvSpec it was read from, the version)
+_VERSIONS: dict[tuple[str, str], tuple[Any, str]] = {}
+
+
+def simulator_version(env: EnvEntry) -> str:
+    """The ``version`` of the simulator ``env`` builds (with its ``simulator_kwargs``).
+
+    It is part of every trial key, so runs made with an older version of a simulator are not
+    taken for this one's: a sweep re-runs them. Read once per registration of the env id.
+
+    Example:
+        >>> simulator_version(EnvEntry("archgym/Synthetic-v0"))
+        '1'
+    """
+    from archgym.registry import spec as registered
+
+    kwargs = env.kwargs.get("simulator_kwargs") or {}
+    if not isinstance(kwargs, Mapping):
+        raise SpecError(
+            f"env {env.id!r}: kwargs.simulator_kwargs must be a mapping, got {kwargs!r}"
+        )
+    key = (env.id, canonical(kwargs))
+    source = registered(env.id)
+    cached = _VERSIONS.get(key)
+    if cached is None or cached[0] is not source:
+        try:
+            cached = (source, str(source.make_simulator(**kwargs).version))
+        except Exception as err:  # bad simulator_kwargs: say so before any trial starts
+            raise SpecError(f"env {env.id!r}: its simulator cannot be built: {err}") from None
+        _VERSIONS[key] = cached
+    return cached[1]
 
 
 def canonical(value: Any) -> str:

@@ -3,7 +3,9 @@
 :class:`PostgresServer` runs the machine's own PostgreSQL binaries (Debian's ``postgresql``
 package puts them in ``/usr/lib/postgresql/<version>/bin``): ``initdb`` into a temporary
 directory, ``pg_ctl start`` on a free loopback port with password-less local access, and on
-:meth:`~PostgresServer.stop` an immediate shutdown and removal of the directory. PostgreSQL
+:meth:`~PostgresServer.stop` an immediate shutdown and removal of the directory; if the
+process that started it dies first (a test run killed by SIGTERM or SIGKILL, whose finalisers
+never run), a :class:`~archgym._procs.Guard` does the same. PostgreSQL
 refuses to run as root, so under root the server runs as an unprivileged user (``nobody``,
 or ``$ARCHGYM_PG_USER``) through ``runuser``.
 
@@ -28,6 +30,7 @@ import uuid
 from pathlib import Path
 
 from archgym._optional import import_optional
+from archgym._procs import Guard
 
 #: The database role the server is initialised with (trusted on the loopback interface).
 ROLE = "archgym"
@@ -71,6 +74,7 @@ class PostgresServer:
         self.bin_dir = found
         self.port = 0
         self.data: Path | None = None
+        self._guard: Guard | None = None
         self._user = os.environ.get("ARCHGYM_PG_USER", "nobody") if os.geteuid() == 0 else None
 
     @property
@@ -78,10 +82,15 @@ class PostgresServer:
         """The URL of the server's ``postgres`` database."""
         return f"postgresql://{ROLE}@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, *args: str) -> None:
+    def _command(self, *args: str) -> list[str]:
         cmd = [str(self.bin_dir / args[0]), *args[1:]]
-        if self._user is not None:
-            cmd = ["runuser", "-u", self._user, "--", *cmd]
+        return ["runuser", "-u", self._user, "--", *cmd] if self._user is not None else cmd
+
+    def _stop_args(self) -> tuple[str, ...]:
+        return ("pg_ctl", "-D", str(self.data) + "/db", "-m", "immediate", "-w", "stop")
+
+    def _run(self, *args: str) -> None:
+        cmd = self._command(*args)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             log = self.data / "server.log" if self.data else None
@@ -96,6 +105,8 @@ class PostgresServer:
         if self._user is not None:
             shutil.chown(self.data, self._user)
         self.port = _free_port()
+        # From here on, this process's death stops the server and removes its directory.
+        self._guard = Guard(run=[self._command(*self._stop_args())], remove=[self.data])
         self._run(
             "initdb",
             "-D",
@@ -126,10 +137,13 @@ class PostgresServer:
             return
         try:
             if (self.data / "db" / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.data / "db"), "-m", "immediate", "-w", "stop")
+                self._run(*self._stop_args())
         finally:
             shutil.rmtree(self.data, ignore_errors=True)
             self.data = None
+            if self._guard is not None:
+                self._guard.disarm()
+                self._guard = None
 
     def create_database(self, name: str | None = None) -> str:
         """A new empty database (a fresh name if none is given); returns its URL."""

@@ -242,3 +242,32 @@ def test_archgym_sweep_with_the_ray_executor(make_spec: MakeSpec, tmp_path: Path
     assert result.exit_code == 0, result.output
     assert_one_complete_run_per_trial(spec)
     assert [o.status for o in run_sweep(spec, executor="serial").outcomes] == ["skipped"] * 4
+
+
+def test_a_changed_simulator_version_reruns_the_trials(
+    make_spec: MakeSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archgym import registry
+    from archgym.simulators.synthetic import Synthetic
+
+    class Old(Synthetic):
+        version = "1"
+
+    class New(Synthetic):
+        version = "2"
+
+    env_id = "versioned/Synthetic-v0"
+    monkeypatch.setattr(registry, "_ENVS", dict(registry._ENVS))  # the registration is undone after
+    registry.register_env(env_id, Old, objective={"type": "minimize", "metric": "cost_au"})
+    spec = make_spec(envs=[env_id], agents=["random"], budget=5, seeds=1)
+    assert [o.status for o in run_sweep(spec, executor="serial").outcomes] == ["finished"]
+    assert [o.status for o in run_sweep(spec, executor="serial").outcomes] == ["skipped"]
+
+    with pytest.warns(UserWarning, match=env_id):
+        registry.register_env(env_id, New, objective={"type": "minimize", "metric": "cost_au"})
+    assert [o.status for o in run_sweep(spec, executor="serial").outcomes] == ["finished"]
+    with Store(spec.store) as store:
+        runs = store.runs()
+    assert list(runs["simulator_version"]) == ["1", "2"]
+    assert runs["trial_key"].nunique() == 2  # the old run stays, under its own key
+    assert [o.status for o in run_sweep(spec, executor="serial").outcomes] == ["skipped"]
