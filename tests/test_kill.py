@@ -40,12 +40,15 @@ SLOW = {"simulator_kwargs": {"delay_s": 0.02}}
 AGENTS = {
     "random": [],  # ask/tell
     "ga": ["--hp", "population=6"],  # ask/tell in batches
+    "aco": [],  # pheromone trails over the space's values
+    "forest": [],  # archgym's surrogate agent (extra trees)
     "bo": [  # scikit-optimize
         *("--hp", "initial_points=5", "--hp", "acquisition=EI", "--hp", "acquisition_points=100"),
     ],
     "ppo": ["--hp", "n_steps=8", "--hp", "batch_size=8", "--hp", "hidden=8"],  # SB3 RL
     "marl": ["--hp", "n_steps=8", "--hp", "hidden=8"],  # multi-agent RL
     "optuna-tpe": [],  # a peer
+    "nevergrad-ngopt": [],  # a peer of another library
 }
 #: Their kill tests take over 30 s on a loaded 2-core machine (torch or GP fits start up slowly).
 SLOW_AGENTS = {"bo", "ppo", "marl"}
