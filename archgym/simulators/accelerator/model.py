@@ -260,25 +260,32 @@ def _ifmap_spill(
     n_v = (inc_h - cov_h) * cov_w * c
     kf = k.astype(np.float64)
     # os / is: pixel blocks of B pixels, each walking its whole window in order (all B pixels
-    # together), block after block. Between two reads of a word the array makes, inside a block,
-    # B*st*C reads (the next filter column) or B*st*S*C (the next filter row, when the block spans
-    # the next output row); across blocks, one block's B*K reads (horizontal) or Q*K (the next
-    # output row). Misses are spread over reads evenly, so the gap is a fraction of the pass's reads.
+    # together), block after block, so a read of window place k by a block's pixel j comes at
+    # k*B + j. A word's b_w horizontal readers read it at window places st*C apart (the right
+    # neighbour first); the next output row's readers read it st*S*C places earlier. So between
+    # two reads of a word the array makes, inside a block, B*st*C reads (the next filter column)
+    # or B*dk_v (the next output row's first read after this row's last, dk_v as for ws below);
+    # across blocks, a block's B*K reads less the readers' spread (horizontal), or max(Q, B)*K
+    # less the row shift and the spread (vertical). Misses are spread over reads evenly, so a
+    # gap is a fraction of the pass's reads.
     block = np.where(os_, rows, cols).astype(np.float64)
     reads = np.maximum(inc_h * inc_w * c, 1).astype(np.float64)
+    b_w = inc_w / np.maximum(cov_w, 1)
+    spread = (b_w - 1) * st * c
+    dk_v = np.maximum(st * s - (b_w - 1) * st, 1) * c
     h_in = np.maximum(0.0, 1.0 - 1.0 / block)
     v_in = np.clip(1.0 - q / block, 0.0, 1.0)
+    h_across = block * np.maximum(kf - spread, st * c)
+    v_across = np.maximum(np.maximum(q, block) * kf - block * (st * s * c + spread), block * dk_v)
     pix = [
         (h_in, block * st * c / reads),
-        (1 - h_in, block * kf / reads),
-        (v_in, block * st * s * c / reads),
-        (1 - v_in, q * kf / reads),
+        (1 - h_in, h_across / reads),
+        (v_in, block * dk_v / reads),
+        (1 - v_in, v_across / reads),
     ]
     # ws: window slices of `rows` places, each over every pixel; a reuse dk places later falls in
     # the same slice (a pixel or a row of pixels later) or max(dk, rows) / K of the pass later.
-    b_w = inc_w / np.maximum(cov_w, 1)
     dk_h = (st * c).astype(np.float64)
-    dk_v = np.maximum(st * s - (b_w - 1) * st, 1) * c
     n_slices = _cdiv(k, rows).astype(np.float64)
     ws = []
     for dk, pixels in ((dk_h, 1.0), (dk_v, q)):
@@ -403,6 +410,40 @@ def area_mm2(hw: HardwareArrays) -> np.ndarray:
     return (hw.rows * hw.cols * pe + hw.glb_kb * a["sram_per_kb"] + a["fixed"]).ravel()
 
 
+def user_fetch_words(
+    hw: HardwareArrays, layers: Mapping[str, np.ndarray], c: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ifmap and filter words SCALE-Sim's USER-mode read buffers fetch from DRAM, ``(D, L)`` each.
+
+    A USER-mode buffer (``read_buffer.py``) prefetches its operand's *prefetch matrix* line by
+    line without removing duplicates: the im2col'd operand with the folded dimension padded to
+    whole folds (os: ifmap ``ceil(M/rows)*rows x K``, filter ``K x ceil(N/cols)*cols``; ws: ifmap
+    ``M x ceil(K/rows)*rows``, same filter; is: ifmap ``K x ceil(M/cols)*cols``, filter
+    ``ceil(K/rows)*rows x N``), padding included. A matrix that fits the active half is fetched
+    once; a larger one slides through the buffer once per sweep of the array over it (ifmap: os
+    and ws once per column fold, is once). A filter larger than the active half keeps the
+    stall-free count (its re-reads run backwards through a forward-only buffer), as does
+    row-stationary.
+    """
+    m, n, k = (layers[key][None, :] for key in ("m", "n", "k"))
+    rows, cols, df = hw.rows, hw.cols, hw.dataflow
+    os_, ws_, is_, rs_ = (df == i for i in range(4))
+    pad_m = np.where(is_, _cdiv(m, cols) * cols, _cdiv(m, rows) * rows)
+    ifmap = np.where(ws_, m * _cdiv(k, rows) * rows, pad_m * k)
+    filt = np.where(is_, _cdiv(k, rows) * rows * n, k * _cdiv(n, cols) * cols)
+    sweeps = np.where(is_, 1, _cdiv(n, cols))
+    u_if, u_f = footprints(layers)
+    buf_if, buf_f, _ = buffer_words(hw, u_if, u_f)
+    word_bytes = hw.bits / 8
+    active_if, active_f = (np.ceil(b / word_bytes / 2) for b in (buf_if, buf_f))
+    ifmap = np.where(ifmap <= active_if, ifmap, ifmap * sweeps)
+    filt = np.where(filt <= active_f, filt, c["filter_dram_reads"])
+    return (
+        np.where(rs_, c["ifmap_dram_reads"], ifmap),
+        np.where(rs_, c["filter_dram_reads"], filt),
+    )
+
+
 def stream_cycles(
     hw: HardwareArrays,
     layers: Mapping[str, np.ndarray],
@@ -413,7 +454,8 @@ def stream_cycles(
     SCALE-Sim's USER bandwidth mode runs them (``double_buffered_scratchpad``, ``read_buffer``,
     ``write_buffer``):
 
-    * a read buffer fills its active half before the first cycle (the layer's lead is the slowest
+    * a read buffer fetches its operand as :func:`user_fetch_words` says (the im2col'd ifmap with
+      its duplicates); it fills its active half before the first cycle (the layer's lead is the slowest
       of the two fills), then prefetches the rest of its operand half a buffer at a time while the
       array computes; the array stalls whenever the next half is not in yet, so the layer cannot
       end before ``(reads - first half) / bandwidth`` after the lead;
@@ -424,10 +466,8 @@ def stream_cycles(
     global-buffer design the one ``dram_bw`` channel is shared by the three streams in proportion to
     the layer's traffic of each (a work-conserving arbiter)."""
     word_bytes = hw.bits / 8
-    traffic = [
-        c[key] * word_bytes
-        for key in ("ifmap_dram_reads", "filter_dram_reads", "ofmap_dram_writes")
-    ]
+    traffic = [w * word_bytes for w in user_fetch_words(hw, layers, c)]
+    traffic.append(c["ofmap_dram_writes"] * word_bytes)
     total = traffic[0] + traffic[1] + traffic[2]
     if hw.operand_bw is not None:
         bws = list(np.broadcast_arrays(*hw.operand_bw, total)[:3])

@@ -22,6 +22,7 @@ from archgym.simulators.accelerator.model import (
     layer_costs,
     network_metrics,
     scalesim_window,
+    user_fetch_words,
 )
 from archgym.simulators.accelerator.scalesim_backend import run_layer
 from archgym.simulators.accelerator.simulator import AcceleratorSimulator
@@ -109,14 +110,14 @@ def _per_operand(df: str, kb: int, bw: int, side: int = 8) -> dict:
 @pytest.mark.parametrize("bw", [10, 30])
 @pytest.mark.parametrize("df", ["os", "ws", "is"])
 def test_bandwidth_limited_cycles_near_scalesim_user_mode(df: str, bw: int) -> None:
-    # Goal of issue 18: within 20 % of SCALE-Sim's USER mode at 10 and 30 words per cycle. It
-    # holds on the GEMM; on the conv SCALE-Sim's first fill fetches the im2col'd ifmap with its
-    # duplicates (ours fetches distinct words), which at 10 words per cycle costs os up to 25 %.
-    for layer, tolerance in ((SPILLING["resnet_3x3"], 0.25), (SPILLING["bert_qk"], 0.2)):
+    # Goal of issue 18: within 20 % of SCALE-Sim's USER mode at 10 and 30 words per cycle. USER
+    # mode fetches the im2col'd ifmap with its duplicates (model.user_fetch_words); without that
+    # the conv's lead at 10 words per cycle is short by a fifth.
+    for layer in (SPILLING["resnet_3x3"], SPILLING["bert_qk"]):
         ref = run_layer(layer, _design(df), buffer_kb=[64, 64, 64], user_bw=bw)
         design = dict(_per_operand(df, 64, bw), noc_bw=512)
         ours = AcceleratorSimulator(memory="per_operand").evaluate(design, load_network([layer]))
-        assert ours["cycles"] == pytest.approx(ref["total_cycles"], rel=tolerance), (layer, ref)
+        assert ours["cycles"] == pytest.approx(ref["total_cycles"], rel=0.2), (layer, ref)
 
 
 def test_each_operand_streams_on_its_own_bandwidth() -> None:
@@ -179,3 +180,20 @@ def test_the_largest_accepted_layer_gives_finite_positive_metrics() -> None:
     hw = HardwareArrays.from_designs([dict(BASELINE, dataflow="is", pe_rows=4, pe_cols=4)])
     metrics = network_metrics(hw, net.arrays, layer_costs(hw, net.arrays))
     assert metrics["energy_uj"][0] > 0
+
+
+def test_user_mode_fetches_the_padded_im2col_ifmap() -> None:
+    # SCALE-Sim's USER-mode read buffer fetches its prefetch matrix line by line, duplicates and
+    # fold padding included (systolic_compute_*.create_*_prefetch_mat, read_buffer.py): a 10x10
+    # 3x3 conv of 16 channels is 100 pixels x 144 window words, its 2304 distinct input words.
+    net = load_network([SPILLING["resnet_3x3"]])
+    designs = [_per_operand(df, 64, 10) for df in ("os", "ws", "is")]
+    designs.append(_per_operand("os", 8, 10))  # 8 KB: 4096 words in the active half, spills
+    hw = HardwareArrays.from_designs(designs)
+    costs = layer_costs(hw, net.arrays)
+    ifmap, filt = (w[:, 0].tolist() for w in user_fetch_words(hw, net.arrays, costs))
+    assert int(costs["ifmap_dram_reads"][0, 0]) == 2304
+    # os pads 100 pixels to 13 folds of 8; ws pads K = 144 to 18 folds of 8 (none); is pads M too.
+    assert ifmap[:3] == [104 * 144, 100 * 144, 144 * 104]
+    assert ifmap[3] == 104 * 144 * 2  # slides through the buffer once per column fold (N = 16)
+    assert filt[:3] == [144 * 16] * 3
