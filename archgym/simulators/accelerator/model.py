@@ -193,40 +193,39 @@ def _incidences(
     return n_full * k + cnt * span - stride * (n_full + n_end - 1) * cnt // 2
 
 
-def _least_fixed_point(
-    distinct: np.ndarray,
+def _window_span(
+    reads: np.ndarray,
     reuses: Sequence[np.ndarray],
     gaps: Sequence[np.ndarray],
     window: np.ndarray,
 ) -> np.ndarray:
-    """Least ``T`` with ``T = distinct + sum_c reuses_c * min(1, gaps_c * T / window)``.
+    """Fraction ``l`` of a pass that one of SCALE-Sim's windows spans: the least ``l`` with
+    ``U(l) = window`` distinct words, ``U(l) = reads * l - sum_c reuses_c * max(0, l - gaps_c)``.
 
-    ``T`` is a pass's DRAM reads; a reuse of class ``c`` re-reads its word when one of the window's
-    resets (one every ``window`` reads) falls in the ``gaps_c * T`` reads since the word's last read
-    (``gaps_c``: the fraction of the pass between the two reads). The right side is concave and
-    piecewise linear, so the fixed point is found segment by segment (classes saturate in
-    order of their gaps)."""
+    A window fills with ``window`` distinct words and is then forgotten whole, so its misses are
+    the distinct words of the stretch of reads it spans: all of that stretch's reads but the
+    re-reads whose previous read falls inside it, which for a reuse class ``c`` (``reuses_c`` per
+    pass, ``gaps_c`` of the pass after its previous read) are ``reuses_c * (l - gaps_c)`` of a
+    stretch of ``l`` passes. ``U`` is piecewise linear and increasing (each class's reuses are
+    fewer than the reads), so the span is found segment by segment, classes in order of gap.
+    """
     n = np.stack(np.broadcast_arrays(*reuses)).astype(np.float64)
     g = np.stack(np.broadcast_arrays(*gaps)).astype(np.float64)
     n, g = np.broadcast_arrays(n, g)
-    w = window.astype(np.float64)
-    with np.errstate(divide="ignore"):
-        th = np.where(g > 0, w / g, np.inf)  # T at which class c re-reads every time
-    order = np.argsort(th, axis=0)
-    th, n, g = (np.take_along_axis(x, order, axis=0) for x in (th, n, g))
-    slope = n * g / w
-    capped = np.concatenate([np.zeros_like(n[:1]), np.cumsum(n, axis=0)])
-    free = np.concatenate([np.cumsum(slope[::-1], axis=0)[::-1], np.zeros_like(n[:1])])
-    best = np.full(np.broadcast_shapes(distinct.shape, th.shape[1:]), np.inf)
-    lo = np.concatenate([np.zeros_like(th[:1]), th])
-    hi = np.concatenate([th, np.full_like(th[:1], np.inf)])
+    order = np.argsort(g, axis=0)
+    n, g = (np.take_along_axis(x, order, axis=0) for x in (n, g))
+    counted = np.concatenate([np.zeros_like(n[:1]), np.cumsum(n, axis=0)])
+    shifted = np.concatenate([np.zeros_like(n[:1]), np.cumsum(n * g, axis=0)])
+    lo = np.concatenate([np.zeros_like(g[:1]), g])
+    hi = np.concatenate([g, np.full_like(g[:1], np.inf)])
+    w = np.broadcast_to(window.astype(np.float64), n.shape[1:])
+    span = np.full(n.shape[1:], np.inf)
     for j in range(len(lo)):
-        den = 1.0 - free[j]
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = (distinct + capped[j]) / den
-        ok = (den > 0) & (t >= lo[j] * (1 - 1e-12)) & (t <= hi[j] * (1 + 1e-12))
-        best = np.where(ok, np.minimum(best, t), best)
-    return np.where(np.isfinite(best), best, distinct + capped[-1])
+            x = (w - shifted[j]) / (reads - counted[j])
+        ok = (x >= lo[j]) & (x <= hi[j]) & np.isfinite(x)
+        span = np.where(ok & ~np.isfinite(span), x, span)
+    return span
 
 
 def _ifmap_spill(
@@ -245,7 +244,7 @@ def _ifmap_spill(
     go pixel block by pixel block (``rows`` or ``cols`` pixels), each block through its whole
     window in order; ws goes window-slice by window-slice (``rows`` of K), each over all pixels.
     From that order follows, per class of reuse, the fraction of the pass between two reads of a
-    word; :func:`_least_fixed_point` turns them into reads per pass.
+    word; :func:`_window_span` turns them into the share of a pass one window spans.
     """
     p, q, r, s, c, st = (layers[key][None, :] for key in ("p", "q", "r", "s", "c", "stride"))
     span_h, span_w = layers["span_h"][None, :], layers["span_w"][None, :]
@@ -261,27 +260,39 @@ def _ifmap_spill(
     kf = k.astype(np.float64)
     # os / is: pixel blocks of B pixels, each walking its whole window in order (all B pixels
     # together), block after block, so a read of window place k by a block's pixel j comes at
-    # k*B + j. A word's b_w horizontal readers read it at window places st*C apart (the right
-    # neighbour first); the next output row's readers read it st*S*C places earlier. So between
-    # two reads of a word the array makes, inside a block, B*st*C reads (the next filter column)
-    # or B*dk_v (the next output row's first read after this row's last, dk_v as for ws below);
-    # across blocks, a block's B*K reads less the readers' spread (horizontal), or max(Q, B)*K
-    # less the row shift and the spread (vertical). Misses are spread over reads evenly, so a
-    # gap is a fraction of the pass's reads.
+    # about k*B + j. A word's b_w horizontal readers read it at window places st*C apart (the
+    # right neighbour first), the next output row's readers st*S*C places earlier. So between two
+    # reads of a word the array makes, inside a block, B*st*C reads (the next filter column) or
+    # B*dk_v (the next output row's last read before this row's first, dk_v as for ws below).
+    # Across blocks, a word's last read in a block is by its reader at the highest window place
+    # and its first read in the next block by the one at the lowest, B*(K - spread) reads apart,
+    # the spread covering every reader in the block (all b_h rows of them when a block holds more
+    # than an output row, Q < B); with Q >= B the next row's readers come Q/B blocks later.
+    # Misses are spread over reads evenly, so a gap is a fraction of the pass's reads.
     block = np.where(os_, rows, cols).astype(np.float64)
     reads = np.maximum(inc_h * inc_w * c, 1).astype(np.float64)
     b_w = inc_w / np.maximum(cov_w, 1)
-    spread = (b_w - 1) * st * c
+    b_h = inc_h / np.maximum(cov_h, 1)
+    spread_w = (b_w - 1) * st * c
+    spread = np.where(q < block, spread_w + (b_h - 1) * st * s * c, spread_w)
     dk_v = np.maximum(st * s - (b_w - 1) * st, 1) * c
     h_in = np.maximum(0.0, 1.0 - 1.0 / block)
     v_in = np.clip(1.0 - q / block, 0.0, 1.0)
     h_across = block * np.maximum(kf - spread, st * c)
-    v_across = np.maximum(np.maximum(q, block) * kf - block * (st * s * c + spread), block * dk_v)
+    # With Q >= B the next row's reader is d = floor(Q / B) blocks later for B - Q % B of a
+    # block's pixels and d + 1 for the other Q % B (kept apart: a window spanning d blocks
+    # keeps the first and loses the second).
+    d = np.maximum(q // block, 1)
+    later = np.where(q < block, 0.0, (q % block) / block)
+    shift = block * (st * s * c + spread_w)
+    v_near = np.where(q < block, block * (kf - spread), d * block * kf - shift)
+    v_far = (d + 1) * block * kf - shift
     pix = [
         (h_in, block * st * c / reads),
         (1 - h_in, h_across / reads),
         (v_in, block * dk_v / reads),
-        (1 - v_in, v_across / reads),
+        ((1 - v_in) * (1 - later), np.maximum(v_near, block * dk_v) / reads),
+        ((1 - v_in) * later, np.maximum(v_far, block * dk_v) / reads),
     ]
     # ws: window slices of `rows` places, each over every pixel; a reuse dk places later falls in
     # the same slice (a pixel or a row of pixels later) or max(dk, rows) / K of the pass later.
@@ -291,10 +302,14 @@ def _ifmap_spill(
     for dk, pixels in ((dk_h, 1.0), (dk_v, q)):
         inside = np.clip(1 - dk / rows, 0, 1)
         ws += [(inside, pixels / m / n_slices), (1 - inside, np.maximum(dk, rows) / kf)]
-    reuses = [n_h, n_h, n_v, n_v]
+    ws.append((np.zeros_like(kf), np.ones_like(kf)))
+    reuses = [n_h, n_h, n_v, n_v, n_v]
     counts = [np.where(ws_, a[0], b[0]) * n for a, b, n in zip(ws, pix, reuses, strict=True)]
     gaps = [np.where(ws_, a[1], b[1]) for a, b in zip(ws, pix, strict=True)]
-    per_pass = _least_fixed_point(distinct, counts, gaps, window)
+    # Re-reads of the previous pass's words (os, ws: the next column fold) come a pass later.
+    counts.append(np.where(os_ | ws_, distinct, 0))
+    gaps.append(np.ones_like(kf))
+    per_pass = window / _window_span(reads, counts, gaps, window)
     passes = np.where(os_ | ws_, _cdiv(n, cols), 1)
     return np.ceil(per_pass * passes)
 
