@@ -274,7 +274,10 @@ def _ifmap_spill(
     b_w = inc_w / np.maximum(cov_w, 1)
     b_h = inc_h / np.maximum(cov_h, 1)
     spread_w = (b_w - 1) * st * c
-    spread = np.where(q < block, spread_w + (b_h - 1) * st * s * c, spread_w)
+    # Across blocks the reuse is of words read on both sides of the boundary: inner words with
+    # their full set of readers, ceil(S / st) across and ceil(R / st) down.
+    full_w = (_cdiv(s, st) - 1) * st * c
+    spread = np.where(q < block, full_w + (_cdiv(r, st) - 1) * st * s * c, full_w)
     dk_v = np.maximum(st * s - (b_w - 1) * st, 1) * c
     h_in = np.maximum(0.0, 1.0 - 1.0 / block)
     v_in = np.clip(1.0 - q / block, 0.0, 1.0)
