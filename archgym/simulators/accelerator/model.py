@@ -272,7 +272,6 @@ def _ifmap_spill(
     block = np.where(os_, rows, cols).astype(np.float64)
     reads = np.maximum(inc_h * inc_w * c, 1).astype(np.float64)
     b_w = inc_w / np.maximum(cov_w, 1)
-    b_h = inc_h / np.maximum(cov_h, 1)
     spread_w = (b_w - 1) * st * c
     # Across blocks the reuse is of words read on both sides of the boundary: inner words with
     # their full set of readers, ceil(S / st) across and ceil(R / st) down.
@@ -282,11 +281,11 @@ def _ifmap_spill(
     h_in = np.maximum(0.0, 1.0 - 1.0 / block)
     v_in = np.clip(1.0 - q / block, 0.0, 1.0)
     h_across = block * np.maximum(kf - spread, st * c)
-    # With Q >= B the next row's reader is d = floor(Q / B) blocks later for B - Q % B of a
-    # block's pixels and d + 1 for the other Q % B (kept apart: a window spanning d blocks
+    # With Q >= B the next row's readers are d = floor(Q / B) blocks later, or d + 1 when all
+    # ceil(S / st) of them fall past the nearer block (kept apart: a window spanning d blocks
     # keeps the first and loses the second).
     d = np.maximum(q // block, 1)
-    later = np.where(q < block, 0.0, (q % block) / block)
+    later = np.where(q < block, 0.0, np.maximum(q % block - (_cdiv(s, st) - 1), 0) / block)
     shift = block * (st * s * c + spread_w)
     v_near = np.where(q < block, block * (kf - spread), d * block * kf - shift)
     v_far = (d + 1) * block * kf - shift
@@ -314,7 +313,8 @@ def _ifmap_spill(
     gaps.append(np.ones_like(kf))
     per_pass = window / _window_span(reads, counts, gaps, window)
     passes = np.where(os_ | ws_, _cdiv(n, cols), 1)
-    return np.ceil(per_pass * passes)
+    # A window spanning more than the whole stretch of reuses (no solution) keeps every word.
+    return np.ceil(np.maximum(per_pass * passes, distinct))
 
 
 def footprints(layers: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
