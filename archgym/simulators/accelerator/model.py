@@ -274,9 +274,11 @@ def _ifmap_spill(
     b_w = inc_w / np.maximum(cov_w, 1)
     spread_w = (b_w - 1) * st * c
     # Across blocks the reuse is of words read on both sides of the boundary: inner words with
-    # their full set of readers, ceil(S / st) across and ceil(R / st) down.
+    # their full set of readers, ceil(S / st) across and, when a block holds more than an output
+    # row (Q < B), as many of their ceil(R / st) rows as a block holds (B / Q, at least one).
     full_w = (_cdiv(s, st) - 1) * st * c
-    spread = np.where(q < block, full_w + (_cdiv(r, st) - 1) * st * s * c, full_w)
+    rows_in = np.clip(block / q, 1, np.maximum(_cdiv(r, st) - 1, 1))
+    spread = np.where(q < block, full_w + rows_in * st * s * c, full_w)
     dk_v = np.maximum(st * s - (b_w - 1) * st, 1) * c
     h_in = np.maximum(0.0, 1.0 - 1.0 / block)
     v_in = np.clip(1.0 - q / block, 0.0, 1.0)
