@@ -209,23 +209,29 @@ def _window_span(
     stretch of ``l`` passes. ``U`` is piecewise linear and increasing (each class's reuses are
     fewer than the reads), so the span is found segment by segment, classes in order of gap.
     """
-    n = np.stack(np.broadcast_arrays(*reuses)).astype(np.float64)
-    g = np.stack(np.broadcast_arrays(*gaps)).astype(np.float64)
+    # Classes on the last axis (contiguous): sorting them is the costly step.
+    n = np.stack(np.broadcast_arrays(*reuses), axis=-1).astype(np.float64)
+    g = np.stack(np.broadcast_arrays(*gaps), axis=-1).astype(np.float64)
     n, g = np.broadcast_arrays(n, g)
-    order = np.argsort(g, axis=0)
-    n, g = (np.take_along_axis(x, order, axis=0) for x in (n, g))
-    counted = np.concatenate([np.zeros_like(n[:1]), np.cumsum(n, axis=0)])
-    shifted = np.concatenate([np.zeros_like(n[:1]), np.cumsum(n * g, axis=0)])
-    lo = np.concatenate([np.zeros_like(g[:1]), g])
-    hi = np.concatenate([g, np.full_like(g[:1], np.inf)])
-    w = np.broadcast_to(window.astype(np.float64), n.shape[1:])
-    span = np.full(n.shape[1:], np.inf)
-    for j in range(len(lo)):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x = (w - shifted[j]) / (reads - counted[j])
-        ok = (x >= lo[j]) & (x <= hi[j]) & np.isfinite(x)
-        span = np.where(ok & ~np.isfinite(span), x, span)
-    return span
+    order = np.argsort(g, axis=-1)
+    n, g = (np.take_along_axis(x, order, axis=-1) for x in (n, g))
+    # U at each class's gap, in order; the span lies in the last segment starting at or below
+    # the window (U(0) = 0), where U's slope is the reads less the reuses already inside.
+    counted = np.cumsum(n, axis=-1) - n
+    shifted = np.cumsum(n * g, axis=-1) - n * g
+    at_gap = reads[..., None] * g - counted * g + shifted
+    w = window.astype(np.float64)
+    seg = np.sum(at_gap <= w[..., None], axis=-1, keepdims=True) - 1
+    seg_c = np.where(seg >= 0, np.take_along_axis(counted + n, np.maximum(seg, 0), -1), 0)[..., 0]
+    seg_s = np.where(seg >= 0, np.take_along_axis(shifted + n * g, np.maximum(seg, 0), -1), 0)[
+        ..., 0
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        span = (w - seg_s) / (reads - seg_c)
+    return np.where(np.isfinite(span) & (span > 0), span, np.inf)
+
+
+_SPILL_KEYS = ("p", "q", "r", "s", "c", "stride", "span_h", "span_w", "m", "n", "k")
 
 
 def _ifmap_spill(
@@ -389,7 +395,16 @@ def layer_costs(hw: HardwareArrays, layers: Mapping[str, np.ndarray]) -> dict[st
     buf_if, buf_f, _ = buffer_words(hw, u_if, u_f)
     win_if, win_f = scalesim_window(buf_if, hw.bits), scalesim_window(buf_f, hw.bits)
     w_if, w_f = np.maximum(win_if, 1), np.maximum(win_f, 1)
-    if_spill = np.where(rs_, u_if * filter_groups, _ifmap_spill(layers, rows, cols, df, w_if))
+    # The spill estimate runs only on the (design, layer) pairs whose systolic ifmap spills.
+    shape = np.broadcast_shapes(compute.shape, w_if.shape)
+    d_idx, l_idx = np.nonzero(np.broadcast_to((u_if > win_if) & ~rs_, shape))
+    picked = {key: layers[key][l_idx] for key in _SPILL_KEYS}
+    spill = np.zeros(shape)
+    spill[d_idx, l_idx] = _ifmap_spill(
+        picked,
+        *(np.broadcast_to(x, shape)[d_idx, l_idx] for x in (rows, cols, df, w_if)),
+    )[0]
+    if_spill = np.where(rs_, u_if * filter_groups, spill)
     dram_if = np.where(u_if <= win_if, u_if, np.minimum(if_spill, ifr)).astype(np.int64)
     # - filter, os: a column fold's block (K x cols) is re-read by each row fold back to back.
     #   A window holding j whole blocks ends inside block j+1, which is fetched again in the next

@@ -76,18 +76,19 @@ def test_every_case_spills_at_least_one_operand(spill_runs: list) -> None:
 
 
 def test_spilled_dram_reads_follow_scalesim_window_prefetch(spill_runs: list) -> None:
-    # Issue 18's goal is 10 % on 90 % of spilled operands; this model holds 80 % here, and its
-    # worst case (a 3x3 conv under is, whose pixel blocks re-read rows the window just dropped)
-    # is over by about half. The benchmark prints the share on more layers.
+    # Issue 18's goal: within 10 % on 90 % of spilled operands. The model holds it here; its
+    # worst cases (about 15-20 %: the 3x3 convs under os and is, where a window spans about one
+    # pixel block and so keeps step with the blocks instead of falling anywhere in them) are
+    # bounded. The benchmark prints the share on more layers.
     errors = []
     for name, df, est, ref in spill_runs:
         for op in ("ifmap", "filter"):
             if est[f"spills_{op}"]:
                 err = est[op] / ref[f"{op}_dram_reads"] - 1
-                assert abs(err) <= 0.6, f"{name} {df} {op}: {est[op]} vs SCALE-Sim {ref}"
+                assert abs(err) <= 0.25, f"{name} {df} {op}: {est[op]} vs SCALE-Sim {ref}"
                 errors.append(abs(err))
     within = np.mean(np.asarray(errors) <= 0.10)
-    assert within >= 0.8, f"only {within:.0%} of spilled operands within 10 % of SCALE-Sim"
+    assert within >= 0.9, f"only {within:.0%} of spilled operands within 10 % of SCALE-Sim"
 
 
 def test_fitting_operands_stay_exact(spill_runs: list) -> None:
