@@ -297,23 +297,34 @@ def _ifmap_spill(
     shift = block * (st * s * c + spread_w)
     v_near = np.where(q < block, block * (kf - spread), d * block * kf - shift)
     v_far = (d + 1) * block * kf - shift
+    # The last block holds what is left of the M pixels (all of them when M <= B); inside it a
+    # reuse comes sooner, after its own B_last reads per window place.
+    b_last = (m - (_cdiv(m, block) - 1) * block).astype(np.float64)
+    f_last = b_last / m
+    h_last = np.maximum(0.0, 1.0 - 1.0 / b_last)
+    v_last = np.clip(1.0 - q / b_last, 0.0, 1.0)
+    h_x = 1 - (1 - f_last) * h_in - f_last * h_last
+    v_x = 1 - (1 - f_last) * v_in - f_last * v_last
     pix = [
-        (h_in, block * st * c / reads),
-        (1 - h_in, h_across / reads),
-        (v_in, block * dk_v / reads),
-        ((1 - v_in) * (1 - later), np.maximum(v_near, block * dk_v) / reads),
-        ((1 - v_in) * later, np.maximum(v_far, block * dk_v) / reads),
+        ((1 - f_last) * h_in, block * st * c / reads),
+        (f_last * h_last, b_last * st * c / reads),
+        (h_x, h_across / reads),
+        ((1 - f_last) * v_in, block * dk_v / reads),
+        (f_last * v_last, b_last * dk_v / reads),
+        (v_x * (1 - later), np.maximum(v_near, block * dk_v) / reads),
+        (v_x * later, np.maximum(v_far, block * dk_v) / reads),
     ]
     # ws: window slices of `rows` places, each over every pixel; a reuse dk places later falls in
     # the same slice (a pixel or a row of pixels later) or max(dk, rows) / K of the pass later.
     dk_h = (st * c).astype(np.float64)
     n_slices = _cdiv(k, rows).astype(np.float64)
     ws = []
+    none = (np.zeros_like(kf), np.ones_like(kf))  # aligns the classes with the os / is list
     for dk, pixels in ((dk_h, 1.0), (dk_v, q)):
         inside = np.clip(1 - dk / rows, 0, 1)
-        ws += [(inside, pixels / m / n_slices), (1 - inside, np.maximum(dk, rows) / kf)]
-    ws.append((np.zeros_like(kf), np.ones_like(kf)))
-    reuses = [n_h, n_h, n_v, n_v, n_v]
+        ws += [(inside, pixels / m / n_slices), (1 - inside, np.maximum(dk, rows) / kf), none]
+    ws.append(none)
+    reuses = [n_h, n_h, n_h, n_v, n_v, n_v, n_v]
     counts = [np.where(ws_, a[0], b[0]) * n for a, b, n in zip(ws, pix, reuses, strict=True)]
     gaps = [np.where(ws_, a[1], b[1]) for a, b in zip(ws, pix, strict=True)]
     # Re-reads of the previous pass's words (os, ws: the next column fold) come a pass later.
