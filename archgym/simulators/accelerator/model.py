@@ -215,19 +215,14 @@ def _window_span(
     n, g = np.broadcast_arrays(n, g)
     order = np.argsort(g, axis=-1)
     n, g = (np.take_along_axis(x, order, axis=-1) for x in (n, g))
-    # U at each class's gap, in order; the span lies in the last segment starting at or below
-    # the window (U(0) = 0), where U's slope is the reads less the reuses already inside.
-    counted = np.cumsum(n, axis=-1) - n
-    shifted = np.cumsum(n * g, axis=-1) - n * g
-    at_gap = reads[..., None] * g - counted * g + shifted
+    # U at each class's gap, in order: the span lies past every gap where U is at most the window
+    # (U(0) = 0), so those classes' re-reads fall inside it and set U's slope and offset there.
+    ng = n * g
+    at_gap = reads[..., None] * g - (np.cumsum(n, axis=-1) - n) * g + np.cumsum(ng, axis=-1) - ng
     w = window.astype(np.float64)
-    seg = np.sum(at_gap <= w[..., None], axis=-1, keepdims=True) - 1
-    seg_c = np.where(seg >= 0, np.take_along_axis(counted + n, np.maximum(seg, 0), -1), 0)[..., 0]
-    seg_s = np.where(seg >= 0, np.take_along_axis(shifted + n * g, np.maximum(seg, 0), -1), 0)[
-        ..., 0
-    ]
+    inside = at_gap <= w[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        span = (w - seg_s) / (reads - seg_c)
+        span = (w - (ng * inside).sum(-1)) / (reads - (n * inside).sum(-1))
     return np.where(np.isfinite(span) & (span > 0), span, np.inf)
 
 

@@ -200,3 +200,14 @@ def test_user_mode_fetches_the_padded_im2col_ifmap() -> None:
     assert ifmap[:3] == [104 * 144, 100 * 144, 144 * 104]
     assert ifmap[3] == 104 * 144 * 2  # slides through the buffer once per column fold (N = 16)
     assert filt[:3] == [144 * 16] * 3
+
+
+def test_batch_check_refuses_a_bad_value_among_good_ones_and_takes_numpy_scalars() -> None:
+    sim = AcceleratorSimulator()
+    good = [dict(BASELINE, dataflow=df) for df in ("os", "ws", "is")]
+    with pytest.raises(InvalidDesignError, match="'pe_rows': 20 is not legal"):
+        sim.evaluate_batch([*good, dict(BASELINE, pe_rows=20)], "alexnet")
+    with pytest.raises(InvalidDesignError, match="'pe_rows'"):
+        sim.evaluate_batch([*good, dict(BASELINE, pe_rows=True)], "alexnet")
+    as_numpy = dict(BASELINE, pe_rows=np.int64(12), glb_kb=np.int64(128))
+    assert sim.evaluate_batch([as_numpy], "alexnet") == sim.evaluate_batch([BASELINE], "alexnet")
