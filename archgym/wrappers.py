@@ -34,6 +34,7 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
+from archgym.objective import Pareto
 from archgym.space import Design, DesignSpace, RowSpace
 
 #: Names :func:`encode` accepts, as ``archgym.make(..., action_encoding=...)`` does.
@@ -42,10 +43,13 @@ ENCODINGS = ("multidiscrete", "box", "discrete", "edit", "box-edit")
 #: Largest space :class:`FlatActions` enumerates as one action per design.
 MAX_FLAT_ACTIONS = 10_000_000
 
-#: Designs an elite-start :class:`EditActions` episode may start from, and the chance it
-#: starts from a random design instead.
+#: Designs an elite-start :class:`EditActions` episode may start from, and the chance an
+#: elite- or incumbent-start episode starts from a random design instead.
 ELITES = 5
 RANDOM_START = 0.2
+#: Where an :class:`EditActions` episode starts, and when its current design moves to an edit.
+STARTS = ("random", "elite", "incumbent")
+ACCEPTS = ("always", "better")
 
 #: Clip for standardised rewards, in standard deviations.
 REWARD_CLIP = 5.0
@@ -108,17 +112,38 @@ class EditActions(gym.Wrapper):
     """One action sets one parameter of the current design to one of its values.
 
     The action space is ``Discrete(sum of cardinalities)``; every design is a few edits away.
-    With ``start="random"`` each episode edits a fresh random design; with ``start="elite"``
-    it edits one of the :data:`ELITES` best designs seen so far (a random one with probability
-    :data:`RANDOM_START`, and until that many are seen), so a learner learns which edits
-    improve good designs, the way Go-Explore restarts from promising states. The observation
-    is the metrics followed by the current design's indices scaled to ``[-1, 1]``, so a policy
-    sees what it edits.
+    Where an episode starts (``start``):
+
+    * ``"random"``: a fresh random design;
+    * ``"elite"``: one of the :data:`ELITES` best designs seen so far;
+    * ``"incumbent"``: the best design seen so far (ties broken at random, so under a
+      :class:`DominanceReward` any design on the front found so far).
+
+    ``"elite"`` and ``"incumbent"`` start from a random design instead with probability
+    :data:`RANDOM_START`, and until a design has been seen: restarts from promising states, as
+    Go-Explore does. With ``accept="better"`` the current design moves to an edited one only if
+    that one's reward is at least as high, so an episode is a hill climb whose moves the policy
+    chooses; with ``accept="always"`` it moves to every edited design. The observation is the
+    last design's metrics, the current design's indices and the incumbent's indices (both
+    scaled to ``[-1, 1]``), so a policy sees what it edits and what it must beat.
+
+    Example:
+        >>> import archgym
+        >>> env = EditActions(archgym.make("archgym/Synthetic-v0"), start="incumbent", accept="better")
+        >>> obs, _ = env.reset(seed=0)
+        >>> obs.shape  # 2 metrics + 6 current indices + 6 incumbent indices
+        (14,)
     """
 
-    def __init__(self, env: gym.Env, start: str = "random") -> None:
-        if start not in ("random", "elite"):
-            raise ValueError(f"EditActions: start={start!r}; legal values are 'random', 'elite'")
+    def __init__(self, env: gym.Env, start: str = "random", accept: str = "always") -> None:
+        if start not in STARTS:
+            raise ValueError(
+                f"EditActions: start={start!r}; legal values are {', '.join(map(repr, STARTS))}"
+            )
+        if accept not in ACCEPTS:
+            raise ValueError(
+                f"EditActions: accept={accept!r}; legal values are {', '.join(map(repr, ACCEPTS))}"
+            )
         super().__init__(env)
         self.design_space = _space(env)
         self._nvec = self.design_space.nvec
@@ -127,11 +152,14 @@ class EditActions(gym.Wrapper):
         self.action_space = gym.spaces.Discrete(len(self._edits))
         n_metrics = gym.spaces.flatdim(env.observation_space)
         self.observation_space = gym.spaces.Box(
-            -1.0, 1.0, shape=(n_metrics + len(self._nvec),), dtype=np.float32
+            -1.0, 1.0, shape=(n_metrics + 2 * len(self._nvec),), dtype=np.float32
         )
         self._current = np.zeros(len(self._nvec), dtype=np.int64)
-        self.start = start
+        self._current_reward = -np.inf  # unknown for a random start: any edit is accepted
+        self.start, self.accept = start, accept
         self._elites: list[tuple[float, bytes]] = []  # (reward, index bytes), best first
+        self._best: list[bytes] = []  # every design tied with the best reward so far
+        self._best_reward = -np.inf
 
     def indices(self, action: Any) -> np.ndarray:
         """The index vector after applying ``action`` to the current design."""
@@ -140,33 +168,59 @@ class EditActions(gym.Wrapper):
         out[i] = j
         return out
 
+    def incumbent(self) -> np.ndarray | None:
+        """The best design seen so far (the first of any tied), or ``None`` before any."""
+        return np.frombuffer(self._best[0], dtype=np.int64).copy() if self._best else None
+
+    def _scaled(self, indices: np.ndarray) -> np.ndarray:
+        return indices / np.maximum(self._nvec - 1, 1) * 2.0 - 1.0
+
     def _observe(self, metrics_obs: np.ndarray) -> np.ndarray:
-        scaled = self._current / np.maximum(self._nvec - 1, 1) * 2.0 - 1.0
-        return np.concatenate([metrics_obs, scaled]).astype(np.float32)
+        best = self.incumbent()
+        parts = [metrics_obs, self._scaled(self._current)]
+        parts.append(self._scaled(best) if best is not None else np.zeros(len(self._nvec)))
+        return np.concatenate(parts).astype(np.float32)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict]:
         obs, info = self.env.reset(seed=seed, options=options)
         rng = self.np_random
-        if self.start == "elite" and len(self._elites) >= ELITES and rng.random() >= RANDOM_START:
-            chosen = self._elites[int(rng.integers(len(self._elites)))][1]
+        pool: list[tuple[float, bytes]] = []
+        if self.start == "elite" and len(self._elites) >= ELITES:
+            pool = self._elites
+        elif self.start == "incumbent":
+            pool = [(self._best_reward, key) for key in self._best]
+        if pool and rng.random() >= RANDOM_START:
+            reward, chosen = pool[int(rng.integers(len(pool)))]
             self._current = np.frombuffer(chosen, dtype=np.int64).copy()
+            self._current_reward = reward
         else:
             self._current = self.design_space.sample_indices(rng, 1)[0]
+            self._current_reward = -np.inf
         return self._observe(obs), info
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(self.indices(action))
         # The design evaluated, which a FreshDesigns wrapper below may have moved.
-        self._current = self.design_space.encode(info["design"])
-        if info.get("error") is None and np.isfinite(float(reward)):
-            key = self._current.astype(np.int64).tobytes()
-            if all(k != key for _, k in self._elites):
-                self._elites.append((float(reward), key))
-                self._elites.sort(key=lambda e: -e[0])
-                del self._elites[ELITES:]
+        evaluated = self.design_space.encode(info["design"]).astype(np.int64)
+        ok = info.get("error") is None and np.isfinite(float(reward))
+        value = float(reward) if ok else -np.inf
+        if ok:
+            self._remember(value, evaluated.tobytes())
+        if self.accept == "always" or value >= self._current_reward:
+            self._current, self._current_reward = evaluated, value
         return self._observe(obs), reward, terminated, truncated, info
+
+    def _remember(self, reward: float, key: bytes) -> None:
+        if all(k != key for _, k in self._elites):
+            self._elites.append((reward, key))
+            self._elites.sort(key=lambda e: -e[0])
+            del self._elites[ELITES:]
+        if reward > self._best_reward:
+            self._best, self._best_reward = [key], reward
+        elif reward == self._best_reward and key not in self._best:
+            self._best.append(key)
 
 
 class BoxEditActions(EditActions):
@@ -174,7 +228,7 @@ class BoxEditActions(EditActions):
     of parameters. The parameter with the highest score among the first half is set to the
     value whose equal-width bin holds its entry in the second half; the others keep theirs.
 
-    Same observation and ``start`` options as :class:`EditActions`; every design is one edit
+    Same observation, ``start`` and ``accept`` options as :class:`EditActions`; every design is one edit
     per parameter away from any other.
 
     Example:
@@ -187,8 +241,8 @@ class BoxEditActions(EditActions):
         (0, True)
     """
 
-    def __init__(self, env: gym.Env, start: str = "random") -> None:
-        super().__init__(env, start=start)
+    def __init__(self, env: gym.Env, start: str = "random", accept: str = "always") -> None:
+        super().__init__(env, start=start, accept=accept)
         d = len(self._nvec)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(2 * d,), dtype=np.float32)
 
@@ -359,6 +413,57 @@ class RankReward(gym.Wrapper):
         obs, reward, terminated, truncated, info = self.env.step(action)
         failed = info.get("error") is not None
         return obs, self.rank(float(reward), failed), terminated, truncated, info
+
+
+class DominanceReward(gym.Wrapper):
+    """Under a :class:`~archgym.objective.Pareto` objective, reward = minus the share of the
+    designs seen so far that dominate this one (0 on the front found so far).
+
+    Pareto's scalar reward (the mean of scaled metrics) would steer a learner to one point of
+    the front; this score rewards every non-dominated design alike, so the elites and the
+    incumbent ties of :class:`EditActions` spread along the front, which is what a hypervolume
+    measures. A failed evaluation keeps its reward.
+
+    Example (the score it gives, on objective vectors):
+        >>> d = Dominance()
+        >>> d.score([1.0, 1.0]), d.score([0.0, 0.0]), d.score([2.0, 0.0])
+        (0.0, -1.0, 0.0)
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        objective = env.unwrapped.objective  # type: ignore[attr-defined]
+        if not isinstance(objective, Pareto):
+            raise ValueError(
+                f"DominanceReward needs a Pareto objective, not {type(objective).__name__}"
+            )
+        self.objective = objective
+        self.dominance = Dominance()
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if info.get("error") is None and info.get("metrics") and np.isfinite(float(reward)):
+            reward = self.dominance.score(self.objective.vector(info["metrics"]))
+        return obs, reward, terminated, truncated, info
+
+
+class Dominance:
+    """Objective vectors seen so far (higher is better in every component); :meth:`score` adds one."""
+
+    def __init__(self) -> None:
+        self._seen: list[np.ndarray] = []
+
+    def score(self, vector: Any) -> float:
+        """Minus the share of earlier vectors that dominate ``vector``; then remember it."""
+        v = np.asarray(vector, dtype=float)
+        if self._seen:
+            seen = np.asarray(self._seen)
+            dominated = np.all(seen >= v, axis=1) & np.any(seen > v, axis=1)
+            out = -float(dominated.mean())
+        else:
+            out = 0.0
+        self._seen.append(v)
+        return out
 
 
 class EpisodeLength(gym.Wrapper):

@@ -59,16 +59,15 @@ def test_box_actions_reach_every_design():
 def test_edit_actions_reach_every_design_and_observe_it():
     env = EditActions(small_env())
     obs, _ = env.reset(seed=0)
-    assert obs.shape == (1 + 2,) and env.observation_space.contains(obs)
+    assert obs.shape == (1 + 2 + 2,) and env.observation_space.contains(obs)
     reached = set()
     for a, b in itertools.product(range(5), range(4)):
         env.step(a)  # set "a" to its a-th value
         obs, *_ = env.step(5 + b)  # set "b" to its b-th value
         reached.add(tuple(env._current))
     assert reached == ALL
-    assert obs[1:].tolist() == pytest.approx(
-        [1.0, 1.0]
-    )  # the last design is the last of each parameter
+    assert obs[1:3].tolist() == pytest.approx([1.0, 1.0])  # the last design: last values
+    assert obs[3] == pytest.approx(-1.0)  # the incumbent: cost 0, first found with a = 0
 
 
 @pytest.mark.parametrize("encoding", ["box", "discrete", "edit", "box-edit"])
@@ -138,8 +137,57 @@ def test_elite_start_edits_one_of_the_best_designs_seen():
         env.reset(seed=seed)
         starts.add(tuple(env._current))
     assert starts & best and len(starts - best) >= 1  # mostly elites, sometimes random
-    with pytest.raises(ValueError, match="start='best'; legal values are 'random', 'elite'"):
+    with pytest.raises(
+        ValueError, match="start='best'; legal values are 'random', 'elite', 'incumbent'"
+    ):
         EditActions(small_env(), start="best")
+    with pytest.raises(ValueError, match="accept='never'; legal values are 'always', 'better'"):
+        EditActions(small_env(), accept="never")
+
+
+def test_incumbent_start_edits_the_best_design_and_better_accept_climbs():
+    env = EditActions(small_env(), start="incumbent", accept="better")
+    env.reset(seed=0)
+    env.step(5 + 3)  # b = 8
+    env.step(4)  # a = 4: cost 32, the worst design, yet the first edit of a random start
+    assert tuple(env._current) == (4, 3)
+    env.step(2)  # a = 2: cost 16, better: the episode moves there
+    assert tuple(env._current) == (2, 3)
+    env.step(3)  # a = 3: cost 24, worse: the episode stays
+    assert tuple(env._current) == (2, 3)
+    env.step(5)  # b = 1: cost 2, the best so far
+    assert env.incumbent().tolist() == [2, 0]
+    starts = [tuple(env.reset(seed=seed) and env._current) for seed in range(40)]
+    assert 20 <= starts.count((2, 0)) < 40  # mostly the incumbent, sometimes a random design
+    obs, _ = env.reset(seed=1)
+    assert obs[3:].tolist() == pytest.approx([0.0, -1.0])  # the incumbent (2, 0), scaled
+
+
+def test_dominance_rewards_every_design_on_the_front_alike():
+    from archgym.objective import Pareto
+    from archgym.wrappers import Dominance, DominanceReward
+
+    d = Dominance()
+    assert d.score([1.0, 0.0]) == 0.0
+    assert d.score([0.0, 1.0]) == 0.0  # on the front too
+    assert d.score([-1.0, -1.0]) == -1.0  # dominated by both
+    assert d.score([0.5, -1.0]) == pytest.approx(-1 / 3)  # dominated by one of three
+    with pytest.raises(ValueError, match="needs a Pareto objective"):
+        DominanceReward(small_env())
+
+    class Two(Small):
+        metrics = (
+            archgym.Metric("cost_au", "au", "min"),
+            archgym.Metric("size_au", "au", "min"),
+        )
+
+        def evaluate(self, design, workload=None):
+            return {"cost_au": float(design["a"]), "size_au": float(design["b"])}
+
+    env = DominanceReward(archgym.DesignEnv(Two(), objective=Pareto(["cost_au", "size_au"])))
+    env.reset(seed=0)
+    assert env.step(np.array([1, 0]))[1] == 0.0
+    assert env.step(np.array([2, 1]))[1] == -1.0  # worse in both than the first
 
 
 def test_fresh_designs_move_a_repeat_to_an_unseen_neighbour_and_pass_once_all_are_seen():

@@ -13,6 +13,15 @@ A policy is a softmax over all of a parameter's values, so every value of every 
 a non-zero probability (see :meth:`MultiAgentPPO.probabilities`). A design's reward does not
 depend on earlier designs, so each step is its own decision: the advantage is the reward's
 centred rank within the rollout (scale-free, so the -1e6 failure reward is just "worst").
+
+With ``edit_incumbent=True`` (the default) each knob-agent edits its knob of the incumbent
+(the best design so far): it observes the incumbent, and its logits get a fixed prior bonus on
+the incumbent's value, sized so that at the start about one knob in all changes per step
+(:func:`keep_bias`). The agents so learn, together, which changes of the best design pay;
+one step in five (:data:`~archgym.wrappers.RANDOM_START`) drops the prior, so whole new
+designs stay in reach. ``edit_incumbent=False`` is the paper's formulation: every agent
+picks its knob's value outright. Under a Pareto objective a design's reward is its
+:class:`~archgym.wrappers.Dominance` score and the incumbent is any design on the front so far.
 With ``fresh=True`` (the default) a joint action that repeats a design proposed before is moved
 to an unseen neighbour (:class:`~archgym.wrappers.FreshDesigns`) and learned as the action
 taken, so policies that have narrowed search around their choice instead of stalling on cache
@@ -37,11 +46,25 @@ from archgym.agents.base import Agent, hyperparameter
 from archgym.env import DesignEnv
 from archgym.loop import StopRule
 from archgym.multiagent import MultiAgentDesignEnv
-from archgym.wrappers import FreshDesigns
+from archgym.objective import Pareto
+from archgym.wrappers import RANDOM_START, Dominance, FreshDesigns
 
 
 def _torch() -> Any:
     return import_optional("torch", package="torch==2.13.0", purpose="the multi-agent RL agents")
+
+
+def keep_bias(cardinality: int, knobs: int) -> float:
+    """The logit bonus on a knob's incumbent value that makes a uniform policy keep it with
+    probability ``1 - 1/knobs`` (about one knob of all changes per step); 0 where nothing can change.
+
+    Example:
+        >>> round(keep_bias(4, 5), 4)  # keep odds 4:1, against 3 other values
+        2.4849
+    """
+    if cardinality < 2 or knobs < 2:
+        return 0.0
+    return float(np.log((knobs - 1) * (cardinality - 1)))
 
 
 @dataclass
@@ -71,6 +94,9 @@ class MultiAgentPPO(Agent):
     episode_length: int = hyperparameter(8, low=1, high=10_000, log=True)
     #: Move a joint action that repeats a proposed design to an unseen neighbour.
     fresh: bool = hyperparameter(True)
+    #: Each knob-agent edits its knob of the incumbent (prior bonus on its value) instead of
+    #: choosing the knob's value outright.
+    edit_incumbent: bool = hyperparameter(True)
 
     # -- networks ------------------------------------------------------------------------------
     def _build(self, menv: MultiAgentDesignEnv) -> None:
@@ -82,6 +108,12 @@ class MultiAgentPPO(Agent):
         self._slots = [(a, space.names.index(p)) for a in self._agents for p in menv.groups[a]]
         self._cards = [int(space.nvec[i]) for _, i in self._slots]
         obs_dim = menv.env.observation_space.shape[0]
+        if self.edit_incumbent:  # the incumbent's indices, scaled to [-1, 1], follow the metrics
+            obs_dim += len(space.params)
+        self._scale = np.maximum(space.nvec - 1, 1)
+        self._bias = torch.as_tensor(
+            [keep_bias(c, len(self._slots)) for c in self._cards], dtype=torch.float32
+        )
         if self.shared:
             self._width = max(self._cards)
             self.net = nn.Sequential(
@@ -114,8 +146,23 @@ class MultiAgentPPO(Agent):
             )
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate)
 
-    def _logits(self, obs: Any) -> list[Any]:
-        """Per slot, logits of shape (batch, cardinality) for observations of shape (batch, obs_dim)."""
+    def _logits(self, obs: Any, anchor: Any = None) -> list[Any]:
+        """Per slot, logits of shape (batch, cardinality) for observations of shape (batch, obs_dim).
+
+        ``anchor`` (batch, slots): the incumbent's value index per slot, -1 where no prior applies.
+        """
+        logits = self._raw_logits(obs)
+        if anchor is None:
+            return logits
+        torch = _torch()
+        out = []
+        for s, x in enumerate(logits):
+            on = anchor[:, s] >= 0
+            bonus = torch.nn.functional.one_hot(anchor[:, s].clamp(min=0), x.shape[-1])
+            out.append(x + bonus * (self._bias[s] * on)[:, None])
+        return out
+
+    def _raw_logits(self, obs: Any) -> list[Any]:
         torch = _torch()
         if self.shared:
             n = obs.shape[0]
@@ -135,14 +182,28 @@ class MultiAgentPPO(Agent):
             logits.extend(torch.split(head, cards, dim=-1))
         return logits
 
-    def probabilities(self, obs: np.ndarray) -> list[np.ndarray]:
-        """Each parameter slot's current choice probabilities for one observation (after ``learn``)."""
+    def probabilities(
+        self, obs: np.ndarray, incumbent: np.ndarray | None = None
+    ) -> list[np.ndarray]:
+        """Each parameter slot's current choice probabilities (after ``learn``) for the metric
+        observation ``obs`` and, with ``edit_incumbent``, an ``incumbent`` index vector to edit."""
         torch = _torch()
+        x = self._policy_input(np.asarray(obs, dtype=np.float64), incumbent)
+        anchor = None
+        if self.edit_incumbent and incumbent is not None:
+            anchor = torch.as_tensor(np.asarray(incumbent)[[i for _, i in self._slots]])[None]
         with torch.no_grad():
             return [
-                torch.softmax(x, -1)[0].numpy()
-                for x in self._logits(torch.as_tensor(obs, dtype=torch.float32)[None])
+                torch.softmax(z, -1)[0].numpy()
+                for z in self._logits(torch.as_tensor(x, dtype=torch.float32)[None], anchor)
             ]
+
+    def _policy_input(self, obs: np.ndarray, incumbent: np.ndarray | None) -> np.ndarray:
+        """The metric observation, then (with ``edit_incumbent``) the incumbent scaled to [-1, 1]."""
+        if not self.edit_incumbent:
+            return obs
+        scaled = incumbent / self._scale * 2.0 - 1.0 if incumbent is not None else 0 * self._scale
+        return np.concatenate([obs, scaled])
 
     # -- training ------------------------------------------------------------------------------
     def learn(self, env: DesignEnv | MultiAgentDesignEnv, budget: int) -> None:
@@ -173,24 +234,39 @@ class MultiAgentPPO(Agent):
 
     def _train(self, menv: MultiAgentDesignEnv, evaluator: Any, seed: int) -> None:
         torch = _torch()
+        space = menv.env.space
         obs_dict, _ = menv.reset(seed=seed)
-        obs = next(iter(obs_dict.values()))
-        rule, t = StopRule(evaluator, menv.env.space.size), 0
+        metrics_obs = next(iter(obs_dict.values()))
+        rule, t = StopRule(evaluator, space.size), 0
         fresh = FreshDesigns(menv.env, seed=seed)
+        rng = np.random.default_rng(seed)
         params = [i for _, i in self._slots]
+        pareto = menv.env.objective if isinstance(menv.env.objective, Pareto) else None
+        dominance = Dominance()
+        best: list[np.ndarray] = []  # designs (index vectors) tied with the best score so far
+        best_score = -np.inf
         while True:
-            batch_obs, batch_act, batch_logp, batch_rew = [], [], [], []
+            batch_obs, batch_anchor, batch_act, batch_logp, batch_rew = [], [], [], [], []
             for _ in range(self.n_steps):
                 if rule.done:
                     break
+                incumbent = best[int(rng.integers(len(best)))] if best else None
+                obs = self._policy_input(metrics_obs, incumbent)
                 obs_t = torch.as_tensor(obs, dtype=torch.float32)[None]
+                anchored = (
+                    self.edit_incumbent and incumbent is not None and rng.random() >= RANDOM_START
+                )
+                anchor = torch.as_tensor(
+                    incumbent[params] if anchored else np.full(len(params), -1)  # type: ignore[index]
+                )[None]
                 with torch.no_grad():
                     dists = [
-                        torch.distributions.Categorical(logits=x[0]) for x in self._logits(obs_t)
+                        torch.distributions.Categorical(logits=x[0])
+                        for x in self._logits(obs_t, anchor)
                     ]
                     acts = torch.stack([d.sample() for d in dists])
                     if self.fresh:
-                        indices = np.zeros(len(menv.env.space.params), dtype=np.int64)
+                        indices = np.zeros(len(space.params), dtype=np.int64)
                         indices[params] = acts.numpy()
                         chosen = fresh.fresh(indices)
                         fresh.remember(chosen)
@@ -199,20 +275,32 @@ class MultiAgentPPO(Agent):
                 actions: dict[str, list[int]] = {a: [] for a in self._agents}
                 for (agent, _), value in zip(self._slots, acts.tolist(), strict=True):
                     actions[agent].append(value)
-                obs_dict, rewards, _, truncs, _ = menv.step(actions)
+                obs_dict, rewards, _, truncs, infos = menv.step(actions)
                 rule.update()
+                reward = next(iter(rewards.values()))
+                info = next(iter(infos.values()))
+                if pareto is not None and info["error"] is None and info["metrics"]:
+                    reward = dominance.score(pareto.vector(info["metrics"]))
+                if info["error"] is None and np.isfinite(reward):
+                    design = space.encode(info["design"]).astype(np.int64)
+                    if reward > best_score:
+                        best, best_score = [design], reward
+                    elif reward == best_score and all((design != b).any() for b in best):
+                        best.append(design)
                 batch_obs.append(obs_t[0])
+                batch_anchor.append(anchor[0])
                 batch_act.append(acts)
                 batch_logp.append(logp)
-                batch_rew.append(next(iter(rewards.values())))
-                obs = next(iter(obs_dict.values()))
+                batch_rew.append(reward)
+                metrics_obs = next(iter(obs_dict.values()))
                 t += 1
                 if any(truncs.values()) or t >= self.episode_length:
                     obs_dict, _, t = *menv.reset(), 0
-                    obs = next(iter(obs_dict.values()))
+                    metrics_obs = next(iter(obs_dict.values()))
             if len(batch_rew) >= 2:
                 self._update(
                     torch.stack(batch_obs),
+                    torch.stack(batch_anchor),
                     torch.stack(batch_act),
                     torch.stack(batch_logp),
                     np.asarray(batch_rew),
@@ -220,7 +308,7 @@ class MultiAgentPPO(Agent):
             if len(batch_rew) < self.n_steps:
                 return
 
-    def _update(self, obs: Any, acts: Any, old_logp: Any, rewards: np.ndarray) -> None:
+    def _update(self, obs: Any, anchor: Any, acts: Any, old_logp: Any, rewards: np.ndarray) -> None:
         torch = _torch()
         # Centred ranks in [-0.5, 0.5]: ties share a rank, the scale of rewards does not matter.
         ranks = np.argsort(np.argsort(rewards, kind="stable"), kind="stable").astype(np.float64)
@@ -230,7 +318,7 @@ class MultiAgentPPO(Agent):
         # One ratio per agent: the product of its slots' probabilities.
         owner = torch.as_tensor([self._agents.index(a) for a, _ in self._slots])
         for _ in range(self.n_epochs):
-            dists = [torch.distributions.Categorical(logits=x) for x in self._logits(obs)]
+            dists = [torch.distributions.Categorical(logits=x) for x in self._logits(obs, anchor)]
             logp = torch.stack([d.log_prob(acts[:, s]) for s, d in enumerate(dists)], dim=1)
             entropy = torch.stack([d.entropy() for d in dists], dim=1).mean()
             per_agent = torch.zeros(len(rewards), len(self._agents)).index_add(

@@ -45,7 +45,17 @@ from archgym._optional import import_optional
 from archgym.agents.base import Agent, hyperparameter
 from archgym.env import DesignEnv
 from archgym.loop import StopRule
-from archgym.wrappers import EpisodeLength, FreshDesigns, RankReward, StandardizeReward, encode
+from archgym.objective import Pareto
+from archgym.wrappers import (
+    ACCEPTS,
+    STARTS,
+    DominanceReward,
+    EpisodeLength,
+    FreshDesigns,
+    RankReward,
+    StandardizeReward,
+    encode,
+)
 
 #: How a learner sees rewards: quantile among rewards so far, or running standardisation.
 REWARD_SHAPES = ("rank", "standardize")
@@ -65,10 +75,13 @@ def learner_view(
     reward: str = "standardize",
     fresh: bool = False,
     start: str = "random",
+    accept: str = "always",
 ) -> gym.Env:
     """What an SB3 learner acts on: ``env`` (with repeats moved to fresh designs if ``fresh``)
-    in ``encoding``, rewards shaped by ``reward`` (``"rank"`` or ``"standardize"``), episodes
-    of ``episode_length`` designs (see :mod:`archgym.wrappers`).
+    in ``encoding`` (edit encodings with ``start`` and ``accept`` as for
+    :class:`~archgym.wrappers.EditActions`), rewards shaped by ``reward`` (``"rank"`` or
+    ``"standardize"``; under a Pareto objective, of the :class:`~archgym.wrappers.DominanceReward`
+    score), episodes of ``episode_length`` designs (see :mod:`archgym.wrappers`).
 
     Example:
         >>> import archgym
@@ -79,9 +92,12 @@ def learner_view(
         raise ValueError(
             f"reward={reward!r}; legal values are {', '.join(map(repr, REWARD_SHAPES))}"
         )
-    base: gym.Env = FreshDesigns(env) if fresh else env
+    base: gym.Env = DominanceReward(env) if isinstance(env.objective, Pareto) else env
+    base = FreshDesigns(base) if fresh else base
     edits = encoding in ("edit", "box-edit")
-    encoded = encode(base, encoding, start=start) if edits else encode(base, encoding)
+    encoded = (
+        encode(base, encoding, start=start, accept=accept) if edits else encode(base, encoding)
+    )
     shaped = (RankReward if reward == "rank" else StandardizeReward)(encoded)
     return EpisodeLength(shaped, episode_length)
 
@@ -129,8 +145,12 @@ class SB3Agent(Agent):
     reward: str = hyperparameter("rank", choices=REWARD_SHAPES)
     #: Move a design proposed before to an unseen neighbour instead of answering from the cache.
     fresh: bool = hyperparameter(True)
-    #: Where an episode of the edit encoding starts: a random design or one of the best so far.
-    start: str = hyperparameter("elite", choices=("random", "elite"))
+    #: Where an episode of the edit encoding starts: a random design, one of the best so far,
+    #: or the best so far (the incumbent); the last two start at random one time in five.
+    start: str = hyperparameter("incumbent", choices=STARTS)
+    #: When the edited design becomes the current one: "always", or only if at least as good
+    #: ("better": an episode is a hill climb whose moves the policy chooses).
+    accept: str = hyperparameter("better", choices=ACCEPTS)
     #: The action encoding: "edit" changes the current design (one parameter per discrete
     #: action, every parameter by a Box vector), "native" is the algorithm's whole-design one.
     actions: str = hyperparameter("edit", choices=("native", "edit"))
@@ -171,6 +191,7 @@ class SB3Agent(Agent):
             reward=self.reward,
             fresh=self.fresh,
             start=self.start,
+            accept=self.accept,
         )
         self._action_space = view.action_space  # what algorithm_kwargs may size things by
         seed = int(self.rng.integers(2**31))
