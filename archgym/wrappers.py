@@ -121,7 +121,8 @@ class EditActions(gym.Wrapper):
 
     ``"elite"`` and ``"incumbent"`` start from a random design instead with probability
     :data:`RANDOM_START`, and until a design has been seen: restarts from promising states, as
-    Go-Explore does. With ``accept="better"`` the current design moves to an edited one only if
+    Go-Explore does. For the first ``warmup`` steps every step edits a fresh random design (a
+    warm start from random samples, so the first climbs start from the best of many). With ``accept="better"`` the current design moves to an edited one only if
     that one's reward is at least as high, so an episode is a hill climb whose moves the policy
     chooses; with ``accept="always"`` it moves to every edited design. The observation is the
     last design's metrics, the current design's indices and the incumbent's indices (both
@@ -135,7 +136,9 @@ class EditActions(gym.Wrapper):
         (14,)
     """
 
-    def __init__(self, env: gym.Env, start: str = "random", accept: str = "always") -> None:
+    def __init__(
+        self, env: gym.Env, start: str = "random", accept: str = "always", warmup: int = 0
+    ) -> None:
         if start not in STARTS:
             raise ValueError(
                 f"EditActions: start={start!r}; legal values are {', '.join(map(repr, STARTS))}"
@@ -157,6 +160,7 @@ class EditActions(gym.Wrapper):
         self._current = np.zeros(len(self._nvec), dtype=np.int64)
         self._current_reward = -np.inf  # unknown for a random start: any edit is accepted
         self.start, self.accept = start, accept
+        self.warmup, self._steps = int(warmup), 0
         self._elites: list[tuple[float, bytes]] = []  # (reward, index bytes), best first
         self._best: list[bytes] = []  # every design tied with the best reward so far
         self._best_reward = -np.inf
@@ -208,7 +212,11 @@ class EditActions(gym.Wrapper):
         value = float(reward) if ok else -np.inf
         if ok:
             self._remember(value, evaluated.tobytes())
-        if self.accept == "always" or value >= self._current_reward:
+        self._steps += 1
+        if self._steps < self.warmup:
+            self._current = self.design_space.sample_indices(self.np_random, 1)[0]
+            self._current_reward = -np.inf
+        elif self.accept == "always" or value >= self._current_reward:
             self._current, self._current_reward = evaluated, value
         return self._observe(obs), reward, terminated, truncated, info
 
@@ -228,7 +236,7 @@ class BoxEditActions(EditActions):
     of parameters. The parameter with the highest score among the first half is set to the
     value whose equal-width bin holds its entry in the second half; the others keep theirs.
 
-    Same observation, ``start`` and ``accept`` options as :class:`EditActions`; every design is one edit
+    Same observation, ``start``, ``accept`` and ``warmup`` options as :class:`EditActions`; every design is one edit
     per parameter away from any other.
 
     Example:
@@ -241,8 +249,10 @@ class BoxEditActions(EditActions):
         (0, True)
     """
 
-    def __init__(self, env: gym.Env, start: str = "random", accept: str = "always") -> None:
-        super().__init__(env, start=start, accept=accept)
+    def __init__(
+        self, env: gym.Env, start: str = "random", accept: str = "always", warmup: int = 0
+    ) -> None:
+        super().__init__(env, start=start, accept=accept, warmup=warmup)
         d = len(self._nvec)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(2 * d,), dtype=np.float32)
 

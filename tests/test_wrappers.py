@@ -210,3 +210,16 @@ def test_rank_rewards_are_quantiles_and_failures_score_minus_one():
     assert env.rank(-1e9) == -1.0 and env.rank(0.0) == 1.0
     assert env.rank(-3.0) == pytest.approx(2 * 2.5 / 5 - 1)  # ties share the mid-rank
     assert env.rank(7.0, failed=True) == -1.0
+
+
+def test_warmup_steps_edit_fresh_random_designs():
+    env = EditActions(small_env(), start="incumbent", accept="better", warmup=6)
+    env.reset(seed=0)
+    currents = []
+    for _ in range(5):
+        env.step(0)  # set a = 0: cost 0, the best possible, yet the next step starts afresh
+        currents.append(tuple(env._current))
+    assert len(set(currents)) > 1 and env._current_reward == -np.inf
+    env.step(0)
+    env.step(0)  # past the warm-up: the climb keeps the best design
+    assert env._current[0] == 0 and env._current_reward == 0.0

@@ -18,8 +18,8 @@ With ``edit_incumbent=True`` (the default) each knob-agent edits its knob of the
 (the best design so far): it observes the incumbent, and its logits get a fixed prior bonus on
 the incumbent's value, sized so that at the start about one knob in all changes per step
 (:func:`keep_bias`). The agents so learn, together, which changes of the best design pay;
-one step in five (:data:`~archgym.wrappers.RANDOM_START`) drops the prior, so whole new
-designs stay in reach. ``edit_incumbent=False`` is the paper's formulation: every agent
+one step in five (:data:`~archgym.wrappers.RANDOM_START`), and every step of the first
+``warmup`` share of the budget, drops the prior, so whole new designs stay in reach. ``edit_incumbent=False`` is the paper's formulation: every agent
 picks its knob's value outright. Under a Pareto objective a design's reward is its
 :class:`~archgym.wrappers.Dominance` score and the incumbent is any design on the front so far.
 With ``fresh=True`` (the default) a joint action that repeats a design proposed before is moved
@@ -97,6 +97,9 @@ class MultiAgentPPO(Agent):
     #: Each knob-agent edits its knob of the incumbent (prior bonus on its value) instead of
     #: choosing the knob's value outright.
     edit_incumbent: bool = hyperparameter(True)
+    #: Share of the budget in which no agent is anchored to the incumbent (a warm start from
+    #: the freely chosen, at first near-uniform, designs).
+    warmup: float = hyperparameter(0.1, low=0.0, high=1.0)
 
     # -- networks ------------------------------------------------------------------------------
     def _build(self, menv: MultiAgentDesignEnv) -> None:
@@ -228,11 +231,11 @@ class MultiAgentPPO(Agent):
             torch.set_num_threads(1)
             try:
                 self._build(menv)
-                self._train(menv, evaluator, seed)
+                self._train(menv, evaluator, seed, int(self.warmup * budget))
             finally:
                 torch.set_num_threads(before)
 
-    def _train(self, menv: MultiAgentDesignEnv, evaluator: Any, seed: int) -> None:
+    def _train(self, menv: MultiAgentDesignEnv, evaluator: Any, seed: int, warmup: int) -> None:
         torch = _torch()
         space = menv.env.space
         obs_dict, _ = menv.reset(seed=seed)
@@ -245,6 +248,7 @@ class MultiAgentPPO(Agent):
         dominance = Dominance()
         best: list[np.ndarray] = []  # designs (index vectors) tied with the best score so far
         best_score = -np.inf
+        steps = 0
         while True:
             batch_obs, batch_anchor, batch_act, batch_logp, batch_rew = [], [], [], [], []
             for _ in range(self.n_steps):
@@ -254,8 +258,12 @@ class MultiAgentPPO(Agent):
                 obs = self._policy_input(metrics_obs, incumbent)
                 obs_t = torch.as_tensor(obs, dtype=torch.float32)[None]
                 anchored = (
-                    self.edit_incumbent and incumbent is not None and rng.random() >= RANDOM_START
+                    self.edit_incumbent
+                    and incumbent is not None
+                    and steps >= warmup
+                    and rng.random() >= RANDOM_START
                 )
+                steps += 1
                 anchor = torch.as_tensor(
                     incumbent[params] if anchored else np.full(len(params), -1)  # type: ignore[index]
                 )[None]

@@ -76,9 +76,10 @@ def learner_view(
     fresh: bool = False,
     start: str = "random",
     accept: str = "always",
+    warmup: int = 0,
 ) -> gym.Env:
     """What an SB3 learner acts on: ``env`` (with repeats moved to fresh designs if ``fresh``)
-    in ``encoding`` (edit encodings with ``start`` and ``accept`` as for
+    in ``encoding`` (edit encodings with ``start``, ``accept`` and ``warmup`` as for
     :class:`~archgym.wrappers.EditActions`), rewards shaped by ``reward`` (``"rank"`` or
     ``"standardize"``; under a Pareto objective, of the :class:`~archgym.wrappers.DominanceReward`
     score), episodes of ``episode_length`` designs (see :mod:`archgym.wrappers`).
@@ -151,6 +152,9 @@ class SB3Agent(Agent):
     #: When the edited design becomes the current one: "always", or only if at least as good
     #: ("better": an episode is a hill climb whose moves the policy chooses).
     accept: str = hyperparameter("better", choices=ACCEPTS)
+    #: Share of the budget spent first on random designs (edit encodings), so the first climbs
+    #: start from the best of many rather than from the basin of the first good design.
+    warmup: float = hyperparameter(0.1, low=0.0, high=1.0)
     #: The action encoding: "edit" changes the current design (one parameter per discrete
     #: action, every parameter by a Box vector), "native" is the algorithm's whole-design one.
     actions: str = hyperparameter("edit", choices=("native", "edit"))
@@ -192,6 +196,7 @@ class SB3Agent(Agent):
             fresh=self.fresh,
             start=self.start,
             accept=self.accept,
+            warmup=int(self.warmup * budget),
         )
         self._action_space = view.action_space  # what algorithm_kwargs may size things by
         seed = int(self.rng.integers(2**31))
