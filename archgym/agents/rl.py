@@ -1,14 +1,19 @@
 """Single-agent reinforcement learning with stable-baselines3 on a :class:`~archgym.env.DesignEnv`.
 
-By default (``actions="edit"``) a learner edits a current design that it observes: PPO, A2C
-and DQN set one parameter to one value per step (``Discrete(sum of cardinalities)``), SAC and
-TD3 move every parameter by a ``Box`` vector; each episode starts from one of the best designs
-found so far (or, one time in five, a random one). The policy so learns, across episodes,
-which changes improve good designs; every design stays reachable. With ``actions="native"``
-the action is a whole design: PPO and A2C act on the ``MultiDiscrete`` index encoding, SAC and
-TD3 on the ``Box`` encoding (equal-width bins, every value reachable), and DQN on one flat
-``Discrete`` action per design when the space has at most ``max_flat_actions`` designs (the
-edit encoding above that).
+By default (``actions="edit"``) a learner edits a current design that it observes, next to
+the incumbent (the best design so far): PPO, A2C and DQN set one parameter to one value per
+step (``Discrete(sum of cardinalities)``), SAC and TD3 choose one parameter and its value with a
+``Box`` vector. The first ``warmup`` share of the budget edits fresh random designs; after it
+each episode starts from the incumbent (one time in five from a random design) and moves to an
+edited design only if it is at least as good (``accept="better"``), so an episode is a hill
+climb whose moves the policy chooses, and the policy learns, across episodes, which edits
+improve good designs; every design stays reachable. Under a Pareto objective a design is
+scored by how many designs found so far dominate it
+(:class:`~archgym.wrappers.DominanceReward`), so the climbs spread along the front. With
+``actions="native"`` the action is a whole design: PPO and A2C act on the ``MultiDiscrete``
+index encoding, SAC and TD3 on the ``Box`` encoding (equal-width bins, every value reachable),
+and DQN on one flat ``Discrete`` action per design when the space has at most
+``max_flat_actions`` designs (the edit encoding above that).
 
 A design's reward does not depend on the designs before it, so ``gamma`` defaults to 0 (each
 step is its own decision); raise it to treat an episode of ``episode_length`` designs as a
