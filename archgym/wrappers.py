@@ -469,7 +469,7 @@ class Dominance:
         if self._seen:
             seen = np.asarray(self._seen)
             dominated = np.all(seen >= v, axis=1) & np.any(seen > v, axis=1)
-            out = -float(dominated.mean())
+            out = 0.0 - float(dominated.mean())  # not -0.0
         else:
             out = 0.0
         self._seen.append(v)
