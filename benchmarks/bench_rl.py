@@ -47,9 +47,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, help="seeds (default 2; --full 3)")
     parser.add_argument("--workers", type=int, default=2, help="parallel trials (default 2)")
     parser.add_argument(
-        "--store", help="keep the runs in this store (re-running resumes); default: a temp file"
+        "--store",
+        nargs="+",
+        help="keep the runs in this store (re-running resumes; default: a temp file); "
+        "further stores are only read, e.g. the same study run in parallel on other tasks",
+    )
+    parser.add_argument(
+        "--no-run", action="store_true", help="only print the tables from what the stores hold"
     )
     args = parser.parse_args()
+    if args.no_run and not args.store:
+        parser.error("--no-run needs --store")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -59,35 +67,38 @@ def main() -> None:
     tasks = args.tasks or ("default" if args.full else QUICK_TASKS)
     budget = args.budget or (1000 if args.full else 200)
     seeds = args.seeds or (3 if args.full else 2)
-    store = Path(args.store) if args.store else Path(tempfile.mkdtemp()) / "rl.db"
-    specs = bench_specs(tasks, agents, [budget], seeds, store, workers=args.workers)
-    for result in run_bench(specs):
-        for outcome in result.failed:
-            print(f"failed trial {outcome.key}: {str(outcome.error).splitlines()[0]}")
-    runs = collect(store)
-    runs = runs[(runs["budget"] == budget) & runs["agent"].isin(agents)]
-
-    print(f"Tasks {tasks}, budget {budget}, {seeds} seeds (0..{seeds - 1}); store {store}\n")
+    stores = [Path(s) for s in args.store] if args.store else [Path(tempfile.mkdtemp()) / "rl.db"]
+    if not args.no_run:
+        specs = bench_specs(tasks, agents, [budget], seeds, stores[0], workers=args.workers)
+        for result in run_bench(specs):
+            for outcome in result.failed:
+                print(f"failed trial {outcome.key}: {str(outcome.error).splitlines()[0]}")
+    runs = pd.concat([collect(store) for store in stores], ignore_index=True)
+    runs = runs[(runs["budget"] == budget) & runs["agent"].isin(agents) & (runs["seed"] < seeds)]
+    counts = runs.groupby(["task", "agent"]).size()
+    stores_text = ", ".join(map(str, stores))
+    print(f"Tasks {tasks}, budget {budget}, {seeds} seeds (0..{seeds - 1}); store {stores_text}")
+    if counts.min() < seeds or len(counts) < runs["task"].nunique() * len(agents):
+        print(f"(incomplete: {len(runs)} of {runs['task'].nunique() * len(agents) * seeds} runs)")
+    print()
     print(f"## Median normalised regret at {budget} (0 = reference optimum, 1 = median random)\n")
     med = runs.groupby(["task", "agent"])["normalized_regret"].median().unstack("agent")
     med = med[[a for a in agents if a in med.columns]]
     print(markdown(med.map(lambda x: f"{x:.3g}")))
 
-    n_tasks = len(med)
     learners = [a for a in med.columns if a != "random"]
     print("\n## Against random search's median, same tasks and seeds, this run\n")
-    table = pd.DataFrame(
-        {
-            "below random": [f"{int(med[a].lt(med['random']).sum())}/{n_tasks}" for a in learners],
-            "at or below random": [
-                f"{int(med[a].le(med['random']).sum())}/{n_tasks}" for a in learners
-            ],
-            "tasks where not": [
-                ", ".join(med.index[med[a].gt(med["random"])]) or "-" for a in learners
-            ],
-        },
-        index=pd.Index(learners, name="agent"),
-    )
+    rows = {}
+    for a in learners:
+        have = med[a].notna() & med["random"].notna()
+        mine, theirs = med.loc[have, a], med.loc[have, "random"]
+        rows[a] = {
+            "below random": f"{int(mine.lt(theirs).sum())}/{int(have.sum())}",
+            "at or below random": f"{int(mine.le(theirs).sum())}/{int(have.sum())}",
+            "tasks where above": ", ".join(mine.index[mine.gt(theirs)]) or "-",
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "agent"
     print(markdown(table))
 
     print("\n## IQM of normalised regret across tasks, 95 % stratified-bootstrap CI\n")
