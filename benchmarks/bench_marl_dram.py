@@ -88,6 +88,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="seeds per agent and target (>= 5)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument(
+        "--run-from",
+        type=int,
+        default=0,
+        help="run only seeds from this one on (another process can take the earlier ones; "
+        "the table covers every seed in --results)",
+    )
+    parser.add_argument(
         "--results", help="JSON-lines file of finished runs: re-running skips them (resumable)"
     )
     args = parser.parse_args()
@@ -105,7 +112,7 @@ def main() -> None:
     # Seed-major order: an interrupted study has every agent at the same number of seeds.
     jobs = [
         (t, a, budget, s)
-        for s in range(args.seeds)
+        for s in range(args.run_from, args.seeds)
         for t in TARGETS
         for a in AGENTS
         if (t, a, budget, s) not in done
