@@ -127,7 +127,10 @@ def main() -> None:
                     f.write(json.dumps(row) + "\n")
             print(f"\r{n}/{len(jobs)} runs", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    rows = [r for r in rows if r["budget"] == budget and r["seed"] < args.seeds]
+    if path is not None:  # every seed in the file, also those other processes ran
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    unique = {(r["target"], r["agent"], r["budget"], r["seed"]): r for r in rows}
+    rows = [r for r in unique.values() if r["budget"] == budget and r["seed"] < args.seeds]
     print(
         f"archgym/DRAM-v0 (workload {WORKLOAD!r}, DDR4), budget {budget}, seeds 0..{args.seeds - 1}; "
         "best value found, lower is better; regret against the best value any run found\n"
