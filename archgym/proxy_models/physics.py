@@ -46,7 +46,8 @@ from archgym.space import DesignSpace
 _QUEUEING = {
     # More requests admitted at once (a bigger scheduler buffer, more transactions in flight)
     # only lengthens the queue in front of a device whose throughput is fixed (Little's law):
-    # each request waits behind at least as many others, so its latency cannot fall.
+    # each request waits behind at least as many others, so its latency cannot fall (up to
+    # scheduling noise under 1 % once the queue saturates: the admission order shifts).
     "RequestBufferSize": +1,
     "MaxActiveTransactions": +1,
     "InFlight": +1,
