@@ -65,7 +65,7 @@ def hybrid_search(
     *,
     seed: int = 0,
     initial: int | None = None,
-    rounds: int = 4,
+    rounds: int | None = None,
     proposals: int = 300,
     threshold: float = DEFAULT_THRESHOLD,
     model: str = "et",
@@ -75,9 +75,9 @@ def hybrid_search(
 
     ``make_env(**kwargs)`` builds the env (plain with no kwargs). ``initial`` random designs
     (default: a quarter of the budget, at least 3) are simulated to train the first proxy.
-    Then, for ``rounds`` rounds, the agent searches the proxy (``cost_model="proxy"``,
-    ``proposals`` answers, free) and the rest of the budget is spent in equal batches on
-    its candidates, the proxy refitted after each batch (active learning):
+    Then, for ``rounds`` rounds (default: batches of two), the agent searches the proxy
+    (``cost_model="proxy"``, ``proposals`` answers, free) and the rest of the budget is spent
+    in equal batches on its candidates, the proxy refitted after each batch (active learning):
 
     - half of each batch goes to the proxy's best candidates by predicted reward (a search
       needs its best design simulated to report it);
@@ -94,6 +94,13 @@ def hybrid_search(
         raise ValueError(
             f"initial={initial} must be at least 2 and leave room in budget={budget} for the search"
         )
+    if rounds is None:
+        rounds = max(1, (budget - initial + 1) // 2)
+    if model == "et" and params is None:
+        # On tens of designs 30 trees spread as well as 100, and scikit-learn pays
+        # milliseconds of Python per tree: refits in every round must stay cheap next to
+        # the simulator calls they save.
+        params = {"et": {"n_estimators": 30}}
     if rounds < 1 or proposals < 1:
         raise ValueError(f"rounds and proposals must be >= 1, got {rounds} and {proposals}")
     from archgym.loop import run
