@@ -170,7 +170,10 @@ def _pick(
     the designs the proxy is unsure of (see :func:`hybrid_search`)."""
     if not candidates:
         return []
-    pred = model.predict_distribution(candidates)
+    with np.errstate(over="ignore"):
+        # On a few designs a log-space interval can be wide enough that its upper end
+        # overflows to inf: that design is simply unsure, which is what the inf says.
+        pred = model.predict_distribution(candidates)
     names = model.metric_names
 
     def reward(i: int, optimistic: bool) -> float:
