@@ -37,11 +37,11 @@ from archgym.proxy_models.regressors import REGRESSORS, make_regressor
 ALL_CANDIDATES = ("linear", "rf", "et", "gbm", "gp", "mlp")
 #: Kinds that train in seconds on tens of thousands of designs: always among the default candidates.
 FAST_CANDIDATES = ("linear", "et", "rf", "gbm")
-#: Up to this many designs the GP (seconds per fit: its per-feature length scales are
-#: optimised) is cheap enough, and data scarce enough, that it may beat the trees. The MLP
-#: ensemble is only tried when named: profiled on 300 DRAM designs it took 42 s of a 175 s
-#: ``proxy train`` (11 fits) and was chosen for no metric.
-SMALL_DATA = 100
+#: The GP and the MLP ensemble are tried only when named: on 100 DRAM designs the GP's fits
+#: (its per-feature length scales are optimised) made ``proxy train`` take 185 s against 2.6 s
+#: for extra trees, for the same accuracy (``bench_proxy.py``, load average ~25); profiled on
+#: 300 designs the MLP took 42 s of 175 s and was chosen for no metric.
+SLOW_CANDIDATES = ("gp", "mlp")
 #: Kept for callers of the old name: every kind.
 DEFAULT_CANDIDATES = ALL_CANDIDATES
 
@@ -53,11 +53,9 @@ def default_candidates(n_designs: int) -> tuple[str, ...]:
     """What ``model="auto"`` tries on ``n_designs`` designs.
 
     >>> default_candidates(100)
-    ('linear', 'et', 'rf', 'gbm', 'gp')
-    >>> default_candidates(300)
     ('linear', 'et', 'rf', 'gbm')
     """
-    return FAST_CANDIDATES + (("gp",) if n_designs <= SMALL_DATA else ())
+    return FAST_CANDIDATES
 
 
 @dataclass
