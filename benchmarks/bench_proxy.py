@@ -21,8 +21,11 @@ Then (issue 16), each beside a reference from the same run:
 8. the hybrid's threshold on DRAM: share of designs answered and their relative errors;
 9. slow simulators (``benchmarks/slow_sim``): a C cache-hierarchy simulator (compiled here
    with gcc, 0.2-1 s per design) and Accelerator-v0 on SCALE-Sim (seconds per design):
-   agents on the simulator with budget B against the hybrid with B/5, same seeds; and
-   multi-fidelity (analytical model, then SCALE-Sim on B/10 front-runners).
+   agents on the simulator with budget B against ``hybrid_search`` with B/5, same seeds; the
+   threshold table (simulator calls and best design of ``cost_model="hybrid"`` per
+   threshold, beside the same search all simulated), from which ``DEFAULT_THRESHOLD`` is
+   set; and multi-fidelity (analytical model, then SCALE-Sim on B/10 front-runners), beside
+   the same SCALE-Sim reference runs.
 
 Targets: RMSE <= 0.61 % of range on DRAM energy, power and latency (ArchGym's); proxy
 >= 2,000x faster than the simulator, batched; the hybrid's median best design as good as
@@ -292,7 +295,12 @@ def random_designs(env_id: str, n: int, seed: int) -> Dataset:
     values = env.simulator.evaluate_batch(designs, env.workload)
     good = [(d, v) for d, v in zip(designs, values, strict=True) if isinstance(v, dict)]
     return from_records(
-        env.space, env.simulator.metrics, [d for d, _ in good], [v for _, v in good]
+        env.space,
+        env.simulator.metrics,
+        [d for d, _ in good],
+        [v for _, v in good],
+        # Names the simulator, so the proxy uses its derived features and monotone constraints.
+        {"env_id": env_id, "simulator": env.simulator.name},
     )
 
 
@@ -396,6 +404,12 @@ def section_threshold(
         out.append(f"| {threshold:g} | {100 * share:.0f} % | {med} | {p90} |")
 
 
+def _verdict(found: float, reference: float) -> str:
+    if math.isnan(found):
+        return "not run"
+    return "same or better" if found >= reference - 1e-12 else "worse"
+
+
 def _median(xs: Sequence[float]) -> float:
     return float(np.median(np.asarray(xs, dtype=float)))
 
@@ -450,6 +464,76 @@ def compare_hybrid(
         )
 
 
+def hybrid_threshold_table(
+    make: Callable[..., Any], proposals: int, seeds: int, out: list[str]
+) -> None:
+    """Random search proposing ``proposals`` designs through ``cost_model="hybrid"`` (what
+    ``archgym run --proxy ... --hybrid-threshold T`` does) at several thresholds: simulator
+    calls made and the best simulated reward, beside the same proposals all simulated."""
+    from archgym.proxy_models.dataset import from_records as records
+
+    initial = max(5, proposals // 5)
+    out.append(
+        f'\n#### Hybrid threshold (cost_model="hybrid"): random search proposing {proposals} '
+        f"designs, the proxy trained on {initial} random ones and refitted every 5 simulator "
+        f"answers, the 3 best proxy answers verified; seeds 0-{seeds - 1}\n"
+    )
+    out.append("| threshold | simulator calls (median) | median best reward | same or better |")
+    out.append("|---|---|---|---|")
+    # The reference simulates as many designs as the hybrid sees (its initial ones too).
+    plain = [
+        archgym.run(make_agent("random"), make(), budget=initial + proposals, seed=s).best.reward
+        for s in range(seeds)
+    ]
+    out.append(
+        f"| reference: random search, all simulated | {initial + proposals} | "
+        f"{fmt(_median(plain))} | - |"
+    )
+    for threshold in (0.01, 0.02, 0.05, 0.1, 0.2):
+        calls, best = [], []
+        for seed in range(seeds):
+            env0 = make()
+            rng = np.random.default_rng([seed, 16])
+            first = env0.evaluate([env0.space.sample(rng) for _ in range(initial)])
+            good = [e for e in first if e.metrics is not None]
+            model = ProxyModel.fit(
+                records(
+                    env0.space,
+                    env0.simulator.metrics,
+                    [e.design for e in good],
+                    [e.metrics for e in good],
+                ),
+                "et",
+                seed=seed,
+            )
+            hybrid = HybridProxy(
+                model,
+                threshold=threshold,
+                refit_every=5,
+                metrics=env0.objective.metric_names,
+                objective=env0.objective,
+            )
+            env = make(cost_model="hybrid", proxy=hybrid)
+            agent = make_agent("random")
+            agent.setup(env.space, seed=seed, objective=env.objective, budget=proposals)
+            seen = []
+            for _ in range(proposals):
+                designs = agent.ask(1)
+                results = env.evaluate(designs)
+                agent.tell(designs, results)
+                seen += results
+            answered = sorted((e for e in seen if e.source == "proxy"), key=lambda e: -e.reward)[:3]
+            checked = env0.evaluate([e.design for e in answered]) if answered else []
+            sims = [e for e in first + seen + checked if e.source == "simulator" and e.metrics]
+            calls.append(len(first) + env.evaluator.counts["simulator"] + len(checked))
+            best.append(max(e.reward for e in sims))
+        ok = _median(best) >= _median(plain) - 1e-12
+        out.append(
+            f"| {threshold:g} | {fmt(_median(calls))} | {fmt(_median(best))} | "
+            f"{'yes' if ok else 'no'} |"
+        )
+
+
 def section_slow(args: argparse.Namespace, out: list[str], show: Printer) -> None:
     import shutil
     import tempfile
@@ -485,6 +569,13 @@ def section_slow(args: argparse.Namespace, out: list[str], show: Printer) -> Non
                 out,
             )
             show()
+            hybrid_threshold_table(
+                lambda **kw: cache_env(binary, accesses=args.accesses, **kw),
+                args.slow_budget,
+                args.seeds,
+                out,
+            )
+            show()
         if "scalesim" not in args.slow_backends:
             return
         net = tiny_net(tmp)
@@ -500,35 +591,39 @@ def section_slow(args: argparse.Namespace, out: list[str], show: Printer) -> Non
             f"\nAccelerator-v0 on SCALE-Sim (a two-layer network): "
             f"{(time.perf_counter() - start) / 2:.2f} s per design."
         )
-        compare_hybrid(
-            "Accelerator-v0 / SCALE-Sim",
-            lambda **kw: accelerator_env(net, "scalesim", **kw),
-            args.agents,
-            args.scalesim_budget,
-            5,
-            args.scalesim_seeds,
-            args.threshold,
-            out,
-        )
-        high = max(1, args.scalesim_budget // 10)
+        from archgym.proxy_models.search import hybrid_search
+
+        budget, seeds = args.scalesim_budget, args.scalesim_seeds
+        high = max(1, budget // 10)
         out.append(
-            f"\n#### Multi-fidelity: the analytical model ({args.low_budget} calls) picks "
-            f"{high} designs for SCALE-Sim, vs {args.scalesim_budget} SCALE-Sim calls\n"
+            f"\n#### Accelerator-v0 on SCALE-Sim: {budget} SCALE-Sim runs (reference) vs the hybrid "
+            f"with {budget // 5} vs multi-fidelity (the analytical model, {args.low_budget} calls, "
+            f"picks {high} designs for SCALE-Sim); seeds 0-{seeds - 1}\n"
         )
         out.append(
-            "| agent | seed | best reward, SCALE-Sim search | best reward, multi-fidelity | SCALE-Sim runs | wall s (SCALE-Sim / multi-fidelity) |"
+            "| agent | seed | best reward: SCALE-Sim search / hybrid / multi-fidelity | "
+            "SCALE-Sim runs | wall s |"
         )
-        out.append("|---|---|---|---|---|---|")
-        for name in args.agents:
-            for seed in range(args.scalesim_seeds):
+        out.append("|---|---|---|---|---|")
+        summary: dict[str, list[list[float]]] = {}
+        for name in args.scalesim_agents:
+            for seed in range(seeds):
                 start = time.perf_counter()
                 ref = archgym.run(
-                    make_agent(name),
-                    accelerator_env(net, "scalesim"),
-                    budget=args.scalesim_budget,
-                    seed=seed,
+                    make_agent(name), accelerator_env(net, "scalesim"), budget=budget, seed=seed
                 )
                 t_ref = time.perf_counter() - start
+                hyb = (
+                    hybrid_search(
+                        make_agent(name),
+                        lambda **kw: accelerator_env(net, "scalesim", **kw),
+                        budget=budget // 5,
+                        seed=seed,
+                        threshold=args.threshold,
+                    )
+                    if budget // 5 >= 6  # fewer calls cannot seed a proxy and search with it
+                    else None
+                )
                 mf = multi_fidelity_search(
                     make_agent(name),
                     accelerator_env(net, "analytical"),
@@ -538,10 +633,22 @@ def section_slow(args: argparse.Namespace, out: list[str], show: Printer) -> Non
                     seed=seed,
                     keep=lambda d: d["dataflow"] in ("os", "ws", "is"),
                 )
+                nan = float("nan")
+                rewards = [ref.best.reward, hyb.best_reward if hyb else nan, mf.best_reward]
+                summary.setdefault(name, []).append(rewards)
                 out.append(
-                    f"| {name} | {seed} | {fmt(ref.best.reward)} | {fmt(mf.best_reward)} | "
-                    f"{args.scalesim_budget} / {mf.simulator_calls} | {t_ref:.0f} / {mf.seconds:.0f} |"
+                    f"| {name} | {seed} | {' / '.join(fmt(r) for r in rewards)} | "
+                    f"{budget} / {hyb.simulator_calls if hyb else '-'} / {mf.simulator_calls} | "
+                    f"{t_ref:.0f} / {f'{hyb.seconds:.0f}' if hyb else '-'} / {mf.seconds:.0f} |"
                 )
+                show()
+        for name, rows in summary.items():
+            med = [_median([r[j] for r in rows]) for j in range(3)]
+            out.append(
+                f"| {name} | median | {' / '.join(fmt(r) for r in med)} | {budget} / "
+                f"{budget // 5} / {high} | hybrid {_verdict(med[1], med[0])}, "
+                f"multi-fidelity {_verdict(med[2], med[0])} |"
+            )
 
 
 class Printer:
@@ -618,7 +725,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--slow-budget", type=int, default=50, help="cachehier simulator calls")
     parser.add_argument("--accesses", type=int, default=5_000_000, help="cachehier trace length")
     parser.add_argument("--scalesim-budget", type=int, default=20, help="SCALE-Sim calls")
-    parser.add_argument("--scalesim-seeds", type=int, default=1)
+    parser.add_argument("--scalesim-seeds", type=int, default=3)
+    parser.add_argument(
+        "--scalesim-agents", default="random", help="agents on SCALE-Sim (seconds per design)"
+    )
     parser.add_argument("--low-budget", type=int, default=300, help="analytical-model calls")
     parser.add_argument(
         "--slow-backends", default="cachehier,scalesim", help="slow simulators to run"
@@ -628,8 +738,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.train_time_n, args.dram_sizes, args.n_dram_test = 300, "100,300,1000,3000,10000", 2000
         args.agents, args.seeds, args.slow_budget = "random,ga,bo", 5, 200
         args.scalesim_budget, args.scalesim_seeds, args.low_budget = 100, 3, 2000
+        args.scalesim_agents = "random,ga"
     args.dram_sizes = [int(x) for x in args.dram_sizes.split(",")]
     args.agents = [a for a in args.agents.split(",") if a]
+    args.scalesim_agents = [a for a in args.scalesim_agents.split(",") if a]
     registered = set(archgym.list_envs())
     out = [
         "## Proxy cost models (benchmarks/bench_proxy.py)",

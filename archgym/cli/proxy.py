@@ -165,8 +165,8 @@ def train(
     """Fit a proxy on a store's runs of one env, score it on held-out designs, and save it.
 
     ``--model auto`` (the default) picks a regressor per metric by successive halving among
-    the fast kinds (linear, et, rf, gbm; gp and mlp too on up to 300 designs, or when named
-    in --candidates); ``--time-budget`` caps that search.
+    the fast kinds (linear, et, rf, gbm; gp or mlp when named in --candidates), with the
+    simulator's derived features and monotone constraints; ``--time-budget`` caps that search.
     """
     import time
     import warnings

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from archgym.proxy_models.physics import derived_features, with_derived
 from archgym.simulator import Metric, Simulator
 from archgym.space import Design, DesignSpace
 from archgym.store import Store
@@ -77,7 +78,9 @@ class Dataset:
     """Unique designs, their feature matrix, and one column of metric values per metric.
 
     ``provenance`` says where the data came from (env id, simulator and version, workload,
-    run ids); it goes into a saved model's card.
+    run ids); it goes into a saved model's card. ``derived``: features computed from two
+    others (see :mod:`~archgym.proxy_models.physics`), appended to the space's features in
+    ``X``; ``None`` takes those known for the provenance's simulator.
     """
 
     space: DesignSpace
@@ -85,6 +88,7 @@ class Dataset:
     metrics: tuple[Metric, ...]
     values: dict[str, np.ndarray]
     provenance: dict[str, Any] = field(default_factory=dict)
+    derived: list[list[str]] | None = None
 
     def __post_init__(self) -> None:
         if not self.designs:
@@ -94,7 +98,19 @@ class Dataset:
                 raise ProxyDataError(
                     f"metric {name!r} has {len(col)} values for {len(self.designs)} designs"
                 )
-        self.X = self.space.features(self.designs)
+        if self.derived is None:
+            self.derived = derived_features(self.provenance.get("simulator"), self.space)
+        self.X = self.features(self.designs)
+
+    def feature_names(self) -> list[str]:
+        """Names of the columns of ``X``: the space's features, then the derived ones."""
+        return self.space.feature_names() + [d[0] for d in self.derived or []]
+
+    def features(self, designs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """The feature matrix of ``designs``, as ``X`` is built."""
+        return with_derived(
+            self.space.features(designs), self.space.feature_names(), self.derived or []
+        )
 
     def __len__(self) -> int:
         return len(self.designs)
@@ -122,6 +138,7 @@ class Dataset:
             self.metrics,
             {k: v[idx] for k, v in self.values.items()},
             dict(self.provenance),
+            self.derived,
         )
 
     def hash(self) -> str:
@@ -165,8 +182,10 @@ def from_records(
     designs: Sequence[Mapping[str, Any]],
     values: Sequence[Mapping[str, float]],
     provenance: Mapping[str, Any] | None = None,
+    derived: list[list[str]] | None = None,
 ) -> Dataset:
     """A dataset from designs and their metric dicts; repeated designs are averaged.
+    ``derived``: see :class:`Dataset`.
 
     >>> from archgym.simulators.synthetic import Synthetic
     >>> sim = Synthetic()
@@ -200,6 +219,7 @@ def from_records(
         tuple(metrics),
         {n: matrix[:, j] for j, n in enumerate(names)},
         dict(provenance or {}),
+        derived,
     )
 
 

@@ -47,6 +47,7 @@ from archgym.proxy_models.dataset import (
     from_records,
     inverse,
 )
+from archgym.proxy_models.physics import constrained_params, monotonic_cst
 from archgym.proxy_models.regressors import (
     REGRESSORS,
     Z90,
@@ -137,6 +138,7 @@ class ProxyModel:
         time_budget: float | None = None,
         progress: Progress | None = None,
         calibrate: bool = True,
+        monotone: bool = True,
     ) -> ProxyModel:
         """Fit one regressor per metric.
 
@@ -146,8 +148,18 @@ class ProxyModel:
         ``folds``-fold cross-validation (``"cv"``); see :func:`~archgym.proxy_models.selection.select`.
         ``params``: hyperparameters per kind. ``calibrate``: scale each metric's intervals to
         cover 90 % of unseen designs, measured by cross-validation (:func:`calibrate`).
+        ``monotone``: give the kinds that take them (gbm) the monotone constraints the
+        simulator's physics gives (:mod:`~archgym.proxy_models.monotone`; none for unknown
+        simulators).
         """
         params = {k: dict(v) for k, v in (params or {}).items()}
+        constraints = {
+            m: c
+            for m in data.metric_names
+            if monotone
+            and (c := monotonic_cst(data.provenance.get("simulator"), m, data.feature_names()))
+            is not None
+        }
         selection: list[dict[str, Any]] = []
         if model == "auto":
             result = select(
@@ -159,6 +171,7 @@ class ProxyModel:
                 strategy=strategy,
                 time_budget=time_budget,
                 progress=progress,
+                constraints=constraints,
             )
             kinds, selection = result.best, result.rows
         elif isinstance(model, str):
@@ -173,7 +186,11 @@ class ProxyModel:
         transforms = data.transforms()
         regressors = {
             m: fit_regressor(
-                make_regressor(kinds[m], seed=seed, **params.get(kinds[m], {})),
+                make_regressor(
+                    kinds[m],
+                    seed=seed,
+                    **constrained_params(kinds[m], params.get(kinds[m], {}), constraints.get(m)),
+                ),
                 data,
                 m,
                 transforms[m],
@@ -196,6 +213,7 @@ class ProxyModel:
                 [dict(zip(self.metric_names, row, strict=True)) for row in _rows(self.data)]
                 + [dict(zip(self.metric_names, row, strict=True)) for row in _rows(extra)],
                 self.provenance,
+                self.data.derived,
             )
         regressors = {
             m: fit_regressor(r.clone(), data, m, self.transforms[m])
@@ -216,7 +234,7 @@ class ProxyModel:
 
     def predict_distribution(self, designs: Sequence[Mapping[str, Any]]) -> Prediction:
         """Means, 90 % intervals and uncertainties of every metric for ``designs``."""
-        X = self.space.features(designs)
+        X = self.data.features(designs)
         out = Prediction({}, {}, {}, {})
         for m, reg in self.regressors.items():
             mean, std = reg.predict_with_std(X)
@@ -232,7 +250,7 @@ class ProxyModel:
         """Predicted metrics, one dict per design."""
         if not designs:
             return []
-        X = self.space.features(designs)
+        X = self.data.features(designs)
         mean = {
             m: inverse(self.regressors[m].predict(X), self.transforms[m]).tolist()
             for m in self.metric_names
@@ -286,7 +304,8 @@ class ProxyModel:
             "env_kwargs": p.get("env_kwargs", {}),
             "run_ids": p.get("run_ids", []),
             "feature_spec": self.space.to_dict(),
-            "feature_names": self.space.feature_names(),
+            "feature_names": self.data.feature_names(),
+            "derived_features": self.data.derived,
             "metrics": [
                 {
                     "name": m.name,
@@ -392,11 +411,13 @@ class ProxyModel:
                 metrics,
                 {m: np.asarray(v, dtype=float) for m, v in raw["values"].items()},
                 provenance,
+                # Cards written before derived features had none.
+                [list(d) for d in card.get("derived_features") or []],
             )
             if data.hash() != card["training"]["data_hash"]:
                 raise ProxyModelError(f"{root / DATA}: training data hash differs from the card")
             regressors, transforms = {}, {}
-            n_features = len(space.feature_names())
+            n_features = len(data.feature_names())
             files = [e.get("file") for e in card["metrics"]]
             if len(set(files)) != len(files):
                 raise ProxyModelError(

@@ -1,9 +1,9 @@
 """Searches that spend a slow simulator's calls where they matter.
 
-- :func:`hybrid_search`: seed a proxy with a few random simulator calls, then let an agent
-  search through ``cost_model="hybrid"`` (exact cache -> confident proxy -> simulator, the
-  proxy refitted on every few new simulator answers), and finally simulate the best designs
-  the proxy answered, so the reported best is a simulated one.
+- :func:`hybrid_search`: seed a proxy with a few random simulator calls, then in rounds let
+  an agent search the proxy (free) and simulate a batch of its candidates: the best
+  predicted, and the most hopeful of those the proxy is unsure of (active learning), the
+  proxy refitted after each batch; the reported best is a simulated one.
 - :func:`multi_fidelity_search`: search on a cheap low-fidelity model of the same design
   space (e.g. the analytical accelerator model), then run the slow simulator only on the
   low-fidelity front-runners.
@@ -30,7 +30,7 @@ import numpy as np
 
 from archgym.proxy_models.dataset import ProxyDataError, from_records
 from archgym.proxy_models.model import ProxyModel
-from archgym.proxy_models.simulator import DEFAULT_THRESHOLD, HybridProxy
+from archgym.proxy_models.simulator import DEFAULT_THRESHOLD
 
 
 @dataclass
@@ -65,80 +65,155 @@ def hybrid_search(
     *,
     seed: int = 0,
     initial: int | None = None,
-    verify: int = 3,
+    rounds: int | None = None,
+    proposals: int = 300,
     threshold: float = DEFAULT_THRESHOLD,
-    refit_every: int = 10,
     model: str = "et",
     params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> SearchResult:
-    """``agent`` on ``make_env(cost_model="hybrid", proxy=...)`` within ``budget`` simulator calls.
+    """``agent`` searching through a proxy that learns from at most ``budget`` simulator calls.
 
     ``make_env(**kwargs)`` builds the env (plain with no kwargs). ``initial`` random designs
-    (default: a third of the budget) train the first proxy; ``verify`` calls at the end
-    simulate the best proxy-answered designs. The proxy answers where it is within
-    ``threshold`` (a relative error) on the objective's metrics, and screens out designs that
-    cannot beat the best simulated one (see :class:`HybridProxy`).
+    (default: a quarter of the budget, at least 3) are simulated to train the first proxy.
+    Then, for ``rounds`` rounds (default: batches of two), the agent searches the proxy
+    (``cost_model="proxy"``, ``proposals`` answers, free) and the rest of the budget is spent
+    in equal batches on its candidates, the proxy refitted after each batch (active learning):
+
+    - half of each batch goes to the proxy's best candidates by predicted reward (a search
+      needs its best design simulated to report it);
+    - the other half to the candidates whose reward at the optimistic end of their calibrated
+      90 % intervals is highest, among those the proxy is not sure of (interval wider than
+      ``threshold`` relative error, as :class:`HybridProxy` decides): where it might be
+      wrong about a better design, a simulator answer teaches it most.
+
+    The reported best is the best simulated design. Run by ``benchmarks/bench_proxy.py``.
     """
     start = time.perf_counter()
-    initial = max(2, budget // 3) if initial is None else int(initial)
-    if not 2 <= initial < budget - verify:
+    initial = max(3, budget // 4) if initial is None else int(initial)
+    if not 2 <= initial < budget:
         raise ValueError(
-            f"initial={initial} must be at least 2 and leave room in budget={budget} "
-            f"for the search and verify={verify}"
+            f"initial={initial} must be at least 2 and leave room in budget={budget} for the search"
         )
+    if rounds is None:
+        rounds = max(1, (budget - initial + 1) // 2)
+    if model == "et" and params is None:
+        # On tens of designs 30 trees spread as well as 100, and scikit-learn pays
+        # milliseconds of Python per tree: refits in every round must stay cheap next to
+        # the simulator calls they save.
+        params = {"et": {"n_estimators": 30}}
+    if rounds < 1 or proposals < 1:
+        raise ValueError(f"rounds and proposals must be >= 1, got {rounds} and {proposals}")
+    from archgym.loop import run
+
     plain = make_env()
+    objective = plain.objective
     # A stream of its own: the agent, seeded alike, would otherwise propose these same designs.
     rng = np.random.default_rng([seed, 16])
     seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     while len(seen) < min(initial, plain.space.size):
         d = plain.space.sample(rng)
         seen.setdefault(tuple(d.values()), d)
-    first = plain.evaluate(list(seen.values()))
-    good = [e for e in first if e.metrics is not None]
-    data = from_records(
-        plain.space, plain.simulator.metrics, [e.design for e in good], [e.metrics for e in good]
-    )
-    fitted = ProxyModel.fit(data, model, seed=seed, params=params)
-    hybrid = HybridProxy(
-        fitted,
-        threshold,
-        refit_every=refit_every,
-        metrics=plain.objective.metric_names,
-        objective=plain.objective,
-    )
-    env = make_env(cost_model="hybrid", proxy=hybrid)
-    from archgym.loop import run
-
-    result = run(agent, env, budget=budget - len(first) - verify, seed=seed)
-    answered = sorted(
-        (e for e in result.evaluations if e.source == "proxy"),
-        key=lambda e: (e.feasible, e.reward),
-        reverse=True,
-    )
-    simulated = {
-        tuple(e.design.values()) for e in first + result.evaluations if e.source == "simulator"
-    }
-    checks = []
-    for e in answered:
-        if len(checks) == verify:
+    simulated = plain.evaluate(list(seen.values()))
+    provenance = {"simulator": plain.simulator.name}
+    answers = refits = 0
+    for r in range(rounds):
+        left = budget - len(simulated)
+        if left <= 0:
             break
-        if tuple(e.design.values()) not in simulated:
-            simulated.add(tuple(e.design.values()))
-            checks.append(e.design)
-    verified = plain.evaluate(checks) if checks else []
-    calls = len(first) + result.counts.get("simulator", 0) + len(verified)
+        batch = max(1, -(-left // (rounds - r)))  # the rest spread over the rounds left
+        good = [e for e in simulated if e.metrics is not None]
+        data = from_records(
+            plain.space,
+            plain.simulator.metrics,
+            [e.design for e in good],
+            [e.metrics for e in good],
+            provenance,
+        )
+        fitted = ProxyModel.fit(data, model, seed=seed, params=params)
+        refits += 1
+        proxy_env = make_env(cost_model="proxy", proxy=fitted)
+        found = run(agent, proxy_env, budget=proposals, seed=seed + 7919 * (r + 1))
+        answers += found.counts.get("proxy", 0)
+        done = {tuple(e.design.values()) for e in simulated}
+        candidates = list(
+            {
+                tuple(e.design.values()): e.design
+                for e in found.evaluations
+                if e.metrics is not None and tuple(e.design.values()) not in done
+            }.values()
+        )
+        picks = _pick(fitted, objective, candidates, batch, threshold)
+        if not picks:  # the agent proposed nothing new: explore at random
+            picks = [
+                d
+                for d in (plain.space.sample(rng) for _ in range(4 * batch))
+                if tuple(d.values()) not in done
+            ][:batch]
+        simulated += plain.evaluate(picks)
     return SearchResult(
-        _best(first + result.evaluations + verified),
-        calls,
+        _best(simulated),
+        len(simulated),
         time.perf_counter() - start,
-        proxy_answers=result.counts.get("proxy", 0),
-        details={
-            "refits": hybrid.refits,
-            "screened": hybrid.screened,
-            "initial": len(first),
-            "verified": len(verified),
-        },
+        proxy_answers=answers,
+        details={"refits": refits, "initial": len(seen)},
     )
+
+
+def _pick(
+    model: ProxyModel,
+    objective: Any,
+    candidates: list[dict[str, Any]],
+    n: int,
+    threshold: float,
+) -> list[dict[str, Any]]:
+    """``n`` candidates to simulate: half by predicted reward, half by optimistic reward among
+    the designs the proxy is unsure of (see :func:`hybrid_search`)."""
+    if not candidates:
+        return []
+    with np.errstate(over="ignore"):
+        # On a few designs a log-space interval can be wide enough that its upper end
+        # overflows to inf: that design is simply unsure, which is what the inf says.
+        pred = model.predict_distribution(candidates)
+    names = model.metric_names
+
+    def reward(i: int, optimistic: bool) -> float:
+        values = {}
+        for m in names:
+            if optimistic:
+                values[m] = float(
+                    (pred.low if objective.direction(m) == "min" else pred.high)[m][i]
+                )
+            else:
+                values[m] = float(pred.mean[m][i])
+        result = objective(values)
+        return float(result.reward) + (0.0 if result.feasible else -1e12)
+
+    unsure = (
+        np.max(
+            [
+                (pred.high[m] - pred.low[m]) / 2 / np.maximum(np.abs(pred.mean[m]), 1e-300)
+                for m in objective.metric_names
+            ],
+            axis=0,
+        )
+        > threshold
+    )
+    by_mean = sorted(range(len(candidates)), key=lambda i: -reward(i, False))
+    by_hope = sorted(
+        (i for i in range(len(candidates)) if unsure[i]), key=lambda i: -reward(i, True)
+    )
+    chosen: list[int] = []
+    exploit = max(1, n - n // 2)
+    for i in by_mean:
+        if len(chosen) == exploit:
+            break
+        chosen.append(i)
+    for i in by_hope + by_mean:  # the rest: hopeful unsure designs, else the next best
+        if len(chosen) == n:
+            break
+        if i not in chosen:
+            chosen.append(i)
+    return [candidates[i] for i in chosen]
 
 
 def multi_fidelity_search(

@@ -30,15 +30,18 @@ import numpy as np
 
 from archgym.proxy_models.dataset import Dataset, ProxyDataError, forward, inverse
 from archgym.proxy_models.evaluation import scores
+from archgym.proxy_models.physics import constrained_params
 from archgym.proxy_models.regressors import REGRESSORS, make_regressor
 
 #: Every kind ``strategy="cv"`` tries when no candidates are given, cheapest first.
 ALL_CANDIDATES = ("linear", "rf", "et", "gbm", "gp", "mlp")
 #: Kinds that train in seconds on tens of thousands of designs: always among the default candidates.
 FAST_CANDIDATES = ("linear", "et", "rf", "gbm")
-#: Up to this many designs the GP and the MLP ensemble are cheap enough, and data scarce
-#: enough, that they may beat the trees; beyond it they are tried only when asked.
-SMALL_DATA = 300
+#: The GP and the MLP ensemble are tried only when named: on 100 DRAM designs the GP's fits
+#: (its per-feature length scales are optimised) made ``proxy train`` take 185 s against 2.6 s
+#: for extra trees, for the same accuracy (``bench_proxy.py``, load average ~25); profiled on
+#: 300 designs the MLP took 42 s of 175 s and was chosen for no metric.
+SLOW_CANDIDATES = ("gp", "mlp")
 #: Kept for callers of the old name: every kind.
 DEFAULT_CANDIDATES = ALL_CANDIDATES
 
@@ -50,11 +53,9 @@ def default_candidates(n_designs: int) -> tuple[str, ...]:
     """What ``model="auto"`` tries on ``n_designs`` designs.
 
     >>> default_candidates(100)
-    ('linear', 'et', 'rf', 'gbm', 'gp', 'mlp')
-    >>> default_candidates(5000)
     ('linear', 'et', 'rf', 'gbm')
     """
-    return FAST_CANDIDATES + (("gp", "mlp") if n_designs <= SMALL_DATA else ())
+    return FAST_CANDIDATES
 
 
 @dataclass
@@ -82,12 +83,16 @@ def select(
     strategy: Strategy = "halving",
     time_budget: float | None = None,
     progress: Progress | None = None,
+    constraints: Mapping[str, Sequence[int]] | None = None,
 ) -> SelectionResult:
     """Pick the lowest-``score`` candidate per metric (see the module docstring).
 
     ``candidates`` default to :func:`default_candidates` for halving and to every kind for
     ``"cv"``. Candidates meant for less data than a fold holds (the GP) are skipped, and say
-    so in ``rows``. ``progress(done, total, label)`` is called after every fit.
+    so in ``rows``. ``progress(done, total, label)`` is called after every fit. ``constraints``:
+    per metric, the ``monotonic_cst`` given to kinds that take one (see
+    :mod:`~archgym.proxy_models.monotone`). Candidates are fitted with ``fit_mean``: scores
+    need means only.
     """
     if strategy not in ("halving", "cv"):
         raise ProxyDataError(f"strategy {strategy!r} is not one of 'halving', 'cv'")
@@ -124,7 +129,9 @@ def select(
         raise ProxyDataError(
             f"no candidate among {candidates} could be fitted to {len(data)} designs"
         )
-    fitter = _Fitter(data, seed, params or {}, progress, time.perf_counter(), time_budget)
+    fitter = _Fitter(
+        data, seed, params or {}, progress, time.perf_counter(), time_budget, constraints or {}
+    )
     if strategy == "cv":
         fitter.total = len(runnable) * len(data.metric_names) * folds
         for kind in runnable:
@@ -157,6 +164,7 @@ class _Fitter:
     progress: Progress | None
     start: float
     time_budget: float | None
+    constraints: Mapping[str, Sequence[int]]
     done: int = 0
     total: int = 0
 
@@ -169,8 +177,9 @@ class _Fitter:
 
     def score(self, kind: str, metric: str, train: Dataset, val: Dataset) -> dict[str, float]:
         t = self.transforms[metric]
-        reg = make_regressor(kind, seed=self.seed, **dict(self.params.get(kind, {})))
-        reg.fit(train.X, forward(train.y(metric), t))
+        params = constrained_params(kind, self.params.get(kind, {}), self.constraints.get(metric))
+        reg = make_regressor(kind, seed=self.seed, **params)
+        reg.fit_mean(train.X, forward(train.y(metric), t))
         out = scores(val.y(metric), inverse(reg.predict(val.X), t))
         self.done += 1
         if self.progress is not None:

@@ -54,3 +54,4 @@ def test_issue16_sections_run_on_tiny_settings(capsys: pytest.CaptureFixture[str
     assert "Training time" in text and "previous default" in text
     assert "learning curve" in text and "reference et" in text
     assert "Hybrid threshold" in text and "cachehier" in text and "x fewer" in text
+    assert 'Hybrid threshold (cost_model="hybrid")' in text and "all simulated" in text

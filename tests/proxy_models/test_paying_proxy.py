@@ -95,9 +95,8 @@ def test_halving_fits_fewer_models_than_full_cv() -> None:
     assert halving_fits < seen[-1] / 3
 
 
-def test_slow_kinds_only_on_small_data() -> None:
-    assert "gp" in default_candidates(100) and "mlp" in default_candidates(100)
-    assert not {"gp", "mlp"} & set(default_candidates(5000))
+def test_slow_kinds_only_when_named() -> None:
+    assert not {"gp", "mlp"} & set(default_candidates(50) + default_candidates(5000))
 
 
 def test_five_designs_warn_instead_of_saving_nan_scores(tmp_path: Path) -> None:
