@@ -1,18 +1,20 @@
 """Agent quality on every benchmark task: each agent's median regret next to random's and optuna-tpe's.
 
-For every task, agent, budget and seed it runs ``archgym.run`` on the task's env and scores it
-with the task's ``run_regret`` (regret of the best reward normalised by the median random
-design's, or hypervolume regret for a multi-objective task; 0 is the task's reference). Per task and budget the table prints each agent's median regret, random's and
-optuna-tpe's from the same run, whether the agent beats random's median ("> rnd") and matches
-optuna-tpe's ("<= tpe"), and, where the task's optimum is known exactly, whether the median run
-ends within 1 % of it.
-Quality only: nothing here is timed.
+Runs ``archgym bench`` (every task x agent x budget x seed is a keyed trial in a SQLite store, so
+``--store`` makes runs resumable and lets a budget-1000 sweep accumulate across invocations) and
+scores each run with the task's normalised regret (0 is the task's reference, 1 a median random
+design; hypervolume regret for a multi-objective task). Per task and budget the table prints each
+agent's median regret, random's and optuna-tpe's from the same store, whether the agent beats
+random's median ("> rnd") and matches optuna-tpe's ("<= tpe"), and, where the task's optimum is
+known exactly, whether the median run ends within 1 % of it. Then the tasks on which each agent
+is at or below optuna-tpe at every budget, and each run's median wall time from the store.
 
 The tasks are :mod:`archgym.tasks`' default ones (``--tasks`` picks any, ArchGym's original
 targets included).
 
-    .venv/bin/python benchmarks/bench_agent_quality.py                 # ga + forest, budgets 50/200
-    .venv/bin/python benchmarks/bench_agent_quality.py --agents ppo sac --budgets 1000 --seeds 5
+    .venv/bin/python benchmarks/bench_agent_quality.py                 # forest + ga, budgets 50/200
+    .venv/bin/python benchmarks/bench_agent_quality.py --agents walk bo --budgets 1000 --seeds 3 \
+        --store quality.db                                             # resumable: re-run to go on
     .venv/bin/python benchmarks/bench_agent_quality.py --full          # every agent, 50/200/1000
 """
 
@@ -21,10 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
-import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+import tempfile
+from pathlib import Path
 from typing import Any
 
 #: References every table shows, measured in the same run.
@@ -41,27 +41,35 @@ def load_tasks(tag: str | None = "default") -> dict[str, Any]:
     return {name: tasks.get(name) for name in tasks.list_tasks(tag)}
 
 
-def one_run(task_name: str, agent: str, budget: int, seed: int) -> dict[str, Any]:
-    """Score of one run: the task's regret of its best reward (hypervolume regret if multi-objective)."""
-    import archgym
-    from archgym import tasks
-    from archgym.agents import make_agent
+def store_rows(
+    store: Path, tasks: list[Any], agents: list[str], budgets: tuple[int, ...], seeds: int
+) -> list[dict[str, Any]]:
+    """One row per finished run of these tasks, agents, budgets and seeds ``0..seeds-1`` in
+    ``store``: its normalised regret, whether it came within 1 % of the reference, its wall seconds."""
+    from archgym.experiments.bench import collect
+    from archgym.store import Store
 
-    task = tasks.get(task_name)
-    start = time.perf_counter()
-    result = archgym.run(make_agent(agent), task.make(), budget=budget, seed=seed)
-    rewards = [ev.reward for ev in result.evaluations]
-    metrics = [ev.metrics for ev in result.evaluations]
-    return {
-        "task": task_name,
-        "agent": agent,
-        "budget": budget,
-        "seed": seed,
-        "regret": task.run_regret(rewards, metrics),
-        "within": None if task.multi_objective else task.within(max(rewards)),
-        "status": result.status,
-        "seconds": time.perf_counter() - start,
-    }
+    with Store(store) as db:
+        runs = db.runs().set_index("id")
+        scored = collect(db, tasks)
+    rows = []
+    for r in scored.itertuples():
+        if r.agent not in agents or r.budget not in budgets or r.seed >= seeds:
+            continue
+        run = runs.loc[r.run_id]
+        rows.append(
+            {
+                "task": r.task,
+                "agent": r.agent,
+                "budget": int(r.budget),
+                "seed": int(r.seed),
+                "regret": float(r.normalized_regret),
+                "within": r.evals_to_1pct == r.evals_to_1pct,  # not nan: it got within 1 %
+                "status": "finished",
+                "seconds": float(run["finished_at"] - run["started_at"]),
+            }
+        )
+    return rows
 
 
 def summarise(rows: list[dict[str, Any]], exact: dict[str, bool]) -> str:
@@ -112,6 +120,22 @@ def summarise(rows: list[dict[str, Any]], exact: dict[str, bool]) -> str:
                     f"| {agent}{note} | {budget} | {med:.4g} [{q[0]:.3g}, {q[2]:.3g}] | {fmt(rnd)} "
                     f"| {fmt(tpe)} | {shown['> rnd']} | {shown['<= tpe']} | {shown['within 1 %']} |"
                 )
+    tpe_tasks: dict[str, list[str]] = {}
+    for agent in dict.fromkeys(r["agent"] for r in rows):
+        if agent in REFERENCES:
+            continue
+        for task in dict.fromkeys(r["task"] for r in rows):
+            budgets = sorted({r["budget"] for r in rows if r["task"] == task})
+            pairs = [
+                (median(cell(task, agent, b)), median(cell(task, "optuna-tpe", b))) for b in budgets
+            ]
+            if all(a is not None and t is not None and a <= t for a, t in pairs):
+                tpe_tasks.setdefault(agent, []).append(task)
+        out.append(
+            f"\n{agent} at or below optuna-tpe's median at every budget on "
+            f"{len(tpe_tasks.get(agent, []))}/{len({r['task'] for r in rows})} tasks: "
+            + (", ".join(tpe_tasks.get(agent, [])) or "none")
+        )
     out.append(
         "\ncells of the non-reference agents: "
         + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in wins.items())
@@ -131,13 +155,19 @@ def main() -> None:
     )
     parser.add_argument("--budgets", nargs="+", type=int, help=f"budgets (default {BUDGETS})")
     parser.add_argument("--tasks", nargs="+", help="these tasks only (default: the default tasks)")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per cell (default 5)")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per cell (default 3)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel trials (default 2)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="keep the runs in this SQLite store: a re-run skips finished trials (default: a temp file)",
+    )
     parser.add_argument("--no-references", action="store_true", help="skip random and optuna-tpe")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from archgym.agents import list_agents
+    from archgym.experiments.bench import bench_specs, run_bench
 
     tasks = load_tasks(None if args.tasks else "default")
     names = args.tasks or list(tasks)
@@ -148,21 +178,16 @@ def main() -> None:
     refs = [] if args.no_references else list(REFERENCES)
     agents = refs + [a for a in agents if a not in refs]
     budgets = tuple(args.budgets or (FULL_BUDGETS if args.full else BUDGETS))
-    jobs = [(t, a, b, s) for t in names for a in agents for b in budgets for s in range(args.seeds)]
-    rows: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(one_run, *job): job for job in jobs}
-        for done, (future, job) in enumerate(futures.items(), 1):
-            try:
-                rows.append(future.result())
-            except ImportError as err:  # an optional agent whose library is not installed
-                print(f"skipped {job[1]}: {err}", file=sys.stderr)
-            print(f"\r{done}/{len(jobs)} runs", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+    store = args.store or Path(tempfile.mkdtemp()) / "quality.db"
+    specs = bench_specs(names, agents, budgets, args.seeds, store, workers=args.jobs)
+    for result in run_bench(specs):
+        for outcome in result.failed:
+            print(f"failed trial {outcome.key}: {str(outcome.error).splitlines()[0]}")
+    rows = store_rows(store, [tasks[n] for n in names], agents, budgets, args.seeds)
     print(
-        f"{args.seeds} seeds per cell; budgets {budgets}; regret is archgym.tasks' run_regret: "
-        "(reference - best reward) / (reference - median random reward), or hypervolume regret "
-        "for a multi-objective task (0 is the reference)"
+        f"{args.seeds} seeds per cell; budgets {budgets}; store {store}; regret is archgym.tasks' "
+        "normalised regret: (reference - best reward) / (reference - median random reward), or "
+        "hypervolume regret for a multi-objective task (0 is the reference)"
     )
     print(summarise(rows, {n: tasks[n].reference.exact for n in names}))
     seconds: dict[tuple[str, int], list[float]] = {}

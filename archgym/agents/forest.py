@@ -9,7 +9,11 @@ thousands of evaluations:
    target is the rank of each reward mapped to normal scores, so heavy-tailed rewards (a
    target's penalty, the -1e6 failure reward) cannot flatten the model; a failed design ranks
    below every success.
-3. Candidates are ``candidates`` uniform designs plus the neighbourhood of the ``elites`` best
+3. Candidates come from three proposers: ``candidates`` uniform designs; as many drawn from a
+   per-parameter density of the best designs so far (TPE's "good" density ``l(x)``, Bergstra
+   2011: each parameter's values counted over the top quarter, smoothed by a uniform prior and,
+   for ordered parameters, by a kernel over adjacent values), which recombines what the good
+   designs share even where the forest is flat; and the neighbourhood of the ``elites`` best
    designs: every design one step away, and as many random multi-gene mutations. Designs
    already proposed are never candidates, so no step is wasted on a cache hit.
 4. The candidate with the highest expected improvement (mean and spread over the trees) is
@@ -94,6 +98,10 @@ class ForestSearch(Agent):
     trees: int = hyperparameter(32, low=2, high=1000, log=True)
     #: Uniform random candidates scored per proposal.
     candidates: int = hyperparameter(500, low=0, high=100_000)
+    #: Candidates drawn from the density of the best designs (TPE's l(x)) per proposal.
+    density_candidates: int = hyperparameter(500, low=0, high=100_000)
+    #: Share of the evaluations whose designs make up that density (at least ``elites`` designs).
+    good_fraction: float = hyperparameter(0.25, low=0.0, high=1.0)
     #: Best designs whose neighbourhoods (one-step moves and random mutations) are scored too.
     elites: int = hyperparameter(5, low=0, high=100)
     #: Per-gene probability of the elites' random mutations (0 means 2 / number of parameters).
@@ -140,11 +148,34 @@ class ForestSearch(Agent):
         hits[np.arange(n), self.rng.integers(d, size=n)] = True
         return np.where(hits, space.sample_indices(self.rng, n), genome[None, :])
 
+    def _from_density(self, good: np.ndarray, n: int) -> np.ndarray:
+        """``n`` designs drawn parameter by parameter from the values of the ``good`` index vectors,
+        smoothed by a uniform prior of weight 1 and, for ordered parameters, by spreading half of
+        each count over the adjacent values (so the density can move past the best values seen)."""
+        space = self._require_setup()
+        out = np.empty((n, len(space.params)), dtype=np.int64)
+        for i, p in enumerate(space.params):
+            weights = np.full(p.cardinality, 1.0 / p.cardinality)
+            counts = np.bincount(good[:, i], minlength=p.cardinality).astype(np.float64)
+            if p.ordered and p.cardinality > 1:
+                spread = np.zeros_like(counts)
+                spread[1:] += counts[:-1] / 4
+                spread[:-1] += counts[1:] / 4
+                counts = counts / 2 + spread
+            weights += counts
+            out[:, i] = self.rng.choice(p.cardinality, size=n, p=weights / weights.sum())
+        return out
+
     def _candidates(self) -> np.ndarray:
         space = self._require_setup()
         pool = [space.sample_indices(self.rng, self.candidates)]
-        if self.elites and len(self._ranking):
+        if len(self._ranking):
             order = np.argsort(-np.nan_to_num(self._ranking, nan=-np.inf), kind="stable")
+        if self.density_candidates and len(self._ranking):
+            top = max(self.elites, 1, int(np.ceil(self.good_fraction * len(order))))
+            good = np.array([self._x[k] for k in order[:top]], dtype=np.int64)
+            pool.append(self._from_density(good, self.density_candidates))
+        if self.elites and len(self._ranking):
             for k in order[: self.elites]:
                 near = self._neighbours(self._x[k])
                 pool.append(np.array(near, dtype=np.int64).reshape(-1, len(space.params)))
