@@ -140,3 +140,57 @@ def test_forest_spreads_along_the_front_under_a_pareto_objective() -> None:
     )
     assert len(agent._vectors) == 20 and agent._vectors[0].shape == (2,)
     assert front_volume("forest") > front_volume("random")
+
+
+def test_forest_density_proposer_draws_what_the_good_designs_share() -> None:
+    space = DesignSpace([Categorical("c", ["x", "y", "z", "w"]), Integer("i", 0, 9)])
+    forest = make_agent("forest")
+    forest.setup(space, seed=0)
+    good = np.array([[2, 5]] * 8)  # every good design has c = "z" and i = 5
+    draws = forest._from_density(good, 4000)
+    c_share = np.bincount(draws[:, 0], minlength=4) / len(draws)
+    i_share = np.bincount(draws[:, 1], minlength=10) / len(draws)
+    # 8 counts against a prior of weight 1: c = "z" has (8 + 1/4) / 9 of the mass
+    assert c_share[2] == pytest.approx((8 + 0.25) / 9, abs=0.03)
+    # ordered: half of the counts stay on 5, a quarter spreads to each of 4 and 6
+    assert i_share[5] == pytest.approx((4 + 0.1) / 9, abs=0.03)
+    assert i_share[4] == pytest.approx((2 + 0.1) / 9, abs=0.03)
+    assert i_share[6] == pytest.approx((2 + 0.1) / 9, abs=0.03)
+    assert i_share[0] == pytest.approx(0.1 / 9, abs=0.01)  # the prior keeps every value possible
+
+
+def test_walk_starts_from_the_best_initial_design_and_never_revisits() -> None:
+    result = archgym.run(
+        make_agent("walk", initial_points=10), "archgym/Synthetic-v0", budget=120, seed=1
+    )
+    evs = result.evaluations
+    best_initial = max(evs[:10], key=lambda ev: ev.reward).design
+    space = archgym.make("archgym/Synthetic-v0").space
+    step = space.encode(evs[10].design) - space.encode(best_initial)
+    assert np.count_nonzero(step) == 1  # the first move is one step from the best of ten
+    assert len({tuple(sorted(ev.design.items())) for ev in evs}) == len(evs) == 120
+
+
+def test_walk_under_pareto_keeps_the_front_and_returns_to_its_ends() -> None:
+    from archgym.agents.walk import RandomWalk
+    from archgym.evaluator import Evaluation
+
+    space = DesignSpace([Integer("a", 0, 9), Integer("b", 0, 9)])
+    objective = archgym.Pareto(["x", "y"])
+    walk = RandomWalk()
+    walk.setup(space, seed=0, objective=objective)
+
+    points = [(1.0, 9.0), (5.0, 5.0), (9.0, 1.0), (6.0, 6.0), (4.0, 4.0)]
+    designs = [{"a": i, "b": i} for i in range(len(points))]
+    walk.tell(
+        designs,
+        [
+            Evaluation(d, {"x": x, "y": y}, -(x + y) / 2, True, "simulator")
+            for d, (x, y) in zip(designs, points, strict=True)
+        ],
+    )
+    front = sorted(tuple(-v) for v, _ in walk._front)  # minimised x, y
+    assert front == [(1.0, 9.0), (4.0, 4.0), (9.0, 1.0)]  # (5, 5) and (6, 6) are dominated
+    picks = {walk._sparse_member() for _ in range(200)}
+    ends = {i for i, (v, _) in enumerate(walk._front) if tuple(-v) != (4.0, 4.0)}
+    assert ends <= picks  # both ends of the front are drawn
