@@ -65,7 +65,6 @@ def store_rows(
                 "seed": int(r.seed),
                 "regret": float(r.normalized_regret),
                 "within": r.evals_to_1pct == r.evals_to_1pct,  # not nan: it got within 1 %
-                "status": "finished",
                 "seconds": float(run["finished_at"] - run["started_at"]),
             }
         )
@@ -114,10 +113,8 @@ def summarise(rows: list[dict[str, Any]], exact: dict[str, bool]) -> str:
                         wins[key][1] += 1
                 shown = {k: "" if v is None else ("yes" if v else "no") for k, v in marks.items()}
                 fmt = lambda v: "-" if v is None else f"{v:.4g}"  # noqa: E731
-                stalled = sum(r["status"] != "finished" for r in runs)
-                note = f" ({stalled} stalled)" if stalled else ""
                 out.append(
-                    f"| {agent}{note} | {budget} | {med:.4g} [{q[0]:.3g}, {q[2]:.3g}] | {fmt(rnd)} "
+                    f"| {agent} | {budget} | {med:.4g} [{q[0]:.3g}, {q[2]:.3g}] | {fmt(rnd)} "
                     f"| {fmt(tpe)} | {shown['> rnd']} | {shown['<= tpe']} | {shown['within 1 %']} |"
                 )
     tpe_tasks: dict[str, list[str]] = {}
