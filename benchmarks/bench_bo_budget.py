@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 
 #: The default task: the most parameters of the default tasks (42), so the largest models.
@@ -33,7 +34,20 @@ def timed_run(agent: str, task_name: str, budget: int, seed: int) -> dict[str, f
     task = tasks.get(task_name)
     env = task.make()
     wall, cpu = time.perf_counter(), time.process_time()
-    result = archgym.run(make_agent(agent), env, budget=budget, seed=seed)
+    done = 0
+
+    def progress(_: object) -> None:  # CPU time so far every 100 evaluations, on stderr
+        nonlocal done
+        done += 1
+        if done % 100 == 0:
+            print(
+                f"{agent} seed {seed}: {done} evaluations, {time.process_time() - cpu:.0f} CPU s, "
+                f"{time.perf_counter() - wall:.0f} wall s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    result = archgym.run(make_agent(agent), env, budget=budget, seed=seed, on_evaluation=progress)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     rewards = [ev.reward for ev in result.evaluations]
     metrics = [ev.metrics for ev in result.evaluations]
@@ -56,7 +70,10 @@ def main() -> None:
             r = timed_run(agent, args.task, args.budget, seed)
             if agent == "bo":
                 cpu_bo.append(r["cpu"])
-            print(f"| {agent} | {seed} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['regret']:.4g} |")
+            print(
+                f"| {agent} | {seed} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['regret']:.4g} |",
+                flush=True,
+            )
     print(
         f"\nload average {os.getloadavg()[0]:.1f} at the end; bo's largest CPU time "
         f"{max(cpu_bo) / 60:.1f} min against the goal of {GOAL_MINUTES:g} min: "
