@@ -78,6 +78,29 @@ def pareto_front(points: Points) -> np.ndarray:
     return np.unique(pts[moocore.is_nondominated(pts)], axis=0)
 
 
+def crowding_distance(points: Points) -> np.ndarray:
+    """NSGA-II crowding distance of the points of one front: per point, the sum over objectives
+    of the gap between its two neighbours in that objective, as a share of the objective's span.
+    Boundary points (and every point of a front of two or fewer) are infinitely far.
+
+    Example:
+        >>> crowding_distance([[0, 4], [1, 2], [2, 1], [4, 0]]).tolist()
+        [inf, 1.25, 1.25, inf]
+    """
+    pts = _as_points(points, "points")
+    n, m = pts.shape
+    if n <= 2:
+        return np.full(n, np.inf)
+    dist = np.zeros(n)
+    for k in range(m):
+        order = np.argsort(pts[:, k], kind="stable")
+        span = pts[order[-1], k] - pts[order[0], k]
+        dist[order[0]] = dist[order[-1]] = np.inf
+        if span > 0:
+            dist[order[1:-1]] += (pts[order[2:], k] - pts[order[:-2], k]) / span
+    return dist
+
+
 def hypervolume(points: Points, reference: Sequence[float] | np.ndarray) -> float:
     """Exact volume dominated by ``points`` (minimised) and bounded by ``reference``, in any dimension.
 

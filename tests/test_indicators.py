@@ -11,6 +11,7 @@ from archgym.indicators import (
     adrs_contest,
     adrs_relative,
     bootstrap_ci,
+    crowding_distance,
     hypervolume,
     iqm,
     non_dominated_sort,
@@ -221,3 +222,20 @@ def test_stratified_bootstrap_keeps_each_stratum_and_handles_constant_groups() -
     assert 0.25 <= ci.low <= ci.estimate == 1.0 <= ci.high <= 0.75 + 0.0 + 1.0
     with pytest.raises(ValueError, match="at least one group"):
         stratified_bootstrap_ci([])
+
+
+def test_crowding_distance_by_hand() -> None:
+    # Three objectives; spans 4, 8 and 2. Middle points: (gap in each objective) / span, summed.
+    pts = np.array([[0, 8, 1], [1, 6, 2], [3, 2, 0], [4, 0, 2]], dtype=float)
+    dist = crowding_distance(pts)
+    # point 1: f0 neighbours 0 and 2 (3/4); f1 neighbours 2 and 0 (6/8); f2 sorted stably is
+    # points 2, 0, 1, 3, so its neighbours are 0 and 3 (1/2).
+    assert dist[1] == 3 / 4 + 6 / 8 + 1 / 2
+    # point 2 holds f2's minimum: a boundary, infinite.
+    assert dist[2] == np.inf
+    assert dist[0] == dist[3] == np.inf
+    two_objective = crowding_distance([[0, 4], [1, 2], [3, 1], [4, 0]])
+    assert two_objective[1:3].tolist() == [3 / 4 + 3 / 4, 3 / 4 + 2 / 4]
+    assert crowding_distance([[1, 2], [2, 1]]).tolist() == [np.inf, np.inf]
+    flat = crowding_distance([[1, 5], [1, 3], [1, 1]])  # no span in f0: it adds nothing
+    assert flat.tolist() == [np.inf, 1.0, np.inf]

@@ -22,7 +22,7 @@ import numpy as np
 
 from archgym.agents.base import Agent, hyperparameter
 from archgym.evaluator import Evaluation
-from archgym.indicators import non_dominated_sort
+from archgym.indicators import crowding_distance, non_dominated_sort
 from archgym.objective import Pareto
 from archgym.space import Design
 
@@ -102,7 +102,7 @@ class GeneticAlgorithm(Agent):
                     continue
                 pts = -np.nan_to_num(fits[group, 1:], neginf=-1e300)  # minimised for the sort
                 for front in non_dominated_sort(pts):
-                    crowd = _crowding(pts[front])
+                    crowd = crowding_distance(pts[front])
                     order_list.extend(group[front[np.argsort(-crowd, kind="stable")]])
             order = np.asarray(order_list)
         ranks = np.empty(n, dtype=np.int64)
@@ -196,18 +196,3 @@ class GeneticAlgorithm(Agent):
         ranks = self._ranks(np.array([f for _, f in pool]))
         self._parents = [pool[i] for i in np.argsort(ranks)[: self.population]]
         self._brood = []
-
-
-def _crowding(points: np.ndarray) -> np.ndarray:
-    """NSGA-II crowding distance of the points of one front (boundary points are infinite)."""
-    n, m = points.shape
-    dist = np.zeros(n)
-    if n <= 2:
-        return np.full(n, np.inf)
-    for k in range(m):
-        order = np.argsort(points[:, k], kind="stable")
-        span = points[order[-1], k] - points[order[0], k]
-        dist[order[0]] = dist[order[-1]] = np.inf
-        if span > 0:
-            dist[order[1:-1]] += (points[order[2:], k] - points[order[:-2], k]) / span
-    return dist

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from archgym.agents.base import Agent, hyperparameter
-from archgym.agents.genetic import _crowding
 from archgym.evaluator import Evaluation
+from archgym.indicators import crowding_distance
 from archgym.objective import Pareto
 from archgym.space import Design
 
@@ -113,7 +113,7 @@ class RandomWalk(Agent):
     def _sparse_member(self) -> int:
         """A front member drawn in proportion to its crowding distance (the ends count as twice
         the widest interior gap), so the walk extends the front where it is thinnest."""
-        crowd = _crowding(np.array([f for f, _ in self._front]))
+        crowd = crowding_distance(np.array([f for f, _ in self._front]))
         finite = crowd[np.isfinite(crowd)]
         weights = np.where(np.isfinite(crowd), crowd, 2.0 * (finite.max() if len(finite) else 1.0))
         weights = weights + 1e-12  # a front of identical points is drawn uniformly
