@@ -331,14 +331,25 @@ def param_from_dict(spec: Mapping[str, Any]) -> Param:
 
 @dataclass(frozen=True)
 class Constraint:
-    """A named rule a feasible design must satisfy; a violating design is legal but infeasible."""
+    """A named rule a feasible design must satisfy; a violating design is legal but infeasible.
+
+    ``check_many``, if given, answers the same rule for many designs at once (a boolean array),
+    for constraints that cost a simulator call: :meth:`DesignSpace.feasible_many` uses it.
+    """
 
     name: str
     check: Callable[[Design], bool]
     message: str = ""
+    check_many: Callable[[Sequence[Design]], np.ndarray] | None = None
 
     def __call__(self, design: Design) -> bool:
         return bool(self.check(design))
+
+    def many(self, designs: Sequence[Design]) -> np.ndarray:
+        """The rule for each of ``designs`` (valid designs), as a boolean array."""
+        if self.check_many is not None:
+            return np.asarray(self.check_many(designs), dtype=bool).reshape(len(designs))
+        return np.fromiter((self.check(d) for d in designs), dtype=bool, count=len(designs))
 
 
 class DesignSpace:
@@ -426,6 +437,19 @@ class DesignSpace:
 
     def is_feasible(self, design: Design) -> bool:
         return not self.violations(design)
+
+    def feasible_many(self, designs: Sequence[Design]) -> np.ndarray:
+        """:meth:`is_feasible` for each of ``designs`` (valid designs), batched where constraints allow.
+
+        >>> space = DesignSpace([Integer("x", 0, 3)], [Constraint("odd", lambda d: d["x"] % 2 == 1)])
+        >>> space.feasible_many([{"x": 0}, {"x": 1}]).tolist()
+        [False, True]
+        """
+        ok = np.ones(len(designs), dtype=bool)
+        for c in self.constraints:
+            if len(designs):
+                ok &= c.many(designs)
+        return ok
 
     # -- index encoding ---------------------------------------------------------------------
     def encode(self, design: Mapping[str, Any]) -> np.ndarray:

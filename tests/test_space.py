@@ -150,6 +150,26 @@ def test_constraints_make_designs_infeasible_not_invalid():
     assert space.is_feasible({"a": 1, "b": 1})
 
 
+def test_feasible_many_uses_batch_checks_and_agrees_with_is_feasible():
+    calls = []
+
+    def batch(designs):
+        calls.append(len(designs))
+        return np.array([d["a"] != 2 for d in designs])
+
+    space = DesignSpace(
+        [Integer("a", 0, 3), Integer("b", 0, 3)],
+        [
+            Constraint("sum_le_4", lambda d: d["a"] + d["b"] <= 4),
+            Constraint("a_not_2", lambda d: d["a"] != 2, check_many=batch),
+        ],
+    )
+    designs = list(space.enumerate())
+    assert space.feasible_many(designs).tolist() == [space.is_feasible(d) for d in designs]
+    assert calls == [16]  # the batched rule ran once for all 16 designs
+    assert space.feasible_many([]).shape == (0,)
+
+
 def test_space_round_trips_through_dict():
     space = DesignSpace(
         [

@@ -59,7 +59,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "DRAM controller under a saturating read/write hotspot trace (a request every 2 ns): minimise "
         "energy/250 uJ + mean latency/50 us, so scheduling, page policy and buffering all matter.",
         ("default",),
-        random=5_000,
         starts=5,
     ),
     TaskDefinition(
@@ -70,7 +69,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "ArchGym's DRAMSys target: power -10 % within 1.2x the default controller's run time (meet).",
         ("archgym",),
         method="target",
-        random=5_000,
         starts=1,
     ),
     # -- Accelerator-v0 (ResNet-18) ------------------------------------------------------------
@@ -87,7 +85,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "DNN accelerator on ResNet-18: minimise EDP relative to the Eyeriss-like baseline within 3 mm2 "
         "(the baseline takes 3.56 mm2).",
         ("default",),
-        random=50_000,
         starts=10,
     ),
     TaskDefinition(
@@ -98,7 +95,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "ArchGym's Timeloop targets: energy -30 %, area -15 %, cycles -20 % of the baseline (meet).",
         ("archgym",),
         method="target",
-        random=20_000,
         starts=1,
     ),
     TaskDefinition(
@@ -109,7 +105,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "DNN accelerator on ResNet-18, two objectives: network latency and silicon area; scored by "
         "hypervolume regret against the best-known front.",
         ("default",),
-        random=50_000,
     ),
     # -- SoC-v0 (FARSI audio decoder) ----------------------------------------------------------
     TaskDefinition(
@@ -125,7 +120,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "AR/VR SoC for the audio decoder: minimise latency (relative to its 21 ms budget) within FARSI's "
         "power and area budgets.",
         ("default",),
-        random=50_000,
         starts=5,
     ),
     TaskDefinition(
@@ -136,7 +130,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         "FARSI's budgets as ArchGym's meet target: latency, peak power, area.",
         ("archgym",),
         method="target",
-        random=20_000,
         starts=1,
     ),
     # -- Mapping-v0 (ResNet-50 conv3_1b on a 16x16 array) -------------------------------------
@@ -157,7 +150,6 @@ DEFINITIONS: tuple[TaskDefinition, ...] = (
         None,
         "LLM inference accelerator: maximise tokens/s per mm2 within TTFT/TPOT targets and memory.",
         ("default", "archgym"),
-        random=20_000,
         starts=5,
     ),
     # -- Synthetic-v0 --------------------------------------------------------------------------

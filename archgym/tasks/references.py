@@ -64,9 +64,11 @@ class Scorer:
         for start in range(0, len(todo), CHUNK):
             part = todo[start : start + CHUNK]
             answers = self.env.simulator.evaluate_batch([d for _, d in part], self.env.workload)
+            # constraints checked for the whole chunk at once: one may cost a simulator call
+            legal = self.space.feasible_many([d for _, d in part])
             self.evaluations += len(part)
-            for (key, design), answer in zip(part, answers, strict=True):
-                self._cache[key] = self._one(design, answer)
+            for (key, _), answer, ok in zip(part, answers, legal, strict=True):
+                self._cache[key] = self._one(answer, bool(ok))
         rows = [self._cache[k] for k in keys]
         out = Scored(
             list(designs),
@@ -85,12 +87,10 @@ class Scorer:
             ).reshape(len(rows), len(self.objective.metrics))
         return out
 
-    def _one(
-        self, design: dict[str, Any], answer: Any
-    ) -> tuple[float, bool, dict[str, float] | None]:
+    def _one(self, answer: Any, legal: bool) -> tuple[float, bool, dict[str, float] | None]:
         if isinstance(answer, EvaluationError) or not isinstance(answer, dict):
             return (FAILURE_REWARD, False, None)
-        if self.space.constraints and not self.space.is_feasible(design):
+        if not legal:
             return (-math.inf, False, None)  # not a legal design: never a reference
         metrics = {k: float(v) for k, v in answer.items()}
         score = self.objective(metrics)
@@ -113,6 +113,25 @@ def chunks(
             batch = []
     if batch:
         yield batch
+
+
+def score_in_parts(
+    scorer: Scorer, designs: list[dict[str, Any]], progress: Callable[[int], None]
+) -> Scored:
+    """:meth:`Scorer.score` over ``designs`` in parts of ``CHUNK * 5``, reporting the count done after each
+    (a DRAM sample of 10^5 designs takes tens of minutes)."""
+    parts = []
+    for part in chunks(designs):
+        parts.append(scorer.score(part))
+        progress(sum(len(p.designs) for p in parts))
+    vectors = [p.vectors for p in parts if p.vectors is not None]
+    return Scored(
+        designs,
+        np.concatenate([p.rewards for p in parts]),
+        np.concatenate([p.feasible for p in parts]),
+        [m for p in parts for m in p.metrics],
+        np.concatenate(vectors) if vectors else None,
+    )
 
 
 def local_search(
@@ -214,7 +233,9 @@ def compute_reference(
         front_raw = pareto_front(np.concatenate(vectors)) if multi else None
     else:
         designs = sample(space, d.random, seed)
-        scored = scorer.score(designs)
+        scored = score_in_parts(
+            scorer, designs, lambda n: log(f"{d.name}: {n:,} random designs scored")
+        )
         baseline = _baseline(scored.rewards, scored.feasible)
         log(f"{d.name}: {d.random:,} random designs, {baseline.feasible_fraction:.3%} feasible")
         order = np.argsort(-scored.rewards)[: d.starts]

@@ -335,6 +335,7 @@ class RooflineSimulator(Simulator):
             "fits_in_memory",
             partial(self.fits_in_memory, workload=wl),
             "weights + KV cache + activations exceed device memory",
+            check_many=lambda designs: self._columns_metrics(designs, wl)["memory_util"] <= 1.0,
         )
         return DesignSpace(params, [fits])
 

@@ -247,3 +247,13 @@ def test_multiagent_co_design_view_passes_pettingzoo_api_test() -> None:
         "tensor_parallel",
     ]
     parallel_api_test(env, num_cycles=4)
+
+
+def test_memory_constraint_batched_agrees_with_one_design_at_a_time() -> None:
+    sim = RooflineSimulator()
+    space = sim.design_space()
+    rng = np.random.default_rng(7)
+    designs = [space.decode(row) for row in space.sample_indices(rng, 300)]
+    one_by_one = [space.is_feasible(d) for d in designs]
+    assert space.feasible_many(designs).tolist() == one_by_one
+    assert 0 < sum(one_by_one) < len(designs)  # the sample holds designs that fit and that do not
