@@ -34,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--starts", type=int, default=None, help="local-search starts per task (override)"
     )
+    parser.add_argument(
+        "--random-minutes",
+        type=float,
+        default=None,
+        help="cap each task's random-sample scoring time; the sample used is then a prefix, "
+        "counted in the task's `how`",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     names = [n for n in args.tasks.split(",") if n] or [d.name for d in DEFINITIONS]
@@ -50,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             d = replace(d, starts=args.starts)
         start = time.perf_counter()
         ref = compute_reference(
-            d, seed=args.seed, log=lambda m: print(m, file=sys.stderr, flush=True)
+            d,
+            seed=args.seed,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+            random_seconds=None if args.random_minutes is None else 60.0 * args.random_minutes,
         )
         data[d.name] = ref.to_dict()
         print(

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,14 +117,21 @@ def chunks(
 
 
 def score_in_parts(
-    scorer: Scorer, designs: list[dict[str, Any]], progress: Callable[[int], None]
+    scorer: Scorer,
+    designs: list[dict[str, Any]],
+    progress: Callable[[int], None],
+    deadline: float = math.inf,
 ) -> Scored:
     """:meth:`Scorer.score` over ``designs`` in parts of ``CHUNK * 5``, reporting the count done after each
-    (a DRAM sample of 10^5 designs takes tens of minutes)."""
-    parts = []
+    (a DRAM sample of 10^5 designs takes tens of minutes). Stops after the part that passes
+    ``deadline`` (a ``time.monotonic()`` value): the result then covers a prefix of ``designs``."""
+    parts: list[Scored] = []
     for part in chunks(designs):
         parts.append(scorer.score(part))
         progress(sum(len(p.designs) for p in parts))
+        if time.monotonic() > deadline:
+            break
+    designs = [d for p in parts for d in p.designs]
     vectors = [p.vectors for p in parts if p.vectors is not None]
     return Scored(
         designs,
@@ -197,9 +205,18 @@ def _baseline(rewards: np.ndarray, feasible: np.ndarray) -> RandomBaseline:
 
 
 def compute_reference(
-    d: TaskDefinition, *, seed: int = 0, log: Callable[[str], None] = lambda _: None
+    d: TaskDefinition,
+    *,
+    seed: int = 0,
+    log: Callable[[str], None] = lambda _: None,
+    random_seconds: float | None = None,
 ) -> Reference:
-    """The reference of task definition ``d`` by its ``method`` (see :class:`TaskDefinition`)."""
+    """The reference of task definition ``d`` by its ``method`` (see :class:`TaskDefinition`).
+
+    ``random_seconds`` caps the random sample's scoring time: the sample is then the first
+    designs scored of the ``d.random`` drawn (a prefix of the same seeded sequence, so
+    ``--random`` with that count reproduces it), and ``how`` gives the count actually used.
+    """
     from archgym.registry import make
 
     env = make(d.env_id, **d.kwargs, **({"objective": d.objective} if d.objective else {}))
@@ -233,11 +250,13 @@ def compute_reference(
         front_raw = pareto_front(np.concatenate(vectors)) if multi else None
     else:
         designs = sample(space, d.random, seed)
+        deadline = math.inf if random_seconds is None else time.monotonic() + random_seconds
         scored = score_in_parts(
-            scorer, designs, lambda n: log(f"{d.name}: {n:,} random designs scored")
+            scorer, designs, lambda n: log(f"{d.name}: {n:,} random designs scored"), deadline
         )
+        designs, n_random = scored.designs, len(scored.designs)
         baseline = _baseline(scored.rewards, scored.feasible)
-        log(f"{d.name}: {d.random:,} random designs, {baseline.feasible_fraction:.3%} feasible")
+        log(f"{d.name}: {n_random:,} random designs, {baseline.feasible_fraction:.3%} feasible")
         order = np.argsort(-scored.rewards)[: d.starts]
         best_reward, best_design = float(scored.rewards[order[0]]), designs[int(order[0])]
         for i in order:
@@ -251,11 +270,11 @@ def compute_reference(
         if d.method == "target":
             how = (
                 f"meet target: reward 0 (every target met) is the maximum; {baseline.feasible_fraction:.3%} "
-                f"of {d.random:,} random designs meet it"
+                f"of {n_random:,} random designs meet it"
             )
         else:
             how = (
-                f"best known: best of {d.random:,} random designs, then steepest-ascent local search "
+                f"best known: best of {n_random:,} random designs, then steepest-ascent local search "
                 f"from the best {len(order)} ({scorer.evaluations:,} evaluations in all)"
             )
         front_raw = None
@@ -263,7 +282,7 @@ def compute_reference(
             assert scored.vectors is not None
             front_raw = pareto_local_search(scorer, designs, scored.vectors)
             how = (
-                f"best-known front: non-dominated designs of {d.random:,} random ones, refined by Pareto "
+                f"best-known front: non-dominated designs of {n_random:,} random ones, refined by Pareto "
                 f"local search until no neighbour of a front design joins the front "
                 f"({scorer.evaluations:,} evaluations in all)"
             )

@@ -71,6 +71,21 @@ def test_search_reference_beats_independent_random_designs_on_a_small_variant() 
     assert ref.reward <= -Synthetic(n_integers=2, seed=1).optimum()[1]
 
 
+def test_a_time_capped_random_sample_is_a_reproducible_prefix_and_says_so() -> None:
+    small = replace(
+        definition("synthetic-cost"),
+        kwargs={"simulator_kwargs": {"n_integers": 2, "seed": 1}},
+        method="search",
+        random=25_000,
+        starts=1,
+    )
+    capped = compute_reference(small, seed=0, random_seconds=0.0)  # stops after the first part
+    assert capped.random is not None and capped.random.n == 10_000
+    assert "best of 10,000 random designs" in capped.how
+    prefix = compute_reference(replace(small, random=10_000), seed=0)
+    assert capped.to_dict() == prefix.to_dict()
+
+
 def test_local_search_climbs_to_a_local_optimum() -> None:
     env = tasks.get("synthetic-cost").make(simulator_kwargs={"n_integers": 2})
     scorer = Scorer(env)
