@@ -1,9 +1,11 @@
 """Recompute the tasks' reference data (``archgym/tasks/data/references.json``).
 
-Run ``python -m archgym.tasks.build_references`` (all tasks; the DRAM and SoC ones take tens
-of minutes on one core) or ``--tasks mapping-edp,synthetic-cost`` for some; ``--random N``
-overrides every task's random sample size (quick provisional references). Tasks not named keep
-their stored reference.
+Run ``python -m archgym.tasks.build_references`` (all tasks) or ``--tasks mapping-edp,synthetic-cost``
+for some; ``--random N`` overrides every task's random sample size (quick provisional
+references), ``--random-minutes M`` caps the sampling time of each task. Tasks not named keep
+their stored reference. Each DRAM task's 10^5 designs cost about 8 CPU-minutes (the Numba
+kernel runs them in parallel; about 29 minutes on a 2-core machine at load average 25); every
+other task takes about a minute or less.
 
 Example:
     >>> main(["--tasks", "synthetic-cost", "--out", "/tmp/refs.json"])  # doctest: +SKIP

@@ -255,6 +255,10 @@ def compute_reference(
             scorer, designs, lambda n: log(f"{d.name}: {n:,} random designs scored"), deadline
         )
         designs, n_random = scored.designs, len(scored.designs)
+        # uniform sampling draws some designs twice; the count of distinct ones says so
+        sampled = (
+            f"{n_random:,} random designs ({len({tuple(x.values()) for x in designs}):,} distinct)"
+        )
         baseline = _baseline(scored.rewards, scored.feasible)
         log(f"{d.name}: {n_random:,} random designs, {baseline.feasible_fraction:.3%} feasible")
         order = np.argsort(-scored.rewards)[: d.starts]
@@ -270,11 +274,11 @@ def compute_reference(
         if d.method == "target":
             how = (
                 f"meet target: reward 0 (every target met) is the maximum; {baseline.feasible_fraction:.3%} "
-                f"of {n_random:,} random designs meet it"
+                f"of {sampled} meet it"
             )
         else:
             how = (
-                f"best known: best of {n_random:,} random designs, then steepest-ascent local search "
+                f"best known: best of {sampled}, then steepest-ascent local search "
                 f"from the best {len(order)} ({scorer.evaluations:,} evaluations in all)"
             )
         front_raw = None
@@ -282,7 +286,7 @@ def compute_reference(
             assert scored.vectors is not None
             front_raw = pareto_local_search(scorer, designs, scored.vectors)
             how = (
-                f"best-known front: non-dominated designs of {n_random:,} random ones, refined by Pareto "
+                f"best-known front: non-dominated designs of {sampled}, refined by Pareto "
                 f"local search until no neighbour of a front design joins the front "
                 f"({scorer.evaluations:,} evaluations in all)"
             )

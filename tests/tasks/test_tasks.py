@@ -81,7 +81,7 @@ def test_a_time_capped_random_sample_is_a_reproducible_prefix_and_says_so() -> N
     )
     capped = compute_reference(small, seed=0, random_seconds=0.0)  # stops after the first part
     assert capped.random is not None and capped.random.n == 10_000
-    assert "best of 10,000 random designs" in capped.how
+    assert "best of 10,000 random designs (" in capped.how
     prefix = compute_reference(replace(small, random=10_000), seed=0)
     assert capped.to_dict() == prefix.to_dict()
 
