@@ -335,7 +335,7 @@ class RooflineSimulator(Simulator):
             "fits_in_memory",
             partial(self.fits_in_memory, workload=wl),
             "weights + KV cache + activations exceed device memory",
-            check_many=lambda designs: self._columns_metrics(designs, wl)["memory_util"] <= 1.0,
+            check_many=partial(self.fit_in_memory, workload=wl),
         )
         return DesignSpace(params, [fits])
 
@@ -358,6 +358,11 @@ class RooflineSimulator(Simulator):
         """Whether the design holds the workload's weights, KV cache and activations on each device."""
         wl = self.load_workload(workload)
         return bool(self._columns_metrics([design], wl)["memory_util"][0] <= 1.0)
+
+    def fit_in_memory(self, designs: Sequence[Design], workload: Any = None) -> np.ndarray:
+        """:meth:`fits_in_memory` for many designs at once (one vectorised model run)."""
+        wl = self.load_workload(workload)
+        return np.asarray(self._columns_metrics(designs, wl)["memory_util"] <= 1.0)
 
     # -- evaluation -----------------------------------------------------------------------
     def evaluate(self, design: Design, workload: Any = None) -> dict[str, float]:
