@@ -437,6 +437,68 @@ def kill_marked(scratch: Path, since_pid: int | None = None, *, under: bool = Fa
     return killed
 
 
+#: The file in a scratch root listing "pid start-time" of processes to kill with the marked ones.
+ADOPTED = "adopted"
+
+
+def adopt_descendants(mark: Path) -> list[int]:
+    """Note every live descendant of the processes marked with ``mark`` in this process's
+    scratch root, so :func:`kill_adopted` and this process's :class:`Guard` end them too.
+
+    For children that write over their own environment, and so lose the mark: Ray's dashboard
+    and runtime-env agents set their process title across it. Returns the pids noted.
+    """
+    if not _PROC.is_dir():
+        return []
+    needle = b"\0" + f"{MARK}={mark}".encode() + b"\0"
+    parent: dict[int, int] = {}
+    marked: list[int] = []
+    for entry in os.scandir(_PROC):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            stat = (_PROC / entry.name / "stat").read_text()
+            with open(f"{entry.path}/environ", "rb") as f:
+                environ = b"\0" + f.read()
+        except OSError:
+            continue
+        parent[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        if needle in environ:
+            marked.append(pid)
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = set(), list(marked)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    adopted = sorted(found - set(marked))
+    with open(scratch_root() / ADOPTED, "a") as f:
+        f.writelines(f"{pid} {_start_time(pid)}\n" for pid in adopted)
+    return adopted
+
+
+def kill_adopted(root: Path) -> list[int]:
+    """SIGKILL the processes :func:`adopt_descendants` noted under ``root`` that still run (the
+    start time tells a reused pid apart); their pids."""
+    try:
+        lines = (root / ADOPTED).read_text().splitlines()
+    except OSError:
+        return []
+    killed = []
+    for line in lines:
+        pid_text, _, started = line.partition(" ")
+        pid = int(pid_text)
+        if started and _start_time(pid) == started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+    return killed
+
+
 def _created_since(first: int) -> Callable[[int], bool] | None:
     """A test for "pid was handed out at or after ``first``", or None if /proc cannot say."""
     try:
@@ -535,10 +597,18 @@ def _guard_main(plan_json: str) -> int:
         return 0
     if plan["kill_marked_under"]:
         root = Path(plan["kill_marked_under"])
-        # A dying program may still be forking: kill until a scan finds nobody.
-        for _ in range(10):
-            if not kill_marked(root, under=True):
+        # A dying program may still be forking, and a child caught between fork and exec may
+        # not show its environment yet: kill until three scans, 0.2 s apart, find nobody.
+        quiet = 0
+        for _ in range(50):
+            if kill_marked(root, under=True):
+                quiet = 0
+                continue
+            quiet += 1
+            if quiet == 3:
                 break
+            time.sleep(0.2)
+        kill_adopted(root)
     for argv in plan["run"]:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)

@@ -84,11 +84,17 @@ def marked(token: str) -> list[int]:
     return found
 
 
-def _no_leftovers(token: str, within_s: float = 10.0) -> list[int]:
+def _no_leftovers(token: str, within_s: float = 10.0) -> list[str]:
+    """What still runs with the token after ``within_s`` seconds: "pid command line" each."""
     deadline = time.monotonic() + within_s
     while marked(token) and time.monotonic() < deadline:
         time.sleep(0.1)
-    return marked(token)
+    left = []
+    for pid in marked(token):
+        with contextlib.suppress(OSError):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            left.append(f"{pid} {cmdline.decode(errors='replace')[:200]}")
+    return left
 
 
 class Command:
@@ -137,7 +143,7 @@ class Command:
                 proc.wait()
         return out
 
-    def leftovers(self) -> tuple[list[int], list[str]]:
+    def leftovers(self) -> tuple[list[str], list[str]]:
         # torchinductor_<user> is torch's per-user compile cache (one fixed name, reused by every
         # process; creating an optimizer makes it), not a per-run temp dir.
         kept = sorted(p.name for p in self.tmp.iterdir() if not p.name.startswith("torchinductor_"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import archgym
-from archgym._procs import MARK, sweep_stale
+from archgym._procs import MARK, adopt_descendants, kill_adopted, marking, scratch_root, sweep_stale
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux-only"
@@ -228,3 +228,28 @@ def test_the_mark_reaches_the_program(tmp_path: Path) -> None:
     sim = _sim(tmp_path, f'echo "{{\\"m\\": ${{#{MARK}}}}}"\n')
     # The mark is the scratch dir: a path under this process's scratch root.
     assert sim.evaluate({"x": 0})["m"] > len("archgym-proc-")
+
+
+def test_descendants_that_drop_the_mark_are_adopted_and_killed() -> None:
+    # A marked service whose child runs with a fresh environment (as Ray's agents end up, once
+    # they write their title over it): the mark alone misses the child; adoption does not.
+    with marking("svc") as mark:
+        service = subprocess.Popen(["sh", "-c", "env -i sleep 60 & wait"], stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        adopted: list[int] = []
+        while not adopted and time.monotonic() < deadline:
+            time.sleep(0.05)
+            adopted = adopt_descendants(mark)
+        assert len(adopted) == 1
+        child = adopted[0]
+        assert f"{MARK}=".encode() not in open(f"/proc/{child}/environ", "rb").read()
+        assert kill_adopted(scratch_root()) == [child]
+        # Gone once its parent reaps it (a reused pid would differ in start time).
+        deadline = time.monotonic() + 10
+        while kill_adopted(scratch_root()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert kill_adopted(scratch_root()) == []
+    finally:
+        service.kill()
+        service.wait()

@@ -43,7 +43,15 @@ from pathlib import Path
 from typing import Any
 
 from archgym._optional import import_optional
-from archgym._procs import Terminated, die_with_parent, kill_marked, marking
+from archgym._procs import (
+    Terminated,
+    adopt_descendants,
+    die_with_parent,
+    kill_adopted,
+    kill_marked,
+    marking,
+    scratch_root,
+)
 from archgym.experiments.shipping import ShippingError, TrialSetup, recipes_for
 from archgym.experiments.spec import EXECUTORS, ExperimentSpec, Trial
 from archgym.store import CLAIM_HEARTBEAT_S, CLAIM_STALE_S, Store, host_id, store_exists
@@ -394,6 +402,8 @@ class RayExecutor:
                     configure_logging=False,
                     runtime_env={"py_modules": modules} if modules else None,
                 )
+            if mark is not None:
+                adopt_descendants(mark)  # Ray's agents write their title over the mark
             if on_sigterm is not None:
                 signal.signal(signal.SIGTERM, on_sigterm)
         elif modules:
@@ -436,6 +446,7 @@ class RayExecutor:
                     ray.shutdown()
                 if mark is not None:
                     kill_marked(mark)  # what ray.shutdown left behind
+                    kill_adopted(scratch_root())
 
 
 @contextlib.contextmanager
