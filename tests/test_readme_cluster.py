@@ -72,8 +72,12 @@ def test_the_readme_cluster_section_works_as_written(tmp_path: Path) -> None:
         shutil.chown(pg_home, user)
     # A HOME of its own: Ray keeps its auth token in ~/.ray, which other sessions may share.
     (tmp_path / "home").mkdir()
+    # Ray's local ray.init() (other tests in this worker) sets RAY_AUTH_MODE=token in the
+    # process environment; a user's shell has no such variable, and with it and an empty HOME
+    # `ray start` refuses to start without a token.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
     env = {
-        **os.environ,
+        **inherited,
         "HOME": str(tmp_path / "home"),
         "PYTHONPATH": str(ROOT),
         # PostgreSQL's binaries and this Python's scripts (ray, archgym), as an installed machine has
