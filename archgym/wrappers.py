@@ -48,7 +48,7 @@ MAX_FLAT_ACTIONS = 10_000_000
 ELITES = 5
 RANDOM_START = 0.2
 #: Where an :class:`EditActions` episode starts, and when its current design moves to an edit.
-STARTS = ("random", "elite", "incumbent")
+STARTS = ("random", "elite", "incumbent", "restart")
 ACCEPTS = ("always", "better")
 
 #: Clip for standardised rewards, in standard deviations.
@@ -108,6 +108,115 @@ class FlatActions(DesignActions):
         return self.design_space.flat_to_indices(int(action))
 
 
+class Restarts:
+    """Where the next climb starts: the incumbent until it is stuck, then a climb of its own.
+
+    A hill climb by single-parameter edits ends on a local optimum: once every design one edit
+    away from the incumbent is seen, or ``patience`` evaluations (default: as many as it has
+    one-edit neighbours) bring no new best, the incumbent is *stuck*. Climbs then start from
+    the *climber*, a second current design that persists across episodes (iterated local
+    search): it starts from a random design or from an elite design with 2 to 3 parameters
+    re-sampled (a kick, so coupled multi-parameter moves are made), moves to each edit at
+    least as good, and is replaced once it is stuck in turn. A climber that beats the incumbent
+    becomes the incumbent, and climbs start from it again. Every design fed to :meth:`record`
+    counts as seen.
+
+    Example:
+        >>> import archgym
+        >>> space = archgym.make("archgym/Synthetic-v0").space
+        >>> r = Restarts(space, patience=2)
+        >>> r.record(np.zeros(6, dtype=np.int64), 1.0)
+        >>> r.anchor(np.random.default_rng(0))[2]  # the incumbent is fresh: climb from it
+        False
+        >>> r.record(np.ones(6, dtype=np.int64), 0.0); r.record(np.full(6, 2), 0.5)
+        >>> r.anchor(np.random.default_rng(0))[2]  # 2 evaluations without a new best: stuck
+        True
+    """
+
+    def __init__(self, space: DesignSpace, patience: int | None = None) -> None:
+        self.space = space
+        self._nvec = space.nvec.astype(np.int64)
+        self.patience = int(
+            patience if patience is not None else max(1, int((self._nvec - 1).sum()))
+        )
+        self.seen: set[bytes] = set()
+        self.elites: list[tuple[float, bytes]] = []  # (reward, index bytes), best first
+        self.best: list[bytes] = []  # every design tied with the best reward so far
+        self.best_reward = -np.inf
+        self._since_best = 0
+        self._climber: np.ndarray | None = None
+        self._climber_reward = -np.inf
+        self._climber_idle = 0
+
+    def record(self, indices: np.ndarray, reward: float) -> None:
+        """Count ``indices`` as evaluated with ``reward`` (``-inf`` for a failure)."""
+        key = np.asarray(indices, dtype=np.int64).tobytes()
+        self.seen.add(key)
+        self._since_best += 1
+        if not np.isfinite(reward):
+            return
+        if all(k != key for _, k in self.elites):
+            self.elites.append((reward, key))
+            self.elites.sort(key=lambda e: -e[0])
+            del self.elites[ELITES:]
+        if reward > self.best_reward:
+            self.best, self.best_reward, self._since_best = [key], reward, 0
+        elif reward == self.best_reward and key not in self.best:
+            self.best.append(key)  # a new design on the front (dominance scores) is progress
+            self._since_best = 0
+
+    def incumbent(self) -> np.ndarray | None:
+        """The best design seen so far (the first of any tied), or ``None`` before any."""
+        return np.frombuffer(self.best[0], dtype=np.int64).copy() if self.best else None
+
+    def stuck(self, indices: np.ndarray, idle: int) -> bool:
+        """Whether a climb at ``indices``, ``idle`` evaluations without progress, is over."""
+        if idle >= self.patience:
+            return True
+        for i, n in enumerate(self._nvec):
+            for j in range(int(n)):
+                if j != indices[i]:
+                    moved = indices.copy()
+                    moved[i] = j
+                    if moved.tobytes() not in self.seen:
+                        return False
+        return True
+
+    def anchor(self, rng: np.random.Generator) -> tuple[np.ndarray, float, bool] | None:
+        """The design the next climb edits, its reward (``-inf`` if not evaluated), and whether
+        it is the climber (pass its edits to :meth:`climbed`); ``None`` before any design."""
+        if not self.best:
+            return None
+        chosen = np.frombuffer(self.best[int(rng.integers(len(self.best)))], dtype=np.int64)
+        if not self.stuck(chosen.copy(), self._since_best):
+            return chosen.copy(), self.best_reward, False
+        if self._climber is None or self.stuck(self._climber, self._climber_idle):
+            self._climber, self._climber_reward, self._climber_idle = self._restart(rng), -np.inf, 0
+        return self._climber.copy(), self._climber_reward, True
+
+    def _restart(self, rng: np.random.Generator) -> np.ndarray:
+        fresh = self.space.sample_indices(rng, 1)[0].astype(np.int64)
+        if rng.random() < 0.5 or not self.elites:
+            return fresh
+        start = np.frombuffer(self.elites[int(rng.integers(len(self.elites)))][1], dtype=np.int64)
+        start = start.copy()
+        d = len(self._nvec)
+        genes = rng.choice(d, size=min(d, int(rng.integers(2, 4))), replace=False)
+        start[genes] = fresh[genes]
+        return start
+
+    def climbed(self, indices: np.ndarray, reward: float) -> None:
+        """The climber's edit ``indices`` scored ``reward``: move to it if at least as good."""
+        if self._climber is None:
+            return
+        if reward > self._climber_reward:
+            self._climber_idle = 0
+        else:
+            self._climber_idle += 1
+        if reward >= self._climber_reward and np.isfinite(reward):
+            self._climber, self._climber_reward = np.asarray(indices, dtype=np.int64).copy(), reward
+
+
 class EditActions(gym.Wrapper):
     """One action sets one parameter of the current design to one of its values.
 
@@ -117,11 +226,13 @@ class EditActions(gym.Wrapper):
     * ``"random"``: a fresh random design;
     * ``"elite"``: one of the :data:`ELITES` best designs seen so far;
     * ``"incumbent"``: the best design seen so far (ties broken at random, so under a
-      :class:`DominanceReward` any design on the front found so far).
+      :class:`DominanceReward` any design on the front found so far);
+    * ``"restart"``: the incumbent until it is stuck on a local optimum, then a climb that
+      persists across episodes from a random or kicked elite design (:class:`Restarts`).
 
-    ``"elite"`` and ``"incumbent"`` start from a random design instead with probability
-    :data:`RANDOM_START`, and until a design has been seen: restarts from promising states, as
-    Go-Explore does. For the first ``warmup`` steps every step edits a fresh random design (a
+    ``"elite"``, ``"incumbent"`` and ``"restart"`` start from a random design instead with
+    probability :data:`RANDOM_START`, and until a design has been seen: restarts from promising
+    states, as Go-Explore does. For the first ``warmup`` steps every step edits a fresh random design (a
     warm start from random samples, so the first climbs start from the best of many). With ``accept="better"`` the current design moves to an edited one only if
     that one's reward is at least as high, so an episode is a hill climb whose moves the policy
     chooses; with ``accept="always"`` it moves to every edited design. The observation is the
@@ -161,9 +272,8 @@ class EditActions(gym.Wrapper):
         self._current_reward = -np.inf  # unknown for a random start: any edit is accepted
         self.start, self.accept = start, accept
         self.warmup, self._steps = int(warmup), 0
-        self._elites: list[tuple[float, bytes]] = []  # (reward, index bytes), best first
-        self._best: list[bytes] = []  # every design tied with the best reward so far
-        self._best_reward = -np.inf
+        self.restarts = Restarts(self.design_space)  # what has been seen, elites, incumbent
+        self._climbing = False  # whether this episode edits the restarts' climber
 
     def indices(self, action: Any) -> np.ndarray:
         """The index vector after applying ``action`` to the current design."""
@@ -174,7 +284,7 @@ class EditActions(gym.Wrapper):
 
     def incumbent(self) -> np.ndarray | None:
         """The best design seen so far (the first of any tied), or ``None`` before any."""
-        return np.frombuffer(self._best[0], dtype=np.int64).copy() if self._best else None
+        return self.restarts.incumbent()
 
     def _scaled(self, indices: np.ndarray) -> np.ndarray:
         return indices / np.maximum(self._nvec - 1, 1) * 2.0 - 1.0
@@ -189,16 +299,21 @@ class EditActions(gym.Wrapper):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict]:
         obs, info = self.env.reset(seed=seed, options=options)
-        rng = self.np_random
+        rng, r = self.np_random, self.restarts
+        self._climbing = False
         pool: list[tuple[float, bytes]] = []
-        if self.start == "elite" and len(self._elites) >= ELITES:
-            pool = self._elites
-        elif self.start == "incumbent":
-            pool = [(self._best_reward, key) for key in self._best]
-        if pool and rng.random() >= RANDOM_START:
-            reward, chosen = pool[int(rng.integers(len(pool)))]
-            self._current = np.frombuffer(chosen, dtype=np.int64).copy()
-            self._current_reward = reward
+        if self.start == "elite" and len(r.elites) >= ELITES:
+            pool = r.elites
+        elif self.start in ("incumbent", "restart"):
+            pool = [(r.best_reward, key) for key in r.best]
+        if pool and self._steps >= self.warmup and rng.random() >= RANDOM_START:
+            anchor = r.anchor(rng) if self.start == "restart" else None
+            if anchor is not None:
+                self._current, self._current_reward, self._climbing = anchor
+            else:
+                reward, chosen = pool[int(rng.integers(len(pool)))]
+                self._current = np.frombuffer(chosen, dtype=np.int64).copy()
+                self._current_reward = reward
         else:
             self._current = self.design_space.sample_indices(rng, 1)[0]
             self._current_reward = -np.inf
@@ -210,8 +325,9 @@ class EditActions(gym.Wrapper):
         evaluated = self.design_space.encode(info["design"]).astype(np.int64)
         ok = info.get("error") is None and np.isfinite(float(reward))
         value = float(reward) if ok else -np.inf
-        if ok:
-            self._remember(value, evaluated.tobytes())
+        self.restarts.record(evaluated, value)
+        if self._climbing:
+            self.restarts.climbed(evaluated, value)
         self._steps += 1
         if self._steps < self.warmup:
             self._current = self.design_space.sample_indices(self.np_random, 1)[0]
@@ -219,16 +335,6 @@ class EditActions(gym.Wrapper):
         elif self.accept == "always" or value >= self._current_reward:
             self._current, self._current_reward = evaluated, value
         return self._observe(obs), reward, terminated, truncated, info
-
-    def _remember(self, reward: float, key: bytes) -> None:
-        if all(k != key for _, k in self._elites):
-            self._elites.append((reward, key))
-            self._elites.sort(key=lambda e: -e[0])
-            del self._elites[ELITES:]
-        if reward > self._best_reward:
-            self._best, self._best_reward = [key], reward
-        elif reward == self._best_reward and key not in self._best:
-            self._best.append(key)
 
 
 class BoxEditActions(EditActions):

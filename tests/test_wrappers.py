@@ -20,6 +20,7 @@ from archgym.wrappers import (
     FlatActions,
     FreshDesigns,
     RankReward,
+    Restarts,
     StandardizeReward,
     encode,
 )
@@ -130,7 +131,7 @@ def test_elite_start_edits_one_of_the_best_designs_seen():
     env.reset(seed=0)
     for a in range(5):  # set "a" to each value: costs 0, b, 2b, ...
         env.step(a)
-    best = {tuple(np.frombuffer(k, dtype=np.int64)) for _, k in env._elites}
+    best = {tuple(np.frombuffer(k, dtype=np.int64)) for _, k in env.restarts.elites}
     assert len(best) == ELITES
     starts = set()
     for seed in range(30):
@@ -223,3 +224,83 @@ def test_warmup_steps_edit_fresh_random_designs():
     env.step(0)
     env.step(0)  # past the warm-up: the climb keeps the best design
     assert env._current[0] == 0 and env._current_reward == 0.0
+
+
+def test_restarts_climb_elsewhere_once_the_incumbent_is_a_local_optimum():
+    space = small_env().space  # a in 0..4, b in 1..8 (4 values): 7 one-edit neighbours
+    r = Restarts(space)
+    assert r.patience == 7 and r.anchor(np.random.default_rng(0)) is None
+    trap = np.array([0, 0])
+    r.record(trap, 1.0)
+    indices, reward, climbing = r.anchor(np.random.default_rng(0))
+    assert indices.tolist() == [0, 0] and reward == 1.0 and not climbing
+    for i, j in [(1, 0), (2, 0), (3, 0), (4, 0), (0, 1), (0, 2)]:
+        r.record(np.array([i, j]), 0.0)  # every neighbour but one: still worth climbing
+        assert not r.anchor(np.random.default_rng(0))[2]
+    r.record(np.array([0, 3]), 0.0)  # the last neighbour, worse too: a local optimum
+    rng = np.random.default_rng(1)
+    climber, reward, climbing = r.anchor(rng)
+    assert climbing and reward == -np.inf
+    r.climbed(np.array([2, 2]), 0.5)  # the climber moves to an edit at least as good...
+    assert r.anchor(rng)[0].tolist() == [2, 2]
+    r.climbed(np.array([3, 2]), 0.1)  # ...and not to a worse one
+    assert r.anchor(rng)[:2] == (pytest.approx([2, 2]), 0.5)
+    r.record(np.array([2, 3]), 2.0)  # the climb beats the trap: climbs start from it again
+    assert r.anchor(rng)[0].tolist() == [2, 3] and not r.anchor(rng)[2]
+
+
+def test_restarts_count_evaluations_without_progress_as_stuck():
+    r = Restarts(small_env().space, patience=3)
+    r.record(np.array([0, 0]), 1.0)
+    for k in range(3):
+        assert not r.anchor(np.random.default_rng(0))[2]
+        r.record(np.array([4, k + 1]), 0.0)
+    assert r.anchor(np.random.default_rng(0))[2]  # 3 evaluations, no new best
+    r.record(np.array([1, 1]), 1.0)  # a tie is a new design on the front: progress
+    assert not r.anchor(np.random.default_rng(0))[2]
+
+
+class Trap(archgym.Simulator):
+    """(0, 0) is a local optimum under one-parameter edits; (4, 4), two edits away, is better."""
+
+    name, version = "trap", "1"
+    metrics = (archgym.Metric("cost_au", "au", "min"),)
+
+    def design_space(self, workload=None) -> DesignSpace:
+        return DesignSpace([Integer("a", 0, 4), Integer("b", 0, 4)])
+
+    def evaluate(self, design, workload=None):
+        a, b = design["a"], design["b"]
+        return {"cost_au": 0.0 if (a, b) == (4, 4) else 1.0 if (a, b) == (0, 0) else 2.0 + a + b}
+
+
+def test_restart_episodes_leave_an_exhausted_incumbent_and_carry_the_climber_over():
+    env = EditActions(
+        archgym.DesignEnv(Trap(), objective=archgym.Minimize("cost_au")),
+        start="restart",
+        accept="better",
+    )
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    for action in [0, 1, 2, 3, 4, 6, 7, 8]:  # (0, 0), then each of its neighbours but (0, 4)
+        env._current = np.array([0, 0])
+        env.step(action)
+    assert env.incumbent().tolist() == [0, 0]
+    env.reset(seed=0)
+    assert not env._climbing  # one neighbour left unseen: climb from the incumbent
+    env._current = np.array([0, 0])
+    env.step(9)  # (0, 4): the last neighbour, worse: (0, 0) is a local optimum
+    climbs = []
+    for seed in range(1, 30):
+        env.reset(seed=seed)
+        if env._climbing:
+            climbs.append(tuple(env._current))
+            env.step(env.action_space.sample())
+    assert len(climbs) >= 10 and (0, 0) not in climbs  # most episodes climb elsewhere...
+    assert len(set(climbs)) < len(climbs)  # ...from a climber that carries over episodes
+    for _ in range(300):  # random edits from here on: the restarts find (4, 4)
+        env.reset()
+        env.step(env.action_space.sample())
+        if env.incumbent().tolist() == [4, 4]:
+            break
+    assert env.incumbent().tolist() == [4, 4]

@@ -47,7 +47,7 @@ from archgym.env import DesignEnv
 from archgym.loop import StopRule
 from archgym.multiagent import MultiAgentDesignEnv
 from archgym.objective import Pareto
-from archgym.wrappers import RANDOM_START, Dominance, FreshDesigns
+from archgym.wrappers import RANDOM_START, Dominance, FreshDesigns, Restarts
 
 
 def _torch() -> Any:
@@ -100,6 +100,9 @@ class MultiAgentPPO(Agent):
     #: Share of the budget in which no agent is anchored to the incumbent (a warm start from
     #: the freely chosen, at first near-uniform, designs).
     warmup: float = hyperparameter(0.1, low=0.0, high=1.0)
+    #: With ``edit_incumbent``, once the incumbent is a local optimum the agents edit a climber
+    #: restarted from a random or kicked elite design instead (:class:`~archgym.wrappers.Restarts`).
+    restarts: bool = hyperparameter(True)
 
     # -- networks ------------------------------------------------------------------------------
     def _build(self, menv: MultiAgentDesignEnv) -> None:
@@ -246,23 +249,30 @@ class MultiAgentPPO(Agent):
         params = [i for _, i in self._slots]
         pareto = menv.env.objective if isinstance(menv.env.objective, Pareto) else None
         dominance = Dominance()
-        best: list[np.ndarray] = []  # designs (index vectors) tied with the best score so far
-        best_score = -np.inf
+        seen = Restarts(space)  # the incumbent (ties: the front so far) and restarted climbs
         steps = 0
         while True:
             batch_obs, batch_anchor, batch_act, batch_logp, batch_rew = [], [], [], [], []
             for _ in range(self.n_steps):
                 if rule.done:
                     break
-                incumbent = best[int(rng.integers(len(best)))] if best else None
-                obs = self._policy_input(metrics_obs, incumbent)
-                obs_t = torch.as_tensor(obs, dtype=torch.float32)[None]
                 anchored = (
                     self.edit_incumbent
-                    and incumbent is not None
+                    and bool(seen.best)
                     and steps >= warmup
                     and rng.random() >= RANDOM_START
                 )
+                climbing = False
+                if anchored and self.restarts:
+                    incumbent, _, climbing = seen.anchor(rng)  # type: ignore[misc]
+                else:
+                    incumbent = (
+                        np.frombuffer(seen.best[int(rng.integers(len(seen.best)))], dtype=np.int64)
+                        if seen.best
+                        else None
+                    )
+                obs = self._policy_input(metrics_obs, incumbent)
+                obs_t = torch.as_tensor(obs, dtype=torch.float32)[None]
                 steps += 1
                 anchor = torch.as_tensor(
                     incumbent[params] if anchored else np.full(len(params), -1)  # type: ignore[index]
@@ -289,12 +299,11 @@ class MultiAgentPPO(Agent):
                 info = next(iter(infos.values()))
                 if pareto is not None and info["error"] is None and info["metrics"]:
                     reward = dominance.score(pareto.vector(info["metrics"]))
-                if info["error"] is None and np.isfinite(reward):
-                    design = space.encode(info["design"]).astype(np.int64)
-                    if reward > best_score:
-                        best, best_score = [design], reward
-                    elif reward == best_score and all((design != b).any() for b in best):
-                        best.append(design)
+                ok = info["error"] is None and np.isfinite(reward)
+                design = space.encode(info["design"]).astype(np.int64)
+                seen.record(design, float(reward) if ok else -np.inf)
+                if climbing:
+                    seen.climbed(design, float(reward) if ok else -np.inf)
                 batch_obs.append(obs_t[0])
                 batch_anchor.append(anchor[0])
                 batch_act.append(acts)

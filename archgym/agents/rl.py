@@ -102,7 +102,9 @@ def learner_view(
     base = FreshDesigns(base) if fresh else base
     edits = encoding in ("edit", "box-edit")
     encoded = (
-        encode(base, encoding, start=start, accept=accept) if edits else encode(base, encoding)
+        encode(base, encoding, start=start, accept=accept, warmup=warmup)
+        if edits
+        else encode(base, encoding)
     )
     shaped = (RankReward if reward == "rank" else StandardizeReward)(encoded)
     return EpisodeLength(shaped, episode_length)
@@ -152,8 +154,10 @@ class SB3Agent(Agent):
     #: Move a design proposed before to an unseen neighbour instead of answering from the cache.
     fresh: bool = hyperparameter(True)
     #: Where an episode of the edit encoding starts: a random design, one of the best so far,
-    #: or the best so far (the incumbent); the last two start at random one time in five.
-    start: str = hyperparameter("incumbent", choices=STARTS)
+    #: the best so far (the incumbent), or the incumbent until it is a local optimum and then
+    #: restarted climbs (:class:`~archgym.wrappers.Restarts`); all but the first start at
+    #: random one time in five.
+    start: str = hyperparameter("restart", choices=STARTS)
     #: When the edited design becomes the current one: "always", or only if at least as good
     #: ("better": an episode is a hill climb whose moves the policy chooses).
     accept: str = hyperparameter("better", choices=ACCEPTS)

@@ -56,7 +56,7 @@ def test_rl_episodes_climb_from_the_incumbent_by_default() -> None:
     from archgym.agents.rl import learner_view
 
     agent = make_agent("ppo")
-    assert (agent.start, agent.accept) == ("incumbent", "better")
+    assert (agent.start, agent.accept) == ("restart", "better")
     env = archgym.make("archgym/Synthetic-v0")
     view = learner_view(env, "edit", 8, start="incumbent", accept="better")
     assert view.observation_space.shape == (2 + 2 * 6,)  # metrics, current, incumbent
