@@ -116,7 +116,8 @@ class Restarts:
     one-edit neighbours) bring no new best, the incumbent is *stuck*. Climbs then start from
     the *climber*, a second current design that persists across episodes (iterated local
     search): it starts from a random design or from an elite design with 2 to 3 parameters
-    re-sampled (a kick, so coupled multi-parameter moves are made), moves to each edit at
+    re-sampled (a kick, so coupled multi-parameter moves are made; on a table's
+    :class:`~archgym.space.RowSpace`, from a random row), moves to each edit at
     least as good, and is replaced once it is stuck in turn. A climber that beats the incumbent
     becomes the incumbent, and climbs start from it again. Every design fed to :meth:`record`
     counts as seen.
@@ -196,7 +197,8 @@ class Restarts:
 
     def _restart(self, rng: np.random.Generator) -> np.ndarray:
         fresh = self.space.sample_indices(rng, 1)[0].astype(np.int64)
-        if rng.random() < 0.5 or not self.elites:
+        # A kicked row of a table is rarely a row: restart a row space's climbs from a random row.
+        if rng.random() < 0.5 or not self.elites or isinstance(self.space, RowSpace):
             return fresh
         start = np.frombuffer(self.elites[int(rng.integers(len(self.elites)))][1], dtype=np.int64)
         start = start.copy()

@@ -19,7 +19,10 @@ With ``edit_incumbent=True`` (the default) each knob-agent edits its knob of the
 the incumbent's value, sized so that at the start about one knob in all changes per step
 (:func:`keep_bias`). The agents so learn, together, which changes of the best design pay;
 one step in five (:data:`~archgym.wrappers.RANDOM_START`), and every step of the first
-``warmup`` share of the budget, drops the prior, so whole new designs stay in reach. ``edit_incumbent=False`` is the paper's formulation: every agent
+``warmup`` share of the budget, drops the prior, so whole new designs stay in reach. With
+``restarts=True`` (the default) the agents edit, once the incumbent is a local optimum, a
+climber restarted from a random or kicked elite design instead, as the single-agent learners'
+episodes do (:class:`~archgym.wrappers.Restarts`). ``edit_incumbent=False`` is the paper's formulation: every agent
 picks its knob's value outright. Under a Pareto objective a design's reward is its
 :class:`~archgym.wrappers.Dominance` score and the incumbent is any design on the front so far.
 With ``fresh=True`` (the default) a joint action that repeats a design proposed before is moved

@@ -7,7 +7,11 @@ step (``Discrete(sum of cardinalities)``), SAC and TD3 choose one parameter and 
 each episode starts from the incumbent (one time in five from a random design) and moves to an
 edited design only if it is at least as good (``accept="better"``), so an episode is a hill
 climb whose moves the policy chooses, and the policy learns, across episodes, which edits
-improve good designs; every design stays reachable. Under a Pareto objective a design is
+improve good designs; every design stays reachable. Once the incumbent is a local optimum
+(every one-edit neighbour seen, or as many evaluations without a new best),
+``start="restart"`` (the default) starts episodes from a climb of its own that persists across
+episodes, restarted from a random design or an elite one with 2-3 parameters re-sampled
+(:class:`~archgym.wrappers.Restarts`): so a trap two coupled edits from the optimum is left. Under a Pareto objective a design is
 scored by how many designs found so far dominate it
 (:class:`~archgym.wrappers.DominanceReward`), so the climbs spread along the front. With
 ``actions="native"`` the action is a whole design: PPO and A2C act on the ``MultiDiscrete``
