@@ -81,3 +81,27 @@ def test_rl_and_marl_score_pareto_designs_by_dominance() -> None:
     for name, tiny in (("ppo", TINY_PPO), ("marl", TINY_MARL)):
         result = archgym.run(make_agent(name, **tiny), make(), budget=10, seed=0)
         assert result.counts["simulator"] == 10
+
+
+@pytest.mark.parametrize("restarts", [True, False])
+def test_marl_edits_a_restarted_climber_once_the_incumbent_is_stuck(monkeypatch, restarts) -> None:
+    import archgym.agents.marl as marl
+    from archgym.wrappers import Restarts
+
+    climbs: list[bool] = []
+
+    class Counting(Restarts):
+        def anchor(self, rng):
+            out = super().anchor(rng)
+            climbs.append(bool(out and out[2]))
+            return out
+
+    monkeypatch.setattr(marl, "Restarts", Counting)
+    agent = make_agent("marl", restarts=restarts, warmup=0.0, **TINY_MARL)
+    # Synthetic-v0's incumbent is stuck after 64 evaluations without a new best (its patience).
+    result = archgym.run(agent, "archgym/Synthetic-v0", budget=300, seed=0)
+    assert result.counts["simulator"] == 300
+    if restarts:
+        assert any(climbs) and not all(climbs)  # the incumbent first, climbers once it is stuck
+    else:
+        assert not climbs  # the agents only ever edit the incumbent
