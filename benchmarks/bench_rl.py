@@ -81,10 +81,18 @@ def main() -> None:
     if counts.min() < seeds or len(counts) < runs["task"].nunique() * len(agents):
         print(f"(incomplete: {len(runs)} of {runs['task'].nunique() * len(agents) * seeds} runs)")
     print()
-    print(f"## Median normalised regret at {budget} (0 = reference optimum, 1 = median random)\n")
+    print(
+        f"## Median normalised regret at {budget} (0 = reference optimum, 1 = median random; "
+        "[k]: only k seeds)\n"
+    )
     med = runs.groupby(["task", "agent"])["normalized_regret"].median().unstack("agent")
     med = med[[a for a in agents if a in med.columns]]
-    print(markdown(med.map(lambda x: f"{x:.3g}")))
+    n = counts.unstack("agent").reindex_like(med)
+    # A cell with fewer seeds than asked says how many it has, in brackets.
+    cells = med.map(lambda x: f"{x:.3g}").where(med.notna(), "not run")
+    short = n.notna() & (n < seeds)
+    cells = cells.where(~short, cells + n.map(lambda k: f" [{k:.0f}]" if k == k else ""))
+    print(markdown(cells))
 
     learners = [a for a in med.columns if a != "random"]
     print("\n## Against random search's median, same tasks and seeds, this run\n")
@@ -102,6 +110,8 @@ def main() -> None:
     print(markdown(table))
 
     print("\n## IQM of normalised regret across tasks, 95 % stratified-bootstrap CI\n")
+    if runs.groupby("agent")["task"].nunique().nunique() > 1:
+        print("(over the tasks each agent has runs on: compare agents with equal task counts)\n")
     print(markdown(aggregate(runs)))
 
 
