@@ -106,7 +106,7 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
         "model",
         *(["designs"] if halving else []),
         *(SCORE_LABELS[k] for k in names),
-        title="model selection by successive halving on a validation fold (* = chosen)"
+        title="model selection by successive halving on a validation fold, finalists cross-validated (* = chosen)"
         if halving
         else "cross-validated model selection (* = chosen)",
     )

@@ -1,9 +1,11 @@
 """Model selection: the best regressor per metric, by successive halving (default) or full k-fold CV.
 
-Successive halving (``strategy="halving"``) scores every candidate on a small share of the
+Successive halving (``strategy="halving"``) scores every candidate on a share of the
 training designs against one held-out validation fold, keeps the better half per metric, and
-doubles the share until one candidate per metric is left or the full training fold is
-reached: cheap candidates that lose early never see the big fits. ``time_budget`` (seconds)
+doubles the share until :data:`FINALISTS` candidates per metric are left (the last rung on half
+the training fold); the finalists are then cross-validated on all designs
+(:data:`FINAL_FOLDS` folds), which one small validation fold is too noisy to replace. Cheap
+candidates that lose early never see the big fits. ``time_budget`` (seconds)
 stops promoting once spent and picks the best of the furthest rung. ``strategy="cv"`` is the
 thorough table: every candidate on every fold.
 
@@ -44,6 +46,13 @@ FAST_CANDIDATES = ("linear", "et", "rf", "gbm")
 SLOW_CANDIDATES = ("gp", "mlp")
 #: Kept for callers of the old name: every kind.
 DEFAULT_CANDIDATES = ALL_CANDIDATES
+
+#: Candidates per metric that successive halving leaves for the final, which cross-validates
+#: them on all designs (``FINAL_FOLDS`` folds): one validation fold of a fifth of the designs
+#: is too few to choose by (on 300 and 1,000 DRAM designs it chose a random forest or boosting
+#: for latency at 1.5-5x the extra trees' error, ``bench_proxy.py``).
+FINALISTS = 2
+FINAL_FOLDS = 3
 
 Progress = Callable[[int, int, str], None]
 Strategy = Literal["halving", "cv"]
@@ -141,8 +150,30 @@ def select(
                 )
         stopped, best = "", {}
     else:
-        scored, best, stopped = _halving(fitter, runnable, splits[0], score)
+        scored, finalists, stopped = _halving(fitter, runnable, splits[0], score)
         rows += scored
+        latest = {(r["kind"], r["metric"]): r for r in scored}
+        best = {}
+        final_splits = list(data.kfold(FINAL_FOLDS, seed=seed))
+        final_rung = 1 + max((r["rung"] for r in scored), default=-1)
+        for m, kinds in finalists.items():
+            if len(kinds) == 1 or stopped:
+                # Out of time: the best on its latest (validation-fold) score.
+                best[m] = min(
+                    (k for k in kinds if (k, m) in latest),
+                    key=lambda k, m=m: _nan_last(latest[(k, m)][score]),
+                )
+                continue
+            finals = []
+            for kind in kinds:
+                if fitter.out_of_time:
+                    stopped = f"time budget of {fitter.time_budget:g} s spent in the final"
+                    break
+                row = {"kind": kind, "metric": m, "rung": final_rung, "n_fit": len(data)}
+                finals.append({**row, "folds": FINAL_FOLDS, **fitter.cv(kind, m, final_splits)})
+            rows += finals
+            pool = finals if finals else [latest[(k, m)] for k in kinds if (k, m) in latest]
+            best[m] = min(pool, key=lambda r: _nan_last(r[score]))["kind"]
     if strategy == "cv":
         best = {
             m: min(
@@ -198,20 +229,22 @@ def _halving(
     split: tuple[Dataset, Dataset],
     fitter_score: str = "rmse",
     eta: int = 2,
-) -> tuple[list[dict[str, Any]], dict[str, str], str]:
-    """Successive halving on one (train, validation) split: rows, best kind per metric, and
-    why it stopped early ("" if it did not)."""
+) -> tuple[list[dict[str, Any]], dict[str, list[str]], str]:
+    """Successive halving on one (train, validation) split: rows, the finalists per metric
+    (at most :data:`FINALISTS`), and why it stopped early ("" if it did not)."""
     train, val = split
     n = len(train)
-    rungs = max(1, math.ceil(math.log(len(kinds), eta))) + 1 if len(kinds) > 1 else 1
-    sizes = [max(min(n, 30), int(n / eta ** (rungs - 1 - r))) for r in range(rungs)]
-    sizes = sorted(set(sizes))
+    # Rungs until FINALISTS are left, the last on half the training fold: the finalists are
+    # then cross-validated on all designs by the caller.
+    rungs = max(0, math.ceil(math.log(len(kinds) / FINALISTS, eta)))
+    sizes = sorted({max(min(n, 30), int(n / eta ** (rungs - r))) for r in range(rungs)})
     order = np.random.default_rng(fitter.seed).permutation(n)
     metrics = fitter.data.metric_names
     alive = {m: list(kinds) for m in metrics}
     # Upper bound on fits, for the progress bar: survivors shrink by eta per rung.
-    fitter.total = sum(
-        len(metrics) * max(1, math.ceil(len(kinds) / eta**r)) for r in range(len(sizes))
+    fitter.total = (
+        sum(len(metrics) * max(1, math.ceil(len(kinds) / eta**r)) for r in range(len(sizes)))
+        + len(metrics) * min(len(kinds), FINALISTS) * FINAL_FOLDS
     )
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     stopped = ""
@@ -233,18 +266,7 @@ def _halving(
         for m in metrics:
             ranked = sorted(alive[m], key=lambda k, m=m: _nan_last(latest[(k, m)][fitter_score]))
             alive[m] = ranked[: max(1, math.ceil(len(ranked) / eta))]
-        if all(len(a) == 1 for a in alive.values()):
-            break  # the final fit on all the data is the caller's
-    # Survivors entering the last rung run compete on their latest scores (one each, unless the
-    # budget cut the rung short).
-    best = {
-        m: min(
-            (k for k in alive[m] if (k, m) in latest),
-            key=lambda k, m=m: _nan_last(latest[(k, m)][fitter_score]),
-        )
-        for m in metrics
-    }
-    return list(latest.values()), best, stopped
+    return list(latest.values()), alive, stopped
 
 
 def _nan_last(x: float) -> float:

@@ -97,12 +97,36 @@ class ProxySimulator(Simulator):
 DEFAULT_THRESHOLD = 0.05
 
 
+def relative_metrics(model: ProxyModel) -> list[str]:
+    """The metrics a relative-error threshold can be checked on: those whose training values
+    are all of one sign and never zero. A rate that is often 0 (DRAM-v0's row hit and conflict
+    rates) has no relative error (any interval around 0 is infinitely wide relative to it),
+    and checking it made the hybrid answer none of 2,000 DRAM designs at any threshold. If
+    every metric touches zero, all are checked.
+
+    >>> import numpy as np
+    >>> from archgym.proxy_models.dataset import from_records
+    >>> from archgym.simulators.synthetic import Synthetic
+    >>> sim = Synthetic()
+    >>> ds = [sim.design_space().sample(i) for i in range(20)]
+    >>> relative_metrics(ProxyModel.fit(from_records(sim.design_space(), sim.metrics, ds, sim.evaluate_batch(ds)), "et"))
+    ['cost_au', 'area_au']
+    """
+    names = [
+        m
+        for m in model.metric_names
+        if np.all(model.data.values[m] > 0) or np.all(model.data.values[m] < 0)
+    ]
+    return names or list(model.metric_names)
+
+
 class HybridProxy:
     """The evaluator's proxy for ``cost_model="hybrid"``: confident answers only, plus active learning.
 
     A design the model was trained on, or that the simulator answered since, gets its
     simulated metrics back. Any other design is predicted when, for every metric in
-    ``metrics`` (default: all), the model's calibrated 90 % interval lies within
+    ``metrics`` (default: :func:`relative_metrics`, those whose relative error means
+    something), the model's calibrated 90 % interval lies within
     ``± threshold`` of its prediction (half-width / |prediction|): ``threshold`` is a
     relative error, and about nine predictions in ten are within it of the simulator
     (``threshold=0.05``: 5 %). ``threshold=0`` predicts nothing; a large one (say 10)
@@ -139,7 +163,7 @@ class HybridProxy:
             raise ValueError(
                 f"metrics: unknown metric {unknown[0]!r}; the model predicts {self.model.metric_names}"
             )
-        self.metrics = list(metrics or self.model.metric_names)
+        self.metrics = list(metrics or relative_metrics(self.model))
         self.threshold = float(threshold)
         self.refit_every = int(refit_every)
         self._new_designs: list[Design] = []

@@ -92,7 +92,36 @@ def test_halving_fits_fewer_models_than_full_cv() -> None:
         folds=5,
         progress=lambda d, t, s: seen.append(d),
     )
-    assert halving_fits < seen[-1] / 3
+    assert halving_fits < seen[-1] / 1.5
+
+
+def test_halving_cross_validates_two_finalists_per_metric() -> None:
+    # One validation fold chose a worse kind for DRAM latency; the finalists are settled by CV.
+    result = select(noisy_data(200, seed=4), candidates=["linear", "et", "gbm", "rf"])
+    finals = [r for r in result.rows if r.get("folds") == 3]
+    assert len(finals) == 2 and {r["n_fit"] for r in finals} == {200}
+    assert result.best["y"] == min(finals, key=lambda r: r["rmse"])["kind"]
+    first = {r["kind"] for r in result.rows if r["rung"] == 0}
+    assert first == {"linear", "et", "gbm", "rf"} and {r["kind"] for r in finals} < first
+
+
+def test_hybrid_checks_only_metrics_with_a_relative_error() -> None:
+    # A rate that is often 0 has no relative error: checking it, the proxy could answer nothing.
+    base = noisy_data(200, seed=9)
+    y = base.y("y") + 3.0
+    rate = np.where(np.arange(len(base)) % 3 == 0, 0.0, np.abs(y) / 100)
+    data = from_records(
+        base.space,
+        [Metric("y", "au", "min"), Metric("rate", "1", "min")],
+        base.designs,
+        [{"y": a, "rate": b} for a, b in zip(y, rate, strict=True)],
+    )
+    model = ProxyModel.fit(data, "et", params={"et": {"n_estimators": 30}})
+    assert HybridProxy(model).metrics == ["y"]
+    unseen = noisy_data(100, seed=10).designs
+    default = HybridProxy(model, threshold=0.2, refit_every=0).answer(unseen)
+    every = HybridProxy(model, threshold=0.2, refit_every=0, metrics=["y", "rate"]).answer(unseen)
+    assert sum(a is not None for a in default) > sum(a is not None for a in every)
 
 
 def test_slow_kinds_only_when_named() -> None:
@@ -185,12 +214,16 @@ def test_hybrid_saves_calls_to_a_slow_external_simulator(cachehier: Path) -> Non
     def make(**kw: object) -> archgym.DesignEnv:
         return cache_env(cachehier, accesses=200_000, **kw)
 
-    plain = archgym.run(make_agent("random"), make(), budget=40, seed=0)
-    hybrid = hybrid_search(make_agent("random"), make, budget=20, seed=0)
-    assert hybrid.simulator_calls <= 20 and hybrid.proxy_answers > 0
-    assert hybrid.best.source == "simulator"  # the reported best was simulated, not predicted
-    # With half the calls, the hybrid's best is within 5 % of the plain search's reward.
-    assert hybrid.best_reward >= plain.best.reward - 0.05 * abs(plain.best.reward)
+    space_size = make().space.size
+    for name in ("random", "ga"):
+        plain = archgym.run(make_agent(name), make(), budget=80, seed=0)
+        hybrid = hybrid_search(make_agent(name), make, budget=16, seed=0)
+        assert hybrid.simulator_calls <= 16 and hybrid.proxy_answers > 0
+        assert hybrid.best.source == "simulator"  # the reported best was simulated, not predicted
+        # The 4,500-design space is small enough to rank whole in every round.
+        assert hybrid.details["scored"] >= space_size
+        # With 5x fewer calls, the hybrid's best is as good as the agent's alone.
+        assert hybrid.best_reward >= plain.best.reward, name
 
 
 def test_cli_train_warns_on_small_data_and_honours_the_time_budget(tmp_path: Path) -> None:
