@@ -1,9 +1,10 @@
 """Searches that spend a slow simulator's calls where they matter.
 
 - :func:`hybrid_search`: seed a proxy with a few random simulator calls, then in rounds let
-  an agent search the proxy (free) and simulate a batch of its candidates: the best
-  predicted, and the most hopeful of those the proxy is unsure of (active learning), the
-  proxy refitted after each batch; the reported best is a simulated one.
+  an agent search the proxy (free) and simulate the candidates (its proposals, and the whole
+  space when it is small) of highest expected improvement over the best simulated design,
+  refitting the proxy after each round (active learning); the last calls refine around the
+  best; the reported best is a simulated one.
 - :func:`multi_fidelity_search`: search on a cheap low-fidelity model of the same design
   space (e.g. the analytical accelerator model), then run the slow simulator only on the
   low-fidelity front-runners.
@@ -14,8 +15,8 @@ Example:
     >>> import archgym
     >>> from archgym.agents import make_agent
     >>> make = lambda **kw: archgym.make("archgym/Synthetic-v0", **kw)
-    >>> r = hybrid_search(make_agent("random"), make, budget=30, seed=0)
-    >>> r.simulator_calls <= 30 and r.best.source == "simulator"
+    >>> r = hybrid_search(make_agent("random"), make, budget=12, seed=0, proposals=20)
+    >>> r.simulator_calls <= 12 and r.best.source == "simulator"
     True
 """
 
@@ -85,14 +86,16 @@ def hybrid_search(
 
     1. the agent searches the proxy (``cost_model="proxy"``, ``proposals`` answers, free);
     2. every distinct design it proposed, every design of the space when it has at most
-       ``whole_space`` designs (predicting thousands costs less than one slow call), and the
+       ``whole_space`` designs (predicting thousands costs less than one slow call; else
+       :data:`SAMPLED` random ones and hill-climbs on the proxy from the best), and the
        neighbours of the best simulated designs are scored on the proxy by **expected
        improvement** of the reward over the best simulated one (the reward's mean from the
        metrics' predicted means, its spread from the optimistic end of their calibrated 90 %
        intervals): a design is simulated because it is likely better, or because the proxy is
-       unsure where being wrong could pay;
+       unsure where being wrong could pay. A batch alternates the highest expected improvement
+       with the best predicted reward;
     3. the last ``refine`` calls (default: a quarter of the budget) refine around the best
-       simulated design: its not yet simulated neighbours, best predicted first.
+       simulated design: only designs within two steps of it compete, scored alike.
 
     The reported best is the best simulated design, so a proxy error can cost calls but never
     report a wrong answer. Run by ``benchmarks/bench_proxy.py``.

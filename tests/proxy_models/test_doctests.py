@@ -14,6 +14,7 @@ MODULES = [
     "archgym.proxy_models.forest",
     "archgym.proxy_models.model",
     "archgym.proxy_models.regressors",
+    "archgym.proxy_models.search",
     "archgym.proxy_models.selection",
     "archgym.proxy_models.simulator",
     "archgym.proxy_models.training",
