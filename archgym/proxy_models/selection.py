@@ -2,9 +2,9 @@
 
 Successive halving (``strategy="halving"``) scores every candidate on a share of the
 training designs against one held-out validation fold, keeps the better half per metric, and
-doubles the share until :data:`FINALISTS` candidates per metric are left (the last rung on half
-the training fold); the finalists are then cross-validated on all designs
-(:data:`FINAL_FOLDS` folds), which one small validation fold is too noisy to replace. Cheap
+doubles the share until at most :data:`FINALISTS` candidates per metric are left (the last
+rung on half the training fold); the finalists are then cross-validated on all designs
+(:data:`FINAL_FOLDS` folds), which one small validation fold is too noisy to replace. Slow
 candidates that lose early never see the big fits. ``time_budget`` (seconds)
 stops promoting once spent and picks the best of the furthest rung. ``strategy="cv"`` is the
 thorough table: every candidate on every fold.
@@ -50,8 +50,10 @@ DEFAULT_CANDIDATES = ALL_CANDIDATES
 #: Candidates per metric that successive halving leaves for the final, which cross-validates
 #: them on all designs (``FINAL_FOLDS`` folds): one validation fold of a fifth of the designs
 #: is too few to choose by (on 300 and 1,000 DRAM designs it chose a random forest or boosting
-#: for latency at 1.5-5x the extra trees' error, ``bench_proxy.py``).
-FINALISTS = 2
+#: for latency at 1.5-5x the extra trees' error, ``bench_proxy.py``), and a rung on part of
+#: the designs dropped extra trees on 300. So the four fast kinds, the default, are all
+#: finalists; halving only cuts longer candidate lists (with ``gp`` or ``mlp`` named).
+FINALISTS = 4
 FINAL_FOLDS = 3
 
 Progress = Callable[[int, int, str], None]
@@ -157,23 +159,26 @@ def select(
         final_splits = list(data.kfold(FINAL_FOLDS, seed=seed))
         final_rung = 1 + max((r["rung"] for r in scored), default=-1)
         for m, kinds in finalists.items():
-            if len(kinds) == 1 or stopped:
+            ranked = [k for k in kinds if (k, m) in latest]
+            if len(kinds) == 1 or (stopped and ranked):
                 # Out of time: the best on its latest (validation-fold) score.
                 best[m] = min(
-                    (k for k in kinds if (k, m) in latest),
-                    key=lambda k, m=m: _nan_last(latest[(k, m)][score]),
+                    ranked or kinds,
+                    key=lambda k, m=m: (
+                        _nan_last(latest[(k, m)][score]) if (k, m) in latest else math.inf
+                    ),
                 )
                 continue
-            finals = []
+            finals: list[dict[str, Any]] = []
             for kind in kinds:
-                if fitter.out_of_time:
+                # Out of time: stop once this metric has one score to choose by.
+                if fitter.out_of_time and finals:
                     stopped = f"time budget of {fitter.time_budget:g} s spent in the final"
                     break
                 row = {"kind": kind, "metric": m, "rung": final_rung, "n_fit": len(data)}
                 finals.append({**row, "folds": FINAL_FOLDS, **fitter.cv(kind, m, final_splits)})
             rows += finals
-            pool = finals if finals else [latest[(k, m)] for k in kinds if (k, m) in latest]
-            best[m] = min(pool, key=lambda r: _nan_last(r[score]))["kind"]
+            best[m] = min(finals, key=lambda r: _nan_last(r[score]))["kind"]
     if strategy == "cv":
         best = {
             m: min(
