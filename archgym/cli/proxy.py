@@ -106,7 +106,7 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
         "model",
         *(["designs"] if halving else []),
         *(SCORE_LABELS[k] for k in names),
-        title="model selection by successive halving on a validation fold, finalists cross-validated (* = chosen)"
+        title="model selection: 3-fold CV of the finalists, after successive halving when more than four (* = chosen)"
         if halving
         else "cross-validated model selection (* = chosen)",
     )
@@ -164,8 +164,9 @@ def train(
 ) -> None:
     """Fit a proxy on a store's runs of one env, score it on held-out designs, and save it.
 
-    ``--model auto`` (the default) picks a regressor per metric by successive halving among
-    the fast kinds (linear, et, rf, gbm; gp or mlp when named in --candidates), with the
+    ``--model auto`` (the default) picks a regressor per metric by 3-fold CV of cheap fits of
+    the fast kinds (linear, et, rf, gbm; gp or mlp when named in --candidates, with successive
+    halving cutting the list to four first), with the
     simulator's derived features and monotone constraints; ``--time-budget`` caps that search.
     """
     import time
