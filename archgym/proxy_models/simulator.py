@@ -101,8 +101,9 @@ def relative_metrics(model: ProxyModel) -> list[str]:
     """The metrics a relative-error threshold can be checked on: those whose training values
     are all of one sign and never zero. A rate that is often 0 (DRAM-v0's row hit and conflict
     rates) has no relative error (any interval around 0 is infinitely wide relative to it),
-    and checking it made the hybrid answer none of 2,000 DRAM designs at any threshold. If
-    every metric touches zero, all are checked.
+    and checking it made the hybrid answer none of 2,000 DRAM designs at any threshold with
+    session 3's model (47 % at 0.2 with today's, against 71 % without the rates). If every
+    metric touches zero, all are checked.
 
     >>> import numpy as np
     >>> from archgym.proxy_models.dataset import from_records
