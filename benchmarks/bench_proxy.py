@@ -462,6 +462,8 @@ def compare_hybrid(
             answers.append(r.proxy_answers)
             t_hyb += r.seconds
         ok = _median(hyb) >= _median(plain) - 1e-12
+        # Progress as each agent finishes: the table prints after the last one.
+        print(f"({label}, {name}: simulator {plain}, hybrid {hyb})", flush=True)
         per_seed.append(
             f"- {name}: simulator {', '.join(fmt(x) for x in plain)}; "
             f"hybrid {', '.join(fmt(x) for x in hyb)}"
