@@ -7,7 +7,10 @@ best, to be tried). After each colony, pheromone evaporates by ``evaporation`` a
 colony's best ants and the best design so far deposit an amount that grows with their reward.
 Rewards are always "higher is better" (a minimised metric arrives negated), and the deposit
 is the reward's *normalised rank* in [0, 1], so it is never negative whatever the sign or
-scale of the reward. Pheromone is kept within ``[tau_min, tau_max]`` so no value becomes
+scale of the reward. Designs are ranked feasibility first, then by reward: an infeasible design
+ranks below every feasible one but still by its (penalised) reward, so under tight budgets,
+where nearly every early design is infeasible, the colony is steered towards feasibility
+instead of learning nothing. Pheromone is kept within ``[tau_min, tau_max]`` so no value becomes
 unreachable.
 
 Example:
@@ -43,7 +46,11 @@ class AntColony(Agent):
     name = "aco"
     ants: int = hyperparameter(16, low=1, high=1000, log=True)
     alpha: float = hyperparameter(1.0, low=0.0, high=10.0)
-    beta: float = hyperparameter(1.0, low=0.0, high=10.0)
+    #: Weight of the heuristic. 0 by default: on soc-latency-budgets (42 parameters) the
+    #: heuristic, which favours untried values and each value's single best design, held the
+    #: colony at 0.049 normalised regret at budget 1000, worse than random search (0.025);
+    #: pheromone alone reached 0.009.
+    beta: float = hyperparameter(0.0, low=0.0, high=10.0)
     evaporation: float = hyperparameter(0.2, low=0.0, high=1.0)
     deposit: float = hyperparameter(1.0, low=0.0, high=100.0)
     elite: int = hyperparameter(3, low=1, high=100)
@@ -58,22 +65,35 @@ class AntColony(Agent):
     def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
         super().setup(space, seed=seed, objective=objective, budget=budget)
         self.pheromone = [np.ones(p.cardinality) for p in space.params]
-        # Best reward seen with each (parameter, value); NaN = never tried.
+        # Best reward seen with each (parameter, value) in a feasible design, and in an
+        # infeasible one; NaN = never seen so.
         self._best_with = [np.full(p.cardinality, np.nan) for p in space.params]
-        self._colony: list[tuple[np.ndarray, float]] = []  # (indices, reward) told this colony
-        self._best: tuple[np.ndarray, float] | None = None
+        self._best_infeasible = [np.full(p.cardinality, np.nan) for p in space.params]
+        # (indices, (feasible, reward)) told this colony; keys compare feasibility first.
+        self._colony: list[tuple[np.ndarray, tuple[bool, float]]] = []
+        self._best: tuple[np.ndarray, tuple[bool, float]] | None = None
         self._seen: set[bytes] = set()
-        self._rewards: list[float] = []  # every finite reward told, to normalise deposits
+        # Every finite reward told, feasible and infeasible apart, to rank deposits.
+        self._rewards: dict[bool, list[float]] = {True: [], False: []}
 
     def _heuristic(self, i: int) -> np.ndarray:
-        """Rank-normalised best reward seen with each value of parameter ``i``; unseen -> 1."""
-        seen = self._best_with[i]
-        known = ~np.isnan(seen)
-        eta = np.ones_like(seen)
-        if known.sum() > 1:
-            lo, hi = np.nanmin(seen), np.nanmax(seen)
-            if hi > lo:
-                eta[known] = 0.1 + 0.9 * (seen[known] - lo) / (hi - lo)
+        """Min-max-normalised best reward seen with each value of parameter ``i`` (0.1 .. 1);
+        values seen only in infeasible designs get a tenth of that, below every value seen
+        feasible (unless none is); unseen -> 1."""
+        feasible, infeasible = self._best_with[i], self._best_infeasible[i]
+        eta = np.ones_like(feasible)
+        only_infeasible = np.isnan(feasible) & ~np.isnan(infeasible)
+        below = 0.1 if (~np.isnan(feasible)).any() else 1.0
+        for seen, mask, scale in (
+            (feasible, ~np.isnan(feasible), 1.0),
+            (infeasible, only_infeasible, below),
+        ):
+            if mask.sum() > 1:
+                lo, hi = seen[mask].min(), seen[mask].max()
+                if hi > lo:
+                    eta[mask] = scale * (0.1 + 0.9 * (seen[mask] - lo) / (hi - lo))
+            elif mask.any():
+                eta[mask] = scale
         return eta
 
     def _build(self, cumulative: list[np.ndarray]) -> np.ndarray:
@@ -109,35 +129,40 @@ class AntColony(Agent):
         space = self._require_setup()
         for design, ev in zip(designs, results, strict=True):
             idx = space.encode(design)
-            # Failed or infeasible designs rank below every feasible one.
-            reward = ev.reward if ev.feasible and np.isfinite(ev.reward) else -np.inf
+            # Failed designs rank below every other; infeasible ones below every feasible one.
+            reward = float(ev.reward) if np.isfinite(ev.reward) and not ev.failed else -np.inf
+            key = (bool(ev.feasible) and np.isfinite(reward), reward)
             if np.isfinite(reward):
-                self._rewards.append(reward)
+                self._rewards[key[0]].append(reward)
+                best = self._best_with if key[0] else self._best_infeasible
                 for i, j in enumerate(idx):
-                    old = self._best_with[i][j]
-                    self._best_with[i][j] = reward if np.isnan(old) else max(old, reward)
-            self._colony.append((idx, reward))
-            if self._best is None or reward > self._best[1]:
-                self._best = (idx, reward)
+                    old = best[i][j]
+                    best[i][j] = reward if np.isnan(old) else max(old, reward)
+            self._colony.append((idx, key))
+            if self._best is None or key > self._best[1]:
+                self._best = (idx, key)
         if len(self._colony) >= self.ants:
             self._update()
 
-    def _quality(self, reward: float) -> float:
-        """Where ``reward`` ranks among all rewards seen: 0 (worst) .. 1 (best); never negative."""
-        if not np.isfinite(reward) or not self._rewards:
+    def _quality(self, key: tuple[bool, float]) -> float:
+        """Where a (feasible, reward) key ranks among all designs seen, feasibility first:
+        0 (worst) .. 1 (best); never negative."""
+        feasible, reward = key
+        total = len(self._rewards[True]) + len(self._rewards[False])
+        if not np.isfinite(reward) or not total:
             return 0.0
-        return float(np.searchsorted(np.sort(self._rewards), reward, side="right")) / len(
-            self._rewards
-        )
+        below = len(self._rewards[False]) if feasible else 0
+        rank = np.searchsorted(np.sort(self._rewards[feasible]), reward, side="right")
+        return float(below + rank) / total
 
     def _update(self) -> None:
         for tau in self.pheromone:
             tau *= 1.0 - self.evaporation
-        ranked = sorted(self._colony, key=lambda t: -t[1])[: self.elite]
+        ranked = sorted(self._colony, key=lambda t: t[1], reverse=True)[: self.elite]
         if self._best is not None:
             ranked.append(self._best)
-        for idx, reward in ranked:
-            amount = self.deposit * self._quality(reward)
+        for idx, key in ranked:
+            amount = self.deposit * self._quality(key)
             for i, j in enumerate(idx):
                 self.pheromone[i][j] += amount
         for tau in self.pheromone:

@@ -1,0 +1,55 @@
+"""How the Optuna and Nevergrad peers are set up for discrete spaces: CMA-ES with integers,
+margin and IPOP restarts; Nevergrad's discrete (1+1) mutation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import archgym
+from archgym.agents import make_agent
+
+pytest.importorskip("optuna")
+
+
+def test_cmaes_offers_every_parameter_as_an_integer_to_its_model() -> None:
+    pytest.importorskip("cmaes")
+    agent = make_agent("optuna-cmaes")
+    archgym.run(agent, "archgym/Synthetic-v0", budget=30, seed=0)
+    import optuna
+
+    kinds = {
+        type(d)
+        for t in agent._study.trials
+        for d in t.distributions.values()  # the categorical "dataflow" included
+    }
+    assert kinds == {optuna.distributions.IntDistribution}
+    # Every trial after the first came from CMA-ES itself, none from the independent sampler.
+    assert agent._study.sampler._with_margin
+
+
+def test_cmaes_restarts_with_twice_the_population_once_it_only_repeats() -> None:
+    pytest.importorskip("cmaes")
+    from archgym.testing._toys import OneParam  # one parameter of 32 values
+
+    env = archgym.DesignEnv(OneParam(), objective=archgym.Minimize(OneParam.metrics[0].name))
+    agent = make_agent("optuna-cmaes")
+    result = archgym.run(agent, env, budget=32, seed=0)
+    assert result.counts["simulator"] == 32  # the whole space, no step lost to a repeat
+    assert agent._restarts >= 1
+    assert agent._study.sampler._popsize == 4 * 2**agent._restarts  # 4 + 3 ln(1) = 4
+
+    frozen = make_agent("optuna-cmaes", restarts=False)
+    archgym.run(frozen, env, budget=32, seed=0)
+    assert frozen._restarts == 0
+
+
+def test_nevergrad_oneplusone_mutates_few_genes_of_its_parent() -> None:
+    pytest.importorskip("nevergrad")
+    agent = make_agent("nevergrad-oneplusone")
+    result = archgym.run(agent, "archgym/DRAM-v0", budget=120, seed=0)
+    rows = np.array([list(ev.design.values()) for ev in result.evaluations], dtype=object)
+    # The (1+1)-EA redraws each of the 10 genes with probability 1/10: most children differ from
+    # the design before them in one or two genes, not in all of them as a random design would.
+    changed = [(a != b).sum() for a, b in zip(rows[1:], rows[:-1], strict=True)]
+    assert np.median(changed) <= 2
