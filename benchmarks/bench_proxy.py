@@ -333,7 +333,7 @@ def section_training(
     )
     out.append("|---|---|---|" + "---|" * len(DRAM_METRICS))
     for label, t, m, sc in (
-        ("default: successive halving, fast kinds, calibrated", t_new, new, s_new),
+        ("default: 3-fold CV of the fast kinds (mean-only fits), calibrated", t_new, new, s_new),
         ("reference: previous default, 5-fold CV of all six kinds", t_old, old, s_old),
     ):
         kinds = ", ".join(sorted(set(m.kinds.values())))
