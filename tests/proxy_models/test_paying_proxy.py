@@ -260,3 +260,17 @@ def test_cli_train_warns_on_small_data_and_honours_the_time_budget(tmp_path: Pat
         app, [*args, "--time-budget", "-1", "--out", str(tmp_path / "mx")], env=wide
     )
     assert bad.exit_code != 0 and "time-budget" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"budget": 10, "initial": 10}, "initial=10"),
+        ({"budget": 10, "batch": 0}, "batch and proposals"),
+        ({"budget": 10, "refine": -1}, "refine >= 0"),
+    ],
+)
+def test_hybrid_search_refuses_bad_settings(kwargs: dict, named: str) -> None:
+    make = lambda **kw: archgym.make("archgym/Synthetic-v0", **kw)  # noqa: E731
+    with pytest.raises(ValueError, match=named):
+        hybrid_search(make_agent("random"), make, **kwargs)
