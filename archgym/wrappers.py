@@ -341,8 +341,15 @@ class EditActions(gym.Wrapper):
 
 class BoxEditActions(EditActions):
     """The continuous form of :class:`EditActions`: a ``Box`` in ``[-1, 1]`` of twice the number
-    of parameters. The parameter with the highest score among the first half is set to the
+    of parameters. The first half scores the parameters: the one with the highest score is
+    edited (``knob_temperature=0``), or one drawn with probability proportional to
+    ``exp(score / knob_temperature)`` (a Boltzmann choice). The edited parameter is set to the
     value whose equal-width bin holds its entry in the second half; the others keep theirs.
+
+    The Boltzmann choice is for a deterministic actor (TD3): its small Gaussian action noise
+    rarely changes which score is highest, so with the argmax it edits one parameter almost
+    every step and its climbs cannot make the moves a trap needs. At temperature 1 a saturated
+    score (1 against -1) is still chosen e^2 = 7.4 times as often as each other parameter.
 
     Same observation, ``start``, ``accept`` and ``warmup`` options as :class:`EditActions`; every design is one edit
     per parameter away from any other.
@@ -358,16 +365,34 @@ class BoxEditActions(EditActions):
     """
 
     def __init__(
-        self, env: gym.Env, start: str = "random", accept: str = "always", warmup: int = 0
+        self,
+        env: gym.Env,
+        start: str = "random",
+        accept: str = "always",
+        warmup: int = 0,
+        knob_temperature: float = 0.0,
     ) -> None:
+        if not np.isfinite(knob_temperature) or knob_temperature < 0:
+            raise ValueError(
+                f"BoxEditActions: knob_temperature={knob_temperature!r}; legal values are "
+                "0 (edit the highest-scored parameter) or a positive finite temperature"
+            )
         super().__init__(env, start=start, accept=accept, warmup=warmup)
         d = len(self._nvec)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(2 * d,), dtype=np.float32)
+        self.knob_temperature = float(knob_temperature)
+
+    def knob(self, scores: np.ndarray) -> int:
+        """The parameter an action with these ``scores`` (its first half) edits."""
+        if self.knob_temperature == 0:
+            return int(np.argmax(scores))
+        weights = np.exp((scores - scores.max()) / self.knob_temperature)
+        return int(self.np_random.choice(len(scores), p=weights / weights.sum()))
 
     def indices(self, action: Any) -> np.ndarray:
         a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), -1.0, 1.0)
         d = len(self._nvec)
-        i = int(np.argmax(a[:d]))
+        i = self.knob(a[:d])
         out = self._current.copy()
         out[i] = min(int((a[d + i] + 1.0) / 2.0 * self._nvec[i]), int(self._nvec[i]) - 1)
         return out
