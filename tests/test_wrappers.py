@@ -304,3 +304,26 @@ def test_restart_episodes_leave_an_exhausted_incumbent_and_carry_the_climber_ove
         if env.incumbent().tolist() == [4, 4]:
             break
     assert env.incumbent().tolist() == [4, 4]
+
+
+def test_box_edit_knob_temperature_draws_the_edited_parameter_by_its_score():
+    saturated = np.array([1.0, -1.0, 0.0, 0.0])  # parameter "a" scored highest
+    greedy = BoxEditActions(small_env())
+    greedy.reset(seed=0)
+    assert {
+        int(np.flatnonzero(greedy.indices(saturated) != greedy._current)[0]) for _ in range(50)
+    } <= {0}
+    warm = BoxEditActions(small_env(), knob_temperature=1.0)
+    warm.reset(seed=0)
+    knobs = [warm.knob(saturated[:2]) for _ in range(4000)]
+    # Boltzmann at temperature 1: "b" is chosen with probability 1 / (1 + e^2) = 0.119.
+    assert np.mean(knobs) == pytest.approx(1 / (1 + np.e**2), abs=0.02)
+    again = BoxEditActions(small_env(), knob_temperature=1.0)
+    again.reset(seed=0)
+    assert [again.knob(saturated[:2]) for _ in range(4000)] == knobs  # seeded by reset
+
+
+@pytest.mark.parametrize("bad", [-0.5, float("nan"), float("inf")])
+def test_box_edit_refuses_a_negative_or_non_finite_knob_temperature(bad):
+    with pytest.raises(ValueError, match="knob_temperature=.*legal values are 0"):
+        BoxEditActions(small_env(), knob_temperature=bad)

@@ -53,3 +53,42 @@ def test_nevergrad_oneplusone_mutates_few_genes_of_its_parent() -> None:
     # the design before them in one or two genes, not in all of them as a random design would.
     changed = [(a != b).sum() for a, b in zip(rows[1:], rows[:-1], strict=True)]
     assert np.median(changed) <= 2
+
+
+def _survivors(agent) -> list[list[tuple]]:
+    """Each generation's parent population (the survivors), as sorted parameter tuples."""
+    sampler, study = agent._study.sampler, agent._study
+    key = sampler._get_generation_key()
+    last = max(t.system_attrs.get(key, 0) for t in study.trials)
+    return [
+        [tuple(sorted(t.params.items())) for t in sampler.get_parent_population(study, g)]
+        for g in range(1, last + 1)
+    ]
+
+
+def test_nsga2_survivors_are_distinct_designs() -> None:
+    from archgym.testing._toys import OneParam  # one parameter of 32 values
+
+    def env() -> archgym.DesignEnv:
+        return archgym.DesignEnv(OneParam(), objective=archgym.Minimize(OneParam.metrics[0].name))
+
+    agent = make_agent("optuna-nsga2", population=8)
+    archgym.run(agent, env(), budget=32, seed=0)
+    generations = _survivors(agent)
+    assert len(generations) >= 3
+    assert all(len(set(g)) == len(g) for g in generations)
+    # Without it, the repeats answered from the record fill the survivors with copies.
+    plain = make_agent("optuna-nsga2", population=8, unique=False)
+    archgym.run(plain, env(), budget=32, seed=0)
+    assert any(len(set(g)) < len(g) for g in _survivors(plain))
+
+
+def test_nsga2_population_is_sized_by_the_budget_unless_given() -> None:
+    agent = make_agent("optuna-nsga2")
+    for budget, size in [(50, 8), (200, 10), (1000, 50), (5000, 50)]:
+        archgym.run(agent, "archgym/Synthetic-v0", budget=2, seed=0)  # setup, then resize
+        agent.budget = budget
+        assert agent.population_size() == size
+    assert make_agent("optuna-nsga2", population=12).population_size() == 12
+    with pytest.raises(ValueError, match="'population'=1; legal values are 0"):
+        make_agent("optuna-nsga2", population=1)

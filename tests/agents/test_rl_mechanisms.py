@@ -105,3 +105,20 @@ def test_marl_edits_a_restarted_climber_once_the_incumbent_is_stuck(monkeypatch,
         assert any(climbs) and not all(climbs)  # the incumbent first, climbers once it is stuck
     else:
         assert not climbs  # the agents only ever edit the incumbent
+
+
+def test_td3_draws_the_knob_it_edits_and_sac_keeps_the_argmax() -> None:
+    from archgym.wrappers import BoxEditActions
+
+    def box_edit(agent: object) -> BoxEditActions:
+        env = archgym.make("archgym/Synthetic-v0")
+        archgym.run(agent, env, budget=40, seed=0)
+        view = agent.model.get_env().envs[0]  # type: ignore[attr-defined]
+        while not isinstance(view, BoxEditActions):
+            view = view.env
+        return view
+
+    td3 = make_agent("td3", hidden=8, learning_starts=8, batch_size=8)
+    assert box_edit(td3).knob_temperature == 1.0
+    sac = make_agent("sac", hidden=8, learning_starts=8, batch_size=8)
+    assert box_edit(sac).knob_temperature == 0.0
