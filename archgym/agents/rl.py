@@ -3,7 +3,8 @@
 By default (``actions="edit"``) a learner edits a current design that it observes, next to
 the incumbent (the best design so far): PPO, A2C and DQN set one parameter to one value per
 step (``Discrete(sum of cardinalities)``), SAC and TD3 choose one parameter and its value with a
-``Box`` vector. The first ``warmup`` share of the budget edits fresh random designs; after it
+``Box`` vector (TD3, whose actor is deterministic, draws the parameter by a Boltzmann choice over
+its scores, ``knob_temperature``). The first ``warmup`` share of the budget edits fresh random designs; after it
 each episode starts from the incumbent (one time in five from a random design) and moves to an
 edited design only if it is at least as good (``accept="better"``), so an episode is a hill
 climb whose moves the policy chooses, and the policy learns, across episodes, which edits
