@@ -161,6 +161,8 @@ class ProxyModel:
             is not None
         }
         selection: list[dict[str, Any]] = []
+        tuned: dict[str, dict[str, Any]] = {}
+        oof: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         if model == "auto":
             result = select(
                 data,
@@ -173,7 +175,7 @@ class ProxyModel:
                 progress=progress,
                 constraints=constraints,
             )
-            kinds, selection = result.best, result.rows
+            kinds, selection, tuned, oof = result.best, result.rows, result.params, result.oof
         elif isinstance(model, str):
             kinds = {m: model for m in data.metric_names}
         else:
@@ -189,7 +191,11 @@ class ProxyModel:
                 make_regressor(
                     kinds[m],
                     seed=seed,
-                    **constrained_params(kinds[m], params.get(kinds[m], {}), constraints.get(m)),
+                    **constrained_params(
+                        kinds[m],
+                        {**params.get(kinds[m], {}), **tuned.get(m, {})},
+                        constraints.get(m),
+                    ),
                 ),
                 data,
                 m,
@@ -199,7 +205,14 @@ class ProxyModel:
         }
         fitted = cls(data, regressors, transforms, selection=selection)
         if calibrate:
-            fitted.interval_scale = calibrate_intervals(fitted, seed=seed)
+            # From the selection's out-of-fold residuals where it has them; refits otherwise.
+            scales = {m: interval_scale_from(*oof[m], fitted.target_std[m]) for m in oof}
+            rest = [m for m in data.metric_names if m not in scales]
+            if len(data) < MIN_CALIBRATION_DESIGNS:
+                scales = {m: 1.0 for m in data.metric_names}
+            elif rest:
+                scales.update(calibrate_intervals(fitted, seed=seed, metrics=rest))
+            fitted.interval_scale = scales
         return fitted
 
     def refit(self, extra: Dataset | None = None) -> ProxyModel:
@@ -469,28 +482,48 @@ class ProxyModel:
         )
 
 
-def calibrate_intervals(model: ProxyModel, folds: int = 3, seed: int = 0) -> dict[str, float]:
-    """Per metric, the factor on the regressor's std that makes ``mean ± 1.645 std`` cover 90 %
-    of unseen designs: the 90th percentile of ``|residual| / std`` over ``folds``-fold
-    cross-validation residuals (split-conformal scaling), divided by 1.645.
+def calibrate_intervals(
+    model: ProxyModel, folds: int = 3, seed: int = 0, metrics: Sequence[str] | None = None
+) -> dict[str, float]:
+    """Per metric (of ``metrics``, default all), the factor on the regressor's std that makes
+    ``mean ± 1.645 std`` cover 90 % of unseen designs, from ``folds``-fold cross-validation
+    refits (:func:`interval_scale_from`).
 
     Forest spreads and quantile heads are not calibrated on their own (a forest's trees agree
     on designs near its data yet all miss in the same direction), so without this a "90 %"
     interval may cover 60 % or 100 %. Fewer than :data:`MIN_CALIBRATION_DESIGNS` designs: 1.0.
+    ``ProxyModel.fit(model="auto")`` needs no refits: it reuses the selection's fold models.
     """
     data = model.data
+    metrics = list(metrics or model.metric_names)
     if len(data) < MIN_CALIBRATION_DESIGNS:
-        return {m: 1.0 for m in model.metric_names}
-    ratios: dict[str, list[np.ndarray]] = {m: [] for m in model.metric_names}
+        return {m: 1.0 for m in metrics}
+    parts: dict[str, list[tuple[np.ndarray, ...]]] = {m: [] for m in metrics}
     for train, val in data.kfold(folds, seed=seed):
-        for m, reg in model.regressors.items():
+        for m in metrics:
             t = model.transforms[m]
-            part = fit_regressor(reg.clone(), train, m, t)
-            mean, std = part.predict_with_std(val.X)
-            # A floor on std: a model certain of a design it never saw is still wrong sometimes.
-            floor = 1e-6 * model.target_std[m]
-            ratios[m].append(np.abs(forward(val.y(m), t) - mean) / np.maximum(std, floor))
-    return {m: float(np.quantile(np.concatenate(r), 0.9) / Z90) for m, r in ratios.items()}
+            part = fit_regressor(model.regressors[m].clone(), train, m, t)
+            parts[m].append((forward(val.y(m), t), *part.predict_with_std(val.X)))
+    return {
+        m: interval_scale_from(
+            *(np.concatenate(col) for col in zip(*p, strict=True)), model.target_std[m]
+        )
+        for m, p in parts.items()
+    }
+
+
+def interval_scale_from(
+    y: np.ndarray, mean: np.ndarray, std: np.ndarray, target_std: float = 1.0
+) -> float:
+    """The factor on ``std`` that makes ``mean ± 1.645 std`` cover 90 % of out-of-fold ``y``:
+    the 90th percentile of ``|y - mean| / std`` (split-conformal scaling), divided by 1.645.
+
+    >>> round(interval_scale_from(np.array([0.0, 1, 2]), np.zeros(3), np.ones(3)), 3)
+    1.094
+    """
+    # A floor on std: a model certain of a design it never saw is still wrong sometimes.
+    ratios = np.abs(y - mean) / np.maximum(std, 1e-6 * target_std)
+    return float(np.quantile(ratios, 0.9) / Z90)
 
 
 def fit_regressor(reg: Regressor, data: Dataset, metric: str, transform: Transform) -> Regressor:

@@ -132,6 +132,13 @@ class Regressor(ABC):
         """
         return self.fit(X, y)
 
+    def fit_spread(self, X: Any, y: Any) -> Self:
+        """Complete a :meth:`fit_mean` fit (same data) with what :meth:`predict_with_std` needs.
+
+        A no-op where ``fit_mean`` already gives a spread (forests, linear, GP, MLP).
+        """
+        return self
+
     def predict(self, X: Any) -> np.ndarray:
         """Mean prediction only: skips the uncertainty, which is what makes a proxy fast."""
         if self.n_features is None:
@@ -355,6 +362,13 @@ class GradientBoosting(_SklearnRegressor):
         self.n_features = X.shape[1]
         return self
 
+    def fit_spread(self, X: Any, y: Any) -> Self:
+        X, y = _check_X(X, self.n_features), _check_y(y, len(X))
+        with _one_thread():
+            self.models["low"] = self._head(X, y, loss="quantile", quantile=0.05)
+            self.models["high"] = self._head(X, y, loss="quantile", quantile=0.95)
+        return self
+
     def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if "low" not in self.models:
             raise ProxyModelError("gbm was fitted with fit_mean (no intervals); call fit(X, y)")
@@ -365,6 +379,153 @@ class GradientBoosting(_SklearnRegressor):
 
     def _predict_mean(self, X: np.ndarray) -> np.ndarray:
         return self.models["mean"].predict(X)
+
+
+class LightGBM(Regressor):
+    """LightGBM gradient boosting: a squared-error booster for the mean, two quantile boosters
+    for the 90 % interval; the default's boosting kind.
+
+    The same model as ``gbm`` (histogram trees, monotone constraints) at a fraction of the
+    cost: scikit-learn's grower pays tens of microseconds of Python per tree node, which on a
+    few hundred designs is nearly all of a fit (4-6x slower on 300 DRAM designs). Saved as
+    LightGBM's own text model format (no pickle).
+    """
+
+    kind = "lgbm"
+    suffix = ".lgbm.json"
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        return {
+            "n_estimators": 200,
+            "learning_rate": 0.1,
+            "num_leaves": 31,
+            "min_child_samples": 5,
+            # Per feature +1 / -1 / 0 (see archgym.proxy_models.physics).
+            "monotonic_cst": None,
+        }
+
+    def __init__(self, seed: int = 0, **params: Any) -> None:
+        super().__init__(seed, **params)
+        self.boosters: dict[str, Any] = {}
+        #: Validation loss (model space) after each round, when :meth:`fit_mean` was given one.
+        self.curve: np.ndarray | None = None
+        #: Rounds used to predict (all of them unless :meth:`use_rounds` cut them).
+        self.rounds: int | None = None
+
+    def _train(self, X: np.ndarray, y: np.ndarray, head: str, val: Any = None) -> Any:
+        import lightgbm as lgb
+
+        p = self.params
+        rounds, rate = int(p["n_estimators"]), float(p["learning_rate"])
+        params: dict[str, Any] = {
+            "objective": "regression",
+            "num_leaves": int(p["num_leaves"]),
+            "min_child_samples": int(p["min_child_samples"]),
+            "min_child_weight": 1e-3,
+            "seed": self.seed,
+            "num_threads": 1,  # small data: threads only contend with other work
+            "deterministic": True,
+            "force_col_wise": True,
+            "verbose": -1,
+        }
+        if head == "mean":
+            if p["monotonic_cst"] is not None:
+                params["monotone_constraints"] = [int(c) for c in p["monotonic_cst"]]
+                params["monotone_constraints_method"] = "advanced"
+        else:
+            # As for gbm: the quantile heads only shape the interval (its width is calibrated
+            # afterwards), so a quarter of the rounds at twice the step.
+            params.update(objective="quantile", alpha=0.05 if head == "low" else 0.95)
+            rounds, rate = max(20, rounds // 4), min(0.5, 2 * rate)
+        params["learning_rate"] = rate
+        train = lgb.Dataset(X, y, params={"verbose": -1})
+        evals: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        if val is not None:
+            extra = {
+                "valid_sets": [lgb.Dataset(val[0], val[1], reference=train)],
+                "valid_names": ["val"],
+                "callbacks": [lgb.record_evaluation(evals)],
+            }
+            params["metric"] = "l2"
+        booster = lgb.train(params, train, num_boost_round=rounds, **extra)
+        if val is not None:
+            self.curve = np.asarray(evals["val"]["l2"], dtype=np.float64)
+        return booster
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.boosters = {h: self._train(X, y, h) for h in ("mean", "low", "high")}
+        self.rounds = None
+
+    def fit_mean(self, X: Any, y: Any, val: tuple[Any, Any] | None = None) -> Self:
+        """Fit the mean booster only; with ``val = (X_val, y_val)`` also record the validation
+        loss after every round in :attr:`curve` (to choose ``n_estimators`` by, see
+        :meth:`use_rounds`)."""
+        X = _check_X(X)
+        y = _check_y(y, X.shape[0])
+        if val is not None:
+            val = (_check_X(val[0], X.shape[1]), _check_y(val[1], len(val[0])))
+        self.curve, self.rounds = None, None
+        self.boosters = {"mean": self._train(X, y, "mean", val)}
+        self.n_features = X.shape[1]
+        return self
+
+    def use_rounds(self, rounds: int) -> Self:
+        """Predict with the first ``rounds`` rounds of the mean booster, and make ``rounds``
+        the ``n_estimators`` of refits (:meth:`clone`)."""
+        self.rounds = self.params["n_estimators"] = int(rounds)
+        return self
+
+    def fit_spread(self, X: Any, y: Any) -> Self:
+        """Add the quantile heads to a model fitted by :meth:`fit_mean` (same data)."""
+        X, y = _check_X(X, self.n_features), _check_y(y, len(X))
+        self.boosters.update({h: self._train(X, y, h) for h in ("low", "high")})
+        return self
+
+    def _predict_mean(self, X: np.ndarray) -> np.ndarray:
+        return self.boosters["mean"].predict(X, num_iteration=self.rounds, num_threads=1)
+
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if "low" not in self.boosters:
+            raise ProxyModelError("lgbm was fitted with fit_mean (no intervals); call fit(X, y)")
+        low = self.boosters["low"].predict(X, num_threads=1)
+        high = self.boosters["high"].predict(X, num_threads=1)
+        # Quantile heads can cross; the width, not its sign, is the uncertainty.
+        return self._predict_mean(X), np.abs(high - low) / (2 * Z90)
+
+    def save(self, path: Path) -> None:
+        import json
+
+        if not self.boosters:
+            raise ProxyModelError("lgbm regressor is not fitted; nothing to save")
+        text = {
+            h: b.model_to_string(num_iteration=self.rounds if h == "mean" else None)
+            for h, b in self.boosters.items()
+        }
+        Path(path).write_text(json.dumps(text))
+
+    @classmethod
+    def load(cls, path: Path, params: dict[str, Any], n_features: int) -> Self:
+        import json
+
+        import lightgbm as lgb
+
+        model = cls(**params)
+        try:
+            text = json.loads(Path(path).read_text())
+            # LightGBM's text format: a parser, no code is run.
+            model.boosters = {h: lgb.Booster(model_str=s) for h, s in text.items()}
+        except Exception as err:
+            raise ProxyModelError(
+                f"{path}: not a readable lgbm model ({type(err).__name__}: {err})"
+            ) from None
+        if "mean" not in model.boosters or any(
+            b.num_feature() != n_features for b in model.boosters.values()
+        ):
+            raise ProxyModelError(f"{path}: expected lgbm boosters over {n_features} features")
+        model.n_features = n_features
+        return model
 
 
 class GaussianProcess(_SklearnRegressor):
@@ -557,12 +718,12 @@ class MLP(Regressor):
 #: Every regressor by its short name.
 REGRESSORS: dict[str, type[Regressor]] = {
     cls.kind: cls
-    for cls in (Linear, RandomForest, ExtraTrees, GradientBoosting, GaussianProcess, MLP)
+    for cls in (Linear, RandomForest, ExtraTrees, GradientBoosting, LightGBM, GaussianProcess, MLP)
 }
 
 
 def make_regressor(kind: str, seed: int = 0, **params: Any) -> Regressor:
-    """A regressor by short name: ``linear``, ``rf``, ``et``, ``gbm``, ``gp`` or ``mlp``."""
+    """A regressor by short name: ``linear``, ``rf``, ``et``, ``gbm``, ``lgbm``, ``gp`` or ``mlp``."""
     if kind not in REGRESSORS:
         raise ProxyModelError(f"unknown regressor {kind!r}; known are {sorted(REGRESSORS)}")
     return REGRESSORS[kind](seed=seed, **params)

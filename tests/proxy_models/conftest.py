@@ -17,6 +17,7 @@ FAST = {
     "rf": {"n_estimators": 20},
     "et": {"n_estimators": 20},
     "gbm": {"max_iter": 30},
+    "lgbm": {"n_estimators": 30},
     "gp": {"n_restarts_optimizer": 0},
     "mlp": {"members": 2, "epochs": 80, "hidden": [16]},
     "linear": {},

@@ -64,7 +64,7 @@ def test_unknown_metric_in_mapping(data: Dataset) -> None:
         ProxyModel.fit(data, {"latency_ns": "rf"})
 
 
-@pytest.mark.parametrize("kind", ["rf", "gbm", "gp", "mlp", "linear"])
+@pytest.mark.parametrize("kind", ["rf", "gbm", "lgbm", "gp", "mlp", "linear"])
 def test_save_load_round_trip(kind: str, data: Dataset, fast: dict, tmp_path: Path) -> None:
     small = data.subset(range(50))
     model = ProxyModel.fit(small, kind, params=fast)
