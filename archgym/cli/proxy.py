@@ -3,7 +3,7 @@
 Examples:
     archgym proxy train --store runs.db --env archgym/DRAM-v0 --model auto --out models/dram
     archgym proxy eval models/dram --store new-runs.db --plots models/dram/plots
-    archgym proxy select --store runs.db --env archgym/DRAM-v0 --candidates rf,et,gbm
+    archgym proxy select --store runs.db --env archgym/DRAM-v0 --candidates rf,et,lgbm
 
 A trained model drops into the other commands as a cost model:
     archgym run --env archgym/DRAM-v0 --proxy models/dram
@@ -126,7 +126,10 @@ def selection_table(rows: Sequence[dict[str, Any]], best: dict[str, str]) -> Tab
                 *[""] * (len(names) - 1),
             )
         else:
-            table.add_row(r["metric"], r["kind"] + mark, *size, *(_fmt(r[k]) for k in names))
+            rounds = f" ({r['n_estimators']} rounds)" if "n_estimators" in r else ""
+            table.add_row(
+                r["metric"], r["kind"] + mark + rounds, *size, *(_fmt(r[k]) for k in names)
+            )
     return table
 
 
@@ -136,7 +139,7 @@ def train(
     env: Annotated[str, typer.Option(help="environment id whose runs to learn from")],
     out: Annotated[Path, typer.Option(help="model directory to write")],
     store: StoreOption = str(DEFAULT_STORE),
-    model: Annotated[str, typer.Option(help="auto, linear, rf, et, gbm, gp or mlp")] = "auto",
+    model: Annotated[str, typer.Option(help="auto, linear, rf, et, lgbm, gbm, gp or mlp")] = "auto",
     candidates: Annotated[
         str | None, typer.Option(help="comma-separated kinds that auto may pick")
     ] = None,
@@ -165,9 +168,10 @@ def train(
     """Fit a proxy on a store's runs of one env, score it on held-out designs, and save it.
 
     ``--model auto`` (the default) picks a regressor per metric by 3-fold CV of cheap fits of
-    the fast kinds (linear, et, rf, gbm; gp or mlp when named in --candidates, with successive
-    halving cutting the list to four first), with the
-    simulator's derived features and monotone constraints; ``--time-budget`` caps that search.
+    the fast kinds (linear, et, rf, lgbm: LightGBM boosting, its rounds tuned on the folds;
+    gbm, gp or mlp when named in --candidates, with successive halving cutting the list to four
+    first), with the simulator's derived features and monotone constraints; the intervals are
+    calibrated on the same folds. ``--time-budget`` caps that search.
     """
     import time
     import warnings

@@ -55,7 +55,7 @@ from archgym.proxy_models.regressors import (
     Regressor,
     make_regressor,
 )
-from archgym.proxy_models.selection import Progress, Strategy, select
+from archgym.proxy_models.selection import Progress, Strategy, select, twin_metrics
 from archgym.simulator import Metric, Simulator
 from archgym.space import DesignSpace
 
@@ -142,13 +142,16 @@ class ProxyModel:
     ) -> ProxyModel:
         """Fit one regressor per metric.
 
-        ``model``: a kind for every metric (``rf``, ``et``, ``gbm``, ``gp``, ``mlp``, ``linear``),
-        a ``{metric: kind}`` mapping, or ``"auto"`` to pick per metric among ``candidates`` by
+        ``model``: a kind for every metric (``rf``, ``et``, ``lgbm``, ``gbm``, ``gp``, ``mlp``,
+        ``linear``), a ``{metric: kind}`` mapping, or ``"auto"`` to pick per metric among ``candidates`` by
         successive halving (``strategy="halving"``, within ``time_budget`` seconds) or full
         ``folds``-fold cross-validation (``"cv"``); see :func:`~archgym.proxy_models.selection.select`.
-        ``params``: hyperparameters per kind. ``calibrate``: scale each metric's intervals to
-        cover 90 % of unseen designs, measured by cross-validation (:func:`calibrate`).
-        ``monotone``: give the kinds that take them (gbm) the monotone constraints the
+        ``params``: hyperparameters per kind (with ``"auto"``, boosting's ``n_estimators`` is
+        the maximum; the selection's folds choose the count). ``calibrate``: scale each metric's
+        intervals to cover 90 % of unseen designs, measured by cross-validation (with
+        ``"auto"``, on the selection's own folds, see :func:`calibrate_intervals`). Metrics with
+        identical values share one fitted regressor.
+        ``monotone``: give the kinds that take them (lgbm, gbm) the monotone constraints the
         simulator's physics gives (:mod:`~archgym.proxy_models.monotone`; none for unknown
         simulators).
         """
@@ -186,23 +189,18 @@ class ProxyModel:
                 )
             kinds = {m: model.get(m, "rf") for m in data.metric_names}
         transforms = data.transforms()
-        regressors = {
-            m: fit_regressor(
-                make_regressor(
-                    kinds[m],
-                    seed=seed,
-                    **constrained_params(
-                        kinds[m],
-                        {**params.get(kinds[m], {}), **tuned.get(m, {})},
-                        constraints.get(m),
-                    ),
-                ),
-                data,
-                m,
-                transforms[m],
+        twins = twin_metrics(data, constraints)
+        regressors: dict[str, Regressor] = {}
+        for m in data.metric_names:
+            kind, hyper = kinds[m], {**params.get(kinds[m], {}), **tuned.get(m, {})}
+            first = twins.get(m)
+            if first is not None and (kinds[first], tuned.get(first)) == (kind, tuned.get(m)):
+                regressors[m] = regressors[first]  # the same target: one fit serves both
+                continue
+            reg = make_regressor(
+                kind, seed=seed, **constrained_params(kind, hyper, constraints.get(m))
             )
-            for m in data.metric_names
-        }
+            regressors[m] = fit_regressor(reg, data, m, transforms[m])
         fitted = cls(data, regressors, transforms, selection=selection)
         if calibrate:
             # From the selection's out-of-fold residuals where it has them; refits otherwise.

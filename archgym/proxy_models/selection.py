@@ -9,6 +9,12 @@ candidates that lose early never see the big fits. ``time_budget`` (seconds)
 stops promoting once spent and picks the best of the furthest rung. ``strategy="cv"`` is the
 thorough table: every candidate on every fold.
 
+Either way a boosting candidate (``lgbm``) is scored at the round count with the lowest mean
+validation loss over the folds, which the final model then uses, and the chosen kind's fold
+models give the out-of-fold residuals that calibrate its intervals (``SelectionResult.oof``),
+so the default's only fits beyond the cross-validation are the final ones. Metrics with
+identical values (:func:`twin_metrics`) are selected for once.
+
 Example:
     >>> import archgym
     >>> from archgym.agents import RandomSearch
@@ -25,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -132,6 +138,23 @@ def select(
             f"{len(data)} designs are too few to compare models; fit one kind (e.g. model='et') "
             "or collect more designs"
         )
+    twins = twin_metrics(data, constraints or {})
+    if twins:
+        # Fit each distinct target once (DRAM-v0's average and average read latency are one).
+        kept = tuple(m for m in data.metrics if m.name not in twins)
+        inner = select(
+            replace(data, metrics=kept, values={m.name: data.values[m.name] for m in kept}),
+            candidates,
+            folds,
+            seed,
+            params,
+            score,
+            strategy=strategy,
+            time_budget=time_budget,
+            progress=progress,
+            constraints=constraints,
+        )
+        return _with_twins(inner, twins)
     folds = max(2, min(folds, len(data)))
     splits = list(data.kfold(folds, seed=seed))
     rows: list[dict[str, Any]] = []
@@ -210,6 +233,50 @@ def select(
         for m in [r["metric"]]
     }
     return SelectionResult(rows, best, time.perf_counter() - fitter.start, stopped, tuned, oof)
+
+
+def twin_metrics(
+    data: Dataset, constraints: Mapping[str, Sequence[int]] | None = None
+) -> dict[str, str]:
+    """Metrics whose values (and monotone ``constraints``) equal an earlier metric's, mapped to
+    that metric: one model serves both.
+
+    >>> import numpy as np
+    >>> from archgym.proxy_models.dataset import from_records
+    >>> from archgym.space import DesignSpace, Integer
+    >>> from archgym.simulator import Metric
+    >>> space = DesignSpace([Integer("x", 0, 9)])
+    >>> metrics = [Metric("a", "ns"), Metric("b", "ns"), Metric("c", "ns")]
+    >>> data = from_records(space, metrics, [{"x": i} for i in range(4)],
+    ...                     [{"a": i, "b": i, "c": 2 * i} for i in range(4)])
+    >>> twin_metrics(data)
+    {'b': 'a'}
+    """
+    constraints = constraints or {}
+    twins: dict[str, str] = {}
+    names = data.metric_names
+    for i, m in enumerate(names):
+        for first in names[:i]:
+            if (
+                first not in twins
+                and np.array_equal(data.values[m], data.values[first])
+                and constraints.get(m) == constraints.get(first)
+            ):
+                twins[m] = first
+                break
+    return twins
+
+
+def _with_twins(result: SelectionResult, twins: Mapping[str, str]) -> SelectionResult:
+    """``result`` with each twin metric given its original's rows, choice, params and residuals."""
+    for twin, first in twins.items():
+        result.rows += [
+            {**r, "metric": twin, "same_as": first} for r in result.rows if r["metric"] == first
+        ]
+        for table in (result.best, result.params, result.oof):
+            if first in table:
+                table[twin] = table[first]  # type: ignore[index]
+    return result
 
 
 @dataclass
