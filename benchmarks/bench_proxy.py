@@ -13,11 +13,12 @@ For each registered hardware environment (and Synthetic-v0), in one run:
 
 Then (issue 16), each beside a reference from the same run:
 
-6. training time: the default ``proxy train`` (successive halving among fast kinds) against
-   the previous default (5-fold CV of all six kinds), on the same DRAM designs;
-7. DRAM accuracy and learning curve (100 / 300 / 1,000 designs; 3,000 / 10,000 with
-   ``--full``): the default ``auto`` model against the plain extra-trees reference, with the
-   90 % interval coverage;
+6. training time: the default ``proxy train`` (3-fold CV of the fast kinds, LightGBM's
+   rounds tuned and the intervals calibrated on the same folds) against the first default
+   (5-fold CV of all six scikit-learn/torch kinds), on the same DRAM designs;
+7. DRAM accuracy, training time and learning curve (100 / 300 / 1,000 designs; 3,000 /
+   10,000 with ``--full``): the default ``auto`` model against the plain extra-trees
+   reference, with the 90 % interval coverage;
 8. the hybrid's threshold on DRAM: share of designs answered and their relative errors;
 9. slow simulators (``benchmarks/slow_sim``): a C cache-hierarchy simulator (compiled here
    with gcc, 0.2-1 s per design) and Accelerator-v0 on SCALE-Sim (seconds per design):
