@@ -228,10 +228,15 @@ class ProxyModel:
                 self.provenance,
                 self.data.derived,
             )
-        regressors = {
-            m: fit_regressor(r.clone(), data, m, self.transforms[m])
-            for m, r in self.regressors.items()
-        }
+        # Metrics still identical on the new data, with the same regressor, share one refit.
+        twins = twin_metrics(data)
+        regressors: dict[str, Regressor] = {}
+        for m, r in self.regressors.items():
+            first = twins.get(m)
+            if first is not None and r.get_params() == self.regressors[first].get_params():
+                regressors[m] = regressors[first]
+            else:
+                regressors[m] = fit_regressor(r.clone(), data, m, self.transforms[m])
         return ProxyModel(
             data, regressors, self.transforms, self.scores, self.selection, self.interval_scale
         )

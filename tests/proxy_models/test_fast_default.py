@@ -88,6 +88,9 @@ def test_metrics_with_identical_values_share_one_fit(tmp_path: Path) -> None:
     assert [p["y"] for p in loaded.predict(designs)] == [
         p["y_again"] for p in model.predict(designs)
     ]
+    refitted = loaded.refit()
+    assert refitted.regressors["y_again"] is refitted.regressors["y"]
+    assert refitted.regressors["z"] is not refitted.regressors["y"]
 
 
 def test_unreadable_lgbm_file_is_refused_naming_it(tmp_path: Path) -> None:
