@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 
 import archgym
 from archgym.agents import make_agent
@@ -82,9 +83,49 @@ def test_forest_beats_random_search_and_reaches_the_synthetic_optimum() -> None:
 def test_bo_hands_its_gp_over_to_a_forest_and_keeps_searching() -> None:
     agent = make_agent("bo", initial_points=4, acquisition_points=100, gp_max_points=10)
     result = archgym.run(agent, "archgym/Synthetic-v0", budget=30, seed=0)
-    assert agent._handed_over and result.counts["simulator"] == 30
-    assert type(agent._opt.models[-1]).__name__ == "ExtraTreesRegressor"
+    assert agent._forest is not None and result.counts["simulator"] == 30
+    assert type(agent._forest).__name__ == "ExtraTreesRegressor"
     assert len({tuple(sorted(ev.design.items())) for ev in result.evaluations}) == 30
+
+
+def test_bo_after_the_hand_over_scores_the_elites_one_and_two_knob_edits() -> None:
+    agent = make_agent("bo", initial_points=4, acquisition_points=100, gp_max_points=10)
+    archgym.run(agent, "archgym/Synthetic-v0", budget=30, seed=0)
+    space = agent.space
+    best = min(agent._known, key=agent._known.get)  # the incumbent (lowest value told)
+    x = np.array([best[i] for i in agent._free])
+    edits = agent._elite_edits()
+    distance = (edits != x).sum(axis=1)
+    # Every one-knob edit of the incumbent is a candidate (an ordered knob moves by one index).
+    one = {e.tobytes() for e in edits[distance == 1]}
+    for j, i in enumerate(agent._free):
+        p = space.params[i]
+        for v in range(p.cardinality):
+            moved = x.copy()
+            moved[j] = v
+            step = abs(v - x[j])
+            if step and (not p.ordered or step == 1):
+                assert moved.tobytes() in one
+    # Each elite contributes pair_edits edits that change at most two knobs.
+    elites = np.array(
+        [
+            [k[i] for i in agent._free]
+            for k in sorted(agent._known, key=agent._known.get)[: agent.elites]
+        ]
+    )
+    nearest = np.min([(edits != e).sum(axis=1) for e in elites], axis=0)
+    assert nearest.max() <= 2 and (nearest == 2).sum() >= agent.pair_edits
+
+
+def test_bo_forest_target_is_rank_normal_scores_so_huge_values_cannot_flatten_it() -> None:
+    agent = make_agent("bo", initial_points=4, acquisition_points=100, gp_max_points=10)
+    archgym.run(agent, "archgym/Synthetic-v0", budget=20, seed=0)
+    key = next(iter(agent._known))
+    agent._known[key] = 1e9  # one absurd value: its rank is the worst, nothing more
+    agent._fit_forest()
+    assert agent._forest_best == pytest.approx(norm.ppf(0.5 / len(agent._known)))
+    xs = agent._opt.space.transform([[k[i] for i in agent._free] for k in agent._known])
+    assert np.abs(agent._forest.predict(xs)).max() < 4  # normal scores, not 1e9
 
 
 @pytest.mark.parametrize("name", ["ppo", "sac", "marl"])
