@@ -92,3 +92,40 @@ def test_nsga2_population_is_sized_by_the_budget_unless_given() -> None:
     assert make_agent("optuna-nsga2", population=12).population_size() == 12
     with pytest.raises(ValueError, match="'population'=1; legal values are 0"):
         make_agent("optuna-nsga2", population=1)
+
+
+def test_optuna_gp_bounded_history_keeps_the_best_and_the_most_recent_trials() -> None:
+    optuna = pytest.importorskip("optuna")
+    from archgym.agents.peers import OptunaGP
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize")
+    values = [5.0, 9.0, 1.0, 7.0, 2.0, 3.0, 0.0, 4.0]
+    for v in values:
+        study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=v))
+    completed = study.get_trials(deepcopy=False)
+    kept = OptunaGP.bounded_history(study, completed, best=2, recent=3)
+    # The two best (9 and 7: trials 1 and 3) and the three latest (trials 5, 6, 7), in order.
+    assert [t.number for t in kept] == [1, 3, 5, 6, 7]
+    assert OptunaGP.bounded_history(study, completed, best=0, recent=0) == completed
+    assert OptunaGP.bounded_history(study, completed, best=6, recent=2) == completed
+
+
+def test_optuna_gp_fits_its_gp_on_the_bounded_history_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    optuna = pytest.importorskip("optuna")
+    pytest.importorskip("torch")
+    seen: list[int] = []
+    fit = optuna.samplers.GPSampler._sample_relative_impl
+
+    def spy(self, study, completed, running, space):  # noqa: ANN001, ANN202
+        seen.append(len(completed))
+        return fit(self, study, completed, running, space)
+
+    monkeypatch.setattr(optuna.samplers.GPSampler, "_sample_relative_impl", spy)
+    agent = make_agent("optuna-gp", startup_trials=3, history_best=2, history_recent=2)
+    result = archgym.run(agent, "archgym/Synthetic-v0", budget=12, seed=0)
+    assert result.counts["simulator"] == 12
+    # Every GP proposal after the fourth trial was fitted on four trials, not on all of them.
+    assert seen and max(seen) == 4 and len(seen) >= 6
