@@ -18,7 +18,9 @@ best designs so far: every one-knob edit (an adjacent value of an ordered parame
 value of an unordered one) and ``pair_edits`` random two-knob edits of each. Uniform candidates
 alone stalled the search at a local optimum two coupled knobs from the optimum (on mapping-edp,
 regret 0.031 from evaluation 150 to 1000, seed 0); the two-knob edits step over such a trap, and
-an elite whose neighbourhood is used up simply contributes no candidates. That keeps a budget of
+an elite whose neighbourhood is used up simply contributes no candidates. Edits can also walk a
+plateau of equal values for ever (knobs a workload ignores), so once ``stall_window``
+evaluations bring no new best, every other proposal is scored on uniform candidates only. That keeps a budget of
 1000 within minutes (``benchmarks/bench_agent_quality.py --agents bo --budgets 1000`` prints the
 wall time).
 
@@ -86,6 +88,10 @@ class BayesianOptimization(Agent):
     elites: int = hyperparameter(5, low=0, high=100)
     #: ... and the random two-knob edits drawn per elite and proposal.
     pair_edits: int = hyperparameter(100, low=0, high=100_000)
+    #: Evaluations without a new best after which every other proposal is scored on uniform
+    #: candidates only: the elites' edits can walk a plateau of equal values for ever (on
+    #: soc-latency-budgets, seed 0, 742 of 850 proposals tied the incumbent's value).
+    stall_window: int = hyperparameter(50, low=1, high=100_000)
 
     def setup(self, space, *, seed=None, objective=None, budget=None) -> None:  # noqa: ANN001
         super().setup(space, seed=seed, objective=objective, budget=budget)
@@ -109,6 +115,9 @@ class BayesianOptimization(Agent):
         self._opt: Any = None
         self._forest: Any = None  # the extra-trees surrogate a GP hands over to, once fitted
         self._forest_best = 0.0  # its lowest target (the incumbent's normal score)
+        self._best_y = np.inf  # the lowest value told so far ...
+        self._improved_at = 0  # ... and how many designs were known when it was found
+        self._uniform_turn = False  # in a stall, proposals alternate: edits, uniform only, ...
         if dims:
             seed = int(self.rng.integers(2**31))
             surrogate = (
@@ -175,6 +184,9 @@ class BayesianOptimization(Agent):
         from skopt.acquisition import _gaussian_acquisition
 
         opt = self._opt
+        stalled = len(self._known) - self._improved_at >= self.stall_window
+        self._uniform_turn = stalled and not self._uniform_turn
+        edits = np.empty((0, len(self._free)), dtype=np.int64)
         xs = np.vstack(
             [
                 np.asarray(
@@ -184,7 +196,7 @@ class BayesianOptimization(Agent):
                     ),
                     dtype=np.int64,
                 ).reshape(-1, len(self._free)),
-                self._elite_edits(),
+                edits if self._uniform_turn else self._elite_edits(),
             ]
         )
         with warnings.catch_warnings(), threadpool_limits(1):
@@ -324,6 +336,8 @@ class BayesianOptimization(Agent):
             if idx in self._known:
                 continue  # already told (a cache hit of a design this agent proposed before)
             self._known[idx] = y
+            if y < self._best_y:
+                self._best_y, self._improved_at = y, len(self._known)
             if self._opt is None:
                 continue
             if self._forest is not None:

@@ -235,3 +235,21 @@ def test_walk_under_pareto_keeps_the_front_and_returns_to_its_ends() -> None:
     picks = {walk._sparse_member() for _ in range(200)}
     ends = {i for i, (v, _) in enumerate(walk._front) if tuple(-v) != (4.0, 4.0)}
     assert ends <= picks  # both ends of the front are drawn
+
+
+def test_bo_in_a_stall_scores_every_other_proposal_on_uniform_candidates_only() -> None:
+    agent = make_agent("bo", initial_points=4, acquisition_points=100, gp_max_points=10)
+    archgym.run(agent, "archgym/Synthetic-v0", budget=30, seed=0)
+    calls = []
+    edits = agent._elite_edits
+    agent._elite_edits = lambda: calls.append(1) or edits()  # count the proposals using edits
+
+    agent._improved_at = len(agent._known)  # a new best just now: no stall
+    for _ in range(4):
+        agent._forest_propose(set())
+    assert len(calls) == 4
+    calls.clear()
+    agent._improved_at = len(agent._known) - agent.stall_window  # no new best for a window
+    for _ in range(4):
+        agent._forest_propose(set())
+    assert len(calls) == 2
