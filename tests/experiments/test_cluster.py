@@ -140,11 +140,18 @@ def test_a_node_removed_mid_sweep_loses_no_row_and_its_trial_resumes(
 ) -> None:
     doomed = cluster.add_node(num_cpus=1)  # a fourth CPU, so a trial surely runs there
     cluster.wait_for_nodes()
-    spec = _spec(postgres_url, cluster.address, lab_env, budget=120, seeds=4)
+    spec = _spec(postgres_url, cluster.address, lab_env, budget=300, seeds=4)
     removed = []
 
     def remove_the_node(progress: SweepProgress) -> None:
-        if not removed and progress.evaluations >= 120:
+        # Only once every trial has recorded designs: on a loaded machine the doomed node's
+        # worker can start seconds late, and a trial killed before its first row is retried
+        # from scratch, not resumed. A trial takes >= 3 s (300 x 10 ms), the poll 0.5 s.
+        if removed or progress.evaluations < 4 * 20:
+            return
+        with Store(postgres_url) as store:
+            counts = [store.count_evaluations(int(i)) for i in store.runs()["id"]]
+        if len(counts) == 4 and min(counts) >= 20:
             removed.append(doomed.node_id)
             cluster.remove_node(doomed, allow_graceful=False)
 
