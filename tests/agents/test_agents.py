@@ -69,7 +69,8 @@ def test_every_agent_is_registered() -> None:
     assert EXPECTED <= set(list_agents())
 
 
-#: Agents whose conformance check takes over 30 s here (the GP's cost grows with the cube of the evaluations).
+#: Agents whose conformance check takes over 30 s here (about 33 CPU s: a torch GP fit and acquisition
+#: search on every ask of its many short runs).
 SLOW_CHECKS = {"optuna-gp"}
 
 
