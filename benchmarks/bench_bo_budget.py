@@ -60,14 +60,15 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=1000, help="evaluations (default 1000)")
     parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 (default 1)")
     args = parser.parse_args()
+    # One BLAS thread per process, set before archgym imports numpy.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if args.budget < 1 or args.seeds < 1:
         parser.error("--budget and --seeds must be at least 1")
     from archgym import tasks
 
     if args.task not in tasks.list_tasks():
         parser.error(f"no task {args.task!r}; tasks are {', '.join(tasks.list_tasks())}")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     print(f"task {args.task}, budget {args.budget}; load average {os.getloadavg()[0]:.1f} at start")
     print("\n| agent | seed | wall s | CPU s | normalised regret |\n|---|---:|---:|---:|---:|")
     cpu_bo = []

@@ -63,14 +63,14 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=25, help="trials per row (default 25)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    # One BLAS/torch thread per process, as in the sweeps; set before archgym imports numpy.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.budget < 1 or args.window < 1 or args.seed < 0:
         parser.error("--budget and --window must be at least 1, --seed at least 0")
     from archgym import tasks
 
     if args.task not in tasks.list_tasks():
         parser.error(f"no task {args.task!r}; tasks are {', '.join(tasks.list_tasks())}")
-    # One BLAS/torch thread per process, as in the benchmark sweeps (2 jobs on 2 cores).
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
 
     torch.set_num_threads(1)
