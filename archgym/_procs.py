@@ -617,6 +617,10 @@ def _guard_main(plan_json: str) -> int:
     return 0
 
 
+#: The :class:`Terminated` a SIGTERM raised inside the current :func:`sigterm_interrupts` block.
+_terminated: list[Terminated] = []
+
+
 @contextlib.contextmanager
 def sigterm_interrupts() -> Iterator[None]:
     """While the block runs in the main thread, SIGTERM raises :class:`Terminated` instead of
@@ -632,13 +636,29 @@ def sigterm_interrupts() -> Iterator[None]:
     def terminate(signum: int, frame: object) -> None:
         # A second SIGTERM must not cut short the first one's clean-up.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
+        _terminated.append(Terminated())
+        raise _terminated[-1]
 
+    _terminated.clear()
     signal.signal(signal.SIGTERM, terminate)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _terminated.clear()
+
+
+def interruption(err: BaseException) -> BaseException:
+    """``err``, or the :class:`Terminated` behind it if a SIGTERM was raised in this
+    :func:`sigterm_interrupts` block and ``err`` is not an interruption itself.
+
+    CPython can replace what a signal handler raises with another error when the signal lands
+    inside an import (seen once in CI: ``TypeError: expected a message argument``, from
+    ``PyErr_SetImportError``); the run it stopped must still close as interrupted.
+    """
+    if _terminated and not isinstance(err, KeyboardInterrupt):
+        return _terminated[-1]
+    return err
 
 
 if __name__ == "__main__":  # the guard process (see Guard)

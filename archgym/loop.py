@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
+from archgym._procs import interruption
 from archgym.env import DesignEnv
 from archgym.evaluator import BudgetExhausted, Evaluation, Evaluator, check_budget
 from archgym.objective import Objective
@@ -354,8 +355,11 @@ def run(
         else:
             _ask_tell_loop(agent, env, on_evaluation)
     except BaseException as err:
-        the_run.__exit__(type(err), err, err.__traceback__)
-        raise
+        stop = interruption(err)
+        the_run.__exit__(type(stop), stop, stop.__traceback__)
+        if stop is err:
+            raise
+        raise stop from err
     status = "finished" if evaluator.remaining in (0, None) else "stalled"
     the_run.finish(
         "finished",

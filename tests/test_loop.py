@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 
 import archgym
+from archgym._procs import Terminated, sigterm_interrupts
 from archgym.agents import RandomSearch, RandomWalk, make_agent
 from archgym.simulators.synthetic import Synthetic
 from archgym.store import Store
@@ -229,3 +234,38 @@ def test_rl_runs_leave_nothing_in_the_temp_dir(tmp_path, monkeypatch):
         make_agent("ppo", n_steps=8, batch_size=8, hidden=8), "archgym/Synthetic-v0", budget=10
     )
     assert list(scratch.iterdir()) == []  # SB3's default logger made an SB3-<date> dir here
+
+
+class _SignalMangledByImport(RandomSearch):
+    """Sends itself SIGTERM on its 6th ask and, as CPython once did when the signal landed inside
+    an import, turns the :class:`Terminated` its handler raised into another error."""
+
+    def ask(self, n: int = 1):
+        self.asks = getattr(self, "asks", 0) + 1
+        if self.asks == 6:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)  # the handler raises before this ends
+            except Terminated:
+                raise TypeError("expected a message argument") from None
+        return super().ask(n)
+
+
+def test_a_sigterm_turned_into_another_error_still_closes_the_run_as_interrupted(tmp_path):
+    store = Store(tmp_path / "runs.db")
+    with pytest.raises(Terminated) as stopped, sigterm_interrupts():
+        archgym.run(
+            _SignalMangledByImport(), "archgym/Synthetic-v0", budget=30, seed=1, store=store
+        )
+    assert isinstance(stopped.value.__cause__, TypeError)
+    (run,) = store.runs().itertuples()
+    assert run.status == "interrupted" and store.count_evaluations(int(run.id)) == 5
+    # outside a block that saw SIGTERM, an error stays what it is and fails the run
+    with pytest.raises(TypeError), sigterm_interrupts():
+        archgym.run(_Broken(), "archgym/Synthetic-v0", budget=30, seed=1, store=store)
+    assert store.run(2).status == "failed"
+
+
+class _Broken(RandomSearch):
+    def ask(self, n: int = 1):
+        raise TypeError("a bug in the agent")
