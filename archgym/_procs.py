@@ -617,15 +617,16 @@ def _guard_main(plan_json: str) -> int:
     return 0
 
 
-#: The :class:`Terminated` a SIGTERM raised inside the current :func:`sigterm_interrupts` block.
-_terminated: list[Terminated] = []
+#: The interruption a SIGTERM or Ctrl-C raised inside the current :func:`sigterm_interrupts` block.
+_raised: list[KeyboardInterrupt] = []
 
 
 @contextlib.contextmanager
 def sigterm_interrupts() -> Iterator[None]:
     """While the block runs in the main thread, SIGTERM raises :class:`Terminated` instead of
     killing the process outright, so ``finally`` clauses (killing a simulator, removing its
-    scratch dir, closing the run) still run. A handler someone else installed is left alone."""
+    scratch dir, closing the run) still run. A handler someone else installed is left alone.
+    Both SIGTERM and Ctrl-C record what they raise, for :func:`interruption`."""
     if (
         threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
@@ -636,28 +637,37 @@ def sigterm_interrupts() -> Iterator[None]:
     def terminate(signum: int, frame: object) -> None:
         # A second SIGTERM must not cut short the first one's clean-up.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _terminated.append(Terminated())
-        raise _terminated[-1]
+        _raised.append(Terminated())
+        raise _raised[-1]
 
-    _terminated.clear()
+    def interrupt(signum: int, frame: object) -> None:
+        _raised.append(KeyboardInterrupt())
+        raise _raised[-1]
+
+    own_sigint = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    _raised.clear()
     signal.signal(signal.SIGTERM, terminate)
+    if own_sigint:
+        signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        _terminated.clear()
+        if own_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        _raised.clear()
 
 
 def interruption(err: BaseException) -> BaseException:
-    """``err``, or the :class:`Terminated` behind it if a SIGTERM was raised in this
+    """``err``, or the interruption behind it if a SIGTERM or Ctrl-C was raised in this
     :func:`sigterm_interrupts` block and ``err`` is not an interruption itself.
 
     CPython can replace what a signal handler raises with another error when the signal lands
     inside an import (seen once in CI: ``TypeError: expected a message argument``, from
     ``PyErr_SetImportError``); the run it stopped must still close as interrupted.
     """
-    if _terminated and not isinstance(err, KeyboardInterrupt):
-        return _terminated[-1]
+    if _raised and not isinstance(err, KeyboardInterrupt):
+        return _raised[-1]
     return err
 
 

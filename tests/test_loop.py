@@ -237,33 +237,56 @@ def test_rl_runs_leave_nothing_in_the_temp_dir(tmp_path, monkeypatch):
 
 
 class _SignalMangledByImport(RandomSearch):
-    """Sends itself SIGTERM on its 6th ask and, as CPython once did when the signal landed inside
-    an import, turns the :class:`Terminated` its handler raised into another error."""
+    """Sends itself ``sig`` on its 6th ask and, as CPython once did when a SIGTERM landed inside
+    an import, turns the interruption its handler raised into another error."""
+
+    sig = signal.SIGTERM
 
     def ask(self, n: int = 1):
         self.asks = getattr(self, "asks", 0) + 1
         if self.asks == 6:
             try:
-                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), self.sig)
                 time.sleep(5)  # the handler raises before this ends
-            except Terminated:
+            except KeyboardInterrupt:
                 raise TypeError("expected a message argument") from None
         return super().ask(n)
 
 
-def test_a_sigterm_turned_into_another_error_still_closes_the_run_as_interrupted(tmp_path):
+@pytest.fixture
+def python_signal_defaults():
+    """Python's own SIGTERM and SIGINT handling for the test: an in-process Ray started by
+    another test in this worker leaves its SIGTERM handler (which shuts Ray down and exits)
+    installed, and ``sigterm_interrupts`` rightly leaves a handler it did not install alone."""
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    for sig, handler in before.items():
+        signal.signal(sig, handler)
+
+
+@pytest.mark.parametrize(
+    ("sig", "raised"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)]
+)
+def test_a_signal_turned_into_another_error_still_closes_the_run_as_interrupted(
+    tmp_path, sig, raised, python_signal_defaults
+):
     store = Store(tmp_path / "runs.db")
-    with pytest.raises(Terminated) as stopped, sigterm_interrupts():
-        archgym.run(
-            _SignalMangledByImport(), "archgym/Synthetic-v0", budget=30, seed=1, store=store
-        )
+    agent = _SignalMangledByImport()
+    agent.sig = sig
+    with pytest.raises(raised) as stopped, sigterm_interrupts():
+        # the signal must reach archgym's handlers, never the default action on the test process
+        assert signal.getsignal(sig) not in (signal.SIG_DFL, signal.default_int_handler)
+        archgym.run(agent, "archgym/Synthetic-v0", budget=30, seed=1, store=store)
     assert isinstance(stopped.value.__cause__, TypeError)
     (run,) = store.runs().itertuples()
     assert run.status == "interrupted" and store.count_evaluations(int(run.id)) == 5
-    # outside a block that saw SIGTERM, an error stays what it is and fails the run
+    # in a block no signal stopped, an error stays what it is and fails the run
     with pytest.raises(TypeError), sigterm_interrupts():
         archgym.run(_Broken(), "archgym/Synthetic-v0", budget=30, seed=1, store=store)
     assert store.run(2).status == "failed"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 class _Broken(RandomSearch):
