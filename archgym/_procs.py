@@ -659,14 +659,15 @@ def sigterm_interrupts() -> Iterator[None]:
 
 
 def interruption(err: BaseException) -> BaseException:
-    """``err``, or the interruption behind it if a SIGTERM or Ctrl-C was raised in this
-    :func:`sigterm_interrupts` block and ``err`` is not an interruption itself.
+    """``err``, or the interruption behind it: what the last SIGTERM or Ctrl-C in this
+    :func:`sigterm_interrupts` block raised, if ``err`` is not of its kind.
 
-    CPython can replace what a signal handler raises with another error when the signal lands
-    inside an import (seen once in CI: ``TypeError: expected a message argument``, from
-    ``PyErr_SetImportError``); the run it stopped must still close as interrupted.
+    Others can replace what a signal handler raised: CPython, when the signal lands inside an
+    import (seen once in CI: ``TypeError: expected a message argument``, from
+    ``PyErr_SetImportError``), and Ray, which turns it into a plain ``KeyboardInterrupt`` during
+    ``ray.wait``. The run it stopped must still close as interrupted, and SIGTERM exit with 143.
     """
-    if _raised and not isinstance(err, KeyboardInterrupt):
+    if _raised and not isinstance(err, type(_raised[-1])):
         return _raised[-1]
     return err
 

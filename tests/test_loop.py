@@ -241,6 +241,7 @@ class _SignalMangledByImport(RandomSearch):
     an import, turns the interruption its handler raised into another error."""
 
     sig = signal.SIGTERM
+    replacement: BaseException = TypeError("expected a message argument")
 
     def ask(self, n: int = 1):
         self.asks = getattr(self, "asks", 0) + 1
@@ -249,7 +250,7 @@ class _SignalMangledByImport(RandomSearch):
                 os.kill(os.getpid(), self.sig)
                 time.sleep(5)  # the handler raises before this ends
             except KeyboardInterrupt:
-                raise TypeError("expected a message argument") from None
+                raise self.replacement from None
         return super().ask(n)
 
 
@@ -267,19 +268,25 @@ def python_signal_defaults():
 
 
 @pytest.mark.parametrize(
-    ("sig", "raised"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)]
+    ("sig", "replacement", "raised"),
+    [
+        (signal.SIGTERM, TypeError("expected a message argument"), Terminated),
+        (signal.SIGINT, TypeError("expected a message argument"), KeyboardInterrupt),
+        (signal.SIGTERM, KeyboardInterrupt(), Terminated),  # as Ray does during ray.wait
+    ],
+    ids=["sigterm-as-TypeError", "sigint-as-TypeError", "sigterm-as-KeyboardInterrupt"],
 )
 def test_a_signal_turned_into_another_error_still_closes_the_run_as_interrupted(
-    tmp_path, sig, raised, python_signal_defaults
+    tmp_path, sig, replacement, raised, python_signal_defaults
 ):
     store = Store(tmp_path / "runs.db")
     agent = _SignalMangledByImport()
-    agent.sig = sig
+    agent.sig, agent.replacement = sig, replacement
     with pytest.raises(raised) as stopped, sigterm_interrupts():
         # the signal must reach archgym's handlers, never the default action on the test process
         assert signal.getsignal(sig) not in (signal.SIG_DFL, signal.default_int_handler)
         archgym.run(agent, "archgym/Synthetic-v0", budget=30, seed=1, store=store)
-    assert isinstance(stopped.value.__cause__, TypeError)
+    assert stopped.type is raised and stopped.value.__cause__ is replacement
     (run,) = store.runs().itertuples()
     assert run.status == "interrupted" and store.count_evaluations(int(run.id)) == 5
     # in a block no signal stopped, an error stays what it is and fails the run

@@ -47,6 +47,7 @@ from archgym._procs import (
     Terminated,
     adopt_descendants,
     die_with_parent,
+    interruption,
     kill_adopted,
     kill_marked,
     marking,
@@ -414,61 +415,38 @@ class RayExecutor:
                 stacklevel=2,
             )
         # Ray turns an exception raised by a signal handler during ray.wait into a plain
-        # KeyboardInterrupt: note SIGTERM, to raise it as Terminated again (exit status 143).
-        with _noting_sigterm() as terminated:
-            refs: dict[Any, Trial] = {}
-            try:
-                task = ray.remote(_ray_trial).options(**self.task_options(setup))
-                refs = {task.remote(t, setup): t for t in trials}
-                while refs:
-                    done, _ = ray.wait(list(refs), num_returns=1, timeout=POLL_SECONDS)
-                    for ref in done:
-                        trial = refs.pop(ref)
-                        try:
-                            yield ray.get(ref)
-                        except ray.exceptions.RayError as err:  # died more often than Ray retries
-                            yield TrialOutcome(
-                                trial.key, "failed", error=f"{type(err).__name__}: {err}"
-                            )
-                    if not done:
-                        yield None
-            except BaseException as stop:  # Ctrl-C, SIGTERM, or the consumer stopped
-                # Running tasks take the cancel as Ctrl-C: they mark their runs interrupted.
-                for ref in refs:
-                    ray.cancel(ref)
-                if refs:
-                    ray.wait(list(refs), num_returns=len(refs), timeout=10)
-                if terminated and isinstance(stop, KeyboardInterrupt):
-                    raise Terminated from None
-                raise
-            finally:
-                if started:
-                    ray.shutdown()
-                if mark is not None:
-                    kill_marked(mark)  # what ray.shutdown left behind
-                    kill_adopted(scratch_root())
-
-
-@contextlib.contextmanager
-def _noting_sigterm() -> Iterator[list[int]]:
-    """A list that gains an entry when SIGTERM arrives, ahead of the handler already there
-    (a callable one, in the main thread; else the list stays empty). Put back on leaving."""
-    noted: list[int] = []
-    handler = _sigterm_handler()
-    if not callable(handler):
-        yield noted
-        return
-
-    def note(signum: int, frame: Any) -> None:
-        noted.append(signum)
-        handler(signum, frame)
-
-    signal.signal(signal.SIGTERM, note)
-    try:
-        yield noted
-    finally:
-        if signal.getsignal(signal.SIGTERM) is note:
-            signal.signal(signal.SIGTERM, handler)
+        # KeyboardInterrupt: `interruption` gives back the Terminated a SIGTERM raised (143).
+        refs: dict[Any, Trial] = {}
+        try:
+            task = ray.remote(_ray_trial).options(**self.task_options(setup))
+            refs = {task.remote(t, setup): t for t in trials}
+            while refs:
+                done, _ = ray.wait(list(refs), num_returns=1, timeout=POLL_SECONDS)
+                for ref in done:
+                    trial = refs.pop(ref)
+                    try:
+                        yield ray.get(ref)
+                    except ray.exceptions.RayError as err:  # died more often than Ray retries
+                        yield TrialOutcome(
+                            trial.key, "failed", error=f"{type(err).__name__}: {err}"
+                        )
+                if not done:
+                    yield None
+        except BaseException as stop:  # Ctrl-C, SIGTERM, or the consumer stopped
+            # Running tasks take the cancel as Ctrl-C: they mark their runs interrupted.
+            for ref in refs:
+                ray.cancel(ref)
+            if refs:
+                ray.wait(list(refs), num_returns=len(refs), timeout=10)
+            if isinstance(stop, KeyboardInterrupt) and interruption(stop) is not stop:
+                raise interruption(stop) from None
+            raise
+        finally:
+            if started:
+                ray.shutdown()
+            if mark is not None:
+                kill_marked(mark)  # what ray.shutdown left behind
+                kill_adopted(scratch_root())
 
 
 def _sigterm_handler() -> Any:
